@@ -1,0 +1,275 @@
+//! The command line: arguments, picking a command, terminal detection and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use miette::{NamedSource, SourceSpan};
+
+use crate::document::date::Moment;
+use crate::finding::Severity;
+use crate::output::human::{render_frame, Frame};
+use crate::output::{self, Format, Style};
+use crate::{Error, Options, Outcome};
+
+/// Exit codes of the spec.
+pub const EXIT_CLEAN: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_FAILED: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lessons",
+    version,
+    about = "Policy-as-code checks for the lessons-learned phase of incident response",
+    long_about = "Runs rules written in Rhai over the incident records, post-mortems, policies, \
+                  runbooks, training rosters and access reviews of a repository, and reports \
+                  each gap with a code frame at its line."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate the rules; PATH files or folders (default: .)
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to report on; the whole repository is still loaded for
+    /// cross-document rules
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file (default: .lessons.yaml at the repository root)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Built-in policy pack, over the configuration's `policy:`
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// The day all date rules count from (default: today)
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<Moment>,
+    /// Lowest severity that fails the run (exit 1)
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Run only these rules (ids or id prefixes, comma-separated)
+    #[arg(long, value_name = "ID,..", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (ids or id prefixes, comma-separated)
+    #[arg(long, value_name = "ID,..", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// A folder of custom rules (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Print the findings only, no summary
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also say which documents have no kind, what rules printed, and timings
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Colours in human output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+fn parse_as_of(text: &str) -> Result<Moment, String> {
+    Moment::parse(text).ok_or_else(|| format!("`{text}` is not a date (use YYYY-MM-DD)"))
+}
+
+/// Parses the arguments, runs, prints, and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                EXIT_FAILED
+            } else {
+                EXIT_CLEAN
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(&args),
+    }
+}
+
+fn style_for(color: Color, stream_is_terminal: bool, quiet: bool) -> Style {
+    let color = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+        .unwrap_or(100);
+    Style {
+        color,
+        width,
+        quiet,
+    }
+}
+
+fn check(args: &CheckArgs) -> i32 {
+    let options = Options {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+        policy: args.policy.clone(),
+        as_of: args.as_of,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        rule_dirs: args.rule_dirs.clone(),
+        jobs: args.jobs.map(usize::from),
+        limits: crate::rules::engine::Limits::default(),
+    };
+    let stderr_style = style_for(args.color, std::io::stderr().is_terminal(), args.quiet);
+    let outcome = match crate::check(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprint!("{}", render_error(&error, &stderr_style));
+            return EXIT_FAILED;
+        }
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = style_for(args.color, to_terminal, args.quiet);
+    let report = output::render(&outcome, args.format, &style);
+    if args.verbose {
+        eprint!("{}", verbose_notes(&outcome));
+    }
+    if !outcome.rule_errors.is_empty() {
+        eprint!(
+            "{}",
+            output::human::render_rule_errors(&outcome, &stderr_style)
+        );
+    }
+    let written = match &args.output {
+        Some(path) => output::write_atomically(path, report.as_bytes())
+            .map_err(|error| format!("cannot write {}: {error}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`lessons check | head`) is not a failure of the run.
+            let _ = stdout.write_all(report.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+    };
+    if let Err(message) = written {
+        eprintln!("error: {message}");
+        return EXIT_FAILED;
+    }
+    exit_code(&outcome, args.fail_on)
+}
+
+/// 2 when a rule failed (never 0 then), 1 when a finding reaches `--fail-on`, else 0.
+pub fn exit_code(outcome: &Outcome, fail_on: FailOn) -> i32 {
+    if !outcome.rule_errors.is_empty() {
+        return EXIT_FAILED;
+    }
+    let failing = fail_on.threshold().is_some_and(|threshold| {
+        outcome
+            .findings
+            .iter()
+            .any(|finding| !finding.suppressed && finding.severity >= threshold)
+    });
+    if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn verbose_notes(outcome: &Outcome) -> String {
+    let mut notes = String::new();
+    for (file, line) in &outcome.unclassified {
+        notes.push_str(&format!(
+            "note: {}:{line}: not checked: no kind (add `kind:`, or map its path under `kinds:` in .lessons.yaml)\n",
+            crate::finding::display_path(file)
+        ));
+    }
+    for printed in &outcome.printed {
+        notes.push_str(&format!("print: {printed}\n"));
+    }
+    notes.push_str(&format!(
+        "timing: load {:.3}s, evaluate {:.3}s, total {:.3}s\n",
+        outcome.timing.load.as_secs_f64(),
+        outcome.timing.evaluate.as_secs_f64(),
+        outcome.timing.total.as_secs_f64()
+    ));
+    notes
+}
+
+/// A run that could not start: a configuration error gets a code frame at its line.
+pub fn render_error(error: &Error, style: &Style) -> String {
+    let frame = match error {
+        Error::Config(config) => {
+            let name = crate::finding::display_path(&config.path);
+            let text: Arc<str> = Arc::from(config.text.as_str());
+            let label = config.offset.map(|offset| {
+                let offset = offset.min(text.len());
+                let end = text[offset..]
+                    .find('\n')
+                    .map_or(text.len(), |len| offset + len);
+                (SourceSpan::new(offset.into(), end - offset), None)
+            });
+            Frame {
+                code: Some("config".into()),
+                message: format!("{name}: {}", config.message),
+                severity: miette::Severity::Error,
+                help: Some("see the Configuration section of the README for every key".into()),
+                source: label.as_ref().map(|_| NamedSource::new(name.clone(), text)),
+                label,
+            }
+        }
+        Error::Usage(message) => Frame {
+            code: None,
+            message: message.clone(),
+            severity: miette::Severity::Error,
+            help: None,
+            source: None,
+            label: None,
+        },
+    };
+    render_frame(&frame, style)
+}

@@ -1,0 +1,342 @@
+//! Documents: YAML, JSON and Markdown files parsed once into spanned value trees.
+
+pub mod date;
+pub mod lines;
+pub mod markdown;
+pub mod tree;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::finding::Location;
+
+pub use self::lines::LineIndex;
+pub use self::markdown::Section;
+pub use self::tree::{Entry, Node, Span, Step, Value};
+
+/// Something wrong with a file or document itself, found while loading (becomes `LL000`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadProblem {
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+}
+
+impl LoadProblem {
+    pub fn new(message: impl Into<String>, span: Span) -> Self {
+        LoadProblem {
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    Markdown,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// A file's text, kept for code frames, with its line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Relative to the repository root.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub format: Format,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String, format: Format) -> Self {
+        let lines = LineIndex::new(&text);
+        SourceFile {
+            path,
+            text: Arc::from(text),
+            lines,
+            format,
+        }
+    }
+
+    pub fn location(&self, span: &Span) -> Location {
+        self.lines.location(&self.text, span)
+    }
+}
+
+/// One document: a YAML document of a stream, a JSON file, or a Markdown file's front
+/// matter and body.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub root: Node,
+    /// Markdown body sections; `None` for YAML and JSON.
+    pub sections: Option<Vec<Section>>,
+    /// The kind the document declares (`kind:`, `type:`, or VERIS shape), normalised.
+    pub declared_kind: Option<String>,
+    pub id: Option<String>,
+}
+
+impl Document {
+    fn new(root: Node, sections: Option<Vec<Section>>, format: Format) -> Self {
+        let declared_kind = declared_kind(&root, format);
+        let id = root.get("id").and_then(Node::scalar_text);
+        Document {
+            root,
+            sections,
+            declared_kind,
+            id,
+        }
+    }
+
+    /// The span a finding at `path` points at (see [`Node::locate`]); `sections.<title>`
+    /// points at a Markdown heading.
+    pub fn locate(&self, path: &str) -> Span {
+        let Some(steps) = tree::parse_path(path) else {
+            return self.root.span.clone();
+        };
+        if let ([Step::Key("sections"), Step::Key(title), ..], Some(sections)) =
+            (steps.as_slice(), &self.sections)
+        {
+            if self.root.get("sections").is_none() {
+                if let Some(section) = sections.iter().find(|s| s.title == *title) {
+                    return section.heading.clone();
+                }
+                return self.root.span.clone();
+            }
+        }
+        self.root.locate(&steps)
+    }
+}
+
+/// Everything one file yields.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub source: Arc<SourceFile>,
+    pub documents: Vec<Document>,
+    pub problems: Vec<LoadProblem>,
+}
+
+/// Parses a file's text; never fails: what cannot be read becomes a [`LoadProblem`].
+pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
+    let source = Arc::new(SourceFile::new(path, text, format));
+    let text = &*source.text;
+    let mut problems = Vec::new();
+    let mut documents = Vec::new();
+    match format {
+        Format::Yaml => {
+            let stream = yaml::parse(text, 0);
+            problems.extend(stream.problems);
+            documents.extend(
+                stream
+                    .documents
+                    .into_iter()
+                    .map(|root| Document::new(root, None, format)),
+            );
+        }
+        Format::Json => {
+            // serde_json names JSON's own errors precisely; saphyr then gives the spans
+            // (JSON is YAML 1.2 flow syntax).
+            if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                let offset = source_offset(&source.lines, text, error.line(), error.column());
+                problems.push(LoadProblem::new(
+                    format!("JSON syntax error: {}", strip_position(&error.to_string())),
+                    offset..offset,
+                ));
+            } else {
+                let stream = yaml::parse(text, 0);
+                problems.extend(stream.problems);
+                documents.extend(
+                    stream
+                        .documents
+                        .into_iter()
+                        .take(1)
+                        .map(|root| Document::new(root, None, format)),
+                );
+            }
+        }
+        Format::Markdown => match markdown::find_front_matter(text) {
+            markdown::Header::Found(front) => {
+                let stream = yaml::parse(&text[front.yaml.clone()], front.yaml.start);
+                let sections = markdown::sections(text, front.body_start);
+                if stream.problems.is_empty() || !front.headerless {
+                    problems.extend(stream.problems);
+                } else {
+                    let mut problem = stream.problems.into_iter().next().unwrap_or_else(|| {
+                        LoadProblem::new("front matter does not parse", front.yaml.clone())
+                    });
+                    problem.message = format!("front matter: {}", problem.message);
+                    problem.help = Some(
+                        "the YAML header above the first `---` line does not parse; fix its indentation or quoting"
+                            .into(),
+                    );
+                    problems.push(problem);
+                }
+                let root = stream
+                    .documents
+                    .into_iter()
+                    .next()
+                    .filter(|root| matches!(root.value, Value::Map(_)))
+                    .unwrap_or_else(|| empty_map(front.yaml.start));
+                documents.push(Document::new(root, Some(sections), format));
+            }
+            markdown::Header::Unclosed { opening } => {
+                problems.push(
+                    LoadProblem::new("front matter opened with `---` is never closed", opening)
+                        .with_help("close the front matter with a `---` line before the body"),
+                );
+            }
+            markdown::Header::None => {
+                let sections = markdown::sections(text, 0);
+                documents.push(Document::new(empty_map(0), Some(sections), format));
+            }
+        },
+    }
+    ParsedFile {
+        source,
+        documents,
+        problems,
+    }
+}
+
+fn empty_map(at: usize) -> Node {
+    Node {
+        value: Value::Map(Vec::new()),
+        span: at..at,
+    }
+}
+
+fn source_offset(lines: &LineIndex, text: &str, line: usize, column: usize) -> usize {
+    let span = lines.line_span(text, line.max(1));
+    let line_text = &text[span.clone()];
+    let within = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(at, _)| at);
+    span.start + within
+}
+
+/// serde_json appends " at line L column C"; the diagnostic shows the position itself.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+/// The kind aliases of the spec, normalised to their kind.
+pub fn normalise_kind(text: &str) -> String {
+    let lower = text.trim().to_lowercase();
+    let kind = match lower.as_str() {
+        "postmortem"
+        | "post-mortem"
+        | "after-action-review"
+        | "incident-review"
+        | "debrief"
+        | "retrospective" => "incident",
+        "standard" | "procedure" | "plan" => "policy",
+        "playbook" => "runbook",
+        "people" | "staff" => "roster",
+        "access_review" => "access-review",
+        _ => return lower,
+    };
+    kind.to_owned()
+}
+
+fn declared_kind(root: &Node, format: Format) -> Option<String> {
+    let named = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .or_else(|| root.get("type").and_then(Node::as_str))
+        .filter(|kind| !kind.trim().is_empty());
+    if let Some(kind) = named {
+        return Some(normalise_kind(kind));
+    }
+    // The VERIS community format, recognised by shape.
+    if format == Format::Json
+        && root.get("schema_version").is_some()
+        && root.get("incident_id").is_some()
+    {
+        return Some("veris".to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> ParsedFile {
+        let path = PathBuf::from(name);
+        let format = Format::of(&path).expect("format");
+        parse_file(path, text.to_owned(), format)
+    }
+
+    #[test]
+    fn kinds_come_from_kind_type_or_shape() {
+        let file = parse(
+            "a.yaml",
+            "kind: Post-Mortem\nid: INC-1\n---\ntype: playbook\n---\nname: x\n",
+        );
+        let kinds: Vec<_> = file
+            .documents
+            .iter()
+            .map(|d| d.declared_kind.clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            [Some("incident".into()), Some("runbook".into()), None]
+        );
+        let veris = parse(
+            "v.json",
+            r#"{"schema_version": "1.3.4", "incident_id": "X"}"#,
+        );
+        assert_eq!(veris.documents[0].declared_kind.as_deref(), Some("veris"));
+    }
+
+    #[test]
+    fn json_errors_point_at_their_line_and_column() {
+        let file = parse("a.json", "{\n  \"id\": \"INC-1\",\n  \"title\": oops\n}\n");
+        assert_eq!(file.problems.len(), 1);
+        let location = file.source.location(&file.problems[0].span);
+        assert_eq!((location.line, location.column), (3, 12));
+    }
+
+    #[test]
+    fn markdown_front_matter_spans_match_the_whole_file() {
+        let text = "---\nid: INC-7\nstatus: closed\n---\n# Post-mortem\n## Root cause\nNo MFA on the VPN.\n";
+        let file = parse("a.md", text);
+        let document = &file.documents[0];
+        let status = document.locate("status");
+        assert_eq!(&text[status.clone()], "closed");
+        assert_eq!(file.source.location(&status).line, 3);
+        let heading = document.locate("sections.root cause");
+        assert_eq!(file.source.location(&heading).line, 6);
+    }
+
+    #[test]
+    fn a_broken_comply_header_is_reported_at_its_line() {
+        let text = "name: Access Policy\nsatisfies:\nTSC:\n- CC6.1\n  - CC6.2\n---\n# Purpose\n";
+        let file = parse("a.md", text);
+        assert_eq!(file.problems.len(), 1, "{:?}", file.problems);
+        let location = file.source.location(&file.problems[0].span);
+        assert_eq!(location.line, 5);
+    }
+}

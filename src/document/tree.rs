@@ -1,0 +1,168 @@
+//! The spanned value tree every document is folded into, whatever its format.
+
+use std::ops::Range;
+
+/// A byte range in the source file (not in the front matter: offsets are file offsets).
+pub type Span = Range<usize>;
+
+/// A value with the byte range of its source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// One `key: value` pair of a mapping, keeping the key's own span so a finding about a
+/// field can point at the key when the value is empty or spans many lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+/// One step of a finding path: `action_items[2].owner` is `Key(action_items)`, `Index(2)`,
+/// `Key(owner)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Splits a finding path into steps. Returns `None` for a malformed path (`a[x]`, `a[`).
+pub fn parse_path(path: &str) -> Option<Vec<Step<'_>>> {
+    let mut steps = Vec::new();
+    for part in path.split('.') {
+        if part.is_empty() {
+            if path.is_empty() {
+                break;
+            }
+            return None;
+        }
+        let (key, mut rest) = match part.find('[') {
+            Some(open) => (&part[..open], &part[open..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            steps.push(Step::Key(key));
+        }
+        while !rest.is_empty() {
+            let close = rest.find(']')?;
+            let index = rest.get(1..close)?.trim().parse::<usize>().ok()?;
+            steps.push(Step::Index(index));
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return None;
+            }
+        }
+    }
+    Some(steps)
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|entry| &entry.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|entry| entry.key == key),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A scalar as text (`id: 42` is the id `"42"`).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(text) => Some(text.clone()),
+            Value::Int(number) => Some(number.to_string()),
+            Value::Float(number) => Some(number.to_string()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn is_collection(&self) -> bool {
+        matches!(self.value, Value::Seq(_) | Value::Map(_))
+    }
+
+    /// The span a finding at `path` should point at: the value of a scalar field, the key of
+    /// an empty or compound field, and for a path that does not exist, the deepest part
+    /// that does (a missing `owner` points at its action item).
+    pub fn locate(&self, steps: &[Step<'_>]) -> Span {
+        let mut node = self;
+        let mut best = self.span.clone();
+        for step in steps {
+            match (step, &node.value) {
+                (Step::Key(key), Value::Map(entries)) => {
+                    let Some(entry) = entries.iter().find(|entry| entry.key == *key) else {
+                        break;
+                    };
+                    let value = &entry.value;
+                    best = if value.is_collection() || value.span.is_empty() {
+                        entry.key_span.clone()
+                    } else {
+                        value.span.clone()
+                    };
+                    node = value;
+                }
+                (Step::Index(index), Value::Seq(items)) => {
+                    let Some(item) = items.get(*index) else { break };
+                    if !item.span.is_empty() {
+                        best = item.span.clone();
+                    }
+                    node = item;
+                }
+                _ => break,
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_keys_and_indices() {
+        assert_eq!(
+            parse_path("action_items[2].owner"),
+            Some(vec![
+                Step::Key("action_items"),
+                Step::Index(2),
+                Step::Key("owner")
+            ])
+        );
+        assert_eq!(parse_path(""), Some(vec![]));
+        assert_eq!(
+            parse_path("a[0][1]"),
+            Some(vec![Step::Key("a"), Step::Index(0), Step::Index(1)])
+        );
+        assert_eq!(
+            parse_path("sections.root cause"),
+            Some(vec![Step::Key("sections"), Step::Key("root cause")])
+        );
+        assert_eq!(parse_path("a[x]"), None);
+        assert_eq!(parse_path("a..b"), None);
+        assert_eq!(parse_path("a[1]b"), None);
+    }
+}

@@ -1,0 +1,410 @@
+//! YAML (and JSON, a subset of it) folded from `saphyr-parser` events into spanned nodes.
+//!
+//! An explicit stack rather than recursion, and a depth cap, so a hostile file cannot
+//! overflow the stack. Aliases are refused: expanding them is how "billion laughs" files
+//! blow up memory, and policy documents have no need for them.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as MarkSpan, Tag};
+
+use super::tree::{Entry, Node, Span, Value};
+use super::LoadProblem;
+
+/// Nesting deeper than this is refused with a finding.
+pub const MAX_DEPTH: usize = 64;
+
+/// The documents of one YAML stream, and what went wrong in it.
+#[derive(Debug, Default)]
+pub struct YamlStream {
+    /// One root node per non-empty document, in file order.
+    pub documents: Vec<Node>,
+    pub problems: Vec<LoadProblem>,
+}
+
+/// Saphyr counts characters; findings need byte offsets into the file.
+struct ByteOffsets<'a> {
+    text: &'a str,
+    /// Byte offset of every character; empty when the text is ASCII (offset == index).
+    table: Vec<usize>,
+    base: usize,
+}
+
+impl<'a> ByteOffsets<'a> {
+    fn new(text: &'a str, base: usize) -> Self {
+        let table = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(offset, _)| offset).collect()
+        };
+        ByteOffsets { text, table, base }
+    }
+
+    /// Byte offset in the file of the character at `index` of this text.
+    fn at(&self, index: usize) -> usize {
+        let local = if self.table.is_empty() {
+            index.min(self.text.len())
+        } else {
+            self.table.get(index).copied().unwrap_or(self.text.len())
+        };
+        self.base + local
+    }
+
+    fn span(&self, span: &MarkSpan) -> Span {
+        self.at(span.start.index())..self.at(span.end.index())
+    }
+
+    fn slice(&self, span: &Span) -> &'a str {
+        self.text
+            .get(span.start - self.base..span.end - self.base)
+            .unwrap_or("")
+    }
+}
+
+enum Frame {
+    Seq {
+        start: Span,
+        flow: bool,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Span,
+        flow: bool,
+        entries: Vec<Entry>,
+        key: Option<(String, Span)>,
+    },
+}
+
+/// Parses `text`, which starts at byte `base` of its file (front matter is not at 0).
+pub fn parse(text: &str, base: usize) -> YamlStream {
+    let offsets = ByteOffsets::new(text, base);
+    let mut stream = YamlStream::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+
+    for event in Parser::new_from_str(text) {
+        let (event, marks) = match event {
+            Ok(event) => event,
+            Err(error) => {
+                let at = offsets.at(error.marker().index());
+                stream.problems.push(LoadProblem::new(
+                    format!("YAML syntax error: {}", error.info()),
+                    at..at,
+                ));
+                return stream;
+            }
+        };
+        let span = offsets.span(&marks);
+        let completed = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
+            Event::DocumentStart(_) => {
+                stack.clear();
+                root = None;
+                continue;
+            }
+            Event::DocumentEnd => {
+                if let Some(node) = root.take() {
+                    stream.documents.push(node);
+                }
+                continue;
+            }
+            Event::Alias(_) => {
+                stream.problems.push(
+                    LoadProblem::new("YAML aliases are not supported in lessons documents", span)
+                        .with_help("write the value out instead of `*alias`"),
+                );
+                return stream;
+            }
+            Event::Scalar(text, style, _anchor, tag) => {
+                let span = scalar_span(&offsets, span, style);
+                Node {
+                    value: resolve_scalar(&text, style, tag.as_deref()),
+                    span,
+                }
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if stack.len() >= MAX_DEPTH {
+                    stream.problems.push(
+                        LoadProblem::new(
+                            format!("nesting deeper than {MAX_DEPTH} levels"),
+                            span.start..span.start,
+                        )
+                        .with_help("flatten the structure; no lessons document needs this depth"),
+                    );
+                    return stream;
+                }
+                let flow = !span.is_empty();
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        start: span,
+                        flow,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Frame::Map {
+                        start: span,
+                        flow,
+                        entries: Vec::new(),
+                        key: None,
+                    }
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq { start, flow, items }) => {
+                    let end = collection_end(flow, &span, &start, items.last().map(|n| &n.span));
+                    Node {
+                        value: Value::Seq(items),
+                        span: start.start..end,
+                    }
+                }
+                Some(Frame::Map {
+                    start,
+                    flow,
+                    entries,
+                    ..
+                }) => {
+                    let end =
+                        collection_end(flow, &span, &start, entries.last().map(|e| &e.value.span));
+                    Node {
+                        value: Value::Map(entries),
+                        span: start.start..end,
+                    }
+                }
+                None => continue,
+            },
+        };
+        if let Err(problem) = attach(&mut stack, &mut root, completed) {
+            stream.problems.push(problem);
+            return stream;
+        }
+    }
+    if let Some(node) = root.take() {
+        stream.documents.push(node);
+    }
+    stream
+}
+
+/// A block collection's end event sits at the next token, past blank lines and comments:
+/// end it at its last child instead.
+fn collection_end(flow: bool, end_event: &Span, start: &Span, last_child: Option<&Span>) -> usize {
+    if flow {
+        end_event.end
+    } else {
+        last_child.map_or(start.end, |span| span.end)
+    }
+}
+
+/// Strips the anchor and tag saphyr includes in a scalar's span, and the trailing line
+/// breaks and indentation of block scalars, so the span is exactly the value's text.
+fn scalar_span(offsets: &ByteOffsets<'_>, span: Span, style: ScalarStyle) -> Span {
+    let source = offsets.slice(&span);
+    let mut skip = 0;
+    let mut rest = source;
+    while rest.starts_with('&') || rest.starts_with('!') {
+        let token = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let after = rest[token..].trim_start();
+        skip += rest.len() - after.len();
+        rest = after;
+    }
+    let mut end = span.end;
+    if matches!(
+        style,
+        ScalarStyle::Literal | ScalarStyle::Folded | ScalarStyle::Plain
+    ) {
+        end = span.start + skip + rest.trim_end().len();
+    }
+    (span.start + skip).min(end)..end
+}
+
+fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Result<(), LoadProblem> {
+    match stack.last_mut() {
+        None => {
+            *root = Some(node);
+            Ok(())
+        }
+        Some(Frame::Seq { items, .. }) => {
+            items.push(node);
+            Ok(())
+        }
+        Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some((name, key_span)) => {
+                if let Some(first) = entries.iter().find(|entry| entry.key == name) {
+                    let mut problem = LoadProblem::new(format!("duplicate key `{name}`"), key_span);
+                    problem.help = Some(format!(
+                        "the key is already set at byte {}; keep one of them",
+                        first.key_span.start
+                    ));
+                    return Err(problem);
+                }
+                entries.push(Entry {
+                    key: name,
+                    key_span,
+                    value: node,
+                });
+                Ok(())
+            }
+            None => match node.scalar_text() {
+                Some(name) => {
+                    *key = Some((name, node.span));
+                    Ok(())
+                }
+                None if matches!(node.value, Value::Null) => {
+                    *key = Some((String::new(), node.span));
+                    Ok(())
+                }
+                None => Err(LoadProblem::new(
+                    "a mapping or sequence used as a key is not supported",
+                    node.span,
+                )),
+            },
+        },
+    }
+}
+
+/// YAML 1.2 core schema: plain scalars may be null, booleans or numbers; dates stay text
+/// (rules parse them with `date()`, so a bad date is a finding, not a load failure).
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag.filter(|tag| tag.is_yaml_core_schema()) {
+        match tag.suffix.as_str() {
+            "str" => return Value::Str(text.to_owned()),
+            "null" => return Value::Null,
+            "bool" | "int" | "float" => {}
+            _ => return Value::Str(text.to_owned()),
+        }
+    }
+    if style != ScalarStyle::Plain {
+        return Value::Str(text.to_owned());
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(number) = parse_int(text) {
+        return Value::Int(number);
+    }
+    if looks_like_float(text) {
+        if let Ok(number) = text.parse::<f64>() {
+            return Value::Float(number);
+        }
+    }
+    Value::Str(text.to_owned())
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(octal) = text.strip_prefix("0o") {
+        return i64::from_str_radix(octal, 8).ok();
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn looks_like_float(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            whole.bytes().all(|b| b.is_ascii_digit())
+                && fraction.bytes().all(|b| b.is_ascii_digit())
+                && !(whole.is_empty() && fraction.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|exp| {
+        let digits = exp.strip_prefix(['-', '+']).unwrap_or(exp);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let stream = parse(text, 0);
+        assert!(stream.problems.is_empty(), "{:?}", stream.problems);
+        stream.documents.into_iter().next().expect("a document")
+    }
+
+    #[test]
+    fn scalars_resolve_by_the_core_schema() {
+        let doc = one("a: 1\nb: '1'\nc: 2026-03-14\nd: true\ne:\nf: 1.5\ng: ~\n");
+        assert_eq!(doc.get("a").map(|n| &n.value), Some(&Value::Int(1)));
+        assert_eq!(
+            doc.get("b").map(|n| &n.value),
+            Some(&Value::Str("1".into()))
+        );
+        assert_eq!(
+            doc.get("c").map(|n| &n.value),
+            Some(&Value::Str("2026-03-14".into()))
+        );
+        assert_eq!(doc.get("d").map(|n| &n.value), Some(&Value::Bool(true)));
+        assert_eq!(doc.get("e").map(|n| &n.value), Some(&Value::Null));
+        assert_eq!(doc.get("f").map(|n| &n.value), Some(&Value::Float(1.5)));
+        assert_eq!(doc.get("g").map(|n| &n.value), Some(&Value::Null));
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_even_after_multibyte_text() {
+        let text = "title: \"Überweisung – Betrug\"\nowner: p.okafor\n";
+        let doc = one(text);
+        let owner = doc.get("owner").expect("owner");
+        assert_eq!(&text[owner.span.clone()], "p.okafor");
+        let title = doc.get("title").expect("title");
+        assert_eq!(&text[title.span.clone()], "\"Überweisung – Betrug\"");
+    }
+
+    #[test]
+    fn block_scalars_end_at_their_last_character() {
+        let text = "text: |\n  first\n  second\n\nnext: 1\n";
+        let doc = one(text);
+        let node = doc.get("text").expect("text");
+        assert_eq!(&text[node.span.clone()], "first\n  second");
+    }
+
+    #[test]
+    fn several_documents_in_one_stream() {
+        let stream = parse("a: 1\n---\nb: 2\n---\n", 0);
+        assert_eq!(stream.documents.len(), 2);
+    }
+
+    #[test]
+    fn aliases_duplicates_and_depth_are_refused_with_a_location() {
+        let stream = parse("a: &x 1\nb: *x\n", 0);
+        assert_eq!(stream.problems.len(), 1);
+        assert_eq!(stream.problems[0].span.start, 11);
+
+        let stream = parse("owner: a\nowner: b\n", 0);
+        assert_eq!(stream.problems[0].message, "duplicate key `owner`");
+        assert_eq!(stream.problems[0].span, 9..14);
+
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        let stream = parse(&deep, 0);
+        assert!(stream.problems[0]
+            .message
+            .contains("nesting deeper than 64"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_byte_offset_from_the_base() {
+        let stream = parse("a: [1, 2\n", 100);
+        assert_eq!(stream.problems.len(), 1);
+        assert!(stream.problems[0].span.start >= 100);
+    }
+}

@@ -1,0 +1,454 @@
+//! `lessons`: policy-as-code checks for the lessons-learned phase of incident response.
+//!
+//! The library does the whole job without printing: [`check`] loads a repository, runs the
+//! rules and returns an [`Outcome`]; the `lessons` binary only parses arguments, calls it
+//! and renders.
+
+pub mod cli;
+pub mod document;
+pub mod finding;
+pub mod output;
+pub mod policy;
+pub mod rules;
+pub mod workspace;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use rhai::{Array, Dynamic, Map};
+
+use crate::document::date::Moment;
+use crate::document::SourceFile;
+use crate::finding::Finding;
+use crate::policy::{Pack, Plan};
+use crate::rules::engine::{Limits, Lookup};
+use crate::rules::evaluate::RuleSettings;
+use crate::rules::{Rule, RuleError};
+use crate::workspace::{Config, ConfigError, Index, Workspace};
+
+/// What a run is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Files or folders to report on; empty means the current folder.
+    pub paths: Vec<PathBuf>,
+    /// `--config`: the configuration file (its folder is the repository root).
+    pub config: Option<PathBuf>,
+    /// `--policy`: a built-in pack, over the config's `policy:`.
+    pub policy: Option<String>,
+    /// `--as-of`: the day all date rules count from (default: today).
+    pub as_of: Option<Moment>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// `--rules`: more custom rule folders.
+    pub rule_dirs: Vec<PathBuf>,
+    /// `--jobs`: worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    pub limits: Limits,
+}
+
+/// Why a run could not happen at all (exit 2).
+#[derive(Debug)]
+pub enum Error {
+    Config(ConfigError),
+    Usage(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Config(error) => write!(f, "{}: {}", error.path.display(), error.message),
+            Error::Usage(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// How long the phases took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    pub load: Duration,
+    pub evaluate: Duration,
+    pub total: Duration,
+}
+
+/// The result of a run: findings, rule failures, and the sources renderers need.
+#[derive(Debug)]
+pub struct Outcome {
+    pub root: PathBuf,
+    pub as_of: Moment,
+    /// Sorted by file, line, column and rule.
+    pub findings: Vec<Finding>,
+    pub rule_errors: Vec<RuleError>,
+    pub rules: Vec<Rule>,
+    pub sources: HashMap<PathBuf, Arc<SourceFile>>,
+    /// Documents in the reported files that at least one rule checked.
+    pub documents: usize,
+    /// Files reported on.
+    pub files: usize,
+    /// Documents no rule could check because they have no kind: (file, line).
+    pub unclassified: Vec<(PathBuf, usize)>,
+    /// What rules printed.
+    pub printed: Vec<String>,
+    pub timing: Timing,
+}
+
+impl Outcome {
+    pub fn source(&self, file: &Path) -> Option<&Arc<SourceFile>> {
+        self.sources.get(file)
+    }
+}
+
+/// Today's date in the local time zone.
+pub fn today() -> Moment {
+    Moment::from_date(jiff::Zoned::now().date())
+}
+
+/// Runs `lessons check`.
+pub fn check(options: &Options) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let as_of = options.as_of.unwrap_or_else(today);
+    let (root, config_path) = repository(options)?;
+    let config = match &config_path {
+        Some(path) => Config::load(path).map_err(Error::Config)?,
+        None => Config::default(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        // Rhai recursion (bounded by the call-level limit) runs on these threads.
+        .stack_size(8 << 20)
+        .build()
+        .map_err(|error| Error::Usage(format!("cannot start worker threads: {error}")))?;
+    pool.install(|| run(options, as_of, root, config, config_path, started))
+}
+
+/// Finds the repository root and its configuration, per the spec: `--config`'s folder, the
+/// nearest `.lessons.yaml` or git work tree above the first path, else the path itself.
+fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>), Error> {
+    for path in &options.paths {
+        if !path.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such file or folder",
+                path.display()
+            )));
+        }
+    }
+    if let Some(config) = &options.config {
+        if !config.is_file() {
+            return Err(Error::Usage(format!(
+                "{}: no such configuration file",
+                config.display()
+            )));
+        }
+        let root = config.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
+        return Ok((root, Some(config.clone())));
+    }
+    let first = options
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    if let Some((root, config)) = workspace::discover::find_root(&first) {
+        return Ok((relative_to_cwd(&root), config.map(|c| relative_to_cwd(&c))));
+    }
+    let root = if first.is_dir() {
+        first
+    } else {
+        first.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    Ok((
+        if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        },
+        None,
+    ))
+}
+
+/// Keeps paths short in messages when the root is under the current folder.
+fn relative_to_cwd(path: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_path_buf();
+    };
+    match path.strip_prefix(&cwd) {
+        Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(relative) => relative.to_path_buf(),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Which loaded files the run reports on: those under the named paths.
+struct Reported {
+    /// Relative to the root; `None` reports everything.
+    prefixes: Option<Vec<(PathBuf, bool)>>,
+}
+
+impl Reported {
+    fn new(root: &Path, paths: &[PathBuf]) -> Reported {
+        let absolute_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut prefixes = Vec::new();
+        for path in paths {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let absolute = normalise(&absolute);
+            match absolute.strip_prefix(normalise(&absolute_root)) {
+                Ok(relative) if relative.as_os_str().is_empty() => {
+                    return Reported { prefixes: None }
+                }
+                Ok(relative) => prefixes.push((relative.to_path_buf(), path.is_dir())),
+                Err(_) => prefixes.push((path.clone(), path.is_dir())),
+            }
+        }
+        if prefixes.is_empty() {
+            return Reported { prefixes: None };
+        }
+        Reported {
+            prefixes: Some(prefixes),
+        }
+    }
+
+    fn includes(&self, file: &Path) -> bool {
+        match &self.prefixes {
+            None => true,
+            Some(prefixes) => prefixes.iter().any(|(prefix, folder)| {
+                if *folder {
+                    file.starts_with(prefix)
+                } else {
+                    file == prefix
+                }
+            }),
+        }
+    }
+
+    /// Named files outside the root are loaded as given.
+    fn outside(&self, root: &Path) -> Vec<PathBuf> {
+        let _ = root;
+        self.prefixes
+            .iter()
+            .flatten()
+            .filter(|(path, folder)| !folder && path.is_absolute())
+            .map(|(path, _)| path.clone())
+            .collect()
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut result = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                result.pop();
+            }
+            other => result.push(other),
+        }
+    }
+    result
+}
+
+/// The documents cross-document rules see: values built once, looked up by index.
+struct WorkspaceLookup {
+    values: Arc<[Dynamic]>,
+    index: Arc<Index>,
+}
+
+impl Lookup for WorkspaceLookup {
+    fn docs(&self, kind: &str) -> Array {
+        self.index
+            .of_kind(kind)
+            .iter()
+            .map(|&position| self.values[position].clone())
+            .collect()
+    }
+
+    fn find(&self, kind: &str, id: &str) -> Dynamic {
+        if kind == "person" {
+            return self
+                .index
+                .person(id)
+                .and_then(|(roster, slot)| {
+                    let roster = self.values[roster].read_lock::<Map>()?;
+                    let people = roster.get("people")?.read_lock::<Array>()?;
+                    people.get(slot).cloned()
+                })
+                .unwrap_or(Dynamic::UNIT);
+        }
+        self.index
+            .find(kind, id)
+            .map_or(Dynamic::UNIT, |position| self.values[position].clone())
+    }
+}
+
+fn run(
+    options: &Options,
+    as_of: Moment,
+    root: PathBuf,
+    config: Config,
+    config_path: Option<PathBuf>,
+    started: Instant,
+) -> Result<Outcome, Error> {
+    let reported = Reported::new(&root, &options.paths);
+    let mut rule_dirs: Vec<PathBuf> = config
+        .rules
+        .iter()
+        .map(|folder| root.join(folder))
+        .collect();
+    rule_dirs.extend(options.rule_dirs.iter().cloned());
+    let pack_name = options
+        .policy
+        .clone()
+        .or_else(|| config.policy.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    let pack = Pack::builtin(&pack_name).map_err(Error::Usage)?;
+
+    let workspace =
+        Workspace::load(&root, config, config_path, &reported.outside(&root)).map_err(|bad| {
+            Error::Usage(format!(
+                "bad glob `{}` in the configuration: {}",
+                bad.pattern, bad.message
+            ))
+        })?;
+    let values: Arc<[Dynamic]> = workspace
+        .documents
+        .par_iter()
+        .map(|loaded| match &loaded.kind {
+            Some(kind) => rules::convert::document_to_dynamic(&loaded.document, kind),
+            None => Dynamic::UNIT,
+        })
+        .collect::<Vec<_>>()
+        .into();
+    let loaded_at = started.elapsed();
+
+    let lookup = Arc::new(WorkspaceLookup {
+        values: Arc::clone(&values),
+        index: Arc::clone(&workspace.index),
+    });
+    let engine = rules::engine::build(options.limits, as_of, lookup);
+    let (rules, mut rule_errors) = rules::load(&engine, &rule_dirs, &options.limits);
+    let plan = Plan::new(
+        &rules,
+        &pack,
+        &workspace.config,
+        &options.select,
+        &options.ignore,
+    )
+    .map_err(|error| Error::Usage(format!("configuration: {}", error.0)))?;
+    let settings_of: Vec<Arc<[RuleSettings]>> = workspace
+        .files
+        .iter()
+        .map(|file| plan.settings(&file.path))
+        .collect();
+
+    let targets: Vec<usize> = workspace
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, loaded)| reported.includes(&workspace.files[loaded.file].path))
+        .map(|(position, _)| position)
+        .collect();
+    let evaluation = rules::evaluate::evaluate(
+        &engine,
+        &rules,
+        &workspace,
+        &values,
+        &targets,
+        &|file| Arc::clone(&settings_of[file]),
+        &options.limits,
+    );
+    let mut findings = evaluation.findings;
+    findings.extend(load_problems(&workspace, &rules, &settings_of, &reported));
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    findings.dedup();
+    rule_errors.extend(evaluation.errors);
+
+    let reported_files: Vec<&Arc<SourceFile>> = workspace
+        .files
+        .iter()
+        .filter(|file| reported.includes(&file.path))
+        .collect();
+    let unclassified = targets
+        .iter()
+        .map(|&position| &workspace.documents[position])
+        .filter(|loaded| loaded.kind.is_none())
+        .map(|loaded| {
+            let source = &workspace.files[loaded.file];
+            (
+                source.path.clone(),
+                source.location(&loaded.document.root.span).line,
+            )
+        })
+        .collect();
+    let evaluated_at = started.elapsed();
+    Ok(Outcome {
+        root,
+        as_of,
+        findings,
+        rule_errors,
+        documents: evaluation.documents_checked,
+        files: reported_files.len(),
+        sources: workspace
+            .files
+            .iter()
+            .map(|file| (file.path.clone(), Arc::clone(file)))
+            .collect(),
+        rules,
+        unclassified,
+        printed: evaluation.printed,
+        timing: Timing {
+            load: loaded_at,
+            evaluate: evaluated_at - loaded_at,
+            total: evaluated_at,
+        },
+    })
+}
+
+/// Files and documents that could not be read become `LL000` findings, with the settings
+/// that rule has for their file.
+fn load_problems(
+    workspace: &Workspace,
+    rules: &[Rule],
+    settings_of: &[Arc<[RuleSettings]>],
+    reported: &Reported,
+) -> Vec<Finding> {
+    let Some(position) = rules.iter().position(|rule| rule.id == "LL000") else {
+        return Vec::new();
+    };
+    let rule = &rules[position];
+    workspace
+        .problems
+        .iter()
+        .filter_map(|(file, problem)| {
+            let source = &workspace.files[*file];
+            let setting = &settings_of[*file][position];
+            if !setting.enabled || !reported.includes(&source.path) {
+                return None;
+            }
+            Some(Finding {
+                rule: rule.id.clone(),
+                name: rule.name.clone(),
+                severity: setting.severity,
+                message: problem.message.clone(),
+                help: problem.help.clone(),
+                file: source.path.clone(),
+                location: source.location(&problem.span),
+                path: String::new(),
+                doc_id: None,
+                kind: None,
+                suppressed: false,
+            })
+        })
+        .collect()
+}

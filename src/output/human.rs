@@ -1,0 +1,244 @@
+//! `--format human`: a miette report with a code frame at each finding, then a summary.
+
+use std::fmt::{self, Display, Write as _};
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    SourceSpan,
+};
+
+use super::Style;
+use crate::finding::{display_path, Finding, Severity};
+use crate::rules::RuleError;
+use crate::Outcome;
+
+/// One framed message: a finding, a rule failure or a configuration error.
+#[derive(Debug)]
+pub struct Frame {
+    pub code: Option<String>,
+    pub message: String,
+    pub severity: miette::Severity,
+    pub help: Option<String>,
+    pub source: Option<NamedSource<Arc<str>>>,
+    pub label: Option<(SourceSpan, Option<String>)>,
+}
+
+impl Display for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Frame {}
+
+impl Diagnostic for Frame {
+    fn code<'a>(&'a self) -> Option<Box<dyn Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|code| Box::new(code) as Box<dyn Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|source| source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let (span, text) = self.label.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            text.clone(),
+            *span,
+        ))))
+    }
+}
+
+pub fn handler(style: &Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+/// A span for a code frame: a multi-line node is labelled on its first line only.
+fn first_line_span(text: &str, start: usize, end: usize) -> SourceSpan {
+    let start = start.min(text.len());
+    let end = end.clamp(start, text.len());
+    let line_end = text[start..end]
+        .find('\n')
+        .map_or(end, |offset| start + offset);
+    SourceSpan::new(start.into(), line_end - start)
+}
+
+pub fn finding_frame(outcome: &Outcome, finding: &Finding) -> Frame {
+    let summary = outcome
+        .rules
+        .iter()
+        .find(|rule| rule.id == finding.rule)
+        .map(|rule| rule.summary.clone())
+        .filter(|summary| !summary.is_empty());
+    let (source, label) = match outcome.source(&finding.file) {
+        Some(file) => (
+            Some(NamedSource::new(
+                display_path(&finding.file),
+                Arc::clone(&file.text),
+            )),
+            Some((
+                first_line_span(&file.text, finding.location.start, finding.location.end),
+                summary,
+            )),
+        ),
+        None => (None, None),
+    };
+    Frame {
+        code: Some(format!("{} {}", finding.rule, finding.name)),
+        message: finding.message.clone(),
+        severity: miette_severity(finding.severity),
+        help: finding.help.clone(),
+        source,
+        label,
+    }
+}
+
+pub fn rule_error_frame(error: &RuleError) -> Frame {
+    let rule = error
+        .rule
+        .as_deref()
+        .map_or(String::new(), |id| format!(" {id}"));
+    let mut help = error.context.clone().unwrap_or_default();
+    if error.occurrences > 1 {
+        let more = error.occurrences - 1;
+        help.push_str(&format!(
+            " and {more} more document{}",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    Frame {
+        code: Some("rule-error".into()),
+        message: format!("rule{rule} ({}) {}", error.origin, error.message),
+        severity: miette::Severity::Error,
+        help: (!help.trim().is_empty()).then(|| help.trim().to_owned()),
+        source: error
+            .span
+            .as_ref()
+            .map(|_| NamedSource::new(error.origin.clone(), Arc::clone(&error.source))),
+        label: error.span.as_ref().map(|span| {
+            (
+                SourceSpan::new(span.start.into(), span.end - span.start),
+                Some("here".into()),
+            )
+        }),
+    }
+}
+
+/// Renders any frame with the style's theme and width.
+pub fn render_frame(frame: &Frame, style: &Style) -> String {
+    let mut out = String::new();
+    if handler(style).render_report(&mut out, frame).is_err() {
+        out = format!(
+            "{}: {}\n",
+            frame.code.as_deref().unwrap_or("error"),
+            frame.message
+        );
+    }
+    out
+}
+
+/// The findings with their frames, then the summary (unless quiet).
+pub fn render(outcome: &Outcome, style: &Style) -> String {
+    let mut out = String::new();
+    for finding in outcome
+        .findings
+        .iter()
+        .filter(|finding| !finding.suppressed)
+    {
+        out.push_str(&render_frame(&finding_frame(outcome, finding), style));
+        out.push('\n');
+    }
+    if !style.quiet {
+        out.push_str(&summary(outcome));
+        out.push('\n');
+    }
+    out
+}
+
+/// Rule failures, for stderr.
+pub fn render_rule_errors(outcome: &Outcome, style: &Style) -> String {
+    let mut out = String::new();
+    for error in &outcome.rule_errors {
+        out.push_str(&render_frame(&rule_error_frame(error), style));
+        out.push('\n');
+    }
+    out
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `Found 7 findings (4 errors, 3 warnings, 0 infos) in 12 documents from 11 files in 0.04s.`
+pub fn summary(outcome: &Outcome) -> String {
+    let active: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|finding| !finding.suppressed)
+        .collect();
+    let count = |severity: Severity| {
+        active
+            .iter()
+            .filter(|finding| finding.severity == severity)
+            .count()
+    };
+    let mut line = String::new();
+    let scope = format!(
+        "{} from {}",
+        plural(outcome.documents, "document", "documents"),
+        plural(outcome.files, "file", "files")
+    );
+    if active.is_empty() {
+        let _ = write!(line, "No findings in {scope}");
+    } else {
+        let _ = write!(
+            line,
+            "Found {} ({}, {}, {}) in {scope}",
+            plural(active.len(), "finding", "findings"),
+            plural(count(Severity::Error), "error", "errors"),
+            plural(count(Severity::Warning), "warning", "warnings"),
+            plural(count(Severity::Info), "info", "infos"),
+        );
+    }
+    let suppressed = outcome.findings.len() - active.len();
+    if suppressed > 0 {
+        let _ = write!(line, "; {suppressed} suppressed");
+    }
+    let _ = write!(line, " in {:.2}s.", outcome.timing.total.as_secs_f64());
+    if !outcome.rule_errors.is_empty() {
+        let _ = write!(
+            line,
+            "\n{} failed to run: the run is incomplete.",
+            plural(outcome.rule_errors.len(), "rule", "rules")
+        );
+    }
+    line
+}

@@ -1,0 +1,120 @@
+//! `--format json`: the schema of the spec, `version: 1`.
+
+use serde::Serialize;
+
+use crate::finding::{display_path, Severity};
+use crate::Outcome;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    as_of: String,
+    summary: Summary,
+    findings: Vec<Finding<'a>>,
+    rule_errors: Vec<RuleError<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    documents: usize,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    rule: &'a str,
+    name: &'a str,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    path: &'a str,
+    doc_id: Option<&'a str>,
+    kind: Option<&'a str>,
+    suppressed: bool,
+}
+
+#[derive(Serialize)]
+struct RuleError<'a> {
+    rule: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+    context: Option<&'a str>,
+    occurrences: usize,
+}
+
+pub fn render(outcome: &Outcome) -> String {
+    let active = || {
+        outcome
+            .findings
+            .iter()
+            .filter(|finding| !finding.suppressed)
+    };
+    let count = |severity: Severity| {
+        active()
+            .filter(|finding| finding.severity == severity)
+            .count()
+    };
+    let report = Report {
+        version: 1,
+        as_of: outcome.as_of.to_string(),
+        summary: Summary {
+            documents: outcome.documents,
+            findings: outcome.findings.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            suppressed: outcome
+                .findings
+                .iter()
+                .filter(|finding| finding.suppressed)
+                .count(),
+        },
+        findings: outcome
+            .findings
+            .iter()
+            .map(|finding| Finding {
+                rule: &finding.rule,
+                name: &finding.name,
+                severity: finding.severity,
+                message: &finding.message,
+                help: finding.help.as_deref(),
+                file: display_path(&finding.file),
+                line: finding.location.line,
+                column: finding.location.column,
+                end_line: finding.location.end_line,
+                end_column: finding.location.end_column,
+                path: &finding.path,
+                doc_id: finding.doc_id.as_deref(),
+                kind: finding.kind.as_deref(),
+                suppressed: finding.suppressed,
+            })
+            .collect(),
+        rule_errors: outcome
+            .rule_errors
+            .iter()
+            .map(|error| RuleError {
+                rule: error.rule.as_deref(),
+                file: &error.origin,
+                line: error.line,
+                column: error.column,
+                message: &error.message,
+                context: error.context.as_deref(),
+                occurrences: error.occurrences,
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,72 @@
+//! Renderers: one file per format, each over the one [`Finding`](crate::finding::Finding)
+//! type. A new format is a new file and a new [`Format`] variant.
+
+pub mod human;
+pub mod json;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::Outcome;
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Code frames at each finding, and a summary.
+    Human,
+    /// One JSON object: version, as_of, summary, findings.
+    Json,
+}
+
+/// What renderers need beside the outcome.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width for code frames.
+    pub width: usize,
+    /// Leave out the closing summary.
+    pub quiet: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            color: false,
+            width: 100,
+            quiet: false,
+        }
+    }
+}
+
+pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
+    match format {
+        Format::Human => human::render(outcome, style),
+        Format::Json => json::render(outcome),
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder and a rename, so
+/// a reader never sees half a report.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |name| name.to_string_lossy());
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}

@@ -1,0 +1,286 @@
+//! Policy packs and the per-file plan: which rules run, at which severity, with which
+//! parameters, once the pack, the configuration, its overrides and the command line have
+//! had their say (in that order).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use globset::GlobSet;
+use rhai::Map;
+use serde::Deserialize;
+
+use crate::finding::Severity;
+use crate::rules::convert::yaml_to_dynamic;
+use crate::rules::evaluate::RuleSettings;
+use crate::rules::Rule;
+use crate::workspace::config::{Config, Override};
+use crate::workspace::discover;
+
+/// The packs shipped in the binary: (name, YAML).
+pub const PACKS: &[(&str, &str)] = &[("default", include_str!("../../policies/default.yaml"))];
+
+/// A named selection of rules with severities and parameters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pack {
+    pub name: String,
+    pub description: String,
+    /// `all` built-in rules, or a list of ids.
+    pub enable: Enable,
+    #[serde(default)]
+    pub rules: BTreeMap<String, PackRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Enable {
+    All(AllKeyword),
+    Some(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllKeyword {
+    All,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackRule {
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_yaml::Value>,
+}
+
+impl Pack {
+    pub fn builtin(name: &str) -> Result<Pack, String> {
+        let (_, text) = PACKS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = PACKS.iter().map(|(name, _)| *name).collect();
+                format!(
+                    "unknown policy pack `{name}` (built in: {})",
+                    names.join(", ")
+                )
+            })?;
+        serde_yaml::from_str(text)
+            .map_err(|error| format!("policy pack `{name}` is invalid: {error}"))
+    }
+
+    fn enables(&self, rule: &Rule) -> bool {
+        if !rule.is_builtin() {
+            return true;
+        }
+        match &self.enable {
+            Enable::All(_) => true,
+            Enable::Some(ids) => ids.iter().any(|id| *id == rule.id),
+        }
+    }
+}
+
+/// `--select` / `--ignore` entries: an id or an id prefix (`LL01`).
+fn matches_any(patterns: &[String], id: &str) -> bool {
+    patterns
+        .iter()
+        .any(|pattern| id.starts_with(pattern.as_str()))
+}
+
+/// Why a configuration cannot be applied to the rules at hand.
+#[derive(Debug, Clone)]
+pub struct PlanError(pub String);
+
+/// The rule settings of every file: a base, and the overrides whose globs match.
+pub struct Plan {
+    base: Arc<[RuleSettings]>,
+    overrides: Vec<(GlobSet, Override)>,
+    rules: Vec<(String, Map)>,
+    cache: Mutex<HashMap<Vec<usize>, Arc<[RuleSettings]>>>,
+}
+
+impl Plan {
+    pub fn new(
+        rules: &[Rule],
+        pack: &Pack,
+        config: &Config,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<Plan, PlanError> {
+        let known = |id: &str, place: &str| -> Result<usize, PlanError> {
+            rules
+                .iter()
+                .position(|rule| rule.id == id)
+                .ok_or_else(|| PlanError(format!("unknown rule `{id}` in {place}")))
+        };
+        let mut base: Vec<RuleSettings> = rules
+            .iter()
+            .map(|rule| RuleSettings {
+                enabled: pack.enables(rule),
+                severity: rule.severity,
+                params: Arc::new(rule.params.clone()),
+            })
+            .collect();
+        for (id, refinement) in &pack.rules {
+            let position = known(id, &format!("policy pack `{}`", pack.name))?;
+            if let Some(severity) = refinement.severity {
+                base[position].severity = severity;
+            }
+            set_params(
+                &rules[position],
+                &mut base[position],
+                &refinement.params,
+                &format!("policy pack `{}`", pack.name),
+            )?;
+        }
+        for id in &config.disable {
+            base[known(id, "`disable`")?].enabled = false;
+        }
+        for (id, severity) in &config.severity {
+            base[known(id, "`severity`")?].severity = *severity;
+        }
+        for (id, params) in &config.params {
+            let position = known(id, "`params`")?;
+            set_params(&rules[position], &mut base[position], params, "`params`")?;
+        }
+        for pattern in select.iter().chain(ignore) {
+            if !rules
+                .iter()
+                .any(|rule| rule.id.starts_with(pattern.as_str()))
+            {
+                return Err(PlanError(format!("`{pattern}` matches no rule")));
+            }
+        }
+        for (rule, setting) in rules.iter().zip(base.iter_mut()) {
+            if (!select.is_empty() && !matches_any(select, &rule.id))
+                || matches_any(ignore, &rule.id)
+            {
+                setting.enabled = false;
+            }
+        }
+        let mut overrides = Vec::new();
+        for entry in &config.overrides {
+            let globs = discover::glob_set(entry.files.patterns()).map_err(|bad| {
+                PlanError(format!(
+                    "`overrides` glob `{}`: {}",
+                    bad.pattern, bad.message
+                ))
+            })?;
+            for id in entry.disable.iter().chain(entry.severity.keys()) {
+                known(id, "`overrides`")?;
+            }
+            for (id, params) in &entry.params {
+                check_param_names(&rules[known(id, "`overrides`")?], params, "`overrides`")?;
+            }
+            overrides.push((globs, entry.clone()));
+        }
+        Ok(Plan {
+            base: base.into(),
+            overrides,
+            rules: rules
+                .iter()
+                .map(|rule| (rule.id.clone(), rule.params.clone()))
+                .collect(),
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The settings for `file` (relative to the root).
+    pub fn settings(&self, file: &Path) -> Arc<[RuleSettings]> {
+        let matching: Vec<usize> = self
+            .overrides
+            .iter()
+            .enumerate()
+            .filter(|(_, (globs, _))| globs.is_match(file))
+            .map(|(position, _)| position)
+            .collect();
+        if matching.is_empty() {
+            return Arc::clone(&self.base);
+        }
+        if let Some(settings) = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&matching).cloned())
+        {
+            return settings;
+        }
+        let mut settings = self.base.to_vec();
+        for &position in &matching {
+            let entry = &self.overrides[position].1;
+            for (index, (id, defaults)) in self.rules.iter().enumerate() {
+                if entry.disable.contains(id) {
+                    settings[index].enabled = false;
+                }
+                if let Some(severity) = entry.severity.get(id) {
+                    settings[index].severity = *severity;
+                }
+                if let Some(params) = entry.params.get(id) {
+                    let mut merged = (*settings[index].params).clone();
+                    // Names were checked against the rule's parameters in `Plan::new`.
+                    for (name, value) in params
+                        .iter()
+                        .filter(|(name, _)| defaults.contains_key(name.as_str()))
+                    {
+                        merged.insert(name.as_str().into(), yaml_to_dynamic(value));
+                    }
+                    settings[index].params = Arc::new(merged);
+                }
+            }
+        }
+        let settings: Arc<[RuleSettings]> = settings.into();
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(matching, Arc::clone(&settings));
+        }
+        settings
+    }
+
+    /// The settings with no override applied.
+    pub fn base(&self) -> &[RuleSettings] {
+        &self.base
+    }
+}
+
+fn set_params(
+    rule: &Rule,
+    setting: &mut RuleSettings,
+    params: &BTreeMap<String, serde_yaml::Value>,
+    place: &str,
+) -> Result<(), PlanError> {
+    if params.is_empty() {
+        return Ok(());
+    }
+    check_param_names(rule, params, place)?;
+    let mut merged = (*setting.params).clone();
+    for (name, value) in params {
+        merged.insert(name.as_str().into(), yaml_to_dynamic(value));
+    }
+    setting.params = Arc::new(merged);
+    Ok(())
+}
+
+/// A parameter the rule does not declare is a typo: an error, not a silent no-op.
+fn check_param_names(
+    rule: &Rule,
+    params: &BTreeMap<String, serde_yaml::Value>,
+    place: &str,
+) -> Result<(), PlanError> {
+    match params
+        .keys()
+        .find(|name| !rule.params.contains_key(name.as_str()))
+    {
+        None => Ok(()),
+        Some(name) => {
+            let known: Vec<&str> = rule.params.keys().map(|key| key.as_str()).collect();
+            Err(PlanError(format!(
+                "unknown parameter `{name}` for {} in {place} (it has: {})",
+                rule.id,
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )))
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The Rhai sandbox rules run in, and the helper functions of the rule API.
+//!
+//! Hardened as a policy engine must be: no modules, no `eval`, output captured, every limit
+//! set explicitly (debug and release builds have different defaults), no string interner
+//! (its lock serialises threads).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use rhai::packages::{
+    BasicArrayPackage, BasicFnPackage, BasicMapPackage, BasicMathPackage, BasicStringPackage,
+    CorePackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position};
+
+use crate::document::date::Moment;
+
+/// The bounds of one `check` call.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub operations: u64,
+    pub call_levels: usize,
+    pub expression_depth: usize,
+    pub function_expression_depth: usize,
+    pub string_bytes: usize,
+    pub array_items: usize,
+    pub map_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            // A few milliseconds of honest work; an endless loop stops well under a second.
+            operations: 2_000_000,
+            call_levels: 32,
+            expression_depth: 128,
+            function_expression_depth: 64,
+            // `docs(kind)` hands a rule every document of a kind: sized for 10,000 incidents.
+            string_bytes: 64 << 20,
+            array_items: 1_000_000,
+            map_entries: 1_000_000,
+        }
+    }
+}
+
+/// A finding as a rule reports it, before it is given a location.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// What one `check` call may read and what it produced; lives in a thread-local so the
+/// registered helpers, which are shared by all threads, reach the call they serve.
+#[derive(Default)]
+pub struct CallState {
+    pub params: Arc<Map>,
+    pub reports: Vec<Report>,
+    pub printed: Vec<String>,
+}
+
+thread_local! {
+    static CALL: RefCell<CallState> = RefCell::new(CallState::default());
+}
+
+/// Runs `body` as one rule call with `params`, returning what it reported and printed.
+pub fn with_call<T>(params: Arc<Map>, body: impl FnOnce() -> T) -> (T, CallState) {
+    CALL.with(|call| {
+        *call.borrow_mut() = CallState {
+            params,
+            ..CallState::default()
+        };
+    });
+    let result = body();
+    let state = CALL.with(|call| std::mem::take(&mut *call.borrow_mut()));
+    (result, state)
+}
+
+/// The documents cross-document helpers see.
+pub trait Lookup: Send + Sync + 'static {
+    /// Every document of `kind`, as Rhai values.
+    fn docs(&self, kind: &str) -> Array;
+    /// One document by kind and id; `()` when there is none.
+    fn find(&self, kind: &str, id: &str) -> Dynamic;
+}
+
+/// A lookup over no documents, for loading rule metadata.
+pub struct NoDocuments;
+
+impl Lookup for NoDocuments {
+    fn docs(&self, _kind: &str) -> Array {
+        Array::new()
+    }
+    fn find(&self, _kind: &str, _id: &str) -> Dynamic {
+        Dynamic::UNIT
+    }
+}
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn error(message: impl Into<String>) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(
+        Dynamic::from(message.into()),
+        Position::NONE,
+    ))
+}
+
+/// A date from a value: a `Date` as it is, text parsed; `None` for anything else.
+pub fn to_moment(value: &Dynamic) -> Option<Moment> {
+    if let Some(moment) = value.clone().try_cast::<Moment>() {
+        return Some(moment);
+    }
+    value
+        .read_lock::<ImmutableString>()
+        .and_then(|text| Moment::parse(&text))
+}
+
+fn date_or_unit(moment: Option<Moment>) -> Dynamic {
+    moment.map_or(Dynamic::UNIT, Dynamic::from)
+}
+
+/// `blank(x)`: unit, an empty or whitespace string, an empty array or map.
+pub fn is_blank(value: &Dynamic) -> bool {
+    if value.is_unit() {
+        return true;
+    }
+    if let Some(text) = value.read_lock::<ImmutableString>() {
+        return text.trim().is_empty();
+    }
+    if let Some(items) = value.read_lock::<Array>() {
+        return items.is_empty();
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return map.is_empty();
+    }
+    false
+}
+
+/// Builds the engine for one run: `as_of` is what `today()` returns.
+pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
+    let mut engine = Engine::new_raw();
+    for package in [
+        CorePackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.set_max_modules(0);
+    engine.disable_symbol("eval");
+    engine.disable_symbol("import");
+    engine.set_max_strings_interned(0);
+    engine.set_max_operations(limits.operations);
+    engine.set_max_call_levels(limits.call_levels);
+    engine.set_max_expr_depths(limits.expression_depth, limits.function_expression_depth);
+    engine.set_max_string_size(limits.string_bytes);
+    engine.set_max_array_size(limits.array_items);
+    engine.set_max_map_size(limits.map_entries);
+    engine.set_max_variables(1_000);
+    engine.set_max_functions(1_000);
+
+    // Never to stdout: it would corrupt JSON and SARIF output. `--verbose` shows it.
+    engine.on_print(|text| CALL.with(|call| call.borrow_mut().printed.push(text.to_owned())));
+    engine.on_debug(|text, _source, position| {
+        CALL.with(|call| {
+            call.borrow_mut()
+                .printed
+                .push(format!("{text} (line {})", position.line().unwrap_or(0)));
+        });
+    });
+
+    register_reporting(&mut engine);
+    register_dates(&mut engine, as_of);
+
+    engine.register_fn("blank", |value: Dynamic| is_blank(&value));
+
+    let docs = Arc::clone(&lookup);
+    engine.register_fn("docs", move |kind: &str| {
+        docs.docs(&crate::document::normalise_kind(kind))
+    });
+    engine.register_fn("find", move |kind: &str, id: Dynamic| -> Dynamic {
+        let id = if let Some(text) = id.read_lock::<ImmutableString>() {
+            text.to_string()
+        } else if id.is_int() || id.is_float() {
+            id.to_string()
+        } else {
+            return Dynamic::UNIT;
+        };
+        lookup.find(&crate::document::normalise_kind(kind), &id)
+    });
+    engine
+}
+
+fn register_reporting(engine: &mut Engine) {
+    fn push(path: &str, message: &str, help: Option<&str>) {
+        CALL.with(|call| {
+            call.borrow_mut().reports.push(Report {
+                path: path.to_owned(),
+                message: message.to_owned(),
+                help: help.map(str::to_owned),
+            });
+        });
+    }
+    engine.register_fn("report", |path: &str, message: &str| {
+        push(path, message, None)
+    });
+    engine.register_fn("report", |path: &str, message: &str, help: &str| {
+        push(path, message, Some(help));
+    });
+    engine.register_fn("param", |name: &str| -> RhaiResult<Dynamic> {
+        CALL.with(|call| {
+            call.borrow().params.get(name).cloned().ok_or_else(|| {
+                error(format!(
+                    "unknown parameter `{name}`: declare it in RULE.params"
+                ))
+            })
+        })
+    });
+}
+
+fn register_dates(engine: &mut Engine, as_of: Moment) {
+    engine.register_type_with_name::<Moment>("Date");
+    engine.register_fn("today", move || as_of);
+    engine.register_fn("date", |value: Dynamic| date_or_unit(to_moment(&value)));
+    engine.register_fn("days_between", |a: Dynamic, b: Dynamic| -> Dynamic {
+        match (to_moment(&a), to_moment(&b)) {
+            (Some(a), Some(b)) => Dynamic::from_int(a.days_until(&b)),
+            _ => Dynamic::UNIT,
+        }
+    });
+    engine.register_fn("age_days", move |value: Dynamic| -> Dynamic {
+        to_moment(&value).map_or(Dynamic::UNIT, |moment| {
+            Dynamic::from_int(moment.days_until(&as_of))
+        })
+    });
+    engine.register_fn("add_days", |moment: &mut Moment, days: i64| {
+        date_or_unit(moment.add_days(days))
+    });
+    engine.register_get("year", |moment: &mut Moment| i64::from(moment.date.year()));
+    engine.register_get("month", |moment: &mut Moment| {
+        i64::from(moment.date.month())
+    });
+    engine.register_get("day", |moment: &mut Moment| i64::from(moment.date.day()));
+    engine.register_fn("to_string", |moment: &mut Moment| moment.to_string());
+    engine.register_fn("to_debug", |moment: &mut Moment| {
+        format!("date(\"{moment}\")")
+    });
+    engine.register_fn("==", |a: Moment, b: Moment| a == b);
+    engine.register_fn("!=", |a: Moment, b: Moment| a != b);
+    engine.register_fn("<", |a: Moment, b: Moment| a < b);
+    engine.register_fn("<=", |a: Moment, b: Moment| a <= b);
+    engine.register_fn(">", |a: Moment, b: Moment| a > b);
+    engine.register_fn(">=", |a: Moment, b: Moment| a >= b);
+}

@@ -1,0 +1,374 @@
+//! Rules: Rhai files with a `RULE` constant and a `check(doc)` function, their
+//! documentation in the `//!` header. Built-ins are embedded; folders add custom ones.
+
+pub mod builtin;
+pub mod convert;
+pub mod engine;
+pub mod evaluate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rhai::{Dynamic, Engine, EvalAltResult, Map, Position, Scope, AST};
+
+use crate::document::LineIndex;
+use crate::finding::Severity;
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Embedded in the binary: the file name under `rules/`.
+    Builtin(&'static str),
+    /// A custom rule file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Builtin(name) => write!(f, "rules/{name}"),
+            Origin::File(path) => f.write_str(&crate::finding::display_path(path)),
+        }
+    }
+}
+
+/// A compiled rule with its metadata.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    /// Kinds it runs on; empty means every kind.
+    pub kinds: Vec<String>,
+    pub summary: String,
+    /// Parameters with their defaults.
+    pub params: Map,
+    /// The `//!` header, Markdown.
+    pub documentation: String,
+    pub origin: Origin,
+    pub source: Arc<str>,
+    pub ast: Arc<AST>,
+}
+
+impl Rule {
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        matches!(self.origin, Origin::Builtin(_))
+    }
+}
+
+/// A rule that could not be loaded or failed while running: always fails the run (exit 2).
+#[derive(Debug, Clone)]
+pub struct RuleError {
+    /// The rule's id, when known.
+    pub rule: Option<String>,
+    pub origin: String,
+    pub source: Arc<str>,
+    /// Byte range in the rule's source, when the error has a position.
+    pub span: Option<std::ops::Range<usize>>,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// What the rule was doing, e.g. `while checking incidents/a.yaml (line 3)`.
+    pub context: Option<String>,
+    /// How many documents failed the same way (reported once).
+    pub occurrences: usize,
+}
+
+impl RuleError {
+    pub fn new(origin: &Origin, source: &Arc<str>, position: Position, message: String) -> Self {
+        let lines = LineIndex::new(source);
+        let (span, line, column) = match (position.line(), position.position()) {
+            (Some(line), column) => {
+                let line_span = lines.line_span(source, line);
+                let column = column.unwrap_or(1).max(1);
+                let offset = source[line_span.clone()]
+                    .char_indices()
+                    .nth(column - 1)
+                    .map_or(line_span.end, |(at, _)| line_span.start + at);
+                let end = source[offset..line_span.end]
+                    .find(|c: char| !c.is_alphanumeric() && c != '_')
+                    .map_or(line_span.end, |len| offset + len.max(1))
+                    .min(line_span.end)
+                    .max(offset);
+                (Some(offset..end), line, column)
+            }
+            (None, _) => (None, 0, 0),
+        };
+        RuleError {
+            rule: None,
+            origin: origin.to_string(),
+            source: Arc::clone(source),
+            span,
+            line,
+            column,
+            message,
+            context: None,
+            occurrences: 1,
+        }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(context) = &self.context {
+            write!(f, " {context}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Explains why Rhai stopped a rule, in the words of a rule author.
+pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
+    match error {
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "stopped after {} operations: an endless loop, or far too much work for one document",
+            limits.operations
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "stopped: function calls nested deeper than {} (unbounded recursion?)",
+            limits.call_levels
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+            "stopped: {} beyond the limit (strings {} MiB, arrays and maps {} items)",
+            what.to_lowercase(),
+            limits.string_bytes >> 20,
+            limits.array_items
+        ),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => describe(inner, limits),
+        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        other => other
+            .to_string()
+            .split(" (line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// The position of the innermost failure (inside the function that failed, not the call).
+pub fn innermost_position(error: &EvalAltResult) -> Position {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, position) => {
+            let inner_position = innermost_position(inner);
+            if inner_position.is_none() {
+                *position
+            } else {
+                inner_position
+            }
+        }
+        other => other.position(),
+    }
+}
+
+/// The `//!` header of a rule file, as Markdown.
+pub fn documentation(source: &str) -> String {
+    let mut lines = Vec::new();
+    for line in source.lines() {
+        let trimmed = line.trim_start();
+        if let Some(text) = trimmed.strip_prefix("//!") {
+            lines.push(text.strip_prefix(' ').unwrap_or(text));
+        } else if trimmed.is_empty() && lines.is_empty() {
+            continue;
+        } else {
+            break;
+        }
+    }
+    lines.join("\n").trim().to_owned()
+}
+
+/// Compiles a rule and reads its `RULE` metadata.
+pub fn compile(
+    engine: &Engine,
+    origin: Origin,
+    source: Arc<str>,
+    limits: &engine::Limits,
+) -> Result<Rule, RuleError> {
+    let ast = engine.compile(&*source).map_err(|error| {
+        RuleError::new(
+            &origin,
+            &source,
+            error.position(),
+            format!("does not compile: {}", error.err_type()),
+        )
+    })?;
+    if !ast
+        .iter_functions()
+        .any(|f| f.name == "check" && f.params.len() == 1)
+    {
+        return Err(RuleError::new(
+            &origin,
+            &source,
+            Position::NONE,
+            "the rule has no `fn check(doc)`".into(),
+        ));
+    }
+    let mut scope = Scope::new();
+    engine
+        .run_ast_with_scope(&mut scope, &ast)
+        .map_err(|error| {
+            RuleError::new(
+                &origin,
+                &source,
+                innermost_position(&error),
+                describe(&error, limits),
+            )
+        })?;
+    let rule_position = rule_constant_position(&source);
+    let metadata = scope.get_value::<Map>("RULE").ok_or_else(|| {
+        RuleError::new(
+            &origin,
+            &source,
+            Position::NONE,
+            "the rule has no `const RULE = #{ ... }` map".into(),
+        )
+    })?;
+    let fail = |message: String| RuleError::new(&origin, &source, rule_position, message);
+    let text = |key: &str| -> Result<String, RuleError> {
+        match metadata.get(key).map(|value| value.clone().into_string()) {
+            Some(Ok(text)) if !text.trim().is_empty() => Ok(text),
+            _ => Err(fail(format!("RULE.{key} must be a non-empty string"))),
+        }
+    };
+    let id = text("id")?;
+    let name = text("name")?;
+    let severity_text = text("severity")?;
+    let severity = Severity::parse(&severity_text).ok_or_else(|| {
+        fail(format!(
+            "RULE.severity `{severity_text}` is not error, warning or info"
+        ))
+    })?;
+    let kinds = match metadata.get("kinds") {
+        None => Vec::new(),
+        Some(value) => value
+            .clone()
+            .into_typed_array::<rhai::ImmutableString>()
+            .map_err(|_| fail("RULE.kinds must be an array of strings".into()))?
+            .iter()
+            .map(|kind| crate::document::normalise_kind(kind))
+            .collect(),
+    };
+    let summary = match metadata.get("summary") {
+        Some(value) => value
+            .clone()
+            .into_string()
+            .map_err(|_| fail("RULE.summary must be a string".into()))?,
+        None => String::new(),
+    };
+    let params = match metadata.get("params") {
+        None => Map::new(),
+        Some(value) => value
+            .clone()
+            .try_cast::<Map>()
+            .ok_or_else(|| fail("RULE.params must be a map of parameter defaults".into()))?,
+    };
+    Ok(Rule {
+        id,
+        name,
+        severity,
+        kinds,
+        summary,
+        params,
+        documentation: documentation(&source),
+        origin,
+        source,
+        ast: Arc::new(ast),
+    })
+}
+
+fn rule_constant_position(source: &str) -> Position {
+    source
+        .lines()
+        .position(|line| line.trim_start().starts_with("const RULE"))
+        .map_or(Position::NONE, |line| {
+            Position::new(u16::try_from(line + 1).unwrap_or(u16::MAX), 1)
+        })
+}
+
+/// The rule files of a folder (not its subfolders: `tests/` holds fixtures).
+pub fn rule_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rhai") && path.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Built-in rules plus the rules of `folders`, compiled; what fails is returned beside.
+pub fn load(
+    engine: &Engine,
+    folders: &[PathBuf],
+    limits: &engine::Limits,
+) -> (Vec<Rule>, Vec<RuleError>) {
+    let mut sources: Vec<(Origin, Arc<str>)> = builtin::RULES
+        .iter()
+        .map(|(name, text)| (Origin::Builtin(name), Arc::from(*text)))
+        .collect();
+    let mut errors = Vec::new();
+    for folder in folders {
+        match rule_files(folder) {
+            Ok(files) => {
+                for file in files {
+                    let origin = Origin::File(file.clone());
+                    match std::fs::read_to_string(&file) {
+                        Ok(text) => sources.push((origin, Arc::from(text))),
+                        Err(error) => errors.push(RuleError::new(
+                            &origin,
+                            &Arc::from(""),
+                            Position::NONE,
+                            format!("cannot read the rule: {error}"),
+                        )),
+                    }
+                }
+            }
+            Err(error) => errors.push(RuleError::new(
+                &Origin::File(folder.clone()),
+                &Arc::from(""),
+                Position::NONE,
+                format!("cannot read the rule folder: {error}"),
+            )),
+        }
+    }
+    let mut rules: Vec<Rule> = Vec::new();
+    for (origin, source) in sources {
+        match compile(engine, origin, source, limits) {
+            Ok(rule) => {
+                if let Some(first) = rules.iter().find(|known| known.id == rule.id) {
+                    let mut error = RuleError::new(
+                        &rule.origin,
+                        &rule.source,
+                        rule_constant_position(&rule.source),
+                        format!("rule id {} is already defined by {}", rule.id, first.origin),
+                    );
+                    error.rule = Some(rule.id);
+                    errors.push(error);
+                } else {
+                    rules.push(rule);
+                }
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    (rules, errors)
+}
+
+/// Reads a value of a rule's parameter map as a Rhai value (for `explain`).
+pub fn show_value(value: &Dynamic) -> String {
+    if value.is_string() {
+        format!("{value:?}")
+    } else {
+        value.to_string()
+    }
+}

@@ -1,0 +1,196 @@
+//! `.lessons.yaml`: typed, and strict: an unknown key or a wrong type is an error with its
+//! line, never silently ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::finding::Severity;
+
+/// The name of the configuration file at a repository's root.
+pub const CONFIG_FILE: &str = ".lessons.yaml";
+
+/// The default `include:` globs.
+pub const DEFAULT_INCLUDE: [&str; 4] = ["**/*.yaml", "**/*.yml", "**/*.json", "**/*.md"];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Built-in policy pack: default, nist-800-61, soc2, iso27001, ncsc-small-business, veris.
+    pub policy: Option<String>,
+    pub include: Option<Vec<String>>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Path glob → kind, first match wins (order of the file).
+    #[serde(default)]
+    pub kinds: KindMapping,
+    /// Folders of custom rules, relative to the repository root.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    #[serde(default)]
+    pub params: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// Settings that apply to the files matching `files` only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub files: OneOrMany,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    #[serde(default)]
+    pub params: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
+}
+
+/// A documented exception to a rule: why, who approved it, until when.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub rule: String,
+    pub file: Option<String>,
+    pub path: Option<String>,
+    pub doc_id: Option<String>,
+    pub reason: Option<String>,
+    pub approved_by: Option<String>,
+    /// Kept as text: an expiry that does not parse is a finding, not a load failure.
+    pub expires: Option<String>,
+    pub ticket: Option<String>,
+}
+
+/// `files: "a/**"` or `files: ["a/**", "b/**"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn patterns(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(pattern) => vec![pattern],
+            OneOrMany::Many(patterns) => patterns.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// An ordered glob → kind list: YAML mappings keep their order and the first match wins.
+#[derive(Debug, Clone, Default)]
+pub struct KindMapping(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for KindMapping {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Ordered;
+        impl<'de> Visitor<'de> for Ordered {
+            type Value = KindMapping;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping of path globs to kinds")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KindMapping, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some((glob, kind)) = map.next_entry::<String, String>()? {
+                    pairs.push((glob, kind));
+                }
+                Ok(KindMapping(pairs))
+            }
+        }
+        deserializer.deserialize_map(Ordered)
+    }
+}
+
+/// A configuration file that cannot be used, with where.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub text: String,
+    pub message: String,
+    /// Byte offset of the problem, when known.
+    pub offset: Option<usize>,
+}
+
+impl Config {
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        serde_yaml::from_str::<Config>(text).map_err(|error| ConfigError {
+            path: path.to_owned(),
+            text: text.to_owned(),
+            offset: error.location().map(|location| location.index()),
+            message: strip_position(&error.to_string()).to_owned(),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            path: path.to_owned(),
+            text: String::new(),
+            message: format!("cannot read the configuration: {error}"),
+            offset: None,
+        })?;
+        Config::parse(path, &text)
+    }
+}
+
+/// serde_yaml ends messages with " at line L column C"; the diagnostic shows the frame.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new(".lessons.yaml"), text)
+    }
+
+    #[test]
+    fn the_spec_example_parses() {
+        let config = parse(
+            "policy: default\ninclude: [\"**/*.yaml\"]\nexclude: [\"drafts/**\"]\n\
+             kinds: { \"incidents/**\": incident, \"runbooks/**\": runbook }\nrules: [\"rules/\"]\n\
+             params: { LL015: { interval_days: 30 } }\nseverity: { LL022: warning }\ndisable: [LL020]\n\
+             overrides:\n  - files: \"incidents/2019/**\"\n    disable: [LL005]\n\
+             waivers:\n  - rule: LL015\n    file: access/legacy-erp.yaml\n    reason: ERP is decommissioned in March\n\
+             \x20   approved_by: ciso\n    expires: 2027-03-31\n",
+        )
+        .expect("valid config");
+        assert_eq!(
+            config.kinds.0[0],
+            ("incidents/**".into(), "incident".into())
+        );
+        assert_eq!(config.kinds.0[1].1, "runbook");
+        assert_eq!(config.severity.get("LL022"), Some(&Severity::Warning));
+        assert_eq!(config.waivers[0].expires.as_deref(), Some("2027-03-31"));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_errors_with_a_position() {
+        let error = parse("policy: default\ndisabled: [LL020]\n").expect_err("unknown key");
+        assert!(
+            error.message.contains("unknown field `disabled`"),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.offset, Some(16));
+
+        let error = parse("severity: { LL022: loud }\n").expect_err("bad severity");
+        assert!(error.message.contains("loud"), "{}", error.message);
+    }
+}

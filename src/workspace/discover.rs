@@ -1,0 +1,110 @@
+//! Which files make up the repository: include/exclude globs over a walk that respects
+//! `.gitignore`, and where the repository's root is.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::config::CONFIG_FILE;
+
+/// A glob that does not compile, with the pattern.
+#[derive(Debug, Clone)]
+pub struct BadGlob {
+    pub pattern: String,
+    pub message: String,
+}
+
+pub fn glob_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<GlobSet, BadGlob> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(compile(pattern)?);
+    }
+    builder.build().map_err(|error| BadGlob {
+        pattern: String::new(),
+        message: error.to_string(),
+    })
+}
+
+/// `drafts/` means everything under it, as in `.gitignore`.
+pub fn compile(pattern: &str) -> Result<Glob, BadGlob> {
+    let normalised = match pattern.strip_suffix('/') {
+        Some(folder) => format!("{folder}/**"),
+        None => pattern.to_owned(),
+    };
+    globset::GlobBuilder::new(&normalised)
+        .literal_separator(true)
+        .build()
+        .map_err(|error| BadGlob {
+            pattern: pattern.to_owned(),
+            message: error.kind().to_string(),
+        })
+}
+
+/// The repository a path belongs to: the nearest folder upward holding `.lessons.yaml`,
+/// else the nearest git work tree, else `None`.
+pub fn find_root(start: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
+    let start = if start.is_dir() {
+        start.to_path_buf()
+    } else {
+        start.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let start = if start.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        start
+    };
+    let absolute = std::path::absolute(&start).ok()?;
+    let mut git_root = None;
+    for folder in absolute.ancestors() {
+        let config = folder.join(CONFIG_FILE);
+        if config.is_file() {
+            return Some((folder.to_path_buf(), Some(config)));
+        }
+        if git_root.is_none() && folder.join(".git").exists() {
+            git_root = Some(folder.to_path_buf());
+            break;
+        }
+    }
+    git_root.map(|root| (root, None))
+}
+
+/// Every file under `root` that the include globs take and the exclude globs leave, as paths
+/// relative to `root`, sorted. Hidden files and folders and what `.gitignore` ignores are
+/// skipped, as `git ls-files` would.
+pub fn walk(root: &Path, include: &GlobSet, exclude: &GlobSet) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
+        .filter_map(|entry| entry.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .filter(|relative| include.is_match(relative) && !exclude.is_match(relative))
+        .collect();
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_globs_mean_everything_below() {
+        let set = glob_set(["drafts/"]).expect("valid");
+        assert!(set.is_match("drafts/2026/a.yaml"));
+        assert!(!set.is_match("incidents/a.yaml"));
+        let set = glob_set(["incidents/*.yaml"]).expect("valid");
+        assert!(!set.is_match("incidents/2026/a.yaml"), "`*` stops at `/`");
+    }
+
+    #[test]
+    fn a_bad_glob_names_its_pattern() {
+        let error = glob_set(["incidents/[.yaml"]).expect_err("unclosed class");
+        assert_eq!(error.pattern, "incidents/[.yaml");
+    }
+}

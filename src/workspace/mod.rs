@@ -1,0 +1,241 @@
+//! The repository as the rules see it: configuration, the files that belong to it, every
+//! document parsed once and given a kind, and an index by kind and id for cross-document
+//! lookups.
+
+pub mod config;
+pub mod discover;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSet;
+use rayon::prelude::*;
+
+use crate::document::{self, Document, Format, LoadProblem, Node, SourceFile, Value};
+
+pub use self::config::{Config, ConfigError};
+pub use self::discover::BadGlob;
+
+/// A document with the file it came from and the kind it was given.
+#[derive(Debug)]
+pub struct LoadedDocument {
+    /// Index into [`Workspace::files`].
+    pub file: usize,
+    pub document: Document,
+    pub kind: Option<String>,
+}
+
+/// Documents by kind, by kind and id, and people by id across rosters: every cross-document
+/// lookup is a hash lookup, never a scan.
+#[derive(Debug, Default)]
+pub struct Index {
+    by_kind: HashMap<String, Vec<usize>>,
+    by_id: HashMap<(String, String), usize>,
+    people: HashMap<String, (usize, usize)>,
+}
+
+impl Index {
+    fn build(documents: &[LoadedDocument]) -> Self {
+        let mut index = Index::default();
+        for (position, loaded) in documents.iter().enumerate() {
+            let Some(kind) = &loaded.kind else { continue };
+            index
+                .by_kind
+                .entry(kind.clone())
+                .or_default()
+                .push(position);
+            if let Some(id) = &loaded.document.id {
+                index
+                    .by_id
+                    .entry((kind.clone(), id.clone()))
+                    .or_insert(position);
+            }
+            if kind == "roster" {
+                if let Some(Value::Seq(people)) =
+                    loaded.document.root.get("people").map(|n| &n.value)
+                {
+                    for (slot, person) in people.iter().enumerate() {
+                        if let Some(id) = person.get("id").and_then(Node::scalar_text) {
+                            index.people.entry(id).or_insert((position, slot));
+                        }
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// Positions (into [`Workspace::documents`]) of every document of `kind`.
+    pub fn of_kind(&self, kind: &str) -> &[usize] {
+        self.by_kind.get(kind).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn find(&self, kind: &str, id: &str) -> Option<usize> {
+        self.by_id.get(&(kind.to_owned(), id.to_owned())).copied()
+    }
+
+    /// A person on any roster: (roster document, position in its `people`).
+    pub fn person(&self, id: &str) -> Option<(usize, usize)> {
+        self.people.get(id).copied()
+    }
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub files: Vec<Arc<SourceFile>>,
+    pub documents: Vec<LoadedDocument>,
+    /// What could not be parsed, by file index: these become `LL000` findings.
+    pub problems: Vec<(usize, LoadProblem)>,
+    pub index: Arc<Index>,
+}
+
+impl Workspace {
+    /// Loads every file of the repository at `root` (plus `extra` files outside it, as
+    /// given), parsing them in parallel on the current rayon pool.
+    pub fn load(
+        root: &Path,
+        config: Config,
+        config_path: Option<PathBuf>,
+        extra: &[PathBuf],
+    ) -> Result<Workspace, BadGlob> {
+        let include: Vec<&str> = match &config.include {
+            Some(patterns) => patterns.iter().map(String::as_str).collect(),
+            None => config::DEFAULT_INCLUDE.to_vec(),
+        };
+        let include = discover::glob_set(include)?;
+        // Rule folders hold fixtures full of deliberate gaps: they are not the repository.
+        let rule_folders: Vec<String> = config
+            .rules
+            .iter()
+            .map(|folder| format!("{}/", folder.to_string_lossy().trim_end_matches('/')))
+            .collect();
+        let exclude = discover::glob_set(
+            config
+                .exclude
+                .iter()
+                .map(String::as_str)
+                .chain(rule_folders.iter().map(String::as_str)),
+        )?;
+        let kinds = kind_mapping(&config)?;
+
+        let mut paths: Vec<(PathBuf, PathBuf)> = if root.as_os_str().is_empty() {
+            Vec::new()
+        } else {
+            discover::walk(root, &include, &exclude)
+                .into_iter()
+                .map(|relative| (root.join(&relative), relative))
+                .collect()
+        };
+        for file in extra {
+            if !paths.iter().any(|(absolute, _)| absolute == file) {
+                paths.push((file.clone(), file.clone()));
+            }
+        }
+
+        let parsed: Vec<document::ParsedFile> = paths
+            .par_iter()
+            .filter_map(|(absolute, relative)| read_and_parse(absolute, relative))
+            .collect();
+
+        let mut files = Vec::with_capacity(parsed.len());
+        let mut documents = Vec::new();
+        let mut problems = Vec::new();
+        for (position, parsed_file) in parsed.into_iter().enumerate() {
+            let mapped = kinds
+                .iter()
+                .find(|(glob, _)| glob.is_match(&parsed_file.source.path))
+                .map(|(_, kind)| kind.clone());
+            for document in parsed_file.documents {
+                let kind = document.declared_kind.clone().or_else(|| mapped.clone());
+                documents.push(LoadedDocument {
+                    file: position,
+                    document,
+                    kind,
+                });
+            }
+            problems.extend(
+                parsed_file
+                    .problems
+                    .into_iter()
+                    .map(|problem| (position, problem)),
+            );
+            files.push(parsed_file.source);
+        }
+        let index = Arc::new(Index::build(&documents));
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            config,
+            config_path,
+            files,
+            documents,
+            problems,
+            index,
+        })
+    }
+}
+
+fn kind_mapping(config: &Config) -> Result<Vec<(GlobSet, String)>, BadGlob> {
+    config
+        .kinds
+        .0
+        .iter()
+        .map(|(pattern, kind)| {
+            Ok((
+                discover::glob_set([pattern.as_str()])?,
+                document::normalise_kind(kind),
+            ))
+        })
+        .collect()
+}
+
+/// Reads one file; a file that cannot be read or is not UTF-8 still yields a source (so the
+/// problem gets a code frame) and a problem.
+fn read_and_parse(absolute: &Path, relative: &Path) -> Option<document::ParsedFile> {
+    let format = Format::of(relative).unwrap_or(Format::Yaml);
+    let bytes = match std::fs::read(absolute) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return Some(problem_file(
+                relative,
+                String::new(),
+                format,
+                format!("cannot read the file: {error}"),
+                0,
+            ));
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(document::parse_file(relative.to_path_buf(), text, format)),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Some(problem_file(
+                relative,
+                text,
+                format,
+                "the file is not valid UTF-8".into(),
+                valid,
+            ))
+        }
+    }
+}
+
+fn problem_file(
+    relative: &Path,
+    text: String,
+    format: Format,
+    message: String,
+    at: usize,
+) -> document::ParsedFile {
+    let source = Arc::new(SourceFile::new(relative.to_path_buf(), text, format));
+    let at = at.min(source.text.len());
+    document::ParsedFile {
+        source,
+        documents: Vec::new(),
+        problems: vec![LoadProblem::new(message, at..at)],
+    }
+}
