@@ -332,7 +332,12 @@ fn run(
         values: Arc::clone(&values),
         index: Arc::clone(&workspace.index),
     });
-    let engine = rules::engine::build(options.limits, as_of, lookup);
+    let engine = rules::engine::build(
+        options.limits,
+        as_of,
+        Arc::clone(&lookup) as Arc<dyn Lookup>,
+    );
+    let tracer = rules::engine::build_tracer(options.limits, as_of, lookup);
     let (rules, mut rule_errors) = rules::load(&engine, &rule_dirs, &options.limits);
     let plan = Plan::new(
         &rules,
@@ -341,7 +346,7 @@ fn run(
         &options.select,
         &options.ignore,
     )
-    .map_err(|error| Error::Usage(format!("configuration: {}", error.0)))?;
+    .map_err(|error| Error::Usage(error.0))?;
     let settings_of: Vec<Arc<[RuleSettings]>> = workspace
         .files
         .iter()
@@ -355,22 +360,19 @@ fn run(
         .filter(|(_, loaded)| reported.includes(&workspace.files[loaded.file].path))
         .map(|(position, _)| position)
         .collect();
-    let evaluation = rules::evaluate::evaluate(
-        &engine,
-        &rules,
-        &workspace,
-        &values,
-        &targets,
-        &|file| Arc::clone(&settings_of[file]),
-        &options.limits,
-    );
+    let session = rules::evaluate::Session {
+        engine: &engine,
+        tracer: &tracer,
+        rules: &rules,
+        workspace: &workspace,
+        values: &values,
+        limits: options.limits,
+    };
+    let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
     let mut findings = evaluation.findings;
     findings.extend(load_problems(&workspace, &rules, &settings_of, &reported));
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    // Stable: findings at one place keep the order their rule reported them in.
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
     rule_errors.extend(evaluation.errors);
 

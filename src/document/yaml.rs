@@ -101,7 +101,8 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
                 continue;
             }
             Event::DocumentEnd => {
-                if let Some(node) = root.take() {
+                // A trailing `---` opens an empty document: nothing to check there.
+                if let Some(node) = root.take().filter(|node| !is_implicit_null(node)) {
                     stream.documents.push(node);
                 }
                 continue;
@@ -296,6 +297,10 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     Value::Str(text.to_owned())
 }
 
+fn is_implicit_null(node: &Node) -> bool {
+    matches!(node.value, Value::Null) && node.span.is_empty()
+}
+
 fn parse_int(text: &str) -> Option<i64> {
     if let Some(hex) = text.strip_prefix("0x") {
         return i64::from_str_radix(hex, 16).ok();
@@ -394,7 +399,7 @@ mod tests {
         assert_eq!(stream.problems[0].message, "duplicate key `owner`");
         assert_eq!(stream.problems[0].span, 9..14);
 
-        let deep = "[".repeat(200) + &"]".repeat(200);
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let stream = parse(&deep, 0);
         assert!(stream.problems[0]
             .message

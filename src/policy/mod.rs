@@ -75,7 +75,7 @@ impl Pack {
         }
         match &self.enable {
             Enable::All(_) => true,
-            Enable::Some(ids) => ids.iter().any(|id| *id == rule.id),
+            Enable::Some(ids) => ids.contains(&rule.id),
         }
     }
 }
@@ -134,21 +134,28 @@ impl Plan {
             )?;
         }
         for id in &config.disable {
-            base[known(id, "`disable`")?].enabled = false;
+            base[known(id, "`disable` of the configuration")?].enabled = false;
         }
         for (id, severity) in &config.severity {
-            base[known(id, "`severity`")?].severity = *severity;
+            base[known(id, "`severity` of the configuration")?].severity = *severity;
         }
         for (id, params) in &config.params {
-            let position = known(id, "`params`")?;
-            set_params(&rules[position], &mut base[position], params, "`params`")?;
+            let position = known(id, "`params` of the configuration")?;
+            set_params(
+                &rules[position],
+                &mut base[position],
+                params,
+                "`params` of the configuration",
+            )?;
         }
-        for pattern in select.iter().chain(ignore) {
-            if !rules
-                .iter()
-                .any(|rule| rule.id.starts_with(pattern.as_str()))
-            {
-                return Err(PlanError(format!("`{pattern}` matches no rule")));
+        for (flag, patterns) in [("--select", select), ("--ignore", ignore)] {
+            let unmatched = patterns.iter().find(|pattern| {
+                !rules
+                    .iter()
+                    .any(|rule| rule.id.starts_with(pattern.as_str()))
+            });
+            if let Some(pattern) = unmatched {
+                return Err(PlanError(format!("`{flag} {pattern}` matches no rule")));
             }
         }
         for (rule, setting) in rules.iter().zip(base.iter_mut()) {
@@ -167,10 +174,14 @@ impl Plan {
                 ))
             })?;
             for id in entry.disable.iter().chain(entry.severity.keys()) {
-                known(id, "`overrides`")?;
+                known(id, "`overrides` of the configuration")?;
             }
             for (id, params) in &entry.params {
-                check_param_names(&rules[known(id, "`overrides`")?], params, "`overrides`")?;
+                check_param_names(
+                    &rules[known(id, "`overrides` of the configuration")?],
+                    params,
+                    "`overrides` of the configuration",
+                )?;
             }
             overrides.push((globs, entry.clone()));
         }

@@ -62,6 +62,16 @@ pub struct CallState {
 
 thread_local! {
     static CALL: RefCell<CallState> = RefCell::new(CallState::default());
+    /// The last position the tracer stepped on, in this thread.
+    static TRACE: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
+}
+
+pub fn reset_trace() {
+    TRACE.with(|trace| trace.set(Position::NONE));
+}
+
+pub fn last_traced_position() -> Position {
+    TRACE.with(std::cell::Cell::get)
 }
 
 /// Runs `body` as one rule call with `params`, returning what it reported and printed.
@@ -135,6 +145,24 @@ pub fn is_blank(value: &Dynamic) -> bool {
         return map.is_empty();
     }
     false
+}
+
+/// The engine that re-runs a failed rule step by step, remembering where it was when a
+/// limit stopped it. Slower; used only after a failure.
+#[allow(deprecated)] // Rhai marks its debugger interface volatile, not deprecated.
+pub fn build_tracer(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
+    let mut engine = build(limits, as_of, lookup);
+    engine.register_debugger(
+        |_, debugger| debugger,
+        |_context, event, _node, _source, position| {
+            // Only steps: the exit events carry the closing brace of the function.
+            if matches!(event, rhai::debugger::DebuggerEvent::Step) && !position.is_none() {
+                TRACE.with(|trace| trace.set(position));
+            }
+            Ok(rhai::debugger::DebuggerCommand::StepInto)
+        },
+    );
+    engine
 }
 
 /// Builds the engine for one run: `as_of` is what `today()` returns.

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rhai::{CallFnOptions, Dynamic, Engine, Map, Scope};
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Position, Scope};
 
 use super::engine::{self, Limits};
 use super::{describe, innermost_position, Rule, RuleError};
 use crate::finding::{Finding, Severity};
-use crate::workspace::Workspace;
+use crate::workspace::{LoadedDocument, Workspace};
 
 /// How a rule runs on one file: on or off, at which severity, with which parameters.
 #[derive(Debug, Clone)]
@@ -29,110 +29,170 @@ pub struct Evaluation {
     pub documents_checked: usize,
 }
 
-/// Runs the rules over the documents at `targets` (positions in the workspace).
-/// `values` are the documents as Rhai values, built once; `settings` gives each file's
-/// rule settings (indexed like `rules`).
-pub fn evaluate(
-    engine: &Engine,
-    rules: &[Rule],
-    workspace: &Workspace,
-    values: &[Dynamic],
-    targets: &[usize],
-    settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
-    limits: &Limits,
-) -> Evaluation {
-    let per_document: Vec<Evaluation> = targets
-        .par_iter()
-        .map(|&position| {
-            let loaded = &workspace.documents[position];
-            let mut result = Evaluation::default();
-            let Some(kind) = &loaded.kind else {
-                return result;
-            };
-            let source = &workspace.files[loaded.file];
-            let file_settings = settings(loaded.file);
-            for (rule, setting) in rules.iter().zip(file_settings.iter()) {
-                if !setting.enabled || !rule.applies_to(kind) {
-                    continue;
-                }
-                result.documents_checked = 1;
-                let (outcome, state) = engine::with_call(Arc::clone(&setting.params), || {
-                    let mut scope = Scope::new();
-                    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-                    // A copy per call: no rule can change what the next one sees.
-                    engine.call_fn_with_options::<Dynamic>(
-                        options,
-                        &mut scope,
-                        &rule.ast,
-                        "check",
-                        (values[position].clone(),),
-                    )
-                });
-                result.printed.extend(
-                    state
-                        .printed
-                        .into_iter()
-                        .map(|text| format!("{}: {text}", rule.id)),
-                );
-                if let Err(error) = outcome {
-                    let reason = describe(&error, limits);
-                    let reason = if reason.starts_with("stopped") {
-                        reason
-                    } else {
-                        format!("failed: {reason}")
-                    };
-                    let mut rule_error = RuleError::new(
-                        &rule.origin,
-                        &rule.source,
-                        innermost_position(&error),
-                        reason,
-                    );
-                    rule_error.rule = Some(rule.id.clone());
-                    let line = source.location(&loaded.document.root.span).line;
-                    rule_error.context = Some(format!(
-                        "while checking {} (line {line})",
-                        crate::finding::display_path(&source.path)
-                    ));
-                    result.errors.push(rule_error);
-                    continue;
-                }
-                for report in state.reports {
-                    let span = loaded.document.locate(&report.path);
-                    result.findings.push(Finding {
-                        rule: rule.id.clone(),
-                        name: rule.name.clone(),
-                        severity: setting.severity,
-                        message: report.message,
-                        help: report.help,
-                        file: source.path.clone(),
-                        location: source.location(&span),
-                        path: report.path,
-                        doc_id: loaded.document.id.clone(),
-                        kind: Some(kind.clone()),
-                        suppressed: false,
-                    });
-                }
-            }
-            result
-        })
-        .collect();
+/// What one run evaluates with.
+pub struct Session<'a> {
+    pub engine: &'a Engine,
+    /// The same engine with a step tracer: re-runs a rule that hit a limit, to find the
+    /// line Rhai does not report for it.
+    pub tracer: &'a Engine,
+    pub rules: &'a [Rule],
+    pub workspace: &'a Workspace,
+    /// The documents as Rhai values, built once (indexed like the workspace's documents).
+    pub values: &'a [Dynamic],
+    pub limits: Limits,
+}
 
-    let mut total = Evaluation::default();
-    for part in per_document {
-        total.findings.extend(part.findings);
-        total.printed.extend(part.printed);
-        total.documents_checked += part.documents_checked;
-        for error in part.errors {
-            // One report per rule and failure, with the number of documents it hit.
-            match total.errors.iter_mut().find(|known| {
-                known.rule == error.rule
-                    && known.message == error.message
-                    && known.line == error.line
-            }) {
-                Some(known) => known.occurrences += 1,
-                None => total.errors.push(error),
+impl Session<'_> {
+    fn call(
+        &self,
+        engine: &Engine,
+        rule: &Rule,
+        value: &Dynamic,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        let mut scope = Scope::new();
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        // A copy per call: no rule can change what the next one sees.
+        engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut scope,
+            &rule.ast,
+            "check",
+            (value.clone(),),
+        )
+    }
+
+    /// Runs the rules over the documents at `targets` (positions in the workspace);
+    /// `settings` gives each file's rule settings (indexed like the rules).
+    pub fn evaluate(
+        &self,
+        targets: &[usize],
+        settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
+    ) -> Evaluation {
+        let per_document: Vec<Evaluation> = targets
+            .par_iter()
+            .map(|&position| self.evaluate_document(position, settings))
+            .collect();
+        let mut total = Evaluation::default();
+        for part in per_document {
+            total.findings.extend(part.findings);
+            total.printed.extend(part.printed);
+            total.documents_checked += part.documents_checked;
+            for error in part.errors {
+                // One report per rule and failure, with the number of documents it hit.
+                let known = total.errors.iter_mut().find(|known| {
+                    known.rule == error.rule
+                        && known.message == error.message
+                        && known.line == error.line
+                });
+                match known {
+                    Some(known) => known.occurrences += 1,
+                    None => total.errors.push(error),
+                }
             }
         }
+        total
     }
-    total
+
+    fn evaluate_document(
+        &self,
+        position: usize,
+        settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
+    ) -> Evaluation {
+        let loaded = &self.workspace.documents[position];
+        let mut result = Evaluation::default();
+        let Some(kind) = &loaded.kind else {
+            return result;
+        };
+        let source = &self.workspace.files[loaded.file];
+        let value = &self.values[position];
+        for (rule, setting) in self.rules.iter().zip(settings(loaded.file).iter()) {
+            if !setting.enabled || !rule.applies_to(kind) {
+                continue;
+            }
+            result.documents_checked = 1;
+            let (outcome, state) = engine::with_call(Arc::clone(&setting.params), || {
+                self.call(self.engine, rule, value)
+            });
+            result.printed.extend(
+                state
+                    .printed
+                    .into_iter()
+                    .map(|text| format!("{}: {text}", rule.id)),
+            );
+            if let Err(error) = outcome {
+                let position = self.failure_position(&error, rule, value, setting);
+                result
+                    .errors
+                    .push(self.rule_error(&error, rule, loaded, position));
+                continue;
+            }
+            for report in state.reports {
+                let span = loaded.document.locate(&report.path);
+                result.findings.push(Finding {
+                    rule: rule.id.clone(),
+                    name: rule.name.clone(),
+                    severity: setting.severity,
+                    message: report.message,
+                    help: report.help,
+                    file: source.path.clone(),
+                    location: source.location(&span),
+                    path: report.path,
+                    doc_id: loaded.document.id.clone(),
+                    kind: Some(kind.clone()),
+                    suppressed: false,
+                });
+            }
+        }
+        result
+    }
+
+    /// Where a rule failed. Rhai drops the position of a limit (operations, call depth,
+    /// data size) at the outermost call, so such a failure is run once more under the
+    /// tracer, whose last step is where the limit struck; else `fn check` is named.
+    fn failure_position(
+        &self,
+        error: &EvalAltResult,
+        rule: &Rule,
+        value: &Dynamic,
+        setting: &RuleSettings,
+    ) -> Position {
+        let position = innermost_position(error);
+        if !position.is_none() {
+            return position;
+        }
+        let (_, _) = engine::with_call(Arc::clone(&setting.params), || {
+            engine::reset_trace();
+            self.call(self.tracer, rule, value)
+        });
+        let traced = engine::last_traced_position();
+        if traced.is_none() {
+            super::function_position(&rule.source, "check")
+        } else {
+            traced
+        }
+    }
+
+    fn rule_error(
+        &self,
+        error: &EvalAltResult,
+        rule: &Rule,
+        loaded: &LoadedDocument,
+        position: Position,
+    ) -> RuleError {
+        let reason = describe(error, &self.limits);
+        let reason = if reason.starts_with("stopped") {
+            reason
+        } else {
+            format!("failed: {reason}")
+        };
+        let mut rule_error = RuleError::new(&rule.origin, &rule.source, position, reason);
+        rule_error.rule = Some(rule.id.clone());
+        let source = &self.workspace.files[loaded.file];
+        let line = source.location(&loaded.document.root.span).line;
+        rule_error.context = Some(format!(
+            "while checking {} (line {line})",
+            crate::finding::display_path(&source.path)
+        ));
+        rule_error
+    }
 }

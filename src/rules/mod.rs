@@ -1,6 +1,10 @@
 //! Rules: Rhai files with a `RULE` constant and a `check(doc)` function, their
 //! documentation in the `//!` header. Built-ins are embedded; folders add custom ones.
 
+// A rule error is the report itself (file, line, message, context), built once per broken
+// rule: boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 pub mod builtin;
 pub mod convert;
 pub mod engine;
@@ -286,11 +290,28 @@ pub fn compile(
 }
 
 fn rule_constant_position(source: &str) -> Position {
+    line_position(source, |line| line.starts_with("const RULE"))
+}
+
+/// Where `fn NAME(` is declared.
+pub fn function_position(source: &str, name: &str) -> Position {
+    let declaration = format!("fn {name}(");
+    line_position(source, |line| line.starts_with(&declaration))
+}
+
+fn line_position(source: &str, wanted: impl Fn(&str) -> bool) -> Position {
     source
         .lines()
-        .position(|line| line.trim_start().starts_with("const RULE"))
-        .map_or(Position::NONE, |line| {
-            Position::new(u16::try_from(line + 1).unwrap_or(u16::MAX), 1)
+        .enumerate()
+        .find_map(|(number, line)| {
+            let column = line.len() - line.trim_start().len();
+            wanted(line.trim_start()).then_some((number, column))
+        })
+        .map_or(Position::NONE, |(number, column)| {
+            Position::new(
+                u16::try_from(number + 1).unwrap_or(u16::MAX),
+                u16::try_from(column + 1).unwrap_or(u16::MAX),
+            )
         })
 }
 

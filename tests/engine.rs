@@ -1,0 +1,329 @@
+//! The rule engine as a rule author meets it: every helper of the API, hostile rules stopped
+//! and reported, and documents no rule can change for another.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lessons::document::date::Moment;
+use lessons::{check, Options, Outcome};
+
+/// A repository in a temporary folder: `files` are (relative path, text); `rules` are
+/// (file name, source) written to `rules/`, which the config enables.
+fn repository(files: &[(&str, &str)], rules: &[(&str, &str)]) -> tempfile::TempDir {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let root = folder.path();
+    write(root, ".lessons.yaml", "rules: [rules/]\n");
+    std::fs::create_dir_all(root.join("rules")).expect("rules folder");
+    for (path, text) in files {
+        write(root, path, text);
+    }
+    for (name, source) in rules {
+        write(root, &format!("rules/{name}"), source);
+    }
+    folder
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+    std::fs::write(path, text).expect("write");
+}
+
+fn run(folder: &tempfile::TempDir, select: &[&str]) -> Outcome {
+    check(&Options {
+        paths: vec![folder.path().to_path_buf()],
+        as_of: Moment::parse("2026-11-01"),
+        select: select.iter().map(|id| id.to_string()).collect(),
+        ..Options::default()
+    })
+    .expect("the run starts")
+}
+
+/// A rule with id `id` whose `check` body is `body`.
+fn rule(id: &str, body: &str) -> String {
+    format!(
+        "const RULE = #{{ id: \"{id}\", name: \"test-{id}\", severity: \"warning\", kinds: [\"incident\"], \
+         summary: \"test\", params: #{{ window: 30, label: \"x\" }} }};\n\nfn check(doc) {{\n{body}\n}}\n"
+    )
+}
+
+const INCIDENT: &str = "kind: incident\nid: INC-7\nstatus: closed\ndetected: 2026-09-02\nresolved: 2026-09-02T08:00:00Z\nowner: \"\"\nresponders: [p.okafor]\n";
+const ROSTER: &str = "kind: roster\npeople:\n  - id: p.okafor\n    role: responder\n    training:\n      - course: ir-basics\n        completed_on: 2026-01-10\n";
+
+/// The messages reported, in the order the rule reported them (all point at one place).
+fn messages(outcome: &Outcome) -> Vec<String> {
+    assert!(
+        outcome.rule_errors.is_empty(),
+        "rule errors: {:?}",
+        outcome.rule_errors
+    );
+    let mut findings = outcome.findings.clone();
+    findings.sort_by_key(|finding| finding.location.line);
+    findings
+        .iter()
+        .map(|finding| finding.message.clone())
+        .collect()
+}
+
+#[test]
+fn each_helper_of_the_rule_api() {
+    let body = r#"report("", `today=${today()}`);
+    report("", `date=${date("Jun 1 2018")} ${date("June 1, 2018")} ${date("2026-03-14T09:30:00Z")}`);
+    report("", `bad=${date("last tuesday") == ()}`);
+    report("", `between=${days_between("2026-01-01", "2026-03-01")} ${days_between(doc.detected, doc.resolved)}`);
+    report("", `age=${age_days("2026-10-01")} ${age_days("nonsense") == ()}`);
+    report("", `order=${date(doc.detected) <= date(doc.resolved)} ${date(doc.detected) >= date(doc.resolved)}`);
+    report("", `plus=${date("2026-12-31").add_days(1)} ${date("2026-02-01").month}`);
+    report("", `blank=${blank(())} ${blank("  ")} ${blank([])} ${blank(#{})} ${blank(doc.owner)} ${blank(doc.id)} ${blank(0)}`);
+    report("", `param=${param("window")} ${param("label")}`);
+    report("", `docs=${docs("incident").len()} ${docs("roster").len()} ${docs("staff").len()} ${docs("runbook").len()}`);
+    report("", `find=${find("incident", "INC-7").id} ${find("incident", "INC-404") == ()}`);
+    report("", `person=${find("person", "p.okafor").training[0].course} ${find("person", "nobody") == ()}`);
+    report("", `kind=${doc.kind}`);"#;
+    let folder = repository(
+        &[
+            ("incidents/inc.yaml", INCIDENT),
+            ("people/roster.yaml", ROSTER),
+        ],
+        &[("helpers.rhai", &rule("T001", body))],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T001"])),
+        [
+            "today=2026-11-01",
+            "date=2018-06-01 2018-06-01 2026-03-14T09:30:00Z",
+            "bad=true",
+            "between=59 0",
+            "age=31 true",
+            "order=true true",
+            "plus=2027-01-01 2",
+            "blank=true true true true true false false",
+            "param=30 x",
+            "docs=1 1 1 0",
+            "find=INC-7 true",
+            "person=ir-basics true",
+            "kind=incident",
+        ]
+    );
+}
+
+#[test]
+fn parameters_come_from_the_configuration() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[(
+            "param.rhai",
+            &rule("T002", "report(\"\", `window=${param(\"window\")}`);"),
+        )],
+    );
+    write(
+        folder.path(),
+        ".lessons.yaml",
+        "rules: [rules/]\nparams: { T002: { window: 7 } }\n",
+    );
+    assert_eq!(messages(&run(&folder, &["T002"])), ["window=7"]);
+
+    write(
+        folder.path(),
+        ".lessons.yaml",
+        "rules: [rules/]\nparams: { T002: { windw: 7 } }\n",
+    );
+    let error = check(&Options {
+        paths: vec![folder.path().to_path_buf()],
+        ..Options::default()
+    })
+    .expect_err("a misspelt parameter is refused");
+    assert_eq!(
+        error.to_string(),
+        "unknown parameter `windw` for T002 in `params` of the configuration (it has: label, window)"
+    );
+}
+
+#[test]
+fn findings_point_at_the_reported_path() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("paths.rhai", &rule("T003", "report(\"responders[0]\", \"a\"); report(\"owner\", \"b\"); report(\"missing.deeper\", \"c\"); report(\"\", \"d\");"))],
+    );
+    let outcome = run(&folder, &["T003"]);
+    let mut at: Vec<(String, usize, usize)> = outcome
+        .findings
+        .iter()
+        .map(|f| (f.message.clone(), f.location.line, f.location.column))
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            // The value of a field, the deepest part of a path that exists, the document.
+            ("a".to_owned(), 7, 14),
+            ("b".to_owned(), 6, 8),
+            ("c".to_owned(), 1, 1),
+            ("d".to_owned(), 1, 1),
+        ]
+    );
+}
+
+/// Runs a hostile rule and returns its one rule error, after checking it was stopped fast.
+fn stopped(body: &str) -> lessons::rules::RuleError {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("hostile.rhai", &rule("T900", body))],
+    );
+    let started = Instant::now();
+    let outcome = run(&folder, &["T900"]);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+    assert_eq!(outcome.rule_errors.len(), 1, "{:?}", outcome.rule_errors);
+    assert!(outcome.findings.is_empty());
+    let error = outcome.rule_errors.into_iter().next().expect("one error");
+    assert_eq!(error.rule.as_deref(), Some("T900"));
+    assert!(
+        error.origin.ends_with("rules/hostile.rhai"),
+        "{}",
+        error.origin
+    );
+    assert_eq!(
+        error.context.as_deref(),
+        Some("while checking incidents/inc.yaml (line 1)")
+    );
+    error
+}
+
+#[test]
+fn an_endless_loop_is_stopped_and_reported() {
+    let error = stopped("    let n = 0;\n    loop { n += 1; }");
+    assert!(
+        error
+            .message
+            .starts_with("stopped after 2000000 operations"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.line, 5, "the line of the loop");
+}
+
+#[test]
+fn unbounded_recursion_is_stopped_and_reported() {
+    let source = format!(
+        "{}\nfn deeper(n) {{ deeper(n + 1) }}\n",
+        rule("T900", "    deeper(0);")
+    );
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("hostile.rhai", &source)],
+    );
+    let started = Instant::now();
+    let outcome = run(&folder, &["T900"]);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let error = &outcome.rule_errors[0];
+    assert!(
+        error.message.contains("nested deeper than 32"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.line >= 4,
+        "points into the rule, got line {}",
+        error.line
+    );
+}
+
+#[test]
+fn a_string_that_doubles_forever_is_stopped_and_reported() {
+    let error = stopped("    let text = \"lessons\";\n    loop { text += text; }");
+    assert!(
+        error.message.contains("length of string beyond the limit"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_runtime_error_names_the_rule_line() {
+    let error = stopped(
+        "    let items = doc.responders;\n    let x = items[0] + 1;\n    x.no_such_method();",
+    );
+    assert!(error.message.starts_with("failed: "), "{}", error.message);
+    assert_eq!(error.line, 6, "the line of `x.no_such_method()`");
+}
+
+#[test]
+fn one_rule_cannot_change_the_document_another_sees() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT), ("people/roster.yaml", ROSTER)],
+        &[
+            (
+                "a-mutate.rhai",
+                &rule(
+                    "T010",
+                    "    doc.status = \"tampered\"; doc.responders.clear(); doc.kind = \"x\";\n    \
+                     let roster = find(\"person\", \"p.okafor\"); roster.role = \"tampered\";\n    \
+                     let all = docs(\"incident\"); all[0].status = \"tampered\";",
+                ),
+            ),
+            (
+                "b-observe.rhai",
+                &rule(
+                    "T011",
+                    "    report(\"\", `${doc.status} ${doc.responders.len()} ${doc.kind} ${find(\"person\", \"p.okafor\").role} ${docs(\"incident\")[0].status}`);",
+                ),
+            ),
+        ],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T010", "T011"])),
+        ["closed 1 incident responder closed"]
+    );
+}
+
+#[test]
+fn output_of_print_is_captured_not_written() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[(
+            "print.rhai",
+            &rule("T020", "    print(\"hello\"); debug(42);"),
+        )],
+    );
+    let outcome = run(&folder, &["T020"]);
+    assert_eq!(outcome.printed, ["T020: hello", "T020: 42 (line 4)"]);
+}
+
+#[test]
+fn modules_and_eval_are_not_available() {
+    for (body, expected) in [
+        ("    eval(\"1\");", "does not compile"),
+        ("    import \"x\" as y;", "does not compile"),
+    ] {
+        let folder = repository(
+            &[("incidents/inc.yaml", INCIDENT)],
+            &[("sneaky.rhai", &rule("T030", body))],
+        );
+        let outcome = run(&folder, &[]);
+        assert_eq!(outcome.rule_errors.len(), 1, "{body}");
+        assert!(
+            outcome.rule_errors[0].message.starts_with(expected),
+            "{}",
+            outcome.rule_errors[0].message
+        );
+        assert_eq!(outcome.rule_errors[0].line, 4);
+    }
+}
+
+#[test]
+fn bad_metadata_is_a_rule_error_at_the_rule_constant() {
+    let source =
+        "const RULE = #{ id: \"T040\", name: \"x\", severity: \"loud\" };\nfn check(doc) {}\n";
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("meta.rhai", source)],
+    );
+    let outcome = run(&folder, &[]);
+    assert_eq!(outcome.rule_errors.len(), 1);
+    assert_eq!(
+        outcome.rule_errors[0].message,
+        "RULE.severity `loud` is not error, warning or info"
+    );
+    assert_eq!(outcome.rule_errors[0].line, 1);
+}
