@@ -229,8 +229,7 @@ impl Reported {
     }
 
     /// Named files outside the root are loaded as given.
-    fn outside(&self, root: &Path) -> Vec<PathBuf> {
-        let _ = root;
+    fn outside(&self) -> Vec<PathBuf> {
         self.prefixes
             .iter()
             .flatten()
@@ -311,7 +310,7 @@ fn run(
     let pack = Pack::builtin(&pack_name).map_err(Error::Usage)?;
 
     let workspace =
-        Workspace::load(&root, config, config_path, &reported.outside(&root)).map_err(|bad| {
+        Workspace::load(&root, config, config_path, &reported.outside()).map_err(|bad| {
             Error::Usage(format!(
                 "bad glob `{}` in the configuration: {}",
                 bad.pattern, bad.message
@@ -446,9 +445,9 @@ fn load_problems(
                 help: problem.help.clone(),
                 file: source.path.clone(),
                 location: source.location(&problem.span),
-                path: String::new(),
-                doc_id: None,
-                kind: None,
+                path: problem.path.clone(),
+                doc_id: problem.doc_id.clone(),
+                kind: problem.kind.clone(),
                 suppressed: false,
             })
         })

@@ -3,6 +3,7 @@
 pub mod date;
 pub mod lines;
 pub mod markdown;
+pub mod schema;
 pub mod tree;
 pub mod yaml;
 
@@ -21,6 +22,11 @@ pub struct LoadProblem {
     pub message: String,
     pub span: Span,
     pub help: Option<String>,
+    /// The field path of a wrong-typed field (`action_items[0].due`); empty for the file.
+    pub path: String,
+    /// The document a field problem is in: its id and kind.
+    pub doc_id: Option<String>,
+    pub kind: Option<String>,
 }
 
 impl LoadProblem {
@@ -29,6 +35,9 @@ impl LoadProblem {
             message: message.into(),
             span,
             help: None,
+            path: String::new(),
+            doc_id: None,
+            kind: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! blow up memory, and policy documents have no need for them.
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as MarkSpan, Tag};
+use std::collections::HashSet;
 
 use super::tree::{Entry, Node, Span, Value};
 use super::LoadProblem;
@@ -70,6 +71,9 @@ enum Frame {
         flow: bool,
         entries: Vec<Entry>,
         key: Option<(String, Span)>,
+        /// The keys so far, for the duplicate check: a set, so a hostile mapping with a
+        /// million keys costs a million lookups, not a million squared comparisons.
+        keys: HashSet<String>,
     },
 }
 
@@ -145,6 +149,7 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
                         flow,
                         entries: Vec::new(),
                         key: None,
+                        keys: HashSet::new(),
                     }
                 });
                 continue;
@@ -174,7 +179,7 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
             },
         };
         if let Err(problem) = attach(&mut stack, &mut root, completed) {
-            stream.problems.push(problem);
+            stream.problems.push(*problem);
             return stream;
         }
     }
@@ -216,7 +221,11 @@ fn scalar_span(offsets: &ByteOffsets<'_>, span: Span, style: ScalarStyle) -> Spa
     (span.start + skip).min(end)..end
 }
 
-fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Result<(), LoadProblem> {
+fn attach(
+    stack: &mut [Frame],
+    root: &mut Option<Node>,
+    node: Node,
+) -> Result<(), Box<LoadProblem>> {
     match stack.last_mut() {
         None => {
             *root = Some(node);
@@ -226,15 +235,16 @@ fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Result<()
             items.push(node);
             Ok(())
         }
-        Some(Frame::Map { entries, key, .. }) => match key.take() {
+        Some(Frame::Map {
+            entries, key, keys, ..
+        }) => match key.take() {
             Some((name, key_span)) => {
-                if let Some(first) = entries.iter().find(|entry| entry.key == name) {
-                    let mut problem = LoadProblem::new(format!("duplicate key `{name}`"), key_span);
-                    problem.help = Some(format!(
-                        "the key is already set at byte {}; keep one of them",
-                        first.key_span.start
-                    ));
-                    return Err(problem);
+                if !keys.insert(name.clone()) {
+                    let problem = LoadProblem::new(format!("duplicate key `{name}`"), key_span)
+                        .with_help(format!(
+                            "`{name}` is already set above in this mapping; keep one of them"
+                        ));
+                    return Err(Box::new(problem));
                 }
                 entries.push(Entry {
                     key: name,
@@ -252,10 +262,10 @@ fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Result<()
                     *key = Some((String::new(), node.span));
                     Ok(())
                 }
-                None => Err(LoadProblem::new(
+                None => Err(Box::new(LoadProblem::new(
                     "a mapping or sequence used as a key is not supported",
                     node.span,
-                )),
+                ))),
             },
         },
     }

@@ -81,23 +81,29 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
-/// A span for a code frame: a multi-line node is labelled on its first line only.
+/// A span for a code frame: a multi-line node is underlined on its first line only, and a
+/// JSON object or array whose first line is a lone `{` or `[` from its first entry on, so
+/// the underline falls on something a reader recognises.
 fn first_line_span(text: &str, start: usize, end: usize) -> SourceSpan {
-    let start = start.min(text.len());
+    let mut start = start.min(text.len());
     let end = end.clamp(start, text.len());
-    let line_end = text[start..end]
-        .find('\n')
-        .map_or(end, |offset| start + offset);
-    SourceSpan::new(start.into(), line_end - start)
+    let line_end = |from: usize| {
+        text[from..end]
+            .find('\n')
+            .map_or(end, |offset| from + offset)
+    };
+    let first_line = text[start..line_end(start)].trim();
+    if matches!(first_line, "{" | "[") {
+        if let Some(offset) = text[start + 1..end].find(|c: char| !c.is_whitespace()) {
+            start += 1 + offset;
+        }
+    }
+    SourceSpan::new(start.into(), line_end(start) - start)
 }
 
+/// The frame of a finding. The underline carries no text: the message above says what is
+/// wrong there, and the rule's general summary could contradict it.
 pub fn finding_frame(outcome: &Outcome, finding: &Finding) -> Frame {
-    let summary = outcome
-        .rules
-        .iter()
-        .find(|rule| rule.id == finding.rule)
-        .map(|rule| rule.summary.clone())
-        .filter(|summary| !summary.is_empty());
     let (source, label) = match outcome.source(&finding.file) {
         Some(file) => (
             Some(NamedSource::new(
@@ -106,7 +112,7 @@ pub fn finding_frame(outcome: &Outcome, finding: &Finding) -> Frame {
             )),
             Some((
                 first_line_span(&file.text, finding.location.start, finding.location.end),
-                summary,
+                None,
             )),
         ),
         None => (None, None),

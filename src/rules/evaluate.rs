@@ -25,7 +25,8 @@ pub struct Evaluation {
     pub errors: Vec<RuleError>,
     /// What rules printed, prefixed with the rule id (shown with `--verbose`).
     pub printed: Vec<String>,
-    /// Documents that were checked by at least one rule.
+    /// Documents with a kind: each had its fields checked while loading, and the rules of
+    /// its kind run on it.
     pub documents_checked: usize,
 }
 
@@ -103,13 +104,13 @@ impl Session<'_> {
         let Some(kind) = &loaded.kind else {
             return result;
         };
+        result.documents_checked = 1;
         let source = &self.workspace.files[loaded.file];
         let value = &self.values[position];
         for (rule, setting) in self.rules.iter().zip(settings(loaded.file).iter()) {
             if !setting.enabled || !rule.applies_to(kind) {
                 continue;
             }
-            result.documents_checked = 1;
             let (outcome, state) = engine::with_call(Arc::clone(&setting.params), || {
                 self.call(self.engine, rule, value)
             });

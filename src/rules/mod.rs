@@ -50,6 +50,9 @@ pub struct Rule {
     pub params: Map,
     /// The `//!` header, Markdown.
     pub documentation: String,
+    /// Whether the rule has a `check(doc)` to run; a built-in without one reports through the
+    /// engine (see [`compile`]).
+    pub scripted: bool,
     pub origin: Origin,
     pub source: Arc<str>,
     pub ast: Arc<AST>,
@@ -57,7 +60,7 @@ pub struct Rule {
 
 impl Rule {
     pub fn applies_to(&self, kind: &str) -> bool {
-        self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)
+        self.scripted && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
     }
 
     pub fn is_builtin(&self) -> bool {
@@ -205,10 +208,12 @@ pub fn compile(
             format!("does not compile: {}", error.err_type()),
         )
     })?;
-    if !ast
+    let scripted = ast
         .iter_functions()
-        .any(|f| f.name == "check" && f.params.len() == 1)
-    {
+        .any(|f| f.name == "check" && f.params.len() == 1);
+    // A built-in whose findings the engine itself produces (LL000: what does not parse or has
+    // the wrong type) is documentation and metadata only; every other rule needs `check`.
+    if !scripted && !matches!(origin, Origin::Builtin(_)) {
         return Err(RuleError::new(
             &origin,
             &source,
@@ -283,6 +288,7 @@ pub fn compile(
         summary,
         params,
         documentation: documentation(&source),
+        scripted,
         origin,
         source,
         ast: Arc::new(ast),

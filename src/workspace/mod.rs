@@ -165,6 +165,22 @@ impl Workspace {
             );
             files.push(parsed_file.source);
         }
+        // Field types, checked once per document now that its kind is known.
+        let field_problems: Vec<(usize, LoadProblem)> = documents
+            .par_iter()
+            .flat_map_iter(|loaded| {
+                let kind = loaded.kind.as_deref().unwrap_or("");
+                let text = &files[loaded.file].text;
+                document::schema::validate(&loaded.document, kind, text)
+                    .into_iter()
+                    .map(move |mut problem| {
+                        problem.doc_id = loaded.document.id.clone();
+                        problem.kind = loaded.kind.clone();
+                        (loaded.file, problem)
+                    })
+            })
+            .collect();
+        problems.extend(field_problems);
         let index = Arc::new(Index::build(&documents));
         Ok(Workspace {
             root: root.to_path_buf(),

@@ -1,0 +1,521 @@
+//! The field types of each kind, as the spec's *Documents* section pins them, checked once
+//! per document while loading. What this finds is reported as `LL000` (its documentation is
+//! `rules/LL000-invalid-document.rhai`). Walking every field of every document is the one
+//! check that touches everything, so it runs here at native speed rather than in Rhai.
+//! Unknown fields are allowed; a null value counts as absent.
+
+use super::date::Moment;
+use super::tree::{Node, Value};
+use super::{Document, LoadProblem};
+
+/// What one field must hold.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Date,
+    /// A string; a number counts as text (`id: 42`).
+    Text,
+    Int,
+    Bool,
+    List,
+    TextList,
+    OneOf(&'static [&'static str]),
+    Map(&'static [(&'static str, Field)]),
+    /// A list of mappings with these fields.
+    Each(&'static [(&'static str, Field)]),
+}
+
+use Field::*;
+
+const CADENCE: Field = OneOf(&["monthly", "quarterly", "semiannual", "annual"]);
+const REVISIONS: Field = Each(&[("date", Date)]);
+
+const INCIDENT: &[(&str, Field)] = &[
+    ("id", Text),
+    ("title", Text),
+    ("severity", OneOf(&["low", "medium", "high", "critical"])),
+    (
+        "status",
+        OneOf(&["open", "contained", "resolved", "closed"]),
+    ),
+    ("category", Text),
+    ("detected", Date),
+    ("contained", Date),
+    ("resolved", Date),
+    ("closed", Date),
+    (
+        "detection",
+        Map(&[("method", Text), ("early_warning_signs", List)]),
+    ),
+    ("timeline", Each(&[("at", Date)])),
+    ("responders", TextList),
+    (
+        "review",
+        Map(&[
+            ("held_on", Date),
+            ("facilitator", Text),
+            (
+                "participants",
+                Each(&[("person", Text), ("role", Text), ("team", Text)]),
+            ),
+            ("went_well", List),
+            ("could_improve", List),
+        ]),
+    ),
+    (
+        "action_items",
+        Each(&[
+            ("id", Text),
+            ("title", Text),
+            ("owner", Text),
+            ("due", Date),
+            ("status", OneOf(&["open", "in-progress", "done", "wont-do"])),
+            (
+                "type",
+                OneOf(&[
+                    "policy",
+                    "runbook",
+                    "training",
+                    "control",
+                    "detection",
+                    "contract",
+                    "other",
+                ]),
+            ),
+            ("ref", Text),
+        ]),
+    ),
+    ("runbooks_used", TextList),
+    ("policies_affected", TextList),
+    ("third_parties", List),
+    ("attack_techniques", List),
+];
+
+const POLICY: &[(&str, Field)] = &[
+    ("id", Text),
+    ("title", Text),
+    ("owner", Text),
+    ("version", Text),
+    ("status", OneOf(&["draft", "approved", "retired"])),
+    ("approved_by", Text),
+    ("last_reviewed", Date),
+    ("review_interval_days", Int),
+    ("review_cadence", CADENCE),
+    ("revisions", REVISIONS),
+    ("majorRevisions", REVISIONS),
+    (
+        "required_training",
+        Each(&[("course", Text), ("roles", TextList), ("valid_days", Int)]),
+    ),
+];
+
+const RUNBOOK: &[(&str, Field)] = &[
+    ("id", Text),
+    ("title", Text),
+    ("owner", Text),
+    ("last_reviewed", Date),
+    ("last_exercised", Date),
+    ("review_interval_days", Int),
+    ("review_cadence", CADENCE),
+    ("incident_types", TextList),
+];
+
+const ROSTER: &[(&str, Field)] = &[(
+    "people",
+    Each(&[
+        ("id", Text),
+        ("status", OneOf(&["active", "departed"])),
+        ("hired_on", Date),
+        ("left_on", Date),
+        (
+            "training",
+            Each(&[
+                ("course", Text),
+                ("completed_on", Date),
+                ("expires_on", Date),
+            ]),
+        ),
+    ]),
+)];
+
+const ACCESS_REVIEW: &[(&str, Field)] = &[
+    ("id", Text),
+    ("system", Text),
+    ("owner", Text),
+    ("reviewer", Text),
+    ("reviewed_on", Date),
+    ("interval_days", Int),
+    (
+        "grants",
+        Each(&[
+            ("person", Text),
+            ("role", Text),
+            ("privileged", Bool),
+            ("granted_on", Date),
+        ]),
+    ),
+];
+
+fn fields_of(kind: &str) -> Option<&'static [(&'static str, Field)]> {
+    Some(match kind {
+        "incident" => INCIDENT,
+        "policy" => POLICY,
+        "runbook" => RUNBOOK,
+        "roster" => ROSTER,
+        "access-review" => ACCESS_REVIEW,
+        _ => return None,
+    })
+}
+
+/// Every field of `document` (of `kind`) whose value has the wrong type, in document order.
+/// `text` is the file's text, for quoting a compound value.
+pub fn validate(document: &Document, kind: &str, text: &str) -> Vec<LoadProblem> {
+    let Some(fields) = fields_of(kind) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    if kind == "incident" && document.root.get("id").is_none_or(is_blank) {
+        problems.push(
+            LoadProblem::new("incident has no `id`", document.locate(""))
+                .with_help("add `id:` with the incident's reference, e.g. `id: INC-2026-014`"),
+        );
+    }
+    let mut walk = Walk {
+        text,
+        path: Vec::new(),
+        problems: &mut problems,
+    };
+    walk.map(&document.root, fields);
+    problems.sort_by_key(|problem| problem.span.start);
+    problems
+}
+
+fn is_blank(node: &Node) -> bool {
+    match &node.value {
+        Value::Null => true,
+        Value::Str(text) => text.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// One step of the path being walked; formatted only when something is reported.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Walk<'a> {
+    text: &'a str,
+    path: Vec<Step<'a>>,
+    problems: &'a mut Vec<LoadProblem>,
+}
+
+impl<'a> Walk<'a> {
+    /// `action_items[0].due`
+    fn path(&self) -> String {
+        let mut path = String::new();
+        for step in &self.path {
+            match step {
+                Step::Key(key) if path.is_empty() => path.push_str(key),
+                Step::Key(key) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+                Step::Index(index) => path.push_str(&format!("[{index}]")),
+            }
+        }
+        path
+    }
+
+    fn report(&mut self, node: &Node, message: String, help: Option<String>) {
+        let mut problem = LoadProblem::new(message, node.span.clone());
+        problem.help = help;
+        problem.path = self.path();
+        self.problems.push(problem);
+    }
+
+    fn map(&mut self, node: &'a Node, fields: &[(&str, Field)]) {
+        let Value::Map(entries) = &node.value else {
+            return;
+        };
+        for entry in entries {
+            let Some((_, field)) = fields.iter().find(|(name, _)| *name == entry.key) else {
+                continue;
+            };
+            if matches!(entry.value.value, Value::Null) {
+                continue;
+            }
+            self.path.push(Step::Key(&entry.key));
+            self.value(&entry.value, *field);
+            self.path.pop();
+        }
+    }
+
+    fn value(&mut self, node: &'a Node, field: Field) {
+        match field {
+            Map(fields) => match &node.value {
+                Value::Map(_) => self.map(node, fields),
+                _ => self.report(
+                    node,
+                    format!(
+                        "`{}` must be a mapping, not {}",
+                        self.path(),
+                        describe(node)
+                    ),
+                    Some("write it as indented `key: value` lines".into()),
+                ),
+            },
+            Each(fields) => match &node.value {
+                Value::Seq(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        self.path.push(Step::Index(index));
+                        match &item.value {
+                            Value::Map(_) => self.map(item, fields),
+                            Value::Null => {}
+                            _ => self.report(
+                                item,
+                                format!(
+                                    "`{}` must be a mapping of fields, not {}",
+                                    self.path(),
+                                    describe(item)
+                                ),
+                                Some("write the entry as `key: value` lines".into()),
+                            ),
+                        }
+                        self.path.pop();
+                    }
+                }
+                _ => self.report(
+                    node,
+                    format!("`{}` must be a list, not {}", self.path(), describe(node)),
+                    Some("write one `- ` item per entry".into()),
+                ),
+            },
+            Date => {
+                let parsed = match &node.value {
+                    Value::Str(text) => Moment::parse(text),
+                    Value::Int(_) | Value::Float(_) => {
+                        scalar_text(node).and_then(|t| Moment::parse(&t))
+                    }
+                    _ => None,
+                };
+                if parsed.is_none() {
+                    self.report(
+                        node,
+                        format!("`{}` is not a date: `{}`", self.path(), self.quote(node)),
+                        Some(
+                            "write an ISO 8601 date such as 2026-03-14 (or 2026-03-14T09:30:00Z)"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            Text => {
+                if !matches!(node.value, Value::Str(_) | Value::Int(_) | Value::Float(_)) {
+                    let message = format!("`{}` must be text, not {}", self.path(), describe(node));
+                    self.report(node, message, None);
+                }
+            }
+            Int => {
+                if !matches!(node.value, Value::Int(_)) {
+                    let message = format!(
+                        "`{}` must be a whole number, not {} `{}`",
+                        self.path(),
+                        describe(node),
+                        self.quote(node)
+                    );
+                    self.report(node, message, None);
+                }
+            }
+            Bool => {
+                if !matches!(node.value, Value::Bool(_)) {
+                    let message = format!(
+                        "`{}` must be true or false, not `{}`",
+                        self.path(),
+                        self.quote(node)
+                    );
+                    self.report(node, message, None);
+                }
+            }
+            List | TextList => match &node.value {
+                Value::Seq(items) => {
+                    if matches!(field, TextList) {
+                        for (index, item) in items.iter().enumerate() {
+                            if !matches!(
+                                item.value,
+                                Value::Str(_) | Value::Int(_) | Value::Float(_)
+                            ) {
+                                self.path.push(Step::Index(index));
+                                let message = format!(
+                                    "`{}` must be text, not {}",
+                                    self.path(),
+                                    describe(item)
+                                );
+                                self.report(item, message, None);
+                                self.path.pop();
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    let path = self.path();
+                    let help = format!(
+                        "write it as a list: `{path}: [{}]`, or one `- ` item per line",
+                        self.quote(node)
+                    );
+                    let message = format!("`{path}` must be a list, not {}", describe(node));
+                    self.report(node, message, Some(help));
+                }
+            },
+            OneOf(allowed) => {
+                let known = match &node.value {
+                    Value::Str(text) => allowed.contains(&text.as_str()),
+                    _ => false,
+                };
+                if !known {
+                    let choices = allowed.join(", ");
+                    self.report(
+                        node,
+                        format!(
+                            "`{}` is `{}`, not one of {choices}",
+                            self.path(),
+                            self.quote(node)
+                        ),
+                        Some(format!("write one of {choices} (values are lower-case)")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The value as written: scalars as their value, anything else as its first source line.
+    fn quote(&self, node: &Node) -> String {
+        scalar_text(node).unwrap_or_else(|| {
+            let written = self.text.get(node.span.clone()).unwrap_or("");
+            written.lines().next().unwrap_or("").trim().to_owned()
+        })
+    }
+}
+
+/// Strings and numbers read as text; booleans, lists and mappings do not.
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(text) => Some(text.clone()),
+        Value::Int(number) => Some(number.to_string()),
+        Value::Float(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+fn describe(node: &Node) -> &'static str {
+    match node.value {
+        Value::Null => "empty",
+        Value::Bool(_) => "true/false",
+        Value::Int(_) => "a whole number",
+        Value::Float(_) => "a number",
+        Value::Str(_) => "text",
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::document::{parse_file, Format};
+
+    fn problems(kind: &str, text: &str) -> Vec<(String, String, usize)> {
+        let file = parse_file(PathBuf::from("a.yaml"), text.to_owned(), Format::Yaml);
+        let document = &file.documents[0];
+        validate(document, kind, text)
+            .into_iter()
+            .map(|problem| {
+                let line = file.source.location(&problem.span).line;
+                (problem.path, problem.message, line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_incident_has_no_problems() {
+        let text = "id: INC-1\nstatus: closed\ndetected: 2026-09-02\nresponders: [a, b]\n\
+                    action_items:\n  - id: AI-1\n    due: Jun 1 2027\n    status: done\n";
+        assert!(problems("incident", text).is_empty());
+    }
+
+    #[test]
+    fn wrong_types_are_found_at_their_value() {
+        let text = "id: INC-1\nstatus: Closed\ndetected: last tuesday\nresponders: p.okafor\n\
+                    action_items:\n  - id: AI-1\n    due: soon\n  - just text\n";
+        assert_eq!(
+            problems("incident", text),
+            [
+                (
+                    "status".into(),
+                    "`status` is `Closed`, not one of open, contained, resolved, closed".into(),
+                    2
+                ),
+                (
+                    "detected".into(),
+                    "`detected` is not a date: `last tuesday`".into(),
+                    3
+                ),
+                (
+                    "responders".into(),
+                    "`responders` must be a list, not text".into(),
+                    4
+                ),
+                (
+                    "action_items[0].due".into(),
+                    "`action_items[0].due` is not a date: `soon`".into(),
+                    7
+                ),
+                (
+                    "action_items[1]".into(),
+                    "`action_items[1]` must be a mapping of fields, not text".into(),
+                    8
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_incident_needs_an_id_and_other_kinds_do_not() {
+        assert_eq!(
+            problems("incident", "title: x\n"),
+            [(String::new(), "incident has no `id`".into(), 1)]
+        );
+        assert!(problems("policy", "title: x\n").is_empty());
+        assert!(problems("something-else", "status: whatever\n").is_empty());
+    }
+
+    #[test]
+    fn numbers_booleans_and_nested_lists() {
+        let text = "people:\n  - id: 42\n    hired_on: 2026-01-10\n    training:\n      - course: x\n        completed_on: true\n";
+        assert_eq!(
+            problems("roster", text),
+            [(
+                "people[0].training[0].completed_on".into(),
+                "`people[0].training[0].completed_on` is not a date: `true`".into(),
+                6
+            )]
+        );
+        let text = "grants:\n  - person: a\n    privileged: yes\ninterval_days: ninety\n";
+        assert_eq!(
+            problems("access-review", text),
+            [
+                (
+                    "grants[0].privileged".into(),
+                    "`grants[0].privileged` must be true or false, not `yes`".into(),
+                    3
+                ),
+                (
+                    "interval_days".into(),
+                    "`interval_days` must be a whole number, not text `ninety`".into(),
+                    4
+                ),
+            ]
+        );
+    }
+}
