@@ -327,3 +327,21 @@ fn bad_metadata_is_a_rule_error_at_the_rule_constant() {
     );
     assert_eq!(outcome.rule_errors[0].line, 1);
 }
+
+/// Only built-ins whose findings the engine produces (LL000) may leave out `check`.
+#[test]
+fn a_custom_rule_without_check_is_a_rule_error() {
+    let source =
+        "const RULE = #{ id: \"T041\", name: \"x\", severity: \"info\" };\nfn chek(doc) {}\n";
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("typo.rhai", source)],
+    );
+    let outcome = run(&folder, &[]);
+    assert_eq!(outcome.rule_errors.len(), 1, "{:?}", outcome.rule_errors);
+    assert_eq!(
+        outcome.rule_errors[0].message,
+        "the rule has no `fn check(doc)`"
+    );
+    assert!(outcome.rule_errors[0].origin.ends_with("rules/typo.rhai"));
+}
