@@ -86,5 +86,6 @@ impl Finding {
 
 /// The file name as shown to users: always `/`-separated, whatever the platform.
 pub fn display_path(path: &std::path::Path) -> String {
+    let path = path.strip_prefix(".").unwrap_or(path);
     path.to_string_lossy().replace('\\', "/")
 }

@@ -4,11 +4,13 @@
 //! rules and returns an [`Outcome`]; the `lessons` binary only parses arguments, calls it
 //! and renders.
 
+pub mod catalogue;
 pub mod cli;
 pub mod document;
 pub mod finding;
 pub mod output;
 pub mod policy;
+pub mod rule_tests;
 pub mod rules;
 pub mod workspace;
 
@@ -47,6 +49,12 @@ pub struct Options {
     /// `--jobs`: worker threads (default: one per core).
     pub jobs: Option<usize>,
     pub limits: Limits,
+    /// Load only the named files, as a repository of their own: no configuration, no
+    /// repository around them. How `lessons test` checks one fixture.
+    pub isolated: bool,
+    /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
+    /// small repositories compiles them once; `None` compiles them for this run.
+    pub compiled: Option<Arc<rules::RuleSet>>,
 }
 
 /// Why a run could not happen at all (exit 2).
@@ -111,7 +119,11 @@ pub fn today() -> Moment {
 pub fn check(options: &Options) -> Result<Outcome, Error> {
     let started = Instant::now();
     let as_of = options.as_of.unwrap_or_else(today);
-    let (root, config_path) = repository(options)?;
+    let (root, config_path) = if options.isolated {
+        (PathBuf::new(), None)
+    } else {
+        repository(options)?
+    };
     let config = match &config_path {
         Some(path) => Config::load(path).map_err(Error::Config)?,
         None => Config::default(),
@@ -127,7 +139,7 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
 
 /// Finds the repository root and its configuration, per the spec: `--config`'s folder, the
 /// nearest `.lessons.yaml` or git work tree above the first path, else the path itself.
-fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>), Error> {
+pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>), Error> {
     for path in &options.paths {
         if !path.exists() {
             return Err(Error::Usage(format!(
@@ -175,7 +187,7 @@ fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>), Error> {
 }
 
 /// Keeps paths short in messages when the root is under the current folder.
-fn relative_to_cwd(path: &Path) -> PathBuf {
+pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir() else {
         return path.to_path_buf();
     };
@@ -295,7 +307,13 @@ fn run(
     config_path: Option<PathBuf>,
     started: Instant,
 ) -> Result<Outcome, Error> {
-    let reported = Reported::new(&root, &options.paths);
+    let (reported, extra) = if options.isolated {
+        (Reported { prefixes: None }, options.paths.clone())
+    } else {
+        let reported = Reported::new(&root, &options.paths);
+        let extra = reported.outside();
+        (reported, extra)
+    };
     let mut rule_dirs: Vec<PathBuf> = config
         .rules
         .iter()
@@ -309,13 +327,12 @@ fn run(
         .unwrap_or_else(|| "default".to_owned());
     let pack = Pack::builtin(&pack_name).map_err(Error::Usage)?;
 
-    let workspace =
-        Workspace::load(&root, config, config_path, &reported.outside()).map_err(|bad| {
-            Error::Usage(format!(
-                "bad glob `{}` in the configuration: {}",
-                bad.pattern, bad.message
-            ))
-        })?;
+    let workspace = Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
+        Error::Usage(format!(
+            "bad glob `{}` in the configuration: {}",
+            bad.pattern, bad.message
+        ))
+    })?;
     let values: Arc<[Dynamic]> = workspace
         .documents
         .par_iter()
@@ -337,9 +354,18 @@ fn run(
         Arc::clone(&lookup) as Arc<dyn Lookup>,
     );
     let tracer = rules::engine::build_tracer(options.limits, as_of, lookup);
-    let (rules, mut rule_errors) = rules::load(&engine, &rule_dirs, &options.limits);
+    let compiled = match &options.compiled {
+        Some(compiled) => Arc::clone(compiled),
+        None => Arc::new(rules::RuleSet::compile(
+            &engine,
+            &rule_dirs,
+            &options.limits,
+        )),
+    };
+    let rules = &compiled.rules;
+    let mut rule_errors = compiled.errors.clone();
     let plan = Plan::new(
-        &rules,
+        rules,
         &pack,
         &workspace.config,
         &options.select,
@@ -362,14 +388,14 @@ fn run(
     let session = rules::evaluate::Session {
         engine: &engine,
         tracer: &tracer,
-        rules: &rules,
+        rules,
         workspace: &workspace,
         values: &values,
         limits: options.limits,
     };
     let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
     let mut findings = evaluation.findings;
-    findings.extend(load_problems(&workspace, &rules, &settings_of, &reported));
+    findings.extend(load_problems(&workspace, rules, &settings_of, &reported));
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
@@ -405,7 +431,7 @@ fn run(
             .iter()
             .map(|file| (file.path.clone(), Arc::clone(file)))
             .collect(),
-        rules,
+        rules: rules.clone(),
         unclassified,
         printed: evaluation.printed,
         timing: Timing {

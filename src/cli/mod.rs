@@ -13,6 +13,9 @@ use crate::output::human::{render_frame, Frame};
 use crate::output::{self, Format, Style};
 use crate::{Error, Options, Outcome};
 
+mod catalogue;
+mod test;
+
 /// Exit codes of the spec.
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -36,6 +39,12 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate the rules; PATH files or folders (default: .)
     Check(CheckArgs),
+    /// Run rule fixtures: the findings each fixture's `# expect:` comments ask for
+    Test(test::TestArgs),
+    /// List the rules: id, name, severity, kinds, origin
+    Rules(catalogue::RulesArgs),
+    /// A rule's documentation, its parameters, and the packs that enable it
+    Explain(catalogue::ExplainArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,10 +139,13 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Rules(args) => catalogue::rules(&args),
+        Command::Explain(args) => catalogue::explain(&args),
     }
 }
 
-fn style_for(color: Color, stream_is_terminal: bool, quiet: bool) -> Style {
+pub(crate) fn style_for(color: Color, stream_is_terminal: bool, quiet: bool) -> Style {
     let color = match color {
         Color::Always => true,
         Color::Never => false,
@@ -162,7 +174,7 @@ fn check(args: &CheckArgs) -> i32 {
         ignore: args.ignore.clone(),
         rule_dirs: args.rule_dirs.clone(),
         jobs: args.jobs.map(usize::from),
-        limits: crate::rules::engine::Limits::default(),
+        ..Options::default()
     };
     let stderr_style = style_for(args.color, std::io::stderr().is_terminal(), args.quiet);
     let outcome = match crate::check(&options) {

@@ -69,7 +69,7 @@ impl Pack {
             .map_err(|error| format!("policy pack `{name}` is invalid: {error}"))
     }
 
-    fn enables(&self, rule: &Rule) -> bool {
+    pub fn enables(&self, rule: &Rule) -> bool {
         if !rule.is_builtin() {
             return true;
         }

@@ -333,6 +333,37 @@ pub fn rule_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Built-in rules plus the rules of `folders`, compiled; what fails is returned beside.
+/// The rules of a run, compiled once: built-ins, then the custom folders' files, and what
+/// failed to load.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub errors: Vec<RuleError>,
+}
+
+impl RuleSet {
+    /// Compiles the built-ins and the rules in `folders` with `engine`.
+    pub fn compile(engine: &Engine, folders: &[PathBuf], limits: &engine::Limits) -> RuleSet {
+        let (rules, errors) = load(engine, folders, limits);
+        RuleSet { rules, errors }
+    }
+
+    /// Compiles them with an engine of their own (no documents to look up): for callers
+    /// that run the same rules over many repositories.
+    pub fn load(folders: &[PathBuf], limits: &engine::Limits) -> RuleSet {
+        let engine = engine::build(
+            *limits,
+            crate::today(),
+            std::sync::Arc::new(engine::NoDocuments),
+        );
+        RuleSet::compile(&engine, folders, limits)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
 pub fn load(
     engine: &Engine,
     folders: &[PathBuf],

@@ -1,0 +1,228 @@
+//! `lessons rules` and `lessons explain ID`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::{render_error, style_for, Color, EXIT_CLEAN, EXIT_FAILED};
+use crate::catalogue::{catalogue, packs_enabling, Catalogue, Entry};
+use crate::rules::Origin;
+use crate::Options;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table
+    Human,
+    /// A JSON array, one object per rule
+    Json,
+}
+
+/// Where the rules come from: the same options as `check`.
+#[derive(Debug, Args)]
+pub struct RuleSource {
+    /// Configuration file (default: .lessons.yaml at the repository root)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Built-in policy pack, over the configuration's `policy:`
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// A folder of custom rules (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// Colours in the error output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub source: RuleSource,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule id, e.g. LL005
+    #[arg(value_name = "ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+fn load(source: &RuleSource) -> Result<Catalogue, i32> {
+    let options = Options {
+        config: source.config.clone(),
+        policy: source.policy.clone(),
+        rule_dirs: source.rule_dirs.clone(),
+        ..Options::default()
+    };
+    let style = style_for(source.color, std::io::stderr().is_terminal(), false);
+    let catalogue = catalogue(&options).map_err(|error| {
+        eprint!("{}", render_error(&error, &style));
+        EXIT_FAILED
+    })?;
+    for error in &catalogue.errors {
+        eprintln!(
+            "error: rule {} ({}:{}) {}",
+            error.rule.as_deref().unwrap_or("?"),
+            error.origin,
+            error.line,
+            error.message
+        );
+    }
+    Ok(catalogue)
+}
+
+fn origin(entry: &Entry) -> String {
+    match &entry.rule.origin {
+        Origin::Builtin(_) => "built-in".to_owned(),
+        Origin::File(path) => crate::finding::display_path(path),
+    }
+}
+
+fn kinds(entry: &Entry) -> String {
+    if entry.rule.kinds.is_empty() {
+        "all".to_owned()
+    } else {
+        entry.rule.kinds.join(", ")
+    }
+}
+
+fn severity(entry: &Entry) -> &'static str {
+    if entry.enabled {
+        entry.severity.as_str()
+    } else {
+        "off"
+    }
+}
+
+pub fn rules(args: &RulesArgs) -> i32 {
+    let catalogue = match load(&args.source) {
+        Ok(catalogue) => catalogue,
+        Err(code) => return code,
+    };
+    match args.format {
+        ListFormat::Json => {
+            let rules: Vec<_> = catalogue
+                .entries
+                .iter()
+                .map(|entry| {
+                    json!({
+                        "id": entry.rule.id,
+                        "name": entry.rule.name,
+                        "severity": severity(entry),
+                        "default_severity": entry.rule.severity.as_str(),
+                        "kinds": entry.rule.kinds,
+                        "origin": origin(entry),
+                        "summary": entry.rule.summary,
+                    })
+                })
+                .collect();
+            let text = serde_json::to_string_pretty(&rules).unwrap_or_else(|_| "[]".into());
+            println!("{text}");
+        }
+        ListFormat::Human => {
+            let header = ["ID", "NAME", "SEVERITY", "KINDS", "ORIGIN"];
+            let rows: Vec<[String; 5]> = catalogue
+                .entries
+                .iter()
+                .map(|entry| {
+                    [
+                        entry.rule.id.clone(),
+                        entry.rule.name.clone(),
+                        severity(entry).to_owned(),
+                        kinds(entry),
+                        origin(entry),
+                    ]
+                })
+                .collect();
+            let mut widths = header.map(str::len);
+            for row in &rows {
+                for (width, cell) in widths.iter_mut().zip(row) {
+                    *width = (*width).max(cell.chars().count());
+                }
+            }
+            let line = |cells: [&str; 5]| {
+                let padded: Vec<String> = cells
+                    .iter()
+                    .zip(widths)
+                    .map(|(cell, width)| format!("{cell:<width$}"))
+                    .collect();
+                padded.join("  ").trim_end().to_owned()
+            };
+            println!("{}", line(header));
+            for row in &rows {
+                println!("{}", line(row.each_ref().map(String::as_str)));
+            }
+            println!(
+                "\n{} rules, policy pack `{}`; `lessons explain ID` for one rule's documentation",
+                rows.len(),
+                catalogue.pack
+            );
+        }
+    }
+    if catalogue.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FAILED
+    }
+}
+
+pub fn explain(args: &ExplainArgs) -> i32 {
+    let catalogue = match load(&args.source) {
+        Ok(catalogue) => catalogue,
+        Err(code) => return code,
+    };
+    let Some(entry) = catalogue.get(&args.id) else {
+        let known: Vec<&str> = catalogue
+            .entries
+            .iter()
+            .map(|entry| entry.rule.id.as_str())
+            .collect();
+        eprintln!("error: no rule `{}` (known: {})", args.id, known.join(", "));
+        return EXIT_FAILED;
+    };
+    let rule = &entry.rule;
+    let mut out = format!("{} {}\n\n", rule.id, rule.name);
+    if !rule.summary.is_empty() {
+        out.push_str(&format!("{}\n\n", rule.summary));
+    }
+    out.push_str(&format!(
+        "severity: {} here (pack `{}` and configuration), {} by default\n",
+        severity(entry),
+        catalogue.pack,
+        rule.severity
+    ));
+    out.push_str(&format!("kinds:    {}\n", kinds(entry)));
+    out.push_str(&format!("origin:   {}\n", origin(entry)));
+    if rule.is_builtin() {
+        let packs: Vec<String> = packs_enabling(rule)
+            .into_iter()
+            .map(|(pack, severity)| format!("{pack} ({severity})"))
+            .collect();
+        out.push_str(&format!("packs:    {}\n", packs.join(", ")));
+    }
+    if !rule.params.is_empty() {
+        out.push_str("\nparameters:\n");
+        let width = rule.params.keys().map(|key| key.len()).max().unwrap_or(0);
+        for (name, default) in &rule.params {
+            let current = entry.params.get(name.as_str()).cloned().unwrap_or_default();
+            let note = if current.to_string() == default.to_string() {
+                String::new()
+            } else {
+                format!(" (set to {current})")
+            };
+            out.push_str(&format!("  {name:<width$}  default {default}{note}\n"));
+        }
+    }
+    if !rule.documentation.is_empty() {
+        out.push_str(&format!("\n{}\n", rule.documentation));
+    }
+    print!("{out}");
+    EXIT_CLEAN
+}

@@ -1,0 +1,152 @@
+//! `lessons test [DIR]`: rule fixtures, reported by line as expected against found.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{render_error, style_for, Color, EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS};
+use crate::finding::display_path;
+use crate::rule_tests::{self, FixtureResult, TestReport};
+use crate::rules::engine::Limits;
+use crate::workspace::{discover, Config};
+use crate::Error;
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Fixture files or folders (default: the `tests/` folder of each rule folder of the
+    /// configuration)
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// A folder of custom rules to test (repeatable), beside the configuration's
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// Configuration file whose `rules:` folders are tested (default: .lessons.yaml)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Colours in the error output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+pub fn run(args: &TestArgs) -> i32 {
+    let style = style_for(args.color, std::io::stderr().is_terminal(), false);
+    let (rule_dirs, default_dirs) = match rule_folders(args) {
+        Ok(folders) => folders,
+        Err(error) => {
+            eprint!("{}", render_error(&error, &style));
+            return EXIT_FAILED;
+        }
+    };
+    let dirs = if args.dirs.is_empty() {
+        default_dirs
+    } else {
+        args.dirs.clone()
+    };
+    if dirs.is_empty() {
+        eprintln!(
+            "error: no fixtures to run: name a folder (`lessons test rules/tests`), or list rule \
+             folders with a `tests/` folder under `rules:` in .lessons.yaml"
+        );
+        return EXIT_FAILED;
+    }
+    let report = match rule_tests::run(&dirs, &rule_dirs, Limits::default()) {
+        Ok(report) => report,
+        Err(error) => {
+            eprint!("{}", render_error(&error, &style));
+            return EXIT_FAILED;
+        }
+    };
+    print!("{}", render(&report));
+    if !report.rule_errors.is_empty() {
+        EXIT_FAILED
+    } else if report.passed() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+/// The configuration's rule folders (plus `--rules`), and their `tests/` folders.
+fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
+    let found = match &args.config {
+        Some(path) => Some((
+            path.parent().map(PathBuf::from).unwrap_or_default(),
+            Some(path.clone()),
+        )),
+        None => discover::find_root(std::path::Path::new(".")),
+    };
+    let mut folders = Vec::new();
+    if let Some((root, Some(config))) = found {
+        let root = crate::relative_to_cwd(&root);
+        let config = Config::load(&config).map_err(Error::Config)?;
+        folders.extend(config.rules.iter().map(|folder| root.join(folder)));
+    }
+    folders.extend(args.rule_dirs.iter().cloned());
+    let tests = folders
+        .iter()
+        .map(|folder| folder.join("tests"))
+        .filter(|folder| folder.is_dir())
+        .collect();
+    Ok((folders, tests))
+}
+
+fn render(report: &TestReport) -> String {
+    let mut out = String::new();
+    for error in &report.rule_errors {
+        out.push_str(&format!(
+            "error: rule {} ({}:{}) {}\n",
+            error.rule.as_deref().unwrap_or("?"),
+            error.origin,
+            error.line,
+            error.message
+        ));
+    }
+    for fixture in &report.fixtures {
+        out.push_str(&render_fixture(fixture));
+    }
+    let failed = report.fixtures.iter().filter(|f| !f.passed()).count();
+    let total = report.fixtures.len();
+    out.push_str(&format!(
+        "\n{total} fixture{}: {} passed, {failed} failed\n",
+        if total == 1 { "" } else { "s" },
+        total - failed
+    ));
+    out
+}
+
+fn render_fixture(fixture: &FixtureResult) -> String {
+    let name = display_path(&fixture.path);
+    let scope = fixture
+        .scope
+        .as_deref()
+        .map_or(String::new(), |id| format!(" [{id}]"));
+    if fixture.passed() {
+        let plural = if fixture.expected == 1 { "" } else { "s" };
+        return format!(
+            "ok    {name}{scope} ({} finding{plural} as expected)\n",
+            fixture.expected
+        );
+    }
+    let mut out = format!("FAIL  {name}{scope}\n");
+    for problem in &fixture.problems {
+        out.push_str(&format!("        {problem}\n"));
+    }
+    // Both lists by line, so the report reads like a diff of the file.
+    let mut lines: Vec<(usize, String)> = fixture
+        .missing
+        .iter()
+        .map(|(line, rule)| (*line, format!("- line {line}: expected {rule}, not found")))
+        .chain(fixture.unexpected.iter().map(|(line, rule, message)| {
+            (
+                *line,
+                format!("+ line {line}: found {rule}, not expected: {message}"),
+            )
+        }))
+        .collect();
+    lines.sort();
+    for (_, line) in lines {
+        out.push_str(&format!("        {line}\n"));
+    }
+    out
+}

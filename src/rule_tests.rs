@@ -1,0 +1,309 @@
+//! `lessons test`: rule fixtures with their expectations written in them, checked the way
+//! the built-in rules are tested.
+//!
+//! A fixture is a document file; `# expect: ID[, ID...]` at the end of a line, or alone on
+//! the line above it, expects a finding of that rule at that line (`<!-- expect: ID -->` in
+//! a Markdown body). `# lessons-test: as-of YYYY-MM-DD` fixes the date. Each fixture is
+//! checked as a repository of its own, so a cross-document case keeps its roster or policy
+//! in the same file as further YAML documents. A fixture in a folder named after a rule id
+//! (`tests/LL005/late.yaml`), or whose file name starts with one (`LL005-late.yaml`), runs
+//! that rule only; any other runs every rule. Rules run with their default parameters.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::document::date::Moment;
+use crate::document::Format;
+use crate::rules::{engine::Limits, RuleError, RuleSet};
+use crate::{check, Error, Options};
+
+/// A finding a fixture expects or produced: its line and rule id.
+pub type Mark = (usize, String);
+
+/// The result of one fixture.
+#[derive(Debug)]
+pub struct FixtureResult {
+    pub path: PathBuf,
+    /// The rule the fixture is scoped to, from its folder or file name.
+    pub scope: Option<String>,
+    pub expected: usize,
+    /// Expected, not found.
+    pub missing: Vec<Mark>,
+    /// Found, not expected, with the finding's message.
+    pub unexpected: Vec<(usize, String, String)>,
+    /// Why the fixture could not be checked: a bad `as-of`, a rule that failed on it.
+    pub problems: Vec<String>,
+}
+
+impl FixtureResult {
+    pub fn passed(&self) -> bool {
+        self.missing.is_empty() && self.unexpected.is_empty() && self.problems.is_empty()
+    }
+}
+
+#[derive(Debug)]
+pub struct TestReport {
+    pub fixtures: Vec<FixtureResult>,
+    /// Rules that did not load: the run fails whatever the fixtures say.
+    pub rule_errors: Vec<RuleError>,
+}
+
+impl TestReport {
+    pub fn passed(&self) -> bool {
+        self.rule_errors.is_empty() && self.fixtures.iter().all(FixtureResult::passed)
+    }
+}
+
+/// What a fixture's text asks for.
+#[derive(Debug, Default, PartialEq)]
+pub struct Annotations {
+    /// `Err(text)` when the `as-of` line holds no date.
+    pub as_of: Option<Result<Moment, String>>,
+    pub expected: Vec<Mark>,
+}
+
+/// Reads `# lessons-test: as-of` and every `# expect:` of a fixture.
+pub fn annotations(text: &str) -> Annotations {
+    let mut result = Annotations::default();
+    let mut pending: Vec<String> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let number = index + 1;
+        let trimmed = line.trim();
+        if let Some(rest) = comment_text(trimmed).and_then(|c| c.strip_prefix("lessons-test:")) {
+            if let Some(date) = rest.trim().strip_prefix("as-of") {
+                let date = date.trim();
+                result.as_of = Some(Moment::parse(date).ok_or_else(|| date.to_owned()));
+            }
+            continue;
+        }
+        let Some(ids) = expectation(line) else {
+            if !trimmed.is_empty() {
+                result
+                    .expected
+                    .extend(pending.drain(..).map(|id| (number, id)));
+            }
+            continue;
+        };
+        let alone = trimmed.starts_with('#') || trimmed.starts_with("<!--");
+        if alone {
+            pending.extend(ids);
+        } else {
+            result
+                .expected
+                .extend(pending.drain(..).map(|id| (number, id)));
+            result
+                .expected
+                .extend(ids.into_iter().map(|id| (number, id)));
+        }
+    }
+    result.expected.sort();
+    result
+}
+
+/// The text of a line that is only a comment.
+fn comment_text(trimmed: &str) -> Option<&str> {
+    trimmed.strip_prefix('#').map(str::trim)
+}
+
+/// The rule ids of an `expect:` comment on this line, if it has one.
+fn expectation(line: &str) -> Option<Vec<String>> {
+    let at = line.find("expect:")?;
+    let before = line[..at].trim_end();
+    // A YAML comment's `#` starts the line or follows a space (`"#"` in a value is text).
+    let hash_comment = before
+        .strip_suffix('#')
+        .is_some_and(|head| head.is_empty() || head.ends_with(char::is_whitespace));
+    let is_comment = hash_comment || before.ends_with("<!--");
+    if !is_comment {
+        return None;
+    }
+    let rest = &line[at + "expect:".len()..];
+    let rest = rest.split("-->").next().unwrap_or(rest);
+    let ids: Vec<String> = rest
+        .split(',')
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// Every fixture file under `folder`, sorted.
+pub fn fixture_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut folders = vec![folder.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if Format::of(&path).is_some() {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The rule a fixture is scoped to: its folder's name or its file name's first part, when
+/// that is a rule id.
+fn scope_of(path: &Path, rules: &RuleSet) -> Option<String> {
+    let folder = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|name| name.to_str());
+    let stem = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.split(['-', '.']).next());
+    [folder, stem]
+        .into_iter()
+        .flatten()
+        .find(|candidate| rules.get(candidate).is_some())
+        .map(str::to_owned)
+}
+
+/// Runs every fixture under `folders` against the built-ins and the rules in `rule_dirs`.
+pub fn run(
+    folders: &[PathBuf],
+    rule_dirs: &[PathBuf],
+    limits: Limits,
+) -> Result<TestReport, Error> {
+    let compiled = Arc::new(RuleSet::load(rule_dirs, &limits));
+    let mut files = Vec::new();
+    for folder in folders {
+        let found = if folder.is_file() {
+            Ok(vec![folder.clone()])
+        } else {
+            fixture_files(folder)
+        };
+        match found {
+            Ok(found) => files.extend(found),
+            Err(error) => {
+                return Err(Error::Usage(format!(
+                    "{}: cannot read the fixtures: {error}",
+                    folder.display()
+                )))
+            }
+        }
+    }
+    let fixtures = files
+        .into_iter()
+        .map(|path| run_fixture(path, &compiled, limits))
+        .collect();
+    Ok(TestReport {
+        fixtures,
+        rule_errors: compiled.errors.clone(),
+    })
+}
+
+fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> FixtureResult {
+    let scope = scope_of(&path, compiled);
+    let mut result = FixtureResult {
+        path: path.clone(),
+        scope: scope.clone(),
+        expected: 0,
+        missing: Vec::new(),
+        unexpected: Vec::new(),
+        problems: Vec::new(),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => {
+            result.problems.push(format!("cannot read it: {error}"));
+            return result;
+        }
+    };
+    let wanted = annotations(&text);
+    result.expected = wanted.expected.len();
+    let as_of = match wanted.as_of {
+        Some(Ok(date)) => Some(date),
+        Some(Err(text)) => {
+            result.problems.push(format!(
+                "`# lessons-test: as-of {text}` is not a date (use YYYY-MM-DD)"
+            ));
+            return result;
+        }
+        None => None,
+    };
+    let options = Options {
+        paths: vec![path],
+        as_of,
+        select: scope.into_iter().collect(),
+        jobs: Some(1),
+        limits,
+        isolated: true,
+        compiled: Some(Arc::clone(compiled)),
+        ..Options::default()
+    };
+    let outcome = match check(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            result.problems.push(error.to_string());
+            return result;
+        }
+    };
+    for error in &outcome.rule_errors {
+        let rule = error.rule.as_deref().unwrap_or("?");
+        result.problems.push(format!(
+            "rule {rule} ({}:{}) {}",
+            error.origin, error.line, error.message
+        ));
+    }
+    // Compare as multisets: two findings of one rule on one line need two expectations.
+    let mut remaining: BTreeMap<Mark, usize> = BTreeMap::new();
+    for mark in wanted.expected {
+        *remaining.entry(mark).or_default() += 1;
+    }
+    for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
+        let mark = (finding.location.line, finding.rule.clone());
+        match remaining.get_mut(&mark) {
+            Some(count) if *count > 0 => *count -= 1,
+            _ => result
+                .unexpected
+                .push((mark.0, mark.1, finding.message.clone())),
+        }
+    }
+    for (mark, count) in remaining {
+        result.missing.extend(std::iter::repeat_n(mark, count));
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations_at_the_end_of_a_line_or_alone_above_it() {
+        let text =
+            "# lessons-test: as-of 2026-11-01\nkind: incident\nstatus: closed  # expect: LL001\n\
+                    # expect: LL002, LL003\n\n  - id: AI-1\nnote: \"# expect: nothing\"\n";
+        let found = annotations(text);
+        assert_eq!(
+            found.as_of,
+            Some(Ok(Moment::parse("2026-11-01").expect("date")))
+        );
+        assert_eq!(
+            found.expected,
+            [
+                (3, "LL001".to_owned()),
+                (6, "LL002".to_owned()),
+                (6, "LL003".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn markdown_bodies_use_html_comments() {
+        let text = "---\nid: INC-1\n---\n<!-- expect: LL001 -->\n## Root cause\n";
+        assert_eq!(annotations(text).expected, [(5, "LL001".to_owned())]);
+    }
+
+    #[test]
+    fn a_bad_as_of_is_kept_as_text() {
+        let found = annotations("# lessons-test: as-of soon\n");
+        assert_eq!(found.as_of, Some(Err("soon".to_owned())));
+    }
+}

@@ -1,0 +1,153 @@
+//! The built-in rules, tested as users test theirs: every fixture under `rules/tests/`
+//! through `lessons test`; every rule has fixtures where it fires and where it must not;
+//! the set of rule ids is a snapshot (a rename is never silent); and the README's rule
+//! table is the one the rule files' documentation gives.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use lessons::rule_tests;
+use lessons::rules::{engine::Limits, RuleSet};
+
+fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Built-ins whose findings come from a configuration a fixture cannot hold yet (waivers).
+const NO_FIXTURES_YET: &[&str] = &["LL025", "LL026"];
+
+#[test]
+fn every_fixture_of_the_built_in_rules_passes() {
+    let report = rule_tests::run(&[project().join("rules/tests")], &[], Limits::default())
+        .expect("the fixtures run");
+    assert!(report.rule_errors.is_empty(), "{:?}", report.rule_errors);
+    let failures: Vec<String> = report
+        .fixtures
+        .iter()
+        .filter(|fixture| !fixture.passed())
+        .map(|fixture| format!("{fixture:#?}"))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "failing fixtures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_built_in_rule_has_a_firing_and_a_near_miss_fixture() {
+    let report = rule_tests::run(&[project().join("rules/tests")], &[], Limits::default())
+        .expect("the fixtures run");
+    // rule → (fixtures expecting findings, fixtures expecting none)
+    let mut coverage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for fixture in &report.fixtures {
+        let scope = fixture.scope.clone().unwrap_or_default();
+        let entry = coverage.entry(scope).or_default();
+        if fixture.expected > 0 {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+    }
+    let rules = RuleSet::load(&[], &Limits::default());
+    let mut uncovered = Vec::new();
+    for rule in &rules.rules {
+        if NO_FIXTURES_YET.contains(&rule.id.as_str()) {
+            continue;
+        }
+        match coverage.get(&rule.id) {
+            Some((fires, near_misses)) if *fires > 0 && *near_misses > 0 => {}
+            other => uncovered.push(format!(
+                "{} (firing, near-miss fixtures: {other:?})",
+                rule.id
+            )),
+        }
+    }
+    assert!(
+        uncovered.is_empty(),
+        "rules without both kinds of fixture: {uncovered:?}"
+    );
+}
+
+#[test]
+fn the_set_of_rule_ids_is_pinned() {
+    let rules = RuleSet::load(&[], &Limits::default());
+    assert!(rules.errors.is_empty(), "{:?}", rules.errors);
+    let ids: Vec<String> = rules
+        .rules
+        .iter()
+        .map(|rule| format!("{} {} {}", rule.id, rule.name, rule.severity))
+        .collect();
+    insta::assert_snapshot!(ids.join("\n"));
+}
+
+const TABLE_START: &str =
+    "<!-- rules:start (generated from rules/*.rhai by tests/builtin_rules.rs) -->";
+const TABLE_END: &str = "<!-- rules:end -->";
+
+/// The first sentence of a rule's *What it does*, on one line.
+fn what_it_does(documentation: &str) -> String {
+    let section = documentation
+        .split("## What it does")
+        .nth(1)
+        .unwrap_or(documentation);
+    let paragraph = section
+        .trim_start()
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match paragraph.find(". ") {
+        Some(end) => paragraph[..=end].trim().to_owned(),
+        None => paragraph,
+    }
+}
+
+fn rule_table() -> String {
+    let rules = RuleSet::load(&[], &Limits::default());
+    let mut table = String::from("| id | name | severity | what it finds |\n|---|---|---|---|\n");
+    for rule in &rules.rules {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            rule.id,
+            rule.name,
+            rule.severity,
+            what_it_does(&rule.documentation).replace('|', "\\|")
+        ));
+    }
+    table
+}
+
+/// Regenerate with `UPDATE_README=1 cargo test --test builtin_rules`.
+#[test]
+fn the_readme_rule_table_is_current() {
+    let path = project().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (Some(start), Some(end)) = (readme.find(TABLE_START), readme.find(TABLE_END)) else {
+        panic!("README.md has no `{TABLE_START}` … `{TABLE_END}` block");
+    };
+    let current = &readme[start + TABLE_START.len()..end];
+    let expected = format!("\n{}", rule_table());
+    if current != expected {
+        if std::env::var_os("UPDATE_README").is_some() {
+            let updated = format!(
+                "{}{TABLE_START}{expected}{}",
+                &readme[..start],
+                &readme[end..]
+            );
+            write(&path, &updated);
+            return;
+        }
+        panic!(
+            "the README's rule table is stale; run `UPDATE_README=1 cargo test --test builtin_rules`.\nExpected:\n{expected}"
+        );
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    let temporary = path.with_extension("md.tmp");
+    std::fs::write(&temporary, text).expect("write README");
+    std::fs::rename(&temporary, path).expect("replace README");
+}
