@@ -32,7 +32,9 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|entry| entry.rule.id == id)
+        self.entries
+            .iter()
+            .find(|entry| entry.rule.id.eq_ignore_ascii_case(id))
     }
 }
 

@@ -16,7 +16,7 @@ pub mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -270,7 +270,11 @@ fn normalise(path: &Path) -> PathBuf {
 struct WorkspaceLookup {
     values: Arc<[Dynamic]>,
     index: Arc<Index>,
+    /// Reverse references by (kind, field), built on first use.
+    references: Mutex<ReferenceCache>,
 }
+
+type ReferenceCache = HashMap<(String, String), Arc<HashMap<String, Vec<usize>>>>;
 
 impl Lookup for WorkspaceLookup {
     fn docs(&self, kind: &str) -> Array {
@@ -296,6 +300,62 @@ impl Lookup for WorkspaceLookup {
         self.index
             .find(kind, id)
             .map_or(Dynamic::UNIT, |position| self.values[position].clone())
+    }
+
+    fn referencing(&self, kind: &str, field: &str, id: &str) -> Array {
+        let references = self.references(kind, field);
+        references
+            .get(id)
+            .map(|positions| {
+                positions
+                    .iter()
+                    .map(|&position| self.values[position].clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl WorkspaceLookup {
+    /// id → documents of `kind` whose `field` names it; built on first use, then shared by
+    /// every rule and thread.
+    fn references(&self, kind: &str, field: &str) -> Arc<HashMap<String, Vec<usize>>> {
+        let key = (kind.to_owned(), field.to_owned());
+        let mut cache = self
+            .references
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let built = cache.entry(key).or_insert_with(|| {
+            let mut references: HashMap<String, Vec<usize>> = HashMap::new();
+            for &position in self.index.of_kind(kind) {
+                let Some(document) = self.values[position].read_lock::<rhai::Map>() else {
+                    continue;
+                };
+                let Some(value) = document.get(field) else {
+                    continue;
+                };
+                let ids: Vec<String> = match value.read_lock::<rhai::Array>() {
+                    Some(items) => items.iter().filter_map(reference_text).collect(),
+                    None => reference_text(value).into_iter().collect(),
+                };
+                for id in ids {
+                    let positions = references.entry(id).or_default();
+                    if positions.last() != Some(&position) {
+                        positions.push(position);
+                    }
+                }
+            }
+            Arc::new(references)
+        });
+        Arc::clone(built)
+    }
+}
+
+fn reference_text(value: &Dynamic) -> Option<String> {
+    if value.is_string() || value.is_int() {
+        Some(value.to_string())
+    } else {
+        None
     }
 }
 
@@ -347,6 +407,7 @@ fn run(
     let lookup = Arc::new(WorkspaceLookup {
         values: Arc::clone(&values),
         index: Arc::clone(&workspace.index),
+        references: Mutex::new(HashMap::new()),
     });
     let engine = rules::engine::build(
         options.limits,
@@ -396,6 +457,13 @@ fn run(
     let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
     let mut findings = evaluation.findings;
     findings.extend(load_problems(&workspace, rules, &settings_of, &reported));
+    findings.extend(rules::native::evaluate(
+        &workspace,
+        rules,
+        &settings_of,
+        as_of,
+        &|file| reported.includes(file),
+    ));
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();

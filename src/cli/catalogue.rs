@@ -179,12 +179,23 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         Err(code) => return code,
     };
     let Some(entry) = catalogue.get(&args.id) else {
-        let known: Vec<&str> = catalogue
+        // Ids one typo away from the one asked for (`LL05`, `LL0005`, `LL015` for `LL005`).
+        let asked = args.id.to_uppercase();
+        let near: Vec<&str> = catalogue
             .entries
             .iter()
             .map(|entry| entry.rule.id.as_str())
+            .filter(|id| one_edit_apart(id, &asked))
             .collect();
-        eprintln!("error: no rule `{}` (known: {})", args.id, known.join(", "));
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", near.join(", "))
+        };
+        eprintln!(
+            "error: no rule `{}`{hint}; `lessons rules` lists them all",
+            args.id
+        );
         return EXIT_FAILED;
     };
     let rule = &entry.rule;
@@ -225,4 +236,19 @@ pub fn explain(args: &ExplainArgs) -> i32 {
     }
     print!("{out}");
     EXIT_CLEAN
+}
+
+/// Whether `a` becomes `b` by at most one inserted, deleted or replaced character.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(&long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1.min(short.len() - prefix)..] == long[prefix + 1.min(long.len() - prefix)..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
 }

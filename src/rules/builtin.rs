@@ -1,31 +1,23 @@
 //! The built-in rules, embedded at compile time: the tool works with no files beside it.
 
-/// (file name under `rules/`, source).
-pub const RULES: &[(&str, &str)] = &[
-    (
-        "LL000-invalid-document.rhai",
-        include_str!("../../rules/LL000-invalid-document.rhai"),
-    ),
-    (
-        "LL001-incident-root-cause.rhai",
-        include_str!("../../rules/LL001-incident-root-cause.rhai"),
-    ),
-    (
-        "LL002-action-item-owner.rhai",
-        include_str!("../../rules/LL002-action-item-owner.rhai"),
-    ),
-    (
-        "LL003-action-item-due.rhai",
-        include_str!("../../rules/LL003-action-item-due.rhai"),
-    ),
-    (
-        "LL004-action-item-overdue.rhai",
-        include_str!("../../rules/LL004-action-item-overdue.rhai"),
-    ),
-    (
-        "LL013-policy-review-stale.rhai",
-        include_str!("../../rules/LL013-policy-review-stale.rhai"),
-    ),
+/// `(file name, source)` for each file name, read from `rules/` at compile time.
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../rules/", $name)))),*]
+    };
+}
+
+/// (file name under `rules/`, source), in id order.
+pub const RULES: &[(&str, &str)] = embedded![
+    "LL000-invalid-document.rhai",
+    "LL001-incident-root-cause.rhai",
+    "LL002-action-item-owner.rhai",
+    "LL003-action-item-due.rhai",
+    "LL004-action-item-overdue.rhai",
+    "LL012-runbook-not-updated.rhai",
+    "LL013-policy-review-stale.rhai",
+    "LL014-policy-not-updated.rhai",
+    "LL024-recurring-cause.rhai",
 ];
 
 #[cfg(test)]

@@ -93,6 +93,20 @@ pub trait Lookup: Send + Sync + 'static {
     fn docs(&self, kind: &str) -> Array;
     /// One document by kind and id; `()` when there is none.
     fn find(&self, kind: &str, id: &str) -> Dynamic;
+    /// The documents of `kind` whose `field` is `id` or a list holding it: the reverse of a
+    /// reference such as an incident's `runbooks_used`.
+    fn referencing(&self, kind: &str, field: &str, id: &str) -> Array;
+}
+
+/// An id as rules pass it: text, or a number written without quotes.
+fn id_text(id: &Dynamic) -> Option<String> {
+    if let Some(text) = id.read_lock::<ImmutableString>() {
+        Some(text.to_string())
+    } else if id.is_int() || id.is_float() {
+        Some(id.to_string())
+    } else {
+        None
+    }
 }
 
 /// A lookup over no documents, for loading rule metadata.
@@ -104,6 +118,9 @@ impl Lookup for NoDocuments {
     }
     fn find(&self, _kind: &str, _id: &str) -> Dynamic {
         Dynamic::UNIT
+    }
+    fn referencing(&self, _kind: &str, _field: &str, _id: &str) -> Array {
+        Array::new()
     }
 }
 
@@ -214,16 +231,22 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     engine.register_fn("docs", move |kind: &str| {
         docs.docs(&crate::document::normalise_kind(kind))
     });
+    let find = Arc::clone(&lookup);
     engine.register_fn("find", move |kind: &str, id: Dynamic| -> Dynamic {
-        let id = if let Some(text) = id.read_lock::<ImmutableString>() {
-            text.to_string()
-        } else if id.is_int() || id.is_float() {
-            id.to_string()
-        } else {
-            return Dynamic::UNIT;
-        };
-        lookup.find(&crate::document::normalise_kind(kind), &id)
+        match id_text(&id) {
+            Some(id) => find.find(&crate::document::normalise_kind(kind), &id),
+            None => Dynamic::UNIT,
+        }
     });
+    engine.register_fn(
+        "referencing",
+        move |kind: &str, field: &str, id: Dynamic| -> Array {
+            match id_text(&id) {
+                Some(id) => lookup.referencing(&crate::document::normalise_kind(kind), field, &id),
+                None => Array::new(),
+            }
+        },
+    );
     engine
 }
 

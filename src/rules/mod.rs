@@ -9,6 +9,7 @@ pub mod builtin;
 pub mod convert;
 pub mod engine;
 pub mod evaluate;
+pub mod native;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
