@@ -151,3 +151,16 @@ fn write(path: &Path, text: &str) {
     std::fs::write(&temporary, text).expect("write README");
     std::fs::rename(&temporary, path).expect("replace README");
 }
+
+/// Every built-in pack names real rules and parameters of the right shape, and the run
+/// starts with it: a pack that cannot be applied would fail every user who picks it.
+#[test]
+fn every_policy_pack_applies_to_the_built_in_rules() {
+    let rules = RuleSet::load(&[], &Limits::default());
+    for (name, _) in lessons::policy::PACKS {
+        let pack = lessons::policy::Pack::builtin(name).expect("the pack parses");
+        assert_eq!(pack.name, *name);
+        lessons::policy::Plan::new(&rules.rules, &pack, &Default::default(), &[], &[])
+            .unwrap_or_else(|error| panic!("pack {name}: {}", error.0));
+    }
+}

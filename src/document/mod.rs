@@ -55,8 +55,19 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format a file name says; a template suffix (`access.md.tmpl`, `plan.yaml.j2`)
+    /// is looked through, as policy template repositories name their files.
     pub fn of(path: &Path) -> Option<Format> {
-        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        let mut extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        if matches!(
+            extension.as_str(),
+            "tmpl" | "tpl" | "j2" | "jinja" | "template"
+        ) {
+            extension = Path::new(path.file_stem()?)
+                .extension()?
+                .to_str()?
+                .to_ascii_lowercase();
+        }
         match extension.as_str() {
             "yaml" | "yml" => Some(Format::Yaml),
             "json" => Some(Format::Json),
@@ -318,6 +329,17 @@ mod tests {
             r#"{"schema_version": "1.3.4", "incident_id": "X"}"#,
         );
         assert_eq!(veris.documents[0].declared_kind.as_deref(), Some("veris"));
+    }
+
+    #[test]
+    fn template_suffixes_are_looked_through() {
+        assert_eq!(
+            Format::of(Path::new("p/access.md.tmpl")),
+            Some(Format::Markdown)
+        );
+        assert_eq!(Format::of(Path::new("plan.yaml.j2")), Some(Format::Yaml));
+        assert_eq!(Format::of(Path::new("notes.tmpl")), None);
+        assert_eq!(Format::of(Path::new("README")), None);
     }
 
     #[test]

@@ -121,6 +121,11 @@ impl Plan {
                 params: Arc::new(rule.params.clone()),
             })
             .collect();
+        if let Enable::Some(ids) = &pack.enable {
+            for id in ids {
+                known(id, &format!("`enable` of policy pack `{}`", pack.name))?;
+            }
+        }
         for (id, refinement) in &pack.rules {
             let position = known(id, &format!("policy pack `{}`", pack.name))?;
             if let Some(severity) = refinement.severity {

@@ -151,6 +151,27 @@ impl Workspace {
                 .map(|(_, kind)| kind.clone());
             for document in parsed_file.documents {
                 let kind = document.declared_kind.clone().or_else(|| mapped.clone());
+                // A file mapped to a kind must hold fields; a list or a bare value is not a
+                // document any rule can read (and an unmapped one is not ours to judge).
+                if kind.is_some() && !matches!(document.root.value, document::Value::Map(_)) {
+                    let span = document.root.span.clone();
+                    problems.push((
+                        position,
+                        LoadProblem::new(
+                            format!(
+                                "a {} document must be a mapping of `key: value` fields, not {}",
+                                kind.as_deref().unwrap_or("?"),
+                                shape(&document.root.value)
+                            ),
+                            span,
+                        )
+                        .with_help(
+                            "write the document as `key: value` lines, or exclude the file in \
+                             .lessons.yaml if it is not a lessons document",
+                        ),
+                    ));
+                    continue;
+                }
                 documents.push(LoadedDocument {
                     file: position,
                     document,
@@ -191,6 +212,15 @@ impl Workspace {
             problems,
             index,
         })
+    }
+}
+
+fn shape(value: &document::Value) -> &'static str {
+    match value {
+        document::Value::Seq(_) => "a list",
+        document::Value::Null => "empty",
+        document::Value::Map(_) => "a mapping",
+        _ => "a single value",
     }
 }
 
