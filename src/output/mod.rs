@@ -1,8 +1,11 @@
 //! Renderers: one file per format, each over the one [`Finding`](crate::finding::Finding)
 //! type. A new format is a new file and a new [`Format`] variant.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +19,12 @@ pub enum Format {
     Human,
     /// One JSON object: version, as_of, summary, findings.
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
 }
 
 /// What renderers need beside the outcome.
@@ -42,6 +51,9 @@ pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
     match format {
         Format::Human => human::render(outcome, style),
         Format::Json => json::render(outcome),
+        Format::Sarif => sarif::render(outcome),
+        Format::Github => github::render(outcome),
+        Format::Gitlab => gitlab::render(outcome),
     }
 }
 
