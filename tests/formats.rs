@@ -110,3 +110,60 @@ fn gitlab_code_quality_has_the_required_fields_and_stable_fingerprints() {
     let second: Vec<&serde_json::Value> = again.iter().map(|i| &i["fingerprint"]).collect();
     assert_eq!(first, second);
 }
+
+/// JUnit read back with an XML parser: one failing test case per document and rule, and
+/// text from a document (here an id full of markup) comes back as the same text.
+#[test]
+fn junit_parses_as_xml_with_one_case_per_document_and_rule() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let hostile = "INC-<script>&\"x\"";
+    std::fs::write(
+        folder.path().join("inc.yaml"),
+        format!(
+            "kind: incident\nid: '{hostile}'\nstatus: closed\naction_items:\n  - id: A\n  - id: B\n"
+        ),
+    )
+    .expect("write");
+    let outcome = check(&Options {
+        paths: vec![folder.path().to_path_buf()],
+        as_of: Moment::parse("2026-11-22"),
+        select: vec!["LL001".into(), "LL002".into()],
+        ..Options::default()
+    })
+    .expect("the run starts");
+    assert_eq!(outcome.findings.len(), 3, "{:?}", outcome.findings);
+    let text = render(&outcome, Format::Junit, &Style::default());
+
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut cases = Vec::new();
+    let mut failures = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(element) | quick_xml::events::Event::Empty(element) => {
+                let attribute = |name: &str| {
+                    element
+                        .try_get_attribute(name)
+                        .expect("attribute")
+                        .map(|a| a.unescape_value().expect("unescape").into_owned())
+                };
+                match element.name().as_ref() {
+                    b"testcase" => cases.push(attribute("name").expect("name")),
+                    b"failure" => failures.push(attribute("message").expect("message")),
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    // LL001 once, LL002 twice on one document: two cases.
+    assert_eq!(
+        cases,
+        [
+            format!("{hostile}: LL001 incident-root-cause"),
+            format!("{hostile}: LL002 action-item-owner")
+        ]
+    );
+    assert_eq!(failures.len(), 2);
+    assert!(failures[0].contains(hostile), "{failures:?}");
+}

@@ -5,6 +5,7 @@ pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
 use std::io::Write;
@@ -21,6 +22,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
     /// GitHub Actions workflow commands: annotations on the pull request.
     Github,
     /// GitLab Code Quality JSON.
@@ -52,6 +55,7 @@ pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
         Format::Human => human::render(outcome, style),
         Format::Json => json::render(outcome),
         Format::Sarif => sarif::render(outcome),
+        Format::Junit => junit::render(outcome),
         Format::Github => github::render(outcome),
         Format::Gitlab => gitlab::render(outcome),
     }
