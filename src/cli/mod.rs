@@ -11,6 +11,7 @@ use crate::document::date::Moment;
 use crate::finding::Severity;
 use crate::output::human::{render_frame, Frame};
 use crate::output::{self, Format, Style};
+use crate::policy::baseline::Baseline;
 use crate::{Error, Options, Outcome};
 
 mod catalogue;
@@ -106,6 +107,15 @@ pub struct CheckArgs {
     /// A folder of custom rules (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     pub rule_dirs: Vec<PathBuf>,
+    /// Only findings not in this baseline fail the run (those in it are marked suppressed)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: also fail when a baseline entry no longer occurs (shrink it)
+    #[arg(long, requires = "baseline")]
+    pub strict_baseline: bool,
+    /// Record the findings of this run as a baseline in FILE (written atomically)
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Worker threads (default: one per core)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -177,13 +187,40 @@ fn check(args: &CheckArgs) -> i32 {
         ..Options::default()
     };
     let stderr_style = style_for(args.color, std::io::stderr().is_terminal(), args.quiet);
-    let outcome = match crate::check(&options) {
+    let mut outcome = match crate::check(&options) {
         Ok(outcome) => outcome,
         Err(error) => {
             eprint!("{}", render_error(&error, &stderr_style));
             return EXIT_FAILED;
         }
     };
+    let mut paid = Vec::new();
+    if let Some(path) = &args.baseline {
+        match Baseline::load(path) {
+            Ok(baseline) => paid = baseline.apply(&mut outcome.findings),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_FAILED;
+            }
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::record(&outcome.findings);
+        if let Err(error) = output::write_atomically(path, baseline.to_json().as_bytes()) {
+            eprintln!(
+                "error: cannot write the baseline {}: {error}",
+                path.display()
+            );
+            return EXIT_FAILED;
+        }
+        if !args.quiet {
+            eprintln!(
+                "wrote {} baseline entries to {}",
+                baseline.findings.len(),
+                path.display()
+            );
+        }
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = style_for(args.color, to_terminal, args.quiet);
     let report = output::render(&outcome, args.format, &style);
@@ -211,7 +248,25 @@ fn check(args: &CheckArgs) -> i32 {
         eprintln!("error: {message}");
         return EXIT_FAILED;
     }
-    exit_code(&outcome, args.fail_on)
+    let code = exit_code(&outcome, args.fail_on);
+    if args.strict_baseline && !paid.is_empty() {
+        for entry in &paid {
+            eprintln!(
+                "baseline entry no longer found: {} {} {}{} (x{}): remove it from the baseline",
+                entry.rule,
+                entry.file,
+                entry.doc_id.as_deref().unwrap_or(""),
+                if entry.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", entry.path)
+                },
+                entry.count
+            );
+        }
+        return code.max(EXIT_FINDINGS);
+    }
+    code
 }
 
 /// 2 when a rule failed (never 0 then), 1 when a finding reaches `--fail-on`, else 0.

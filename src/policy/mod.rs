@@ -2,6 +2,8 @@
 //! parameters, once the pack, the configuration, its overrides and the command line have
 //! had their say (in that order).
 
+pub mod baseline;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,131 @@
+//! Baselines: today's findings recorded so that only new ones fail. An entry is keyed by
+//! rule, file, document id and path — never the line — so editing other lines of a file
+//! keeps it valid; counts make it a multiset (two findings of one rule on one path need two
+//! entries). Written atomically by the caller.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{display_path, Finding};
+
+/// One recorded finding, and how many times it occurred.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub rule: String,
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_id: Option<String>,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: usize,
+    /// The message when it was recorded: for a reader of the file, not for matching.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(count: &usize) -> bool {
+    *count == 1
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<Entry>,
+}
+
+type Key = (String, String, Option<String>, String);
+
+fn key(finding: &Finding) -> Key {
+    (
+        finding.rule.clone(),
+        display_path(&finding.file),
+        finding.doc_id.clone(),
+        finding.path.clone(),
+    )
+}
+
+impl Baseline {
+    /// The findings not already waived, as a baseline.
+    pub fn record(findings: &[Finding]) -> Baseline {
+        let mut entries: BTreeMap<Key, Entry> = BTreeMap::new();
+        for finding in findings.iter().filter(|f| !f.suppressed) {
+            let (rule, file, doc_id, path) = key(finding);
+            entries
+                .entry((rule.clone(), file.clone(), doc_id.clone(), path.clone()))
+                .and_modify(|entry| entry.count += 1)
+                .or_insert(Entry {
+                    rule,
+                    file,
+                    doc_id,
+                    path,
+                    count: 1,
+                    message: finding.message.clone(),
+                });
+        }
+        Baseline {
+            version: 1,
+            findings: entries.into_values().collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+        text.push('\n');
+        text
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read the baseline {}: {error}", path.display()))?;
+        let baseline: Baseline = serde_json::from_str(&text)
+            .map_err(|error| format!("the baseline {} is not valid: {error}", path.display()))?;
+        if baseline.version != 1 {
+            return Err(format!(
+                "the baseline {} has version {}; this lessons reads version 1",
+                path.display(),
+                baseline.version
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// Marks the findings the baseline holds as suppressed and returns the entries (with
+    /// the count left over) that no finding matched any more: the debt that was paid.
+    pub fn apply(&self, findings: &mut [Finding]) -> Vec<Entry> {
+        let mut remaining: BTreeMap<Key, (usize, &Entry)> = BTreeMap::new();
+        for entry in &self.findings {
+            let key = (
+                entry.rule.clone(),
+                entry.file.clone(),
+                entry.doc_id.clone(),
+                entry.path.clone(),
+            );
+            remaining.entry(key).or_insert((0, entry)).0 += entry.count;
+        }
+        for finding in findings.iter_mut().filter(|f| !f.suppressed) {
+            if let Some((count, _)) = remaining.get_mut(&key(finding)) {
+                if *count > 0 {
+                    *count -= 1;
+                    finding.suppressed = true;
+                }
+            }
+        }
+        remaining
+            .into_values()
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, entry)| Entry {
+                count,
+                ..entry.clone()
+            })
+            .collect()
+    }
+}
