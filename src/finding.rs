@@ -70,6 +70,19 @@ pub struct Finding {
     pub kind: Option<String>,
     /// Set when a waiver or baseline covers the finding; it then does not fail the run.
     pub suppressed: bool,
+    /// Why it is suppressed: the waiver (reason, approver, expiry) or the baseline.
+    pub suppression: Option<Suppression>,
+}
+
+/// What a waived finding carries into every machine-readable output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// `waiver` or `baseline`.
+    pub kind: &'static str,
+    pub reason: Option<String>,
+    pub approved_by: Option<String>,
+    pub expires: Option<String>,
+    pub ticket: Option<String>,
 }
 
 impl Finding {

@@ -464,6 +464,19 @@ fn run(
         as_of,
         &|file| reported.includes(file),
     ));
+    let mut waivers = policy::waiver::Waivers::collect(
+        &workspace.config,
+        workspace.config_path.as_deref(),
+        &root,
+        &workspace.files,
+    );
+    let mut waiver_sources = Vec::new();
+    for (finding, source) in waivers.apply(&mut findings, rules, plan.base(), &as_of) {
+        if reported.includes(&finding.file) {
+            waiver_sources.push(source);
+            findings.push(finding);
+        }
+    }
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
@@ -497,6 +510,7 @@ fn run(
         sources: workspace
             .files
             .iter()
+            .chain(waiver_sources.iter())
             .map(|file| (file.path.clone(), Arc::clone(file)))
             .collect(),
         rules: rules.clone(),
@@ -543,6 +557,7 @@ fn load_problems(
                 doc_id: problem.doc_id.clone(),
                 kind: problem.kind.clone(),
                 suppressed: false,
+                suppression: None,
             })
         })
         .collect()

@@ -40,6 +40,19 @@ struct Finding<'a> {
     doc_id: Option<&'a str>,
     kind: Option<&'a str>,
     suppressed: bool,
+    /// Why, when suppressed: the waiver's reason, approver, expiry and ticket, or the
+    /// baseline. Additive to the spec's fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<Suppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'a str,
+    reason: Option<&'a str>,
+    approved_by: Option<&'a str>,
+    expires: Option<&'a str>,
+    ticket: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -98,6 +111,13 @@ pub fn render(outcome: &Outcome) -> String {
                 doc_id: finding.doc_id.as_deref(),
                 kind: finding.kind.as_deref(),
                 suppressed: finding.suppressed,
+                suppression: finding.suppression.as_ref().map(|s| Suppression {
+                    kind: s.kind,
+                    reason: s.reason.as_deref(),
+                    approved_by: s.approved_by.as_deref(),
+                    expires: s.expires.as_deref(),
+                    ticket: s.ticket.as_deref(),
+                }),
             })
             .collect(),
         rule_errors: outcome

@@ -144,6 +144,24 @@ fn uri(path: &str) -> String {
     out
 }
 
+/// The waiver's reason, approver, expiry and ticket in one line.
+fn justification(suppression: &crate::finding::Suppression) -> String {
+    let mut text = suppression
+        .reason
+        .clone()
+        .unwrap_or_else(|| suppression.kind.to_owned());
+    if let Some(approver) = &suppression.approved_by {
+        text.push_str(&format!("; approved by {approver}"));
+    }
+    if let Some(expires) = &suppression.expires {
+        text.push_str(&format!("; expires {expires}"));
+    }
+    if let Some(ticket) = &suppression.ticket {
+        text.push_str(&format!("; ticket {ticket}"));
+    }
+    text
+}
+
 /// The first paragraph of *What it does*, on one line: what a dashboard shows beside the
 /// rule; the whole documentation goes in `help`.
 fn first_paragraph(documentation: &str) -> Option<String> {
@@ -215,13 +233,20 @@ pub fn render(outcome: &Outcome) -> String {
                 partial_fingerprints: Fingerprints {
                     lessons: fingerprint(finding, 0),
                 },
-                suppressions: if finding.suppressed {
-                    vec![Suppression {
+                suppressions: match (&finding.suppression, finding.suppressed) {
+                    (Some(suppression), _) => vec![Suppression {
+                        kind: if suppression.kind == "waiver" {
+                            "external"
+                        } else {
+                            "inSource"
+                        },
+                        justification: justification(suppression),
+                    }],
+                    (None, true) => vec![Suppression {
                         kind: "external",
-                        justification: "waived in the lessons configuration".into(),
-                    }]
-                } else {
-                    Vec::new()
+                        justification: "suppressed".into(),
+                    }],
+                    (None, false) => Vec::new(),
                 },
             }
         })

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{display_path, Finding};
+use crate::finding::{display_path, Finding, Suppression};
 
 /// One recorded finding, and how many times it occurred.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -116,6 +116,13 @@ impl Baseline {
                 if *count > 0 {
                     *count -= 1;
                     finding.suppressed = true;
+                    finding.suppression = Some(Suppression {
+                        kind: "baseline",
+                        reason: Some("recorded in the baseline".into()),
+                        approved_by: None,
+                        expires: None,
+                        ticket: None,
+                    });
                 }
             }
         }

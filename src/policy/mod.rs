@@ -3,6 +3,7 @@
 //! had their say (in that order).
 
 pub mod baseline;
+pub mod waiver;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

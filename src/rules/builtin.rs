@@ -18,6 +18,8 @@ pub const RULES: &[(&str, &str)] = embedded![
     "LL013-policy-review-stale.rhai",
     "LL014-policy-not-updated.rhai",
     "LL024-recurring-cause.rhai",
+    "LL025-waiver-invalid.rhai",
+    "LL026-waiver-unused.rhai",
 ];
 
 #[cfg(test)]

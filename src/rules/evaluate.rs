@@ -141,6 +141,7 @@ impl Session<'_> {
                     doc_id: loaded.document.id.clone(),
                     kind: Some(kind.clone()),
                     suppressed: false,
+                    suppression: None,
                 });
             }
         }

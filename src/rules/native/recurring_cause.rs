@@ -101,6 +101,7 @@ pub fn evaluate(context: &Context) -> Vec<Finding> {
                 doc_id: loaded.document.id.clone(),
                 kind: loaded.kind.clone(),
                 suppressed: false,
+                suppression: None,
             });
         }
     }

@@ -1,0 +1,330 @@
+//! Waivers: a finding accepted on purpose, with a reason, an approver and an expiry. From
+//! the configuration's `waivers:` or inline, on the finding's line or the line above it:
+//! `# lessons: allow LL003 until 2027-01-31 -- owner on leave, tracked in SEC-12`.
+//!
+//! A waiver that is past its expiry, whose expiry does not parse (that counts as expired,
+//! never as forever) or that gives no reason suppresses nothing and is itself an `LL025`
+//! finding; one with no expiry or expiring within `warn_days` is an `LL025` note (info);
+//! one that matched no finding is `LL026`, so dead suppressions do not pile up.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobSet;
+
+use crate::document::date::Moment;
+use crate::document::{yaml, Format, SourceFile, Span};
+use crate::finding::{Finding, Severity, Suppression};
+use crate::rules::evaluate::RuleSettings;
+use crate::rules::Rule;
+use crate::workspace::{discover, Config};
+
+/// One waiver, wherever it was written.
+#[derive(Debug)]
+struct Waiver {
+    rules: Vec<String>,
+    /// Config waivers: the files they cover; inline ones cover their own file and line.
+    files: Option<GlobSet>,
+    path: Option<String>,
+    doc_id: Option<String>,
+    /// Inline: the file and the line the waiver applies to.
+    at_line: Option<(PathBuf, usize)>,
+    reason: Option<String>,
+    approved_by: Option<String>,
+    expires: Option<String>,
+    ticket: Option<String>,
+    /// Where it is written, for its own findings.
+    source: Arc<SourceFile>,
+    span: Span,
+    used: bool,
+}
+
+impl Waiver {
+    fn matches(&self, finding: &Finding) -> bool {
+        if !self.rules.iter().any(|rule| rule == &finding.rule) {
+            return false;
+        }
+        if let Some((file, line)) = &self.at_line {
+            return &finding.file == file && finding.location.line == *line;
+        }
+        let file_matches = self
+            .files
+            .as_ref()
+            .is_none_or(|globs| globs.is_match(&finding.file));
+        let path_matches = self.path.as_ref().is_none_or(|path| {
+            finding.path == *path
+                || finding.path.starts_with(&format!("{path}."))
+                || finding.path.starts_with(&format!("{path}["))
+        });
+        let id_matches = self
+            .doc_id
+            .as_ref()
+            .is_none_or(|id| finding.doc_id.as_deref() == Some(id.as_str()));
+        file_matches && path_matches && id_matches
+    }
+}
+
+/// Why a waiver suppresses nothing, or what to note about it.
+enum Standing {
+    Valid,
+    /// Valid, but worth a note (no expiry, or expiring soon).
+    Note(String),
+    Invalid(String, String),
+}
+
+fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
+    let rules = waiver.rules.join(", ");
+    if waiver
+        .reason
+        .as_deref()
+        .is_none_or(|reason| reason.trim().is_empty())
+    {
+        return Standing::Invalid(
+            format!("the waiver of {rules} gives no reason"),
+            "say why the finding is accepted: `reason:` in the configuration, or `-- reason` after an inline waiver".into(),
+        );
+    }
+    let Some(expires) = &waiver.expires else {
+        return Standing::Note(format!(
+            "the waiver of {rules} never expires; an exception should be reviewed"
+        ));
+    };
+    let Some(expiry) = Moment::parse(expires) else {
+        return Standing::Invalid(
+            format!("the waiver of {rules} expires on `{expires}`, which is not a date, so it counts as expired"),
+            "write the expiry as YYYY-MM-DD".into(),
+        );
+    };
+    let left = as_of.days_until(&expiry);
+    if left < 0 {
+        return Standing::Invalid(
+            format!("the waiver of {rules} expired on {expires}"),
+            "fix the finding, or renew the waiver with a new `expires` date and a fresh approval"
+                .into(),
+        );
+    }
+    if left <= warn_days {
+        return Standing::Note(format!(
+            "the waiver of {rules} expires in {left} day{} ({expires})",
+            if left == 1 { "" } else { "s" }
+        ));
+    }
+    Standing::Valid
+}
+
+/// The waivers of a run and the sources their findings point into.
+pub struct Waivers {
+    waivers: Vec<Waiver>,
+}
+
+impl Waivers {
+    /// The configuration's waivers (with their lines in `config_path`) and every inline
+    /// waiver in `files`.
+    pub fn collect(
+        config: &Config,
+        config_path: Option<&Path>,
+        root: &Path,
+        files: &[Arc<SourceFile>],
+    ) -> Waivers {
+        let mut waivers = Vec::new();
+        if let (Some(path), false) = (config_path, config.waivers.is_empty()) {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+            let source = Arc::new(SourceFile::new(relative, text, Format::Yaml));
+            let spans = waiver_spans(&source.text);
+            for (index, waiver) in config.waivers.iter().enumerate() {
+                waivers.push(Waiver {
+                    rules: vec![waiver.rule.clone()],
+                    files: waiver
+                        .file
+                        .as_deref()
+                        .and_then(|file| discover::glob_set([file]).ok()),
+                    path: waiver.path.clone(),
+                    doc_id: waiver.doc_id.clone(),
+                    at_line: None,
+                    reason: waiver.reason.clone(),
+                    approved_by: waiver.approved_by.clone(),
+                    expires: waiver.expires.clone(),
+                    ticket: waiver.ticket.clone(),
+                    source: Arc::clone(&source),
+                    span: spans.get(index).cloned().unwrap_or(0..0),
+                    used: false,
+                });
+            }
+        }
+        for file in files {
+            waivers.extend(inline_waivers(file));
+        }
+        Waivers { waivers }
+    }
+
+    /// Marks the findings a valid waiver covers as suppressed, then returns the waivers'
+    /// own findings (`LL025`, `LL026`) for the rules that are enabled.
+    pub fn apply(
+        &mut self,
+        findings: &mut [Finding],
+        rules: &[Rule],
+        settings: &[RuleSettings],
+        as_of: &Moment,
+    ) -> Vec<(Finding, Arc<SourceFile>)> {
+        let setting = |id: &str| {
+            rules
+                .iter()
+                .position(|rule| rule.id == id)
+                .map(|position| (&rules[position], &settings[position]))
+        };
+        let warn_days = setting("LL025")
+            .and_then(|(_, s)| s.params.get("warn_days").and_then(|v| v.as_int().ok()))
+            .unwrap_or(30);
+        let mut own = Vec::new();
+        for waiver in &mut self.waivers {
+            let state = standing(waiver, as_of, warn_days);
+            if !matches!(state, Standing::Invalid(..)) {
+                for finding in findings.iter_mut() {
+                    if !finding.suppressed && waiver.matches(finding) {
+                        finding.suppressed = true;
+                        waiver.used = true;
+                        finding.suppression = Some(Suppression {
+                            kind: "waiver",
+                            reason: waiver.reason.clone(),
+                            approved_by: waiver.approved_by.clone(),
+                            expires: waiver.expires.clone(),
+                            ticket: waiver.ticket.clone(),
+                        });
+                    }
+                }
+            }
+            let mut report =
+                |id: &str, severity: Option<Severity>, message: String, help: String| {
+                    if let Some((rule, settings)) = setting(id) {
+                        if settings.enabled {
+                            own.push((
+                                Finding {
+                                    rule: rule.id.clone(),
+                                    name: rule.name.clone(),
+                                    severity: severity.unwrap_or(settings.severity),
+                                    message,
+                                    help: Some(help),
+                                    file: waiver.source.path.clone(),
+                                    location: waiver.source.location(&waiver.span),
+                                    path: String::new(),
+                                    doc_id: None,
+                                    kind: None,
+                                    suppressed: false,
+                                    suppression: None,
+                                },
+                                Arc::clone(&waiver.source),
+                            ));
+                        }
+                    }
+                };
+            match state {
+                Standing::Invalid(message, help) => report("LL025", None, message, help),
+                Standing::Note(message) => report(
+                    "LL025",
+                    Some(Severity::Info),
+                    message,
+                    "set `expires:` to the date the exception must be looked at again".into(),
+                ),
+                Standing::Valid => {}
+            }
+            if !waiver.used && !matches!(standing(waiver, as_of, warn_days), Standing::Invalid(..))
+            {
+                let rules = waiver.rules.join(", ");
+                report(
+                    "LL026",
+                    None,
+                    format!("the waiver of {rules} matched no finding"),
+                    "remove it: the finding it accepted is gone (or the waiver's rule, file, path or id is wrong)".into(),
+                );
+            }
+        }
+        own
+    }
+}
+
+/// The span of each entry of `waivers:` in the configuration text, in order.
+fn waiver_spans(text: &str) -> Vec<Span> {
+    let stream = yaml::parse(text, 0);
+    let Some(root) = stream.documents.first() else {
+        return Vec::new();
+    };
+    match root.get("waivers").map(|node| &node.value) {
+        Some(crate::document::Value::Seq(items)) => items
+            .iter()
+            .map(|item| match &item.value {
+                crate::document::Value::Map(entries) if !entries.is_empty() => {
+                    entries[0].key_span.clone()
+                }
+                _ => item.span.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `# lessons: allow ID[,ID] [until DATE] [-- reason]` in a file's comments.
+fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
+    const MARKER: &str = "lessons: allow ";
+    let text = &*file.text;
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
+    let mut waivers = Vec::new();
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let Some(at) = line.find(MARKER) else {
+            continue;
+        };
+        let before = line[..at].trim_end();
+        let Some(head) = before.strip_suffix('#') else {
+            continue;
+        };
+        if !(head.is_empty() || head.ends_with(char::is_whitespace)) {
+            continue;
+        }
+        let rest = line[at + MARKER.len()..].trim_end_matches(['\n', '\r']);
+        let (rest, reason) = match rest.split_once("--") {
+            Some((rest, reason)) => (rest, Some(reason.trim().to_owned())),
+            None => (rest, None),
+        };
+        let (ids, expires) = match rest.split_once(" until ") {
+            Some((ids, date)) => (ids, Some(date.trim().to_owned())),
+            None => (rest, None),
+        };
+        let rules: Vec<String> = ids
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        // Alone on its line, it covers the next line; after a value, its own.
+        let line_number = index + 1;
+        let target = if head.trim().is_empty() {
+            line_number + 1
+        } else {
+            line_number
+        };
+        let comment_start = start + head.len();
+        waivers.push(Waiver {
+            rules,
+            files: None,
+            path: None,
+            doc_id: None,
+            at_line: Some((file.path.clone(), target)),
+            reason: reason.filter(|reason| !reason.is_empty()),
+            approved_by: None,
+            expires,
+            ticket: None,
+            source: Arc::clone(file),
+            span: comment_start..start + line.trim_end().len(),
+            used: false,
+        });
+    }
+    waivers
+}
