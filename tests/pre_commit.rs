@@ -1,0 +1,72 @@
+//! The pre-commit hooks, driven by the real `pre-commit` tool (`pre-commit try-repo` against
+//! a temporary repository): a commit with a gap fails with the finding, a clean one passes.
+//! `pre-commit` builds `lessons` from this repository with cargo, so the first run takes
+//! minutes; both cases share one cache. Without `pre-commit` the test is skipped locally
+//! and fails under CI (`CI=true`), where `.ci/run` installs it.
+
+use std::path::Path;
+use std::process::Command;
+
+fn have_pre_commit() -> bool {
+    let found = Command::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found && std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!("pre-commit is not installed (pip install pre-commit): CI must run this test");
+    }
+    found
+}
+
+fn git(folder: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(folder)
+        .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// Runs one hook of this repository over the staged files of `folder`.
+fn try_hook(folder: &Path, cache: &Path, hook: &str) -> (bool, String) {
+    let output = Command::new("pre-commit")
+        .current_dir(folder)
+        .env("PRE_COMMIT_HOME", cache)
+        .args(["try-repo", env!("CARGO_MANIFEST_DIR"), hook, "--verbose"])
+        .output()
+        .expect("pre-commit runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
+    if !have_pre_commit() {
+        eprintln!("skipped: pre-commit is not installed");
+        return;
+    }
+    let cache = tempfile::tempdir().expect("cache folder");
+    let folder = tempfile::tempdir().expect("repository");
+    let root = folder.path();
+    git(root, &["init", "-q"]);
+    std::fs::write(root.join(".lessons.yaml"), "policy: default\n").expect("config");
+    std::fs::write(
+        root.join("inc.yaml"),
+        "kind: incident\nid: INC-1\nstatus: closed\nroot_cause: Password reuse on the VPN\n",
+    )
+    .expect("clean incident");
+    git(root, &["add", "."]);
+
+    let (passed, text) = try_hook(root, cache.path(), "lessons");
+    assert!(passed, "a clean commit passes:\n{text}");
+    let (passed, text) = try_hook(root, cache.path(), "lessons-all");
+    assert!(passed, "a clean repository passes:\n{text}");
+
+    std::fs::write(root.join("inc.yaml"), "kind: incident\nid: INC-1\nstatus: closed\n")
+        .expect("gap");
+    git(root, &["add", "."]);
+    let (passed, text) = try_hook(root, cache.path(), "lessons");
+    assert!(!passed, "a commit with a gap fails:\n{text}");
+    assert!(text.contains("LL001") && text.contains("inc.yaml:3"), "{text}");
+    let (passed, text) = try_hook(root, cache.path(), "lessons-all");
+    assert!(!passed && text.contains("LL001"), "{text}");
+}
