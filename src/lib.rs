@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod document;
 pub mod finding;
+pub mod init;
 pub mod output;
 pub mod policy;
 pub mod rule_tests;

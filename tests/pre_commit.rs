@@ -1,14 +1,18 @@
 //! The pre-commit hooks, driven by the real `pre-commit` tool (`pre-commit try-repo` against
 //! a temporary repository): a commit with a gap fails with the finding, a clean one passes.
-//! `pre-commit` builds `lessons` from this repository with cargo, so the first run takes
-//! minutes; both cases share one cache. Without `pre-commit` the test is skipped locally
-//! and fails under CI (`CI=true`), where `.ci/run` installs it.
+//! `pre-commit` builds `lessons` from this repository's HEAD with `cargo install`; pinning
+//! the ref lets every case share that one build, and an unoptimised profile in a target
+//! folder kept between runs keeps it short. Without `pre-commit` the test is skipped
+//! locally and fails under CI (`CI=true`), where `.ci/run` installs it.
 
 use std::path::Path;
 use std::process::Command;
 
 fn have_pre_commit() -> bool {
-    let found = Command::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found && std::env::var("CI").is_ok_and(|value| value == "true") {
         panic!("pre-commit is not installed (pip install pre-commit): CI must run this test");
     }
@@ -26,11 +30,24 @@ fn git(folder: &Path, args: &[&str]) {
 }
 
 /// Runs one hook of this repository over the staged files of `folder`.
-fn try_hook(folder: &Path, cache: &Path, hook: &str) -> (bool, String) {
+fn try_hook(folder: &Path, cache: &Path, head: &str, hook: &str) -> (bool, String) {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit");
     let output = Command::new("pre-commit")
         .current_dir(folder)
         .env("PRE_COMMIT_HOME", cache)
-        .args(["try-repo", env!("CARGO_MANIFEST_DIR"), hook, "--verbose"])
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
+        .args([
+            "try-repo",
+            env!("CARGO_MANIFEST_DIR"),
+            hook,
+            "--ref",
+            head,
+            "--verbose",
+        ])
         .output()
         .expect("pre-commit runs");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -44,6 +61,12 @@ fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
         eprintln!("skipped: pre-commit is not installed");
         return;
     }
+    let head = Command::new("git")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .expect("git rev-parse");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
     let cache = tempfile::tempdir().expect("cache folder");
     let folder = tempfile::tempdir().expect("repository");
     let root = folder.path();
@@ -56,17 +79,23 @@ fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
     .expect("clean incident");
     git(root, &["add", "."]);
 
-    let (passed, text) = try_hook(root, cache.path(), "lessons");
+    let (passed, text) = try_hook(root, cache.path(), &head, "lessons");
     assert!(passed, "a clean commit passes:\n{text}");
-    let (passed, text) = try_hook(root, cache.path(), "lessons-all");
+    let (passed, text) = try_hook(root, cache.path(), &head, "lessons-all");
     assert!(passed, "a clean repository passes:\n{text}");
 
-    std::fs::write(root.join("inc.yaml"), "kind: incident\nid: INC-1\nstatus: closed\n")
-        .expect("gap");
+    std::fs::write(
+        root.join("inc.yaml"),
+        "kind: incident\nid: INC-1\nstatus: closed\n",
+    )
+    .expect("gap");
     git(root, &["add", "."]);
-    let (passed, text) = try_hook(root, cache.path(), "lessons");
+    let (passed, text) = try_hook(root, cache.path(), &head, "lessons");
     assert!(!passed, "a commit with a gap fails:\n{text}");
-    assert!(text.contains("LL001") && text.contains("inc.yaml:3"), "{text}");
-    let (passed, text) = try_hook(root, cache.path(), "lessons-all");
+    assert!(
+        text.contains("LL001") && text.contains("inc.yaml:3"),
+        "{text}"
+    );
+    let (passed, text) = try_hook(root, cache.path(), &head, "lessons-all");
     assert!(!passed && text.contains("LL001"), "{text}");
 }

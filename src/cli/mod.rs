@@ -46,6 +46,15 @@ pub enum Command {
     Rules(catalogue::RulesArgs),
     /// A rule's documentation, its parameters, and the packs that enable it
     Explain(catalogue::ExplainArgs),
+    /// Start a policy repository: configuration, an example of each document, a custom rule
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to write into (default: .); existing files are never overwritten
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,6 +161,7 @@ pub fn run() -> i32 {
         Command::Test(args) => test::run(&args),
         Command::Rules(args) => catalogue::rules(&args),
         Command::Explain(args) => catalogue::explain(&args),
+        Command::Init(args) => init(&args),
     }
 }
 
@@ -267,6 +277,26 @@ fn check(args: &CheckArgs) -> i32 {
         return code.max(EXIT_FINDINGS);
     }
     code
+}
+
+fn init(args: &InitArgs) -> i32 {
+    match crate::init::init(&args.dir, crate::today()) {
+        Ok(written) => {
+            for path in &written {
+                println!("created {}", crate::finding::display_path(path));
+            }
+            println!(
+                "\nNext: `lessons check {0}` checks the documents, `lessons test` (in {0}) runs \
+                 the custom rule's fixtures.",
+                crate::finding::display_path(&args.dir)
+            );
+            EXIT_CLEAN
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_FAILED
+        }
+    }
 }
 
 /// 2 when a rule failed (never 0 then), 1 when a finding reaches `--fail-on`, else 0.

@@ -1,0 +1,68 @@
+//! `lessons init [DIR]`: a working starting point — a commented `.lessons.yaml`, one example
+//! of each document kind, and a custom rule with its fixtures — on which `lessons check`
+//! runs clean and `lessons test` passes. It never overwrites a file.
+
+use std::path::{Path, PathBuf};
+
+use crate::document::date::Moment;
+
+/// The files `init` writes, relative to its folder, with `{{today}}` and `{{in_90_days}}`
+/// to fill in so the examples are current on the day they are written.
+macro_rules! templates {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../templates/init/", $path)))),*]
+    };
+}
+
+pub const TEMPLATES: &[(&str, &str)] = templates![
+    ".lessons.yaml",
+    "incidents/INC-0001-example.yaml",
+    "policies/incident-response.yaml",
+    "runbooks/phishing.yaml",
+    "people/roster.yaml",
+    "access-reviews/identity-provider.yaml",
+    "rules/incident-commander.rhai",
+    "rules/tests/LOCAL001/fires.yaml",
+    "rules/tests/LOCAL001/near-miss.yaml",
+];
+
+/// Writes the starting point into `folder` (created if needed). Refuses, writing nothing,
+/// when any of its files already exists.
+pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
+    let existing: Vec<String> = TEMPLATES
+        .iter()
+        .map(|(path, _)| folder.join(path))
+        .filter(|path| path.exists())
+        .map(|path| path.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        return Err(format!(
+            "not overwriting what is already there: {} (init writes into a new or empty folder)",
+            existing.join(", ")
+        ));
+    }
+    let in_90_days = today
+        .add_days(90)
+        .map_or_else(|| today.to_string(), |day| day.to_string());
+    let mut written = Vec::new();
+    for (path, template) in TEMPLATES {
+        let target = folder.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+        }
+        let text = template
+            .replace("{{today}}", &today.to_string())
+            .replace("{{in_90_days}}", &in_90_days);
+        // create_new: a file that appeared since the check above is still not overwritten.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .map_err(|error| format!("cannot create {}: {error}", target.display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(|error| format!("cannot write {}: {error}", target.display()))?;
+        written.push(target);
+    }
+    Ok(written)
+}
