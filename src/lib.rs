@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod document;
 pub mod finding;
+pub mod gate;
 pub mod init;
 pub mod output;
 pub mod policy;
@@ -53,6 +54,9 @@ pub struct Options {
     /// Load only the named files, as a repository of their own: no configuration, no
     /// repository around them. How `lessons test` checks one fixture.
     pub isolated: bool,
+    /// `lessons gate close`: the incident (id, or its file) to evaluate as if it were being
+    /// closed, with the runbooks and policies it references; only those are reported.
+    pub closing: Option<String>,
     /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
     /// small repositories compiles them once; `None` compiles them for this run.
     pub compiled: Option<Arc<rules::RuleSet>>,
@@ -87,6 +91,8 @@ pub struct Timing {
 /// The result of a run: findings, rule failures, and the sources renderers need.
 #[derive(Debug)]
 pub struct Outcome {
+    /// `gate close`: the id of the incident evaluated as if closed.
+    pub closing: Option<String>,
     pub root: PathBuf,
     pub as_of: Moment,
     /// Sorted by file, line, column and rule.
@@ -388,12 +394,21 @@ fn run(
         .unwrap_or_else(|| "default".to_owned());
     let pack = Pack::builtin(&pack_name).map_err(Error::Usage)?;
 
-    let workspace = Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
+    let mut workspace = Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
         Error::Usage(format!(
             "bad glob `{}` in the configuration: {}",
             bad.pattern, bad.message
         ))
     })?;
+    let mut reported = reported;
+    let mut closing_id = None;
+    if let Some(target) = &options.closing {
+        let (id, files) = gate::prepare(&mut workspace, &root, target, as_of)?;
+        closing_id = Some(id);
+        reported = Reported {
+            prefixes: Some(files.into_iter().map(|file| (file, false)).collect()),
+        };
+    }
     let values: Arc<[Dynamic]> = workspace
         .documents
         .par_iter()
@@ -502,6 +517,7 @@ fn run(
         .collect();
     let evaluated_at = started.elapsed();
     Ok(Outcome {
+        closing: closing_id,
         root,
         as_of,
         findings,

@@ -15,6 +15,7 @@ use crate::policy::baseline::Baseline;
 use crate::{Error, Options, Outcome};
 
 mod catalogue;
+mod gate;
 mod test;
 
 /// Exit codes of the spec.
@@ -46,6 +47,8 @@ pub enum Command {
     Rules(catalogue::RulesArgs),
     /// A rule's documentation, its parameters, and the packs that enable it
     Explain(catalogue::ExplainArgs),
+    /// Incident gates for CI
+    Gate(gate::GateArgs),
     /// Start a policy repository: configuration, an example of each document, a custom rule
     Init(InitArgs),
 }
@@ -66,7 +69,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    fn threshold(self) -> Option<Severity> {
+    pub(crate) fn threshold(self) -> Option<Severity> {
         match self {
             FailOn::Error => Some(Severity::Error),
             FailOn::Warning => Some(Severity::Warning),
@@ -139,7 +142,7 @@ pub struct CheckArgs {
     pub color: Color,
 }
 
-fn parse_as_of(text: &str) -> Result<Moment, String> {
+pub(crate) fn parse_as_of(text: &str) -> Result<Moment, String> {
     Moment::parse(text).ok_or_else(|| format!("`{text}` is not a date (use YYYY-MM-DD)"))
 }
 
@@ -162,6 +165,7 @@ pub fn run() -> i32 {
         Command::Rules(args) => catalogue::rules(&args),
         Command::Explain(args) => catalogue::explain(&args),
         Command::Init(args) => init(&args),
+        Command::Gate(args) => gate::run(&args),
     }
 }
 

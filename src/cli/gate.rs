@@ -1,0 +1,138 @@
+//! `lessons gate close ID|FILE`: a checklist of what is missing before the incident can
+//! be closed, each item with the file and line to edit.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::{exit_code, parse_as_of, render_error, style_for, Color, FailOn, EXIT_FAILED};
+use crate::document::date::Moment;
+use crate::finding::display_path;
+use crate::output::{self, Format};
+use crate::Options;
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    #[command(subcommand)]
+    pub command: GateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GateCommand {
+    /// Can this incident be closed? Every missing piece; exit 0 only when ready
+    Close(CloseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The incident: its id (INC-2026-014) or its file
+    #[arg(value_name = "ID|FILE")]
+    pub target: String,
+    /// Output format: the checklist (human) or the findings as JSON
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Configuration file (default: .lessons.yaml at the repository root)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Built-in policy pack, over the configuration's `policy:`
+    #[arg(long, value_name = "NAME")]
+    pub policy: Option<String>,
+    /// The day of the close (default: today): the `closed` date when the record has none
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<Moment>,
+    /// Lowest severity that blocks the close (exit 1)
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// A folder of custom rules (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// Colours in human output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+pub fn run(args: &GateArgs) -> i32 {
+    match &args.command {
+        GateCommand::Close(close) => close_incident(close),
+    }
+}
+
+fn close_incident(args: &CloseArgs) -> i32 {
+    let style = style_for(args.color, std::io::stderr().is_terminal(), false);
+    let options = Options {
+        config: args.config.clone(),
+        policy: args.policy.clone(),
+        as_of: args.as_of,
+        rule_dirs: args.rule_dirs.clone(),
+        closing: Some(args.target.clone()),
+        ..Options::default()
+    };
+    let outcome = match crate::check(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprint!("{}", render_error(&error, &style));
+            return EXIT_FAILED;
+        }
+    };
+    if !outcome.rule_errors.is_empty() {
+        eprint!("{}", output::human::render_rule_errors(&outcome, &style));
+    }
+    let code = exit_code(&outcome, args.fail_on);
+    if args.format != Format::Human {
+        print!("{}", output::render(&outcome, args.format, &style));
+        return code;
+    }
+    let id = outcome
+        .closing
+        .clone()
+        .unwrap_or_else(|| args.target.clone());
+    let open: Vec<_> = outcome.findings.iter().filter(|f| !f.suppressed).collect();
+    let blocking = |severity| {
+        args.fail_on
+            .threshold()
+            .is_some_and(|threshold| severity >= threshold)
+    };
+    let blockers = open.iter().filter(|f| blocking(f.severity)).count();
+    let mut out = if code == 0 {
+        format!("{id} is ready to close")
+    } else {
+        format!(
+            "{id} is not ready to close: {blockers} item{} missing",
+            if blockers == 1 { "" } else { "s" }
+        )
+    };
+    let rest = open.len() - blockers;
+    if rest > 0 {
+        out.push_str(&format!(
+            " ({rest} more to consider below the --fail-on level)"
+        ));
+    }
+    out.push_str(&format!(" as of {}\n\n", outcome.as_of));
+    for finding in &open {
+        let mark = if blocking(finding.severity) {
+            "[ ]"
+        } else {
+            "[~]"
+        };
+        let file = display_path(&outcome.root.join(&finding.file));
+        out.push_str(&format!(
+            "{mark} {file}:{}:{}  {} {}: {}\n",
+            finding.location.line,
+            finding.location.column,
+            finding.rule,
+            finding.severity,
+            finding.message
+        ));
+        if let Some(help) = &finding.help {
+            out.push_str(&format!("      {help}\n"));
+        }
+    }
+    if open.is_empty() {
+        out.push_str(
+            "Nothing is missing: the record, its runbooks and policies pass every rule.\n",
+        );
+    }
+    print!("{out}");
+    code
+}
