@@ -31,7 +31,7 @@ pub struct RuleSource {
     /// A folder of custom rules (repeatable)
     #[arg(long = "rules", value_name = "DIR")]
     pub rule_dirs: Vec<PathBuf>,
-    /// Colours in the error output
+    /// Colours in the output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 }

@@ -2,11 +2,11 @@
 //! be closed, each item with the file and line to edit.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{exit_code, parse_as_of, render_error, style_for, Color, FailOn, EXIT_FAILED};
+use super::catalogue::RuleSource;
+use super::{exit_code, parse_as_of, render_error, style_for, FailOn, EXIT_FAILED};
 use crate::document::date::Moment;
 use crate::finding::display_path;
 use crate::output::{self, Format};
@@ -32,24 +32,14 @@ pub struct CloseArgs {
     /// Output format: the checklist (human) or the findings as JSON
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Configuration file (default: .lessons.yaml at the repository root)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Built-in policy pack, over the configuration's `policy:`
-    #[arg(long, value_name = "NAME")]
-    pub policy: Option<String>,
     /// The day of the close (default: today): the `closed` date when the record has none
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<Moment>,
     /// Lowest severity that blocks the close (exit 1)
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// A folder of custom rules (repeatable)
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rule_dirs: Vec<PathBuf>,
-    /// Colours in human output
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
+    #[command(flatten)]
+    pub source: RuleSource,
 }
 
 pub fn run(args: &GateArgs) -> i32 {
@@ -59,12 +49,12 @@ pub fn run(args: &GateArgs) -> i32 {
 }
 
 fn close_incident(args: &CloseArgs) -> i32 {
-    let style = style_for(args.color, std::io::stderr().is_terminal(), false);
+    let style = style_for(args.source.color, std::io::stderr().is_terminal(), false);
     let options = Options {
-        config: args.config.clone(),
-        policy: args.policy.clone(),
+        config: args.source.config.clone(),
+        policy: args.source.policy.clone(),
         as_of: args.as_of,
-        rule_dirs: args.rule_dirs.clone(),
+        rule_dirs: args.source.rule_dirs.clone(),
         closing: Some(args.target.clone()),
         ..Options::default()
     };

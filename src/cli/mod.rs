@@ -98,12 +98,8 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Configuration file (default: .lessons.yaml at the repository root)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Built-in policy pack, over the configuration's `policy:`
-    #[arg(long, value_name = "NAME")]
-    pub policy: Option<String>,
+    #[command(flatten)]
+    pub source: catalogue::RuleSource,
     /// The day all date rules count from (default: today)
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<Moment>,
@@ -116,9 +112,6 @@ pub struct CheckArgs {
     /// Do not run these rules (ids or id prefixes, comma-separated)
     #[arg(long, value_name = "ID,..", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// A folder of custom rules (repeatable)
-    #[arg(long = "rules", value_name = "DIR")]
-    pub rule_dirs: Vec<PathBuf>,
     /// Only findings not in this baseline fail the run (those in it are marked suppressed)
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -137,9 +130,6 @@ pub struct CheckArgs {
     /// Also say which documents have no kind, what rules printed, and timings
     #[arg(long, short)]
     pub verbose: bool,
-    /// Colours in human output
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
 }
 
 pub(crate) fn parse_as_of(text: &str) -> Result<Moment, String> {
@@ -191,16 +181,20 @@ pub(crate) fn style_for(color: Color, stream_is_terminal: bool, quiet: bool) -> 
 fn check(args: &CheckArgs) -> i32 {
     let options = Options {
         paths: args.paths.clone(),
-        config: args.config.clone(),
-        policy: args.policy.clone(),
+        config: args.source.config.clone(),
+        policy: args.source.policy.clone(),
         as_of: args.as_of,
         select: args.select.clone(),
         ignore: args.ignore.clone(),
-        rule_dirs: args.rule_dirs.clone(),
+        rule_dirs: args.source.rule_dirs.clone(),
         jobs: args.jobs.map(usize::from),
         ..Options::default()
     };
-    let stderr_style = style_for(args.color, std::io::stderr().is_terminal(), args.quiet);
+    let stderr_style = style_for(
+        args.source.color,
+        std::io::stderr().is_terminal(),
+        args.quiet,
+    );
     let mut outcome = match crate::check(&options) {
         Ok(outcome) => outcome,
         Err(error) => {
@@ -236,7 +230,7 @@ fn check(args: &CheckArgs) -> i32 {
         }
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let style = style_for(args.color, to_terminal, args.quiet);
+    let style = style_for(args.source.color, to_terminal, args.quiet);
     let report = output::render(&outcome, args.format, &style);
     if args.verbose {
         eprint!("{}", verbose_notes(&outcome));
