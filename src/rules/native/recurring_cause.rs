@@ -75,10 +75,20 @@ pub fn evaluate(context: &Context) -> Vec<Finding> {
             {
                 continue;
             }
-            let earlier: Vec<&str> = occurrences[first..last]
+            // The latest few earlier ones by name; a long run is summed up.
+            let window_ids = &occurrences[first..last];
+            let shown: Vec<&str> = window_ids
                 .iter()
+                .rev()
+                .take(3)
                 .map(|o| o.id.as_str())
                 .collect();
+            let more = window_ids.len() - shown.len();
+            let earlier = if more > 0 {
+                format!("{} and {more} earlier", shown.join(", "))
+            } else {
+                shown.join(", ")
+            };
             let span = loaded.document.locate("category");
             findings.push(Finding {
                 rule: context.rule.id.clone(),
@@ -88,7 +98,7 @@ pub fn evaluate(context: &Context) -> Vec<Finding> {
                     "{} is the {} {category} incident within {window} days (after {}): a recurring cause",
                     occurrence.id,
                     ordinal(count),
-                    earlier.join(", ")
+                    earlier
                 ),
                 help: Some(
                     "find what these incidents share and fix it once: add an action item of type \
