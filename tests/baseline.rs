@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: closed\naction_items:\n  - id: AI-1\n    title: Enforce MFA\n";
+/// LL001 (no root cause), LL002 (no owner) and LL003 (no due date) fire; the rest of the
+/// record is complete so that the counts below are those three.
+const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: closed\ndetected: 2026-09-01\naction_items:\n  - id: AI-1\n    title: Enforce MFA\n    type: policy\n";
 
 fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_lessons"))

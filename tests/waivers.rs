@@ -34,12 +34,14 @@ const INCIDENT: &str = "\
 kind: incident
 id: INC-1
 status: closed
+detected: 2026-09-01
 action_items:
   - id: AI-1   # lessons: allow LL002 until 2027-01-31 -- owner named at the next review
     title: Rotate keys
   # lessons: allow LL002 until 2026-11-10 -- reorg
   - id: AI-2
-    title: Add MFA
+    title: Add MFA to the access policy
+    type: policy
 ";
 
 fn run() -> Outcome {
@@ -84,8 +86,8 @@ fn waivers_suppress_report_and_expire() {
         );
     };
     // Valid config waiver: both LL003 findings suppressed, with the waiver's words.
-    has("LL003", "inc.yaml", 5, Severity::Warning, true);
-    has("LL003", "inc.yaml", 8, Severity::Warning, true);
+    has("LL003", "inc.yaml", 6, Severity::Warning, true);
+    has("LL003", "inc.yaml", 9, Severity::Warning, true);
     let waived = outcome
         .findings
         .iter()
@@ -105,9 +107,9 @@ fn waivers_suppress_report_and_expire() {
     has("LL026", ".lessons.yaml", 19, Severity::Warning, false);
     // Inline at the end of a line covers that line; alone on a line, the next one; one
     // expiring within 30 days is a note.
-    has("LL002", "inc.yaml", 5, Severity::Error, true);
-    has("LL002", "inc.yaml", 8, Severity::Error, true);
-    has("LL025", "inc.yaml", 7, Severity::Info, false);
+    has("LL002", "inc.yaml", 6, Severity::Error, true);
+    has("LL002", "inc.yaml", 9, Severity::Error, true);
+    has("LL025", "inc.yaml", 8, Severity::Info, false);
     // Nothing else: in particular no LL026 for the waivers that did match.
     assert_eq!(found.len(), 10, "{found:#?}");
 }
