@@ -17,9 +17,13 @@ pub const RULES: &[(&str, &str)] = embedded![
     "LL006-review-outcomes.rhai",
     "LL007-incident-timeline.rhai",
     "LL008-lessons-not-applied.rhai",
+    "LL011-runbook-review-stale.rhai",
     "LL012-runbook-not-updated.rhai",
     "LL013-policy-review-stale.rhai",
     "LL014-policy-not-updated.rhai",
+    "LL015-access-review-stale.rhai",
+    "LL016-access-departed.rhai",
+    "LL017-access-self-review.rhai",
     "LL018-phishing-training.rhai",
     "LL019-credential-controls.rhai",
     "LL020-third-party-review.rhai",
@@ -28,6 +32,7 @@ pub const RULES: &[(&str, &str)] = embedded![
     "LL024-recurring-cause.rhai",
     "LL025-waiver-invalid.rhai",
     "LL026-waiver-unused.rhai",
+    "LL029-runbook-not-exercised.rhai",
 ];
 
 #[cfg(test)]
