@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// LL001 (no root cause), LL002 (no owner) and LL003 (no due date) fire; the rest of the
 /// record is complete so that the counts below are those three.
-const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: closed\ndetected: 2026-09-01\naction_items:\n  - id: AI-1\n    title: Enforce MFA\n    type: policy\n";
+const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: resolved\ndetected: 2026-09-01\naction_items:\n  - id: AI-1\n    title: Enforce MFA\n    type: policy\n";
 
 fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_lessons"))
@@ -46,7 +46,7 @@ fn a_baseline_lets_known_findings_pass_and_new_ones_fail() {
     // Lines move: a comment on top and a field in the middle; the baseline still holds.
     let moved = format!(
         "# moved\n{}",
-        INCIDENT.replace("status: closed\n", "title: VPN\nstatus: closed\n")
+        INCIDENT.replace("status: resolved\n", "title: VPN\nstatus: resolved\n")
     );
     std::fs::write(folder.path().join("inc.yaml"), moved).expect("edit");
     let (code, text) = lessons(folder.path(), &["--baseline", "baseline.json"]);

@@ -21,7 +21,19 @@ use crate::workspace::config::{Config, Override};
 use crate::workspace::discover;
 
 /// The packs shipped in the binary: (name, YAML).
-pub const PACKS: &[(&str, &str)] = &[("default", include_str!("../../policies/default.yaml"))];
+pub const PACKS: &[(&str, &str)] = &[
+    ("default", include_str!("../../policies/default.yaml")),
+    (
+        "nist-800-61",
+        include_str!("../../policies/nist-800-61.yaml"),
+    ),
+    ("soc2", include_str!("../../policies/soc2.yaml")),
+    ("iso27001", include_str!("../../policies/iso27001.yaml")),
+    (
+        "ncsc-small-business",
+        include_str!("../../policies/ncsc-small-business.yaml"),
+    ),
+];
 
 /// A named selection of rules with severities and parameters.
 #[derive(Debug, Clone, Deserialize)]
