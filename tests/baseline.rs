@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// LL001 (no root cause), LL002 (no owner) and LL003 (no due date) fire; the rest of the
 /// record is complete so that the counts below are those three.
-const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: resolved\ndetected: 2026-09-01\naction_items:\n  - id: AI-1\n    title: Enforce MFA\n    type: policy\n";
+const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: resolved\ndetected: 2026-09-01\naction_items:\n  - id: AI-1\n    title: Enforce MFA on the VPN\n    type: policy\n";
 
 fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_lessons"))
@@ -74,8 +74,8 @@ fn strict_baseline_fails_when_an_entry_no_longer_occurs() {
     std::fs::write(
         folder.path().join("inc.yaml"),
         INCIDENT.replace(
-            "title: Enforce MFA\n",
-            "title: Enforce MFA\n    owner: s.iyer\n",
+            "title: Enforce MFA on the VPN\n",
+            "title: Enforce MFA on the VPN\n    owner: s.iyer\n",
         ),
     )
     .expect("fix");

@@ -74,7 +74,7 @@ fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
     std::fs::write(root.join(".lessons.yaml"), "policy: default\n").expect("config");
     std::fs::write(
         root.join("inc.yaml"),
-        "kind: incident\nid: INC-1\nstatus: closed\nroot_cause: Password reuse on the VPN\n",
+        "kind: incident\nid: INC-1\nstatus: resolved\ndetected: 2026-09-01\nroot_cause: Password reuse on the VPN\n",
     )
     .expect("clean incident");
     git(root, &["add", "."]);

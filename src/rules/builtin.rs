@@ -36,6 +36,8 @@ pub const RULES: &[(&str, &str)] = embedded![
     "LL024-recurring-cause.rhai",
     "LL025-waiver-invalid.rhai",
     "LL026-waiver-unused.rhai",
+    "LL027-blameless-root-cause.rhai",
+    "LL028-action-item-vague.rhai",
     "LL029-runbook-not-exercised.rhai",
 ];
 
