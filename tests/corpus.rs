@@ -79,4 +79,15 @@ fn vcdb_records_are_recognised_as_veris() {
     assert_eq!(outcome.files, 14);
     assert_eq!(outcome.documents, 14, "every record detected as veris");
     assert_eq!(invalid(&outcome), []);
+    // Public records compiled from news reports: the lessons-learned fields are what they
+    // lack, and the VERIS rules say so.
+    let count = |rule: &str| outcome.findings.iter().filter(|f| f.rule == rule).count();
+    assert_eq!(count("LL100"), 5, "discovery method unknown");
+    assert_eq!(count("LL101"), 14, "no corrective action");
+    assert_eq!(
+        count("LL102"),
+        14,
+        "no time to discovery (or an Unknown unit)"
+    );
+    assert_eq!(count("LL103"), 14, "no control failure");
 }
