@@ -164,3 +164,26 @@ fn every_policy_pack_applies_to_the_built_in_rules() {
             .unwrap_or_else(|error| panic!("pack {name}: {}", error.0));
     }
 }
+
+/// The shipped example shows every built-in rule at work, as its README promises.
+#[test]
+fn every_built_in_rule_fires_on_the_shipped_example() {
+    let outcome = lessons::check(&lessons::Options {
+        paths: vec![project().join("examples/acme")],
+        as_of: lessons::document::date::Moment::parse("2026-11-22"),
+        ..lessons::Options::default()
+    })
+    .expect("the run starts");
+    assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
+    let rules = RuleSet::load(&[], &Limits::default());
+    let silent: Vec<&str> = rules
+        .rules
+        .iter()
+        .map(|rule| rule.id.as_str())
+        .filter(|id| !outcome.findings.iter().any(|finding| finding.rule == *id))
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "rules that never fire on examples/acme: {silent:?}"
+    );
+}
