@@ -128,6 +128,22 @@ fn expectation(line: &str) -> Option<Vec<String>> {
     (!ids.is_empty()).then_some(ids)
 }
 
+/// The rule ids named by `# lessons: allow ID[,ID] ...` comments.
+fn waived_rules(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.split_once("lessons: allow ").map(|(_, rest)| rest))
+        .flat_map(|rest| {
+            let ids = rest.split("--").next().unwrap_or(rest);
+            let ids = ids.split(" until ").next().unwrap_or(ids);
+            ids.split([',', ' '])
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Every fixture file under `folder`, sorted.
 pub fn fixture_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
@@ -227,10 +243,15 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
         }
         None => None,
     };
+    // A scoped fixture also runs the rules its inline waivers name: a waiver is about them.
+    let mut select: Vec<String> = scope.into_iter().collect();
+    if !select.is_empty() {
+        select.extend(waived_rules(&text));
+    }
     let options = Options {
         paths: vec![path],
         as_of,
-        select: scope.into_iter().collect(),
+        select,
         jobs: Some(1),
         limits,
         isolated: true,

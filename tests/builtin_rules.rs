@@ -13,9 +13,6 @@ fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Built-ins whose findings come from a configuration a fixture cannot hold yet (waivers).
-const NO_FIXTURES_YET: &[&str] = &["LL025", "LL026"];
-
 #[test]
 fn every_fixture_of_the_built_in_rules_passes() {
     let report = rule_tests::run(&[project().join("rules/tests")], &[], Limits::default())
@@ -52,9 +49,6 @@ fn every_built_in_rule_has_a_firing_and_a_near_miss_fixture() {
     let rules = RuleSet::load(&[], &Limits::default());
     let mut uncovered = Vec::new();
     for rule in &rules.rules {
-        if NO_FIXTURES_YET.contains(&rule.id.as_str()) {
-            continue;
-        }
         match coverage.get(&rule.id) {
             Some((fires, near_misses)) if *fires > 0 && *near_misses > 0 => {}
             other => uncovered.push(format!(
