@@ -279,14 +279,47 @@ struct WorkspaceLookup {
     index: Arc<Index>,
     /// Reverse references by (kind, field), built on first use.
     references: Mutex<ReferenceCache>,
+    /// Documents of a kind having a field, by (kind, field), built on first use.
+    having: Mutex<HavingCache>,
 }
 
 type ReferenceCache = HashMap<(String, String), Arc<HashMap<String, Vec<usize>>>>;
+type HavingCache = HashMap<(String, String), Arc<Vec<usize>>>;
 
 impl Lookup for WorkspaceLookup {
     fn docs(&self, kind: &str) -> Array {
         self.index
             .of_kind(kind)
+            .iter()
+            .map(|&position| self.values[position].clone())
+            .collect()
+    }
+
+    fn docs_with(&self, kind: &str, field: &str) -> Array {
+        let key = (kind.to_owned(), field.to_owned());
+        let positions = {
+            let mut cache = self
+                .having
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let built = cache.entry(key).or_insert_with(|| {
+                let found: Vec<usize> = self
+                    .index
+                    .of_kind(kind)
+                    .iter()
+                    .copied()
+                    .filter(|&position| {
+                        self.values[position]
+                            .read_lock::<rhai::Map>()
+                            .and_then(|document| document.get(field).map(|v| !is_blank(v)))
+                            .unwrap_or(false)
+                    })
+                    .collect();
+                Arc::new(found)
+            });
+            Arc::clone(built)
+        };
+        positions
             .iter()
             .map(|&position| self.values[position].clone())
             .collect()
@@ -358,6 +391,23 @@ impl WorkspaceLookup {
     }
 }
 
+/// `()`, blank text, an empty list or map: what the rule API's `blank` calls blank.
+fn is_blank(value: &Dynamic) -> bool {
+    if value.is_unit() {
+        return true;
+    }
+    if let Some(text) = value.read_lock::<rhai::ImmutableString>() {
+        return text.trim().is_empty();
+    }
+    if let Some(items) = value.read_lock::<rhai::Array>() {
+        return items.is_empty();
+    }
+    if let Some(map) = value.read_lock::<rhai::Map>() {
+        return map.is_empty();
+    }
+    false
+}
+
 fn reference_text(value: &Dynamic) -> Option<String> {
     if value.is_string() || value.is_int() {
         Some(value.to_string())
@@ -424,6 +474,7 @@ fn run(
         values: Arc::clone(&values),
         index: Arc::clone(&workspace.index),
         references: Mutex::new(HashMap::new()),
+        having: Mutex::new(HashMap::new()),
     });
     let engine = rules::engine::build(
         options.limits,

@@ -91,6 +91,9 @@ pub fn with_call<T>(params: Arc<Map>, body: impl FnOnce() -> T) -> (T, CallState
 pub trait Lookup: Send + Sync + 'static {
     /// Every document of `kind`, as Rhai values.
     fn docs(&self, kind: &str) -> Array;
+    /// The documents of `kind` whose `field` is present and not blank: the few policies
+    /// with `required_training` among many, without copying the rest.
+    fn docs_with(&self, kind: &str, field: &str) -> Array;
     /// One document by kind and id; `()` when there is none.
     fn find(&self, kind: &str, id: &str) -> Dynamic;
     /// The documents of `kind` whose `field` is `id` or a list holding it: the reverse of a
@@ -118,6 +121,9 @@ impl Lookup for NoDocuments {
     }
     fn find(&self, _kind: &str, _id: &str) -> Dynamic {
         Dynamic::UNIT
+    }
+    fn docs_with(&self, _kind: &str, _field: &str) -> Array {
+        Array::new()
     }
     fn referencing(&self, _kind: &str, _field: &str, _id: &str) -> Array {
         Array::new()
@@ -230,6 +236,10 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     let docs = Arc::clone(&lookup);
     engine.register_fn("docs", move |kind: &str| {
         docs.docs(&crate::document::normalise_kind(kind))
+    });
+    let having = Arc::clone(&lookup);
+    engine.register_fn("docs", move |kind: &str, field: &str| {
+        having.docs_with(&crate::document::normalise_kind(kind), field)
     });
     let find = Arc::clone(&lookup);
     engine.register_fn("find", move |kind: &str, id: Dynamic| -> Dynamic {
