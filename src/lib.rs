@@ -12,6 +12,7 @@ pub mod gate;
 pub mod init;
 pub mod output;
 pub mod policy;
+pub mod report;
 pub mod rule_tests;
 pub mod rules;
 pub mod workspace;
@@ -91,6 +92,8 @@ pub struct Timing {
 /// The result of a run: findings, rule failures, and the sources renderers need.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The loaded repository: documents, their kinds and the index (for `report`).
+    pub workspace: Arc<Workspace>,
     /// `gate close`: the id of the incident evaluated as if closed.
     pub closing: Option<String>,
     pub root: PathBuf,
@@ -549,11 +552,11 @@ fn run(
     findings.dedup();
     rule_errors.extend(evaluation.errors);
 
-    let reported_files: Vec<&Arc<SourceFile>> = workspace
+    let reported_files = workspace
         .files
         .iter()
         .filter(|file| reported.includes(&file.path))
-        .collect();
+        .count();
     let unclassified = targets
         .iter()
         .map(|&position| &workspace.documents[position])
@@ -567,20 +570,22 @@ fn run(
         })
         .collect();
     let evaluated_at = started.elapsed();
+    let sources = workspace
+        .files
+        .iter()
+        .chain(waiver_sources.iter())
+        .map(|file| (file.path.clone(), Arc::clone(file)))
+        .collect();
     Ok(Outcome {
+        workspace: Arc::new(workspace),
         closing: closing_id,
         root,
         as_of,
         findings,
         rule_errors,
         documents: evaluation.documents_checked,
-        files: reported_files.len(),
-        sources: workspace
-            .files
-            .iter()
-            .chain(waiver_sources.iter())
-            .map(|file| (file.path.clone(), Arc::clone(file)))
-            .collect(),
+        files: reported_files,
+        sources,
         rules: rules.clone(),
         unclassified,
         printed: evaluation.printed,

@@ -16,6 +16,7 @@ use crate::{Error, Options, Outcome};
 
 mod catalogue;
 mod gate;
+mod report;
 mod test;
 
 /// Exit codes of the spec.
@@ -49,6 +50,8 @@ pub enum Command {
     Explain(catalogue::ExplainArgs),
     /// Incident gates for CI
     Gate(gate::GateArgs),
+    /// The auditor's sweep: findings, incident trends and action items in one report
+    Report(report::ReportArgs),
     /// Start a policy repository: configuration, an example of each document, a custom rule
     Init(InitArgs),
 }
@@ -156,6 +159,7 @@ pub fn run() -> i32 {
         Command::Explain(args) => catalogue::explain(&args),
         Command::Init(args) => init(&args),
         Command::Gate(args) => gate::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
 

@@ -39,6 +39,14 @@ impl Moment {
     }
 
     /// Whole calendar days from `self` to `later` (negative when `later` is earlier).
+    /// Seconds since 1970-01-01T00:00:00Z; a date alone counts from its midnight (UTC).
+    pub fn epoch_seconds(&self) -> i64 {
+        match self.instant {
+            Some(instant) => instant.as_second(),
+            None => day_number(self.date) * 86_400,
+        }
+    }
+
     pub fn days_until(&self, later: &Moment) -> i64 {
         day_number(later.date) - day_number(self.date)
     }

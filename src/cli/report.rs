@@ -1,0 +1,80 @@
+//! `lessons report [PATH]`: the auditor's sweep. Exit 0 whatever it finds (it reports;
+//! `check` gates), 2 when the run itself fails.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::catalogue::RuleSource;
+use super::{parse_as_of, render_error, style_for, EXIT_CLEAN, EXIT_FAILED};
+use crate::document::date::Moment;
+use crate::{output, report, Options};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables, for a pull request or a wiki
+    Markdown,
+    /// The same numbers for dashboards
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The repository or a folder of it (default: .)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The day the report is as of (default: today)
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<Moment>,
+    #[command(flatten)]
+    pub source: RuleSource,
+}
+
+pub fn run(args: &ReportArgs) -> i32 {
+    let style = style_for(args.source.color, std::io::stderr().is_terminal(), false);
+    let options = Options {
+        paths: args.paths.clone(),
+        config: args.source.config.clone(),
+        policy: args.source.policy.clone(),
+        as_of: args.as_of,
+        rule_dirs: args.source.rule_dirs.clone(),
+        ..Options::default()
+    };
+    let outcome = match crate::check(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprint!("{}", render_error(&error, &style));
+            return EXIT_FAILED;
+        }
+    };
+    if !outcome.rule_errors.is_empty() {
+        eprint!("{}", output::human::render_rule_errors(&outcome, &style));
+        return EXIT_FAILED;
+    }
+    let numbers = report::build(&outcome, &outcome.workspace);
+    let text = match args.format {
+        ReportFormat::Markdown => report::markdown::render(&numbers),
+        ReportFormat::Json => report::json::render(&numbers),
+    };
+    let written = match &args.output {
+        Some(path) => output::write_atomically(path, text.as_bytes())
+            .map_err(|error| format!("cannot write {}: {error}", path.display())),
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Ok(())
+        }
+    };
+    match written {
+        Ok(()) => EXIT_CLEAN,
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_FAILED
+        }
+    }
+}

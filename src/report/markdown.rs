@@ -1,0 +1,105 @@
+//! `lessons report --format markdown`: the report as tables, readable in a pull request or a
+//! wiki.
+
+use std::fmt::Write as _;
+
+use super::{Counts, Report, Spread};
+
+fn spread(value: &Option<Spread>) -> String {
+    value.map_or("–".into(), |s| {
+        format!(
+            "{:.1} h / {:.1} h (n={})",
+            s.median_hours, s.p90_hours, s.count
+        )
+    })
+}
+
+fn counts_table(out: &mut String, title: &str, rows: &std::collections::BTreeMap<String, Counts>) {
+    let _ = writeln!(
+        out,
+        "| {title} | opened | done | overdue |\n|---|---:|---:|---:|"
+    );
+    for (name, counts) in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            escape(name),
+            counts.opened,
+            counts.done,
+            counts.overdue
+        );
+    }
+    out.push('\n');
+}
+
+/// Table cells: a `|` or a line break from a document would break the table.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Lessons-learned report, as of {}\n", report.as_of);
+
+    out.push_str("## Summary\n\n| kind | documents |\n|---|---:|\n");
+    for (kind, count) in &report.summary.documents_by_kind {
+        let _ = writeln!(out, "| {kind} | {count} |");
+    }
+    out.push_str("\n| severity | findings |\n|---|---:|\n");
+    for (severity, count) in &report.summary.findings_by_severity {
+        let _ = writeln!(out, "| {severity} | {count} |");
+    }
+    let _ = writeln!(
+        out,
+        "\nSuppressed (waived or baselined): {}\n",
+        report.summary.suppressed
+    );
+    out.push_str("| rule | findings |\n|---|---:|\n");
+    for (rule, count) in &report.summary.findings_by_rule {
+        let _ = writeln!(out, "| {rule} | {count} |");
+    }
+    out.push_str("\n### The documents with the most serious gaps\n\n");
+    out.push_str("| document | errors | warnings | infos |\n|---|---:|---:|---:|\n");
+    for document in &report.summary.worst_documents {
+        let name = document.doc_id.as_deref().unwrap_or(&document.file);
+        let _ = writeln!(
+            out,
+            "| [{}]({}#L{}) | {} | {} | {} |",
+            escape(name),
+            document.file,
+            document.line,
+            document.errors,
+            document.warnings,
+            document.infos
+        );
+    }
+
+    out.push_str("\n## Incidents\n\n### Per quarter, by category\n\n| quarter | category | incidents |\n|---|---|---:|\n");
+    for (quarter, categories) in &report.incidents.per_quarter {
+        for (category, count) in categories {
+            let _ = writeln!(out, "| {quarter} | {} | {count} |", escape(category));
+        }
+    }
+    out.push_str("\n### Time to detect, contain and resolve (median / 90th percentile)\n\n");
+    out.push_str("| quarter | detect | contain | resolve |\n|---|---|---|---|\n");
+    for (quarter, durations) in &report.incidents.durations {
+        let _ = writeln!(
+            out,
+            "| {quarter} | {} | {} | {} |",
+            spread(&durations.detect),
+            spread(&durations.contain),
+            spread(&durations.resolve)
+        );
+    }
+
+    out.push_str("\n## Lessons applied: action items\n\n");
+    let total = report.action_items.total;
+    let _ = writeln!(
+        out,
+        "{} opened, {} done, {} overdue.\n",
+        total.opened, total.done, total.overdue
+    );
+    counts_table(&mut out, "type", &report.action_items.by_type);
+    counts_table(&mut out, "owner", &report.action_items.by_owner);
+    out
+}

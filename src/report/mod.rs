@@ -1,0 +1,285 @@
+//! The auditor's sweep (`lessons report`): the numbers the lessons-learned phase asks for,
+//! computed once from the checked repository and rendered per format (one file each).
+//!
+//! This first part holds the summary, the incident trends (per quarter by category; time
+//! to detect, contain and resolve) and the action items. Durations are in hours; a date
+//! without a time counts from its midnight (UTC). Percentiles are by nearest rank; the
+//! median of an even count is the mean of the middle two.
+
+pub mod json;
+pub mod markdown;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::document::date::Moment;
+use crate::document::{Node, Value};
+use crate::finding::{display_path, Severity};
+use crate::workspace::Workspace;
+use crate::Outcome;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub as_of: String,
+    pub summary: Summary,
+    pub incidents: Incidents,
+    pub action_items: ActionItems,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub documents_by_kind: BTreeMap<String, usize>,
+    pub findings_by_severity: BTreeMap<String, usize>,
+    pub findings_by_rule: BTreeMap<String, usize>,
+    pub findings_by_kind: BTreeMap<String, usize>,
+    pub suppressed: usize,
+    /// The documents with the most serious gaps: errors first, then warnings.
+    pub worst_documents: Vec<WorstDocument>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorstDocument {
+    pub file: String,
+    pub line: usize,
+    pub doc_id: Option<String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Incidents {
+    /// `2026-Q3` → category → count, by the day each incident was detected.
+    pub per_quarter: BTreeMap<String, BTreeMap<String, usize>>,
+    /// `2026-Q3` → time to detect, contain and resolve.
+    pub durations: BTreeMap<String, Durations>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Durations {
+    /// From the first timeline entry to `detected`.
+    pub detect: Option<Spread>,
+    /// From `detected` to `contained`.
+    pub contain: Option<Spread>,
+    /// From `detected` to `resolved`.
+    pub resolve: Option<Spread>,
+}
+
+/// Median and 90th percentile of a set of durations, in hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    pub count: usize,
+    pub median_hours: f64,
+    pub p90_hours: f64,
+}
+
+impl Spread {
+    pub fn of(mut hours: Vec<f64>) -> Option<Spread> {
+        if hours.is_empty() {
+            return None;
+        }
+        hours.sort_by(f64::total_cmp);
+        let n = hours.len();
+        let median = if n % 2 == 1 {
+            hours[n / 2]
+        } else {
+            (hours[n / 2 - 1] + hours[n / 2]) / 2.0
+        };
+        // Nearest rank: the smallest value with at least 90% of the values at or below it.
+        let rank = (n * 9).div_ceil(10).max(1);
+        Some(Spread {
+            count: n,
+            median_hours: median,
+            p90_hours: hours[rank - 1],
+        })
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ActionItems {
+    pub total: Counts,
+    pub by_type: BTreeMap<String, Counts>,
+    pub by_owner: BTreeMap<String, Counts>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Counts {
+    pub opened: usize,
+    pub done: usize,
+    pub overdue: usize,
+}
+
+impl Counts {
+    fn add(&mut self, done: bool, overdue: bool) {
+        self.opened += 1;
+        self.done += usize::from(done);
+        self.overdue += usize::from(overdue);
+    }
+}
+
+fn text(node: Option<&Node>) -> Option<String> {
+    node.and_then(Node::scalar_text)
+        .filter(|text| !text.trim().is_empty())
+}
+
+fn moment(node: Option<&Node>) -> Option<Moment> {
+    text(node).and_then(|text| Moment::parse(&text))
+}
+
+fn hours(from: &Moment, to: &Moment) -> Option<f64> {
+    let seconds = to.epoch_seconds() - from.epoch_seconds();
+    (seconds >= 0).then(|| seconds as f64 / 3600.0)
+}
+
+/// `2026-Q3`.
+pub fn quarter(day: &Moment) -> String {
+    let month = day.date.month();
+    format!("{}-Q{}", day.date.year(), (month - 1) / 3 + 1)
+}
+
+/// The report of a checked repository.
+pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
+    let mut summary = Summary::default();
+    for loaded in &workspace.documents {
+        if let Some(kind) = &loaded.kind {
+            *summary.documents_by_kind.entry(kind.clone()).or_default() += 1;
+        }
+    }
+    let mut worst: BTreeMap<(String, Option<String>), WorstDocument> = BTreeMap::new();
+    for finding in &outcome.findings {
+        if finding.suppressed {
+            summary.suppressed += 1;
+            continue;
+        }
+        *summary
+            .findings_by_severity
+            .entry(finding.severity.to_string())
+            .or_default() += 1;
+        *summary
+            .findings_by_rule
+            .entry(finding.rule.clone())
+            .or_default() += 1;
+        *summary
+            .findings_by_kind
+            .entry(finding.kind.clone().unwrap_or_else(|| "(file)".into()))
+            .or_default() += 1;
+        let file = display_path(&finding.file);
+        let entry = worst
+            .entry((file.clone(), finding.doc_id.clone()))
+            .or_insert(WorstDocument {
+                file,
+                line: finding.location.line,
+                doc_id: finding.doc_id.clone(),
+                errors: 0,
+                warnings: 0,
+                infos: 0,
+            });
+        entry.line = entry.line.min(finding.location.line);
+        match finding.severity {
+            Severity::Error => entry.errors += 1,
+            Severity::Warning => entry.warnings += 1,
+            Severity::Info => entry.infos += 1,
+        }
+    }
+    let mut worst: Vec<WorstDocument> = worst.into_values().collect();
+    worst.sort_by(|a, b| {
+        (b.errors, b.warnings, b.infos)
+            .cmp(&(a.errors, a.warnings, a.infos))
+            .then_with(|| a.file.cmp(&b.file))
+    });
+    worst.truncate(10);
+    summary.worst_documents = worst;
+
+    let mut incidents = Incidents::default();
+    let mut spans: BTreeMap<String, [Vec<f64>; 3]> = BTreeMap::new();
+    let mut action_items = ActionItems::default();
+    for &position in workspace.index.of_kind("incident") {
+        let root = &workspace.documents[position].document.root;
+        let detected = moment(root.get("detected"));
+        if let Some(detected) = &detected {
+            let quarter = quarter(detected);
+            let category = text(root.get("category")).unwrap_or_else(|| "uncategorised".into());
+            *incidents
+                .per_quarter
+                .entry(quarter.clone())
+                .or_default()
+                .entry(category)
+                .or_default() += 1;
+            let spans = spans.entry(quarter).or_default();
+            let first_sign = match root.get("timeline").map(|node| &node.value) {
+                Some(Value::Seq(entries)) => entries
+                    .iter()
+                    .filter_map(|entry| moment(entry.get("at")))
+                    .min_by_key(Moment::epoch_seconds),
+                _ => None,
+            };
+            if let Some(hours) = first_sign.and_then(|first| hours(&first, detected)) {
+                spans[0].push(hours);
+            }
+            if let Some(hours) = moment(root.get("contained")).and_then(|c| hours(detected, &c)) {
+                spans[1].push(hours);
+            }
+            if let Some(hours) = moment(root.get("resolved")).and_then(|r| hours(detected, &r)) {
+                spans[2].push(hours);
+            }
+        }
+        if let Some(Value::Seq(items)) = root.get("action_items").map(|node| &node.value) {
+            for item in items {
+                let status = text(item.get("status")).unwrap_or_else(|| "open".into());
+                if status == "wont-do" {
+                    continue;
+                }
+                let done = status == "done";
+                let overdue = !done
+                    && moment(item.get("due"))
+                        .is_some_and(|due| due.days_until(&outcome.as_of) > 0);
+                action_items.total.add(done, overdue);
+                let kind = text(item.get("type")).unwrap_or_else(|| "(no type)".into());
+                action_items
+                    .by_type
+                    .entry(kind)
+                    .or_default()
+                    .add(done, overdue);
+                let owner = text(item.get("owner")).unwrap_or_else(|| "(no owner)".into());
+                action_items
+                    .by_owner
+                    .entry(owner)
+                    .or_default()
+                    .add(done, overdue);
+            }
+        }
+    }
+    for (quarter, [detect, contain, resolve]) in spans {
+        incidents.durations.insert(
+            quarter,
+            Durations {
+                detect: Spread::of(detect),
+                contain: Spread::of(contain),
+                resolve: Spread::of(resolve),
+            },
+        );
+    }
+    Report {
+        as_of: outcome.as_of.to_string(),
+        summary,
+        incidents,
+        action_items,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_nearest_rank_percentile() {
+        let spread = Spread::of(vec![4.0, 1.0, 3.0, 2.0]).expect("values");
+        assert_eq!((spread.median_hours, spread.p90_hours), (2.5, 4.0));
+        let spread = Spread::of((1..=10).map(f64::from).collect()).expect("values");
+        assert_eq!((spread.median_hours, spread.p90_hours), (5.5, 9.0));
+        let spread = Spread::of(vec![7.0]).expect("one value");
+        assert_eq!((spread.median_hours, spread.p90_hours), (7.0, 7.0));
+        assert_eq!(Spread::of(Vec::new()), None);
+    }
+}
