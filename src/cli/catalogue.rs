@@ -36,6 +36,34 @@ pub struct RuleSource {
     pub color: Color,
 }
 
+impl RuleSource {
+    /// The run's options from these flags; the caller adds its own.
+    pub fn options(&self) -> Options {
+        Options {
+            config: self.config.clone(),
+            policy: self.policy.clone(),
+            rule_dirs: self.rule_dirs.clone(),
+            ..Options::default()
+        }
+    }
+
+    /// Runs the check, printing why it could not run (`Err` is the exit code).
+    pub fn check(&self, options: Options) -> Result<crate::Outcome, i32> {
+        let style = style_for(self.color, std::io::stderr().is_terminal(), false);
+        let outcome = crate::check(&options).map_err(|error| {
+            eprint!("{}", render_error(&error, &style));
+            EXIT_FAILED
+        })?;
+        if !outcome.rule_errors.is_empty() {
+            eprint!(
+                "{}",
+                crate::output::human::render_rule_errors(&outcome, &style)
+            );
+        }
+        Ok(outcome)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     #[command(flatten)]

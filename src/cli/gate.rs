@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use clap::{Args, Subcommand};
 
 use super::catalogue::RuleSource;
-use super::{exit_code, parse_as_of, render_error, style_for, FailOn, EXIT_FAILED};
+use super::{exit_code, parse_as_of, style_for, FailOn};
 use crate::document::date::Moment;
 use crate::finding::display_path;
 use crate::output::{self, Format};
@@ -51,23 +51,14 @@ pub fn run(args: &GateArgs) -> i32 {
 fn close_incident(args: &CloseArgs) -> i32 {
     let style = style_for(args.source.color, std::io::stderr().is_terminal(), false);
     let options = Options {
-        config: args.source.config.clone(),
-        policy: args.source.policy.clone(),
         as_of: args.as_of,
-        rule_dirs: args.source.rule_dirs.clone(),
         closing: Some(args.target.clone()),
-        ..Options::default()
+        ..args.source.options()
     };
-    let outcome = match crate::check(&options) {
+    let outcome = match args.source.check(options) {
         Ok(outcome) => outcome,
-        Err(error) => {
-            eprint!("{}", render_error(&error, &style));
-            return EXIT_FAILED;
-        }
+        Err(code) => return code,
     };
-    if !outcome.rule_errors.is_empty() {
-        eprint!("{}", output::human::render_rule_errors(&outcome, &style));
-    }
     let code = exit_code(&outcome, args.fail_on);
     if args.format != Format::Human {
         print!("{}", output::render(&outcome, args.format, &style));

@@ -1,13 +1,13 @@
 //! `lessons report [PATH]`: the auditor's sweep. Exit 0 whatever it finds (it reports;
 //! `check` gates), 2 when the run itself fails.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::catalogue::RuleSource;
-use super::{parse_as_of, render_error, style_for, EXIT_CLEAN, EXIT_FAILED};
+use super::{parse_as_of, EXIT_CLEAN, EXIT_FAILED};
 use crate::document::date::Moment;
 use crate::{output, report, Options};
 
@@ -37,24 +37,16 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: &ReportArgs) -> i32 {
-    let style = style_for(args.source.color, std::io::stderr().is_terminal(), false);
     let options = Options {
         paths: args.paths.clone(),
-        config: args.source.config.clone(),
-        policy: args.source.policy.clone(),
         as_of: args.as_of,
-        rule_dirs: args.source.rule_dirs.clone(),
-        ..Options::default()
+        ..args.source.options()
     };
-    let outcome = match crate::check(&options) {
+    let outcome = match args.source.check(options) {
         Ok(outcome) => outcome,
-        Err(error) => {
-            eprint!("{}", render_error(&error, &style));
-            return EXIT_FAILED;
-        }
+        Err(code) => return code,
     };
     if !outcome.rule_errors.is_empty() {
-        eprint!("{}", output::human::render_rule_errors(&outcome, &style));
         return EXIT_FAILED;
     }
     let numbers = report::build(&outcome, &outcome.workspace);
