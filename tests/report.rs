@@ -73,3 +73,17 @@ fn summary_counts_documents_and_findings() {
 fn markdown_report_of_the_fixture() {
     insta::assert_snapshot!(report::markdown::render(&fixture()));
 }
+
+#[test]
+fn training_share_per_required_course() {
+    let report = fixture();
+    let handling = &report.training["incident-handling"];
+    // Two active responders (the departed one is not counted); p.okafor's expired.
+    assert_eq!((handling.required_of, handling.current), (2, 1));
+    assert_eq!(handling.share, 0.5);
+    assert_eq!(handling.not_current, ["p.okafor"]);
+    let awareness = &report.training["security-awareness"];
+    // Everyone active; p.okafor's is older than 365 days on 2026-11-01.
+    assert_eq!((awareness.required_of, awareness.current), (3, 2));
+    assert_eq!(awareness.not_current, ["p.okafor"]);
+}

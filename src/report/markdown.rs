@@ -101,5 +101,19 @@ pub fn render(report: &Report) -> String {
     );
     counts_table(&mut out, "type", &report.action_items.by_type);
     counts_table(&mut out, "owner", &report.action_items.by_owner);
+
+    out.push_str("## Training\n\n| course | required of | current | share | not current |\n");
+    out.push_str("|---|---:|---:|---:|---|\n");
+    for (course, standing) in &report.training {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.0}% | {} |",
+            escape(course),
+            standing.required_of,
+            standing.current,
+            standing.share * 100.0,
+            escape(&standing.not_current.join(", "))
+        );
+    }
     out
 }

@@ -25,6 +25,17 @@ pub struct Report {
     pub summary: Summary,
     pub incidents: Incidents,
     pub action_items: ActionItems,
+    /// Per required course: who must hold it, who is current, who is not.
+    pub training: BTreeMap<String, Training>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Training {
+    pub required_of: usize,
+    pub current: usize,
+    /// `current / required_of`, 0 to 1.
+    pub share: f64,
+    pub not_current: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -265,7 +276,89 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
         summary,
         incidents,
         action_items,
+        training: training(workspace, &outcome.as_of),
     }
+}
+
+/// Every course some policy requires, and how the active people it applies to stand on
+/// `day`: a record is current when `completed_on` ≤ day ≤ `expires_on` (or `completed_on` +
+/// the course's `valid_days`), as the rules LL009 and LL010 judge it.
+fn training(workspace: &Workspace, day: &Moment) -> BTreeMap<String, Training> {
+    // course → (roles it applies to, or none for everyone; valid days)
+    let mut courses: BTreeMap<String, (Option<Vec<String>>, Option<i64>)> = BTreeMap::new();
+    for &position in workspace.index.of_kind("policy") {
+        let root = &workspace.documents[position].document.root;
+        let Some(Value::Seq(requirements)) = root.get("required_training").map(|n| &n.value) else {
+            continue;
+        };
+        for requirement in requirements {
+            let Some(course) = text(requirement.get("course")) else {
+                continue;
+            };
+            let roles = match requirement.get("roles").map(|n| &n.value) {
+                Some(Value::Seq(roles)) if !roles.is_empty() => {
+                    Some(roles.iter().filter_map(Node::scalar_text).collect())
+                }
+                _ => None,
+            };
+            let valid_days = match requirement.get("valid_days").map(|n| &n.value) {
+                Some(Value::Int(days)) => Some(*days),
+                _ => None,
+            };
+            courses.insert(course, (roles, valid_days));
+        }
+    }
+    let mut result = BTreeMap::new();
+    for (course, (roles, valid_days)) in courses {
+        let mut standing = Training::default();
+        for &position in workspace.index.of_kind("roster") {
+            let root = &workspace.documents[position].document.root;
+            let Some(Value::Seq(people)) = root.get("people").map(|n| &n.value) else {
+                continue;
+            };
+            for person in people {
+                if text(person.get("status")).as_deref() == Some("departed") {
+                    continue;
+                }
+                let role = text(person.get("role")).unwrap_or_default();
+                if roles.as_ref().is_some_and(|roles| !roles.contains(&role)) {
+                    continue;
+                }
+                standing.required_of += 1;
+                let current = match person.get("training").map(|n| &n.value) {
+                    Some(Value::Seq(records)) => records.iter().any(|record| {
+                        text(record.get("course")).as_deref() == Some(course.as_str())
+                            && record_current(record, valid_days, day)
+                    }),
+                    _ => false,
+                };
+                if current {
+                    standing.current += 1;
+                } else {
+                    standing
+                        .not_current
+                        .push(text(person.get("id")).unwrap_or_else(|| "(no id)".into()));
+                }
+            }
+        }
+        if standing.required_of > 0 {
+            standing.share = standing.current as f64 / standing.required_of as f64;
+        }
+        result.insert(course, standing);
+    }
+    result
+}
+
+fn record_current(record: &Node, valid_days: Option<i64>, day: &Moment) -> bool {
+    let Some(done) = moment(record.get("completed_on")) else {
+        return false;
+    };
+    if done.days_until(day) < 0 {
+        return false;
+    }
+    let expires = moment(record.get("expires_on"))
+        .or_else(|| valid_days.and_then(|days| done.add_days(days)));
+    expires.is_none_or(|expires| day.days_until(&expires) >= 0)
 }
 
 #[cfg(test)]
