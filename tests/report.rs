@@ -87,3 +87,24 @@ fn training_share_per_required_course() {
     assert_eq!((awareness.required_of, awareness.current), (3, 2));
     assert_eq!(awareness.not_current, ["p.okafor"]);
 }
+
+#[test]
+fn reviews_by_age_against_interval_overdue_first() {
+    let report = fixture();
+    let rows: Vec<(&str, Option<i64>, i64, Option<i64>)> = report
+        .reviews
+        .iter()
+        .map(|r| (r.id.as_str(), r.age_days, r.interval_days, r.overdue_days))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            // Never reviewed first.
+            ("RB-PHISHING", None, 365, None),
+            // Quarterly, last revised 2026-05-04: 181 days, 91 over.
+            ("POL-BACKUP", Some(181), 90, Some(91)),
+            // Reviewed 2026-06-01, annual by default: 153 days, 212 left.
+            ("POL-TRAINING", Some(153), 365, Some(-212)),
+        ]
+    );
+}

@@ -115,5 +115,27 @@ pub fn render(report: &Report) -> String {
             escape(&standing.not_current.join(", "))
         );
     }
+
+    out.push_str("\n## Access reviews, runbooks and policies\n\n");
+    out.push_str("| kind | id | last review | age | interval | overdue by |\n");
+    out.push_str("|---|---|---|---:|---:|---:|\n");
+    for age in &report.reviews {
+        let overdue = match age.overdue_days {
+            None => "never reviewed".to_owned(),
+            Some(days) if days > 0 => format!("{days} days"),
+            Some(_) => "–".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | [{}]({}) | {} | {} | {} days | {overdue} |",
+            age.kind,
+            escape(&age.id),
+            age.file,
+            age.last.as_deref().unwrap_or("–"),
+            age.age_days
+                .map_or("–".into(), |days| format!("{days} days")),
+            age.interval_days
+        );
+    }
     out
 }

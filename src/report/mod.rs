@@ -27,6 +27,21 @@ pub struct Report {
     pub action_items: ActionItems,
     /// Per required course: who must hold it, who is current, who is not.
     pub training: BTreeMap<String, Training>,
+    /// Access reviews, runbooks and policies: age against interval, overdue first.
+    pub reviews: Vec<ReviewAge>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewAge {
+    pub kind: String,
+    pub id: String,
+    pub file: String,
+    /// The last review (or, for a policy, revision); `None` when there is none.
+    pub last: Option<String>,
+    pub age_days: Option<i64>,
+    pub interval_days: i64,
+    /// Days past the interval (negative: days left); `None` when never reviewed.
+    pub overdue_days: Option<i64>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -277,7 +292,81 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
         incidents,
         action_items,
         training: training(workspace, &outcome.as_of),
+        reviews: reviews(workspace, &outcome.as_of),
     }
+}
+
+/// The interval of a runbook or policy: its own days, else its cadence, else `default`.
+fn interval(root: &Node, days_field: &str, default: i64) -> i64 {
+    if let Some(Value::Int(days)) = root.get(days_field).map(|n| &n.value) {
+        return *days;
+    }
+    match text(root.get("review_cadence")).as_deref() {
+        Some("monthly") => 30,
+        Some("quarterly") => 90,
+        Some("semiannual") => 180,
+        Some("annual") => 365,
+        _ => default,
+    }
+}
+
+/// Access reviews (default 90 days), runbooks and policies (365), never-reviewed and most
+/// overdue first. The defaults are those of LL015, LL011 and LL013.
+fn reviews(workspace: &Workspace, day: &Moment) -> Vec<ReviewAge> {
+    let mut ages = Vec::new();
+    for (kind, field, days_field, default) in [
+        ("access-review", "reviewed_on", "interval_days", 90),
+        ("runbook", "last_reviewed", "review_interval_days", 365),
+        ("policy", "last_reviewed", "review_interval_days", 365),
+    ] {
+        for &position in workspace.index.of_kind(kind) {
+            let loaded = &workspace.documents[position];
+            let root = &loaded.document.root;
+            if text(root.get("status")).as_deref() == Some("retired") {
+                continue;
+            }
+            let mut last = moment(root.get(field));
+            if kind == "policy" {
+                for revisions in ["revisions", "majorRevisions"] {
+                    if let Some(Value::Seq(entries)) = root.get(revisions).map(|n| &n.value) {
+                        for entry in entries {
+                            if let Some(date) = moment(entry.get("date")) {
+                                if last.as_ref().is_none_or(|l| l.days_until(&date) > 0) {
+                                    last = Some(date);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let interval_days = interval(root, days_field, default);
+            let age_days = last.as_ref().map(|last| last.days_until(day));
+            let id = loaded
+                .document
+                .id
+                .clone()
+                .or_else(|| text(root.get("acronym")))
+                .or_else(|| text(root.get("title")))
+                .unwrap_or_else(|| "(no id)".into());
+            ages.push(ReviewAge {
+                kind: kind.into(),
+                id,
+                file: display_path(&workspace.files[loaded.file].path),
+                last: last.map(|last| last.to_string()),
+                age_days,
+                interval_days,
+                overdue_days: age_days.map(|age| age - interval_days),
+            });
+        }
+    }
+    // Never reviewed first, then the most overdue.
+    ages.sort_by_key(|age| {
+        (
+            age.overdue_days.is_some(),
+            std::cmp::Reverse(age.overdue_days),
+        )
+    });
+    ages
 }
 
 /// Every course some policy requires, and how the active people it applies to stand on
