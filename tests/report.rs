@@ -108,3 +108,17 @@ fn reviews_by_age_against_interval_overdue_first() {
         ]
     );
 }
+
+#[test]
+fn lessons_applied_and_recurring_causes() {
+    let report = fixture();
+    // INC-A has a training item; INC-B only a control (its policy change was wont-do);
+    // INC-C none; INC-D is still open.
+    assert_eq!(report.incidents.lessons_applied, ["INC-A"]);
+    assert_eq!(report.incidents.lessons_not_applied, ["INC-B", "INC-C"]);
+    // Two phishing incidents within a year do not make a recurrence (threshold 3).
+    assert!(report.incidents.recurring.is_empty());
+    // Incidents name no owner; the runbook with no review date belongs to s.iyer.
+    assert!(report.summary.findings_by_owner["(no owner)"] > 0);
+    assert!(report.summary.findings_by_owner["s.iyer"] >= 1);
+}

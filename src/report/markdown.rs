@@ -32,6 +32,14 @@ fn counts_table(out: &mut String, title: &str, rows: &std::collections::BTreeMap
     out.push('\n');
 }
 
+fn list(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "none".into()
+    } else {
+        escape(&ids.join(", "))
+    }
+}
+
 /// Table cells: a `|` or a line break from a document would break the table.
 fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
@@ -44,6 +52,10 @@ pub fn render(report: &Report) -> String {
     out.push_str("## Summary\n\n| kind | documents |\n|---|---:|\n");
     for (kind, count) in &report.summary.documents_by_kind {
         let _ = writeln!(out, "| {kind} | {count} |");
+    }
+    out.push_str("\n| owner | findings |\n|---|---:|\n");
+    for (owner, count) in &report.summary.findings_by_owner {
+        let _ = writeln!(out, "| {} | {count} |", escape(owner));
     }
     out.push_str("\n| severity | findings |\n|---|---:|\n");
     for (severity, count) in &report.summary.findings_by_severity {
@@ -92,7 +104,22 @@ pub fn render(report: &Report) -> String {
         );
     }
 
+    out.push_str("\n### Recurring causes\n\n");
+    if report.incidents.recurring.is_empty() {
+        out.push_str("No category recurred within its window.\n");
+    }
+    for (category, ids) in &report.incidents.recurring {
+        let _ = writeln!(out, "- {}: {}", escape(category), escape(&ids.join(", ")));
+    }
+
     out.push_str("\n## Lessons applied: action items\n\n");
+    let _ = writeln!(
+        out,
+        "Resolved or closed incidents whose lessons changed a policy, runbook or training: {}; \
+         whose did not: {}.\n",
+        list(&report.incidents.lessons_applied),
+        list(&report.incidents.lessons_not_applied)
+    );
     let total = report.action_items.total;
     let _ = writeln!(
         out,

@@ -59,6 +59,8 @@ pub struct Summary {
     pub findings_by_severity: BTreeMap<String, usize>,
     pub findings_by_rule: BTreeMap<String, usize>,
     pub findings_by_kind: BTreeMap<String, usize>,
+    /// By the `owner` of the document a finding is in.
+    pub findings_by_owner: BTreeMap<String, usize>,
     pub suppressed: usize,
     /// The documents with the most serious gaps: errors first, then warnings.
     pub worst_documents: Vec<WorstDocument>,
@@ -76,6 +78,12 @@ pub struct WorstDocument {
 
 #[derive(Debug, Default, Serialize)]
 pub struct Incidents {
+    /// Categories that recur (LL024), with the incidents flagged as recurrences.
+    pub recurring: BTreeMap<String, Vec<String>>,
+    /// Resolved or closed incidents whose action items change a policy, runbook or
+    /// training, and those whose do not.
+    pub lessons_applied: Vec<String>,
+    pub lessons_not_applied: Vec<String>,
     /// `2026-Q3` → category → count, by the day each incident was detected.
     pub per_quarter: BTreeMap<String, BTreeMap<String, usize>>,
     /// `2026-Q3` → time to detect, contain and resolve.
@@ -172,6 +180,23 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
             *summary.documents_by_kind.entry(kind.clone()).or_default() += 1;
         }
     }
+    // (file, document id) → the document's owner and category, for the findings.
+    let mut owners: std::collections::HashMap<(String, Option<String>), (String, Option<String>)> =
+        std::collections::HashMap::new();
+    for loaded in &workspace.documents {
+        let root = &loaded.document.root;
+        owners.insert(
+            (
+                display_path(&workspace.files[loaded.file].path),
+                loaded.document.id.clone(),
+            ),
+            (
+                text(root.get("owner")).unwrap_or_else(|| "(no owner)".into()),
+                text(root.get("category")),
+            ),
+        );
+    }
+    let mut recurring: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut worst: BTreeMap<(String, Option<String>), WorstDocument> = BTreeMap::new();
     for finding in &outcome.findings {
         if finding.suppressed {
@@ -191,6 +216,16 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
             .entry(finding.kind.clone().unwrap_or_else(|| "(file)".into()))
             .or_default() += 1;
         let file = display_path(&finding.file);
+        let (owner, category) = owners
+            .get(&(file.clone(), finding.doc_id.clone()))
+            .cloned()
+            .unwrap_or_else(|| ("(no owner)".into(), None));
+        *summary.findings_by_owner.entry(owner).or_default() += 1;
+        if finding.rule == "LL024" {
+            if let (Some(category), Some(id)) = (category, &finding.doc_id) {
+                recurring.entry(category).or_default().push(id.clone());
+            }
+        }
         let entry = worst
             .entry((file.clone(), finding.doc_id.clone()))
             .or_insert(WorstDocument {
@@ -250,8 +285,20 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
                 spans[2].push(hours);
             }
         }
+        let finished = matches!(
+            text(root.get("status")).as_deref(),
+            Some("resolved" | "closed")
+        );
+        let mut applied = false;
         if let Some(Value::Seq(items)) = root.get("action_items").map(|node| &node.value) {
             for item in items {
+                let changes = matches!(
+                    text(item.get("type")).as_deref(),
+                    Some("policy" | "runbook" | "training")
+                );
+                if changes && text(item.get("status")).as_deref() != Some("wont-do") {
+                    applied = true;
+                }
                 let status = text(item.get("status")).unwrap_or_else(|| "open".into());
                 if status == "wont-do" {
                     continue;
@@ -275,7 +322,22 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
                     .add(done, overdue);
             }
         }
+        if finished {
+            let id = workspace.documents[position]
+                .document
+                .id
+                .clone()
+                .unwrap_or_else(|| "(no id)".into());
+            if applied {
+                incidents.lessons_applied.push(id);
+            } else {
+                incidents.lessons_not_applied.push(id);
+            }
+        }
     }
+    incidents.lessons_applied.sort();
+    incidents.lessons_not_applied.sort();
+    incidents.recurring = recurring;
     for (quarter, [detect, contain, resolve]) in spans {
         incidents.durations.insert(
             quarter,
