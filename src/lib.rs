@@ -92,6 +92,8 @@ pub struct Timing {
 /// The result of a run: findings, rule failures, and the sources renderers need.
 #[derive(Debug)]
 pub struct Outcome {
+    /// Every waiver and where it stands (in force, expiring, expired, invalid, unused).
+    pub waivers: Vec<policy::waiver::WaiverStatus>,
     /// The loaded repository: documents, their kinds and the index (for `report`).
     pub workspace: Arc<Workspace>,
     /// `gate close`: the id of the incident evaluated as if closed.
@@ -547,6 +549,12 @@ fn run(
             findings.push(finding);
         }
     }
+    let warn_days = rules
+        .iter()
+        .position(|rule| rule.id == "LL025")
+        .and_then(|position| plan.base()[position].params.get("warn_days")?.as_int().ok())
+        .unwrap_or(30);
+    let waiver_statuses = waivers.statuses(&as_of, warn_days);
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
@@ -577,6 +585,7 @@ fn run(
         .map(|file| (file.path.clone(), Arc::clone(file)))
         .collect();
     Ok(Outcome {
+        waivers: waiver_statuses,
         workspace: Arc::new(workspace),
         closing: closing_id,
         root,

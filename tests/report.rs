@@ -122,3 +122,21 @@ fn lessons_applied_and_recurring_causes() {
     assert!(report.summary.findings_by_owner["(no owner)"] > 0);
     assert!(report.summary.findings_by_owner["s.iyer"] >= 1);
 }
+
+#[test]
+fn waivers_with_their_standing() {
+    let report = fixture();
+    let rows: Vec<(&str, &str, usize, Option<&str>)> = report
+        .waivers
+        .iter()
+        .map(|w| (w.rules[0].as_str(), w.state, w.line, w.ticket.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("LL001", "in force", 4, Some("SEC-7")),
+            ("LL002", "expiring", 10, None)
+        ]
+    );
+    assert_eq!(report.summary.suppressed, 2);
+}

@@ -112,6 +112,22 @@ fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
     Standing::Valid
 }
 
+/// Where a waiver stands after the run, for the auditor's report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WaiverStatus {
+    pub rules: Vec<String>,
+    /// The file it is written in, and its line.
+    pub file: String,
+    pub line: usize,
+    /// `in force`, `expiring` (within `warn_days`, or no expiry), `expired`, `invalid`
+    /// (no reason, or an expiry that is not a date) or `unused`.
+    pub state: &'static str,
+    pub reason: Option<String>,
+    pub approved_by: Option<String>,
+    pub expires: Option<String>,
+    pub ticket: Option<String>,
+}
+
 /// The waivers of a run and the sources their findings point into.
 pub struct Waivers {
     waivers: Vec<Waiver>,
@@ -240,6 +256,34 @@ impl Waivers {
             }
         }
         own
+    }
+}
+
+impl Waivers {
+    /// Every waiver's standing on `as_of`, after [`Waivers::apply`] marked the used ones.
+    pub fn statuses(&self, as_of: &Moment, warn_days: i64) -> Vec<WaiverStatus> {
+        self.waivers
+            .iter()
+            .map(|waiver| {
+                let state = match standing(waiver, as_of, warn_days) {
+                    Standing::Invalid(message, _) if message.contains("expired on") => "expired",
+                    Standing::Invalid(..) => "invalid",
+                    _ if !waiver.used => "unused",
+                    Standing::Note(_) => "expiring",
+                    Standing::Valid => "in force",
+                };
+                WaiverStatus {
+                    rules: waiver.rules.clone(),
+                    file: crate::finding::display_path(&waiver.source.path),
+                    line: waiver.source.location(&waiver.span).line,
+                    state,
+                    reason: waiver.reason.clone(),
+                    approved_by: waiver.approved_by.clone(),
+                    expires: waiver.expires.clone(),
+                    ticket: waiver.ticket.clone(),
+                }
+            })
+            .collect()
     }
 }
 

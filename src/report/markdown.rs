@@ -164,5 +164,27 @@ pub fn render(report: &Report) -> String {
             age.interval_days
         );
     }
+
+    out.push_str("\n## Waivers\n\n");
+    if report.waivers.is_empty() {
+        out.push_str("No waivers.\n");
+    } else {
+        out.push_str("| state | rules | where | reason | approved by | expires | ticket |\n");
+        out.push_str("|---|---|---|---|---|---|---|\n");
+        for waiver in &report.waivers {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}:{} | {} | {} | {} | {} |",
+                waiver.state,
+                waiver.rules.join(", "),
+                waiver.file,
+                waiver.line,
+                escape(waiver.reason.as_deref().unwrap_or("–")),
+                escape(waiver.approved_by.as_deref().unwrap_or("–")),
+                escape(waiver.expires.as_deref().unwrap_or("–")),
+                escape(waiver.ticket.as_deref().unwrap_or("–"))
+            );
+        }
+    }
     out
 }

@@ -29,6 +29,8 @@ pub struct Report {
     pub training: BTreeMap<String, Training>,
     /// Access reviews, runbooks and policies: age against interval, overdue first.
     pub reviews: Vec<ReviewAge>,
+    /// Every waiver with its reason, approver, expiry and ticket, and where it stands.
+    pub waivers: Vec<crate::policy::waiver::WaiverStatus>,
 }
 
 #[derive(Debug, Serialize)]
@@ -355,6 +357,7 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
         action_items,
         training: training(workspace, &outcome.as_of),
         reviews: reviews(workspace, &outcome.as_of),
+        waivers: outcome.waivers.clone(),
     }
 }
 
