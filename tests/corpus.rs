@@ -90,4 +90,6 @@ fn vcdb_records_are_recognised_as_veris() {
         "no time to discovery (or an Unknown unit)"
     );
     assert_eq!(count("LL103"), 14, "no control failure");
+    assert_eq!(count("LL104"), 13, "impact not rated");
+    assert_eq!(count("LL105"), 3, "the way in unknown");
 }

@@ -43,6 +43,8 @@ pub const RULES: &[(&str, &str)] = embedded![
     "LL101-veris-corrective-action.rhai",
     "LL102-veris-timeline-discovery.rhai",
     "LL103-veris-control-failure.rhai",
+    "LL104-veris-impact-unknown.rhai",
+    "LL105-veris-action-vector.rhai",
 ];
 
 #[cfg(test)]
