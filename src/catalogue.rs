@@ -1,8 +1,6 @@
 //! The rules a repository has, with the settings its policy pack and configuration give
 //! them: what `lessons rules` lists and `lessons explain` describes.
 
-use std::path::PathBuf;
-
 use rhai::Map;
 
 use crate::finding::Severity;
@@ -46,19 +44,8 @@ pub fn catalogue(options: &Options) -> Result<Catalogue, Error> {
         Some(path) => Config::load(path).map_err(Error::Config)?,
         None => Config::default(),
     };
-    let mut folders: Vec<PathBuf> = config
-        .rules
-        .iter()
-        .map(|folder| root.join(folder))
-        .collect();
-    folders.extend(options.rule_dirs.iter().cloned());
+    let (folders, pack) = crate::rule_folders_and_pack(options, &root, &config)?;
     let rules = RuleSet::load(&folders, &Limits::default());
-    let pack_name = options
-        .policy
-        .clone()
-        .or_else(|| config.policy.clone())
-        .unwrap_or_else(|| "default".to_owned());
-    let pack = Pack::builtin(&pack_name).map_err(Error::Usage)?;
     let plan = Plan::new(&rules.rules, &pack, &config, &[], &[]).map_err(|e| Error::Usage(e.0))?;
     let entries = rules
         .rules

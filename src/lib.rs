@@ -198,6 +198,28 @@ pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>)
     ))
 }
 
+/// The rule folders (the configuration's, then `--rules`) and the policy pack (`--policy`,
+/// else the configuration's, else `default`) of a run.
+pub(crate) fn rule_folders_and_pack(
+    options: &Options,
+    root: &Path,
+    config: &Config,
+) -> Result<(Vec<PathBuf>, Pack), Error> {
+    let mut folders: Vec<PathBuf> = config
+        .rules
+        .iter()
+        .map(|folder| root.join(folder))
+        .collect();
+    folders.extend(options.rule_dirs.iter().cloned());
+    let name = options
+        .policy
+        .clone()
+        .or_else(|| config.policy.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    let pack = Pack::builtin(&name).map_err(Error::Usage)?;
+    Ok((folders, pack))
+}
+
 /// Keeps paths short in messages when the root is under the current folder.
 pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir() else {
@@ -436,18 +458,7 @@ fn run(
         let extra = reported.outside();
         (reported, extra)
     };
-    let mut rule_dirs: Vec<PathBuf> = config
-        .rules
-        .iter()
-        .map(|folder| root.join(folder))
-        .collect();
-    rule_dirs.extend(options.rule_dirs.iter().cloned());
-    let pack_name = options
-        .policy
-        .clone()
-        .or_else(|| config.policy.clone())
-        .unwrap_or_else(|| "default".to_owned());
-    let pack = Pack::builtin(&pack_name).map_err(Error::Usage)?;
+    let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
 
     let mut workspace = Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
         Error::Usage(format!(
@@ -536,6 +547,11 @@ fn run(
         as_of,
         &|file| reported.includes(file),
     ));
+    let warn_days = rules
+        .iter()
+        .position(|rule| rule.id == "LL025")
+        .and_then(|position| plan.base()[position].params.get("warn_days")?.as_int().ok())
+        .unwrap_or(30);
     let mut waivers = policy::waiver::Waivers::collect(
         &workspace.config,
         workspace.config_path.as_deref(),
@@ -543,17 +559,12 @@ fn run(
         &workspace.files,
     );
     let mut waiver_sources = Vec::new();
-    for (finding, source) in waivers.apply(&mut findings, rules, plan.base(), &as_of) {
+    for (finding, source) in waivers.apply(&mut findings, rules, plan.base(), &as_of, warn_days) {
         if reported.includes(&finding.file) {
             waiver_sources.push(source);
             findings.push(finding);
         }
     }
-    let warn_days = rules
-        .iter()
-        .position(|rule| rule.id == "LL025")
-        .and_then(|position| plan.base()[position].params.get("warn_days")?.as_int().ok())
-        .unwrap_or(30);
     let waiver_statuses = waivers.statuses(&as_of, warn_days);
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

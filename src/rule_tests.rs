@@ -85,7 +85,11 @@ pub fn annotations(text: &str) -> Annotations {
             }
             continue;
         };
-        let alone = trimmed.starts_with('#') || trimmed.starts_with("<!--");
+        // Alone when nothing but the comment is on the line: `## Root cause <!-- expect -->`
+        // is a heading with an expectation, not a comment.
+        let before = &line[..line.find("expect:").unwrap_or(0)];
+        let before = before.trim();
+        let alone = before == "#" || before == "<!--";
         if alone {
             pending.extend(ids);
         } else {
@@ -320,6 +324,12 @@ mod tests {
     fn markdown_bodies_use_html_comments() {
         let text = "---\nid: INC-1\n---\n<!-- expect: LL001 -->\n## Root cause\n";
         assert_eq!(annotations(text).expected, [(5, "LL001".to_owned())]);
+    }
+
+    #[test]
+    fn an_expectation_on_a_heading_is_for_the_heading() {
+        let text = "---\nid: INC-1\n---\n## Root cause <!-- expect: LL001 -->\ntext\n";
+        assert_eq!(annotations(text).expected, [(4, "LL001".to_owned())]);
     }
 
     #[test]

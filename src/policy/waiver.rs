@@ -182,6 +182,7 @@ impl Waivers {
         rules: &[Rule],
         settings: &[RuleSettings],
         as_of: &Moment,
+        warn_days: i64,
     ) -> Vec<(Finding, Arc<SourceFile>)> {
         let setting = |id: &str| {
             rules
@@ -189,13 +190,11 @@ impl Waivers {
                 .position(|rule| rule.id == id)
                 .map(|position| (&rules[position], &settings[position]))
         };
-        let warn_days = setting("LL025")
-            .and_then(|(_, s)| s.params.get("warn_days").and_then(|v| v.as_int().ok()))
-            .unwrap_or(30);
         let mut own = Vec::new();
         for waiver in &mut self.waivers {
             let state = standing(waiver, as_of, warn_days);
-            if !matches!(state, Standing::Invalid(..)) {
+            let invalid = matches!(state, Standing::Invalid(..));
+            if !invalid {
                 for finding in findings.iter_mut() {
                     if !finding.suppressed && waiver.matches(finding) {
                         finding.suppressed = true;
@@ -244,8 +243,7 @@ impl Waivers {
                 ),
                 Standing::Valid => {}
             }
-            if !waiver.used && !matches!(standing(waiver, as_of, warn_days), Standing::Invalid(..))
-            {
+            if !waiver.used && !invalid {
                 let rules = waiver.rules.join(", ");
                 report(
                     "LL026",

@@ -471,7 +471,10 @@ fn training(workspace: &Workspace, day: &Moment) -> BTreeMap<String, Training> {
                 continue;
             };
             for person in people {
-                if text(person.get("status")).as_deref() == Some("departed") {
+                // Gone as LL010 and LL016 judge it: departed, or left on or before the day.
+                let left =
+                    moment(person.get("left_on")).is_some_and(|left| left.days_until(day) >= 0);
+                if left || text(person.get("status")).as_deref() == Some("departed") {
                     continue;
                 }
                 let role = text(person.get("role")).unwrap_or_default();
