@@ -23,44 +23,88 @@ pub fn prepare(
             "no incident `{target}`: give an incident id (`INC-2026-014`) or the file of one"
         ))
     })?;
-    let loaded = &mut workspace.documents[position];
-    let id = loaded
+    let id = workspace.documents[position]
         .document
         .id
         .clone()
         .unwrap_or_else(|| target.to_owned());
-    set(&mut loaded.document.root, "status", "closed".into(), true);
-    set(
-        &mut loaded.document.root,
-        "closed",
-        as_of.to_string(),
-        false,
-    );
+    close(workspace, position, as_of);
+    Ok((id, files_of(workspace, position)))
+}
 
-    let mut files = vec![workspace.files[loaded.file].path.clone()];
-    let root_node = &workspace.documents[position].document.root;
+/// Rewrites every incident not yet closed as closed, and returns the files to report on:
+/// theirs and those of the runbooks and policies they reference.
+pub fn prepare_unclosed(workspace: &mut Workspace, as_of: Moment) -> Vec<PathBuf> {
+    let unclosed = unclosed(workspace);
+    let mut files = Vec::new();
+    for &position in &unclosed {
+        close(workspace, position, as_of);
+    }
+    for &position in &unclosed {
+        for file in files_of(workspace, position) {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    files
+}
+
+/// The incidents whose status is not `closed` (open, contained, resolved, or none given).
+pub fn unclosed(workspace: &Workspace) -> Vec<usize> {
+    workspace
+        .index
+        .of_kind("incident")
+        .iter()
+        .copied()
+        .filter(|&position| {
+            let status = workspace.documents[position].document.root.get("status");
+            status.and_then(Node::scalar_text).as_deref() != Some("closed")
+        })
+        .collect()
+}
+
+/// The runbooks an incident used and the policies it affected, as found in the index.
+pub fn references(workspace: &Workspace, position: usize) -> Vec<usize> {
+    let root = &workspace.documents[position].document.root;
+    let mut found = Vec::new();
     for (field, kind) in [
         ("runbooks_used", "runbook"),
         ("policies_affected", "policy"),
     ] {
-        let Some(Value::Seq(items)) = root_node.get(field).map(|node| &node.value) else {
+        let Some(Value::Seq(items)) = root.get(field).map(|node| &node.value) else {
             continue;
         };
-        for item in items {
-            let Some(reference) = item.scalar_text() else {
-                continue;
-            };
-            if let Some(found) = workspace.index.find(kind, &reference) {
-                let file = workspace.files[workspace.documents[found].file]
-                    .path
-                    .clone();
-                if !files.contains(&file) {
-                    files.push(file);
+        for reference in items.iter().filter_map(Node::scalar_text) {
+            if let Some(position) = workspace.index.find(kind, &reference) {
+                if !found.contains(&position) {
+                    found.push(position);
                 }
             }
         }
     }
-    Ok((id, files))
+    found
+}
+
+/// The incident's file and those of the documents it references (relative to the root).
+fn files_of(workspace: &Workspace, position: usize) -> Vec<PathBuf> {
+    let mut files = vec![workspace.files[workspace.documents[position].file]
+        .path
+        .clone()];
+    for found in references(workspace, position) {
+        let file = &workspace.files[workspace.documents[found].file].path;
+        if !files.contains(file) {
+            files.push(file.clone());
+        }
+    }
+    files
+}
+
+/// `status: closed`, and `closed:` the as-of date when the record has none.
+fn close(workspace: &mut Workspace, position: usize, as_of: Moment) {
+    let root = &mut workspace.documents[position].document.root;
+    set(root, "status", "closed".into(), true);
+    set(root, "closed", as_of.to_string(), false);
 }
 
 /// The incident by id, else by its file (as given, or relative to the root).

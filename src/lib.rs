@@ -55,12 +55,23 @@ pub struct Options {
     /// Load only the named files, as a repository of their own: no configuration, no
     /// repository around them. How `lessons test` checks one fixture.
     pub isolated: bool,
-    /// `lessons gate close`: the incident (id, or its file) to evaluate as if it were being
-    /// closed, with the runbooks and policies it references; only those are reported.
-    pub closing: Option<String>,
+    /// `lessons gate close` (one incident) or the report's closure readiness (every incident
+    /// not yet closed): evaluated as if being closed, with the runbooks and policies each
+    /// references; only those are reported.
+    pub closing: Option<Closing>,
     /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
     /// small repositories compiles them once; `None` compiles them for this run.
     pub compiled: Option<Arc<rules::RuleSet>>,
+}
+
+/// What a run evaluates as if it were being closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closing {
+    /// One incident, by id or by its file.
+    Incident(String),
+    /// Every incident whose status is not `closed`, all at once: what `gate close` would say
+    /// of each, in one run instead of one run per incident.
+    Unclosed,
 }
 
 /// Why a run could not happen at all (exit 2).
@@ -468,9 +479,16 @@ fn run(
     })?;
     let mut reported = reported;
     let mut closing_id = None;
-    if let Some(target) = &options.closing {
-        let (id, files) = gate::prepare(&mut workspace, &root, target, as_of)?;
-        closing_id = Some(id);
+    let closing_files = match &options.closing {
+        Some(Closing::Incident(target)) => {
+            let (id, files) = gate::prepare(&mut workspace, &root, target, as_of)?;
+            closing_id = Some(id);
+            Some(files)
+        }
+        Some(Closing::Unclosed) => Some(gate::prepare_unclosed(&mut workspace, as_of)),
+        None => None,
+    };
+    if let Some(files) = closing_files {
         reported = Reported {
             prefixes: Some(files.into_iter().map(|file| (file, false)).collect()),
         };

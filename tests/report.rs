@@ -8,13 +8,14 @@ use lessons::report::{self, Spread};
 use lessons::{check, Options};
 
 fn fixture() -> lessons::report::Report {
-    let outcome = check(&Options {
+    let options = Options {
         paths: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-repo")],
         as_of: Moment::parse("2026-11-01"),
         ..Options::default()
-    })
-    .expect("the run starts");
-    report::build(&outcome, &outcome.workspace)
+    };
+    let outcome = check(&options).expect("the run starts");
+    let closing = report::closing(&options, &outcome).expect("the closing run starts");
+    report::build(&outcome, &closing)
 }
 
 fn spread(count: usize, median: f64, p90: f64) -> Option<Spread> {
@@ -139,4 +140,64 @@ fn waivers_with_their_standing() {
         ]
     );
     assert_eq!(report.summary.suppressed, 2);
+}
+
+#[test]
+fn closure_readiness_of_every_unclosed_incident() {
+    let report = fixture();
+    let closure = &report.incidents.closure;
+    let ids: Vec<&str> = closure.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["INC-A", "INC-B", "INC-C", "INC-D"]);
+    let c = &closure[2];
+    assert_eq!((c.status.as_str(), c.ready), ("resolved", false));
+    let missing: Vec<(&str, &str, usize)> = c
+        .missing
+        .iter()
+        .map(|m| (m.rule.as_str(), m.severity.as_str(), m.line))
+        .collect();
+    // No review blocks the close; the missing policy change is only to consider.
+    assert_eq!(missing, [("LL005", "error", 4), ("LL008", "warning", 4)]);
+}
+
+/// What the report says of each unclosed incident is what `gate close` says of it alone.
+#[test]
+fn closure_readiness_agrees_with_gate_close() {
+    let options = Options {
+        paths: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/acme")],
+        as_of: Moment::parse("2026-11-22"),
+        ..Options::default()
+    };
+    let outcome = check(&options).expect("the run starts");
+    let closing = report::closing(&options, &outcome).expect("the closing run starts");
+    let report = report::build(&outcome, &closing);
+    assert!(report.incidents.closure.len() >= 5);
+    assert!(report.incidents.closure.iter().any(|c| c.ready));
+    assert!(report.incidents.closure.iter().any(|c| !c.ready));
+    for closure in &report.incidents.closure {
+        let gate = check(&Options {
+            closing: Some(lessons::Closing::Incident(closure.id.clone())),
+            ..options.clone()
+        })
+        .expect("the gate runs");
+        let said: Vec<(String, String, usize, usize)> = gate
+            .findings
+            .iter()
+            .filter(|f| !f.suppressed)
+            .map(|f| {
+                let file = f.file.to_string_lossy().replace('\\', "/");
+                (f.rule.clone(), file, f.location.line, f.location.column)
+            })
+            .collect();
+        let reported: Vec<(String, String, usize, usize)> = closure
+            .missing
+            .iter()
+            .map(|m| (m.rule.clone(), m.file.clone(), m.line, m.column))
+            .collect();
+        assert_eq!(reported, said, "closure of {}", closure.id);
+        let blocked = gate
+            .findings
+            .iter()
+            .any(|f| !f.suppressed && f.severity == lessons::finding::Severity::Error);
+        assert_eq!(closure.ready, !blocked, "readiness of {}", closure.id);
+    }
 }

@@ -10,7 +10,7 @@ use super::{exit_code, parse_as_of, style_for, FailOn};
 use crate::document::date::Moment;
 use crate::finding::display_path;
 use crate::output::{self, Format};
-use crate::Options;
+use crate::{Closing, Options};
 
 #[derive(Debug, Args)]
 pub struct GateArgs {
@@ -52,7 +52,7 @@ fn close_incident(args: &CloseArgs) -> i32 {
     let style = style_for(args.source.color, std::io::stderr().is_terminal(), false);
     let options = Options {
         as_of: args.as_of,
-        closing: Some(args.target.clone()),
+        closing: Some(Closing::Incident(args.target.clone())),
         ..args.source.options()
     };
     let outcome = match args.source.check(options) {

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use super::catalogue::RuleSource;
 use super::{parse_as_of, EXIT_CLEAN, EXIT_FAILED};
 use crate::document::date::Moment;
+use crate::policy::baseline::Baseline;
 use crate::{output, report, Options};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -32,6 +33,9 @@ pub struct ReportArgs {
     /// The day the report is as of (default: today)
     #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
     pub as_of: Option<Moment>,
+    /// Findings in this baseline count as suppressed, as in `check --baseline`
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub source: RuleSource,
 }
@@ -42,14 +46,34 @@ pub fn run(args: &ReportArgs) -> i32 {
         as_of: args.as_of,
         ..args.source.options()
     };
-    let outcome = match args.source.check(options) {
+    let mut outcome = match args.source.check(options.clone()) {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };
     if !outcome.rule_errors.is_empty() {
         return EXIT_FAILED;
     }
-    let numbers = report::build(&outcome, &outcome.workspace);
+    if let Some(path) = &args.baseline {
+        match Baseline::load(path) {
+            Ok(baseline) => {
+                baseline.apply(&mut outcome.findings);
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_FAILED;
+            }
+        }
+    }
+    // Closure readiness: the same repository with every unclosed incident as if closing,
+    // on the same day as the rest of the report.
+    let closing = match report::closing(&options, &outcome) {
+        Ok(closing) => closing,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_FAILED;
+        }
+    };
+    let numbers = report::build(&outcome, &closing);
     let text = match args.format {
         ReportFormat::Markdown => report::markdown::render(&numbers),
         ReportFormat::Json => report::json::render(&numbers),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, Report, Spread};
+use super::{Counts, Missing, Report, Spread};
 
 fn spread(value: &Option<Spread>) -> String {
     value.map_or("–".into(), |s| {
@@ -40,9 +40,31 @@ fn list(ids: &[String]) -> String {
     }
 }
 
-/// Table cells: a `|` or a line break from a document would break the table.
+/// Table cells: a `|` or a line break from a document would break the table, and markup
+/// from a document must show as text wherever the Markdown is rendered with HTML allowed.
 fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// `LL001 incidents/a.yaml:4`, joined with `<br>` (a line break inside a table cell).
+fn missing(items: &[&Missing]) -> String {
+    if items.is_empty() {
+        return "–".into();
+    }
+    items
+        .iter()
+        .map(|item| {
+            format!(
+                "{} [{}:{}]({}#L{})",
+                item.rule, item.file, item.line, item.file, item.line
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 pub fn render(report: &Report) -> String {
@@ -110,6 +132,36 @@ pub fn render(report: &Report) -> String {
     }
     for (category, ids) in &report.incidents.recurring {
         let _ = writeln!(out, "- {}: {}", escape(category), escape(&ids.join(", ")));
+    }
+
+    out.push_str("\n### Closure readiness\n\n");
+    if report.incidents.closure.is_empty() {
+        out.push_str("Every incident is closed.\n");
+    } else {
+        out.push_str(
+            "Every incident not yet closed, as `lessons gate close` would judge it today: \
+             errors block the close, warnings and infos are to consider.\n\n",
+        );
+        out.push_str("| incident | title | status | ready | blocking | to consider |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for closure in &report.incidents.closure {
+            let (blocking, rest): (Vec<&Missing>, Vec<&Missing>) = closure
+                .missing
+                .iter()
+                .partition(|item| item.severity == "error");
+            let _ = writeln!(
+                out,
+                "| [{}]({}#L{}) | {} | {} | {} | {} | {} |",
+                escape(&closure.id),
+                closure.file,
+                closure.line,
+                escape(closure.title.as_deref().unwrap_or("–")),
+                escape(&closure.status),
+                if closure.ready { "yes" } else { "no" },
+                missing(&blocking),
+                missing(&rest)
+            );
+        }
     }
 
     out.push_str("\n## Lessons applied: action items\n\n");

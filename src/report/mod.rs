@@ -73,6 +73,8 @@ pub struct WorstDocument {
     pub file: String,
     pub line: usize,
     pub doc_id: Option<String>,
+    /// The document's `title` (or `name`), when it has one.
+    pub title: Option<String>,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
@@ -90,6 +92,33 @@ pub struct Incidents {
     pub per_quarter: BTreeMap<String, BTreeMap<String, usize>>,
     /// `2026-Q3` → time to detect, contain and resolve.
     pub durations: BTreeMap<String, Durations>,
+    /// Every incident not yet closed, as `gate close` would judge it: not ready first.
+    pub closure: Vec<Closure>,
+}
+
+/// Whether an incident could be closed as of the report's day, and what is still missing.
+#[derive(Debug, Serialize)]
+pub struct Closure {
+    pub id: String,
+    pub title: Option<String>,
+    /// The status recorded (`open`, `contained`, `resolved`, …).
+    pub status: String,
+    pub file: String,
+    pub line: usize,
+    /// No error remains (the default `--fail-on` of `gate close`).
+    pub ready: bool,
+    /// What `gate close` lists: errors block the close, warnings and infos are to consider.
+    pub missing: Vec<Missing>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Missing {
+    pub rule: String,
+    pub severity: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -159,6 +188,11 @@ fn text(node: Option<&Node>) -> Option<String> {
         .filter(|text| !text.trim().is_empty())
 }
 
+/// What a reader calls the document: its `title`, else its `name`.
+fn title_of(root: &Node) -> Option<String> {
+    text(root.get("title")).or_else(|| text(root.get("name")))
+}
+
 fn moment(node: Option<&Node>) -> Option<Moment> {
     text(node).and_then(|text| Moment::parse(&text))
 }
@@ -174,16 +208,29 @@ pub fn quarter(day: &Moment) -> String {
     format!("{}-Q{}", day.date.year(), (month - 1) / 3 + 1)
 }
 
-/// The report of a checked repository.
-pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
+/// The repository of `outcome` checked again with every incident not yet closed evaluated
+/// as if being closed, on the same day: what [`build`] needs for closure readiness.
+pub fn closing(options: &crate::Options, outcome: &Outcome) -> Result<Outcome, crate::Error> {
+    crate::check(&crate::Options {
+        as_of: Some(outcome.as_of),
+        closing: Some(crate::Closing::Unclosed),
+        ..options.clone()
+    })
+}
+
+/// The report of a checked repository; `closing` is the same repository checked with
+/// every incident not yet closed evaluated as if being closed ([`crate::Closing::Unclosed`]).
+pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
+    let workspace = &*outcome.workspace;
     let mut summary = Summary::default();
     for loaded in &workspace.documents {
         if let Some(kind) = &loaded.kind {
             *summary.documents_by_kind.entry(kind.clone()).or_default() += 1;
         }
     }
-    // (file, document id) → the document's owner and category, for the findings.
-    let mut owners: std::collections::HashMap<(String, Option<String>), (String, Option<String>)> =
+    // (file, document id) → the document's owner, category and title, for the findings.
+    type About = (String, Option<String>, Option<String>);
+    let mut owners: std::collections::HashMap<(String, Option<String>), About> =
         std::collections::HashMap::new();
     for loaded in &workspace.documents {
         let root = &loaded.document.root;
@@ -195,6 +242,7 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
             (
                 text(root.get("owner")).unwrap_or_else(|| "(no owner)".into()),
                 text(root.get("category")),
+                title_of(root),
             ),
         );
     }
@@ -218,10 +266,10 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
             .entry(finding.kind.clone().unwrap_or_else(|| "(file)".into()))
             .or_default() += 1;
         let file = display_path(&finding.file);
-        let (owner, category) = owners
+        let (owner, category, title) = owners
             .get(&(file.clone(), finding.doc_id.clone()))
             .cloned()
-            .unwrap_or_else(|| ("(no owner)".into(), None));
+            .unwrap_or_else(|| ("(no owner)".into(), None, None));
         *summary.findings_by_owner.entry(owner).or_default() += 1;
         if finding.rule == "LL024" {
             if let (Some(category), Some(id)) = (category, &finding.doc_id) {
@@ -234,6 +282,7 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
                 file,
                 line: finding.location.line,
                 doc_id: finding.doc_id.clone(),
+                title,
                 errors: 0,
                 warnings: 0,
                 infos: 0,
@@ -337,6 +386,7 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
             }
         }
     }
+    incidents.closure = closure(workspace, closing);
     incidents.lessons_applied.sort();
     incidents.lessons_not_applied.sort();
     incidents.recurring = recurring;
@@ -359,6 +409,61 @@ pub fn build(outcome: &Outcome, workspace: &Workspace) -> Report {
         reviews: reviews(workspace, &outcome.as_of),
         waivers: outcome.waivers.clone(),
     }
+}
+
+/// Each incident not yet closed with the findings `gate close` would list for it: those of
+/// the incident (and of its file as a whole) and of the runbooks and policies it references.
+fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
+    let key = |position: usize| {
+        let loaded = &workspace.documents[position];
+        (
+            display_path(&workspace.files[loaded.file].path),
+            loaded.document.id.clone(),
+        )
+    };
+    let mut closures = Vec::new();
+    for position in crate::gate::unclosed(workspace) {
+        let (file, id) = key(position);
+        let mut about: Vec<(String, Option<String>)> = vec![(file.clone(), id.clone())];
+        about.extend(
+            crate::gate::references(workspace, position)
+                .into_iter()
+                .map(key),
+        );
+        let missing: Vec<Missing> = closing
+            .findings
+            .iter()
+            .filter(|finding| !finding.suppressed)
+            .filter(|finding| {
+                let found = display_path(&finding.file);
+                (finding.doc_id.is_none() && found == file)
+                    || about
+                        .iter()
+                        .any(|(file, id)| *file == found && *id == finding.doc_id)
+            })
+            .map(|finding| Missing {
+                rule: finding.rule.clone(),
+                severity: finding.severity.to_string(),
+                file: display_path(&finding.file),
+                line: finding.location.line,
+                column: finding.location.column,
+                message: finding.message.clone(),
+            })
+            .collect();
+        let loaded = &workspace.documents[position];
+        let source = &workspace.files[loaded.file];
+        closures.push(Closure {
+            id: id.unwrap_or_else(|| "(no id)".into()),
+            title: title_of(&loaded.document.root),
+            status: text(loaded.document.root.get("status")).unwrap_or_else(|| "(none)".into()),
+            line: source.location(&loaded.document.root.span).line,
+            file,
+            ready: !missing.iter().any(|item| item.severity == "error"),
+            missing,
+        });
+    }
+    closures.sort_by(|a, b| a.ready.cmp(&b.ready).then_with(|| a.id.cmp(&b.id)));
+    closures
 }
 
 /// The interval of a runbook or policy: its own days, else its cadence, else `default`.
