@@ -16,6 +16,8 @@ use crate::{output, report, Options};
 pub enum ReportFormat {
     /// Tables, for a pull request or a wiki
     Markdown,
+    /// One self-contained page with charts, to hand over or print
+    Html,
     /// The same numbers for dashboards
     Json,
 }
@@ -77,6 +79,13 @@ pub fn run(args: &ReportArgs) -> i32 {
     let text = match args.format {
         ReportFormat::Markdown => report::markdown::render(&numbers),
         ReportFormat::Json => report::json::render(&numbers),
+        ReportFormat::Html => match report::html::render(&numbers) {
+            Ok(page) => page,
+            Err(error) => {
+                eprintln!("error: the HTML report could not be rendered: {error}");
+                return EXIT_FAILED;
+            }
+        },
     };
     let written = match &args.output {
         Some(path) => output::write_atomically(path, text.as_bytes())

@@ -6,6 +6,8 @@
 //! without a time counts from its midnight (UTC). Percentiles are by nearest rank; the
 //! median of an even count is the mean of the middle two.
 
+mod charts;
+pub mod html;
 pub mod json;
 pub mod markdown;
 

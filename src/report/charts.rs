@@ -1,0 +1,309 @@
+//! The charts of the HTML report, drawn as SVG by plotters: incidents per quarter by
+//! category, time to resolve per quarter, action items by type, training currency per
+//! course. plotters escapes every label it writes, so names from documents stay text.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
+use plotters::coord::types::RangedCoordusize;
+use plotters::prelude::*;
+
+use super::{ActionItems, Durations, Training};
+
+/// Okabe–Ito: told apart by readers with colour-vision deficiencies, and in greyscale print.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+];
+const DONE: RGBColor = RGBColor(0, 158, 115);
+const OPEN: RGBColor = RGBColor(86, 180, 233);
+const OVERDUE: RGBColor = RGBColor(213, 94, 0);
+const INK: RGBColor = RGBColor(34, 34, 34);
+const FONT: &str = "sans-serif";
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws into an SVG string of `size`; `None` when there is nothing to draw or the drawing
+/// failed (the page then shows the table alone).
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
+) -> Option<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        draw(&root).ok()?;
+        root.present().ok()?;
+    }
+    Some(out)
+}
+
+/// A label no wider than `max` characters.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
+/// One slot per bar: plotters segments `0..n` into n + 1 slots, so the range ends at n - 1.
+fn slots(count: usize) -> SegmentedCoord<RangedCoordusize> {
+    (0..count.saturating_sub(1)).into_segmented()
+}
+
+fn segment_label(labels: &[String]) -> impl Fn(&SegmentValue<usize>) -> String + '_ {
+    move |value| match value {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Stacked bars: per quarter, one segment per category; the legend to the right.
+pub fn incidents_per_quarter(
+    per_quarter: &BTreeMap<String, BTreeMap<String, usize>>,
+) -> Option<String> {
+    if per_quarter.is_empty() {
+        return None;
+    }
+    let quarters: Vec<String> = per_quarter.keys().cloned().collect();
+    let categories: Vec<&String> = per_quarter
+        .values()
+        .flat_map(BTreeMap::keys)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let highest = per_quarter
+        .values()
+        .map(|counts| counts.values().sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    svg((760, 300), |root| {
+        let (plot, legend) = root.split_horizontally(560);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(36)
+            .build_cartesian_2d(slots(quarters.len()), 0..highest)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .y_labels(highest.min(10))
+            .y_desc("incidents")
+            .x_label_formatter(&segment_label(&quarters))
+            .label_style((FONT, 16).into_font().color(&INK))
+            .draw()?;
+        for (c, category) in categories.iter().enumerate() {
+            let colour = PALETTE[c % PALETTE.len()];
+            let bars = quarters.iter().enumerate().filter_map(|(q, quarter)| {
+                let counts = &per_quarter[quarter];
+                let count = counts.get(*category).copied().unwrap_or(0);
+                let below: usize = categories[..c]
+                    .iter()
+                    .map(|other| counts.get(*other).copied().unwrap_or(0))
+                    .sum();
+                (count > 0).then(|| {
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(q), below),
+                            (SegmentValue::Exact(q + 1), below + count),
+                        ],
+                        colour.filled(),
+                    );
+                    bar.set_margin(0, 0, 14, 14);
+                    bar
+                })
+            });
+            chart.draw_series(bars)?;
+        }
+        legend_box(&legend, categories.iter().map(|c| c.as_str()), |i| {
+            PALETTE[i % PALETTE.len()]
+        })
+    })
+}
+
+/// Coloured squares with their names, one per line, at the top of `area`.
+fn legend_box<'a>(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    names: impl Iterator<Item = &'a str>,
+    colour: impl Fn(usize) -> RGBColor,
+) -> Drawn {
+    let style = (FONT, 16).into_font().color(&INK);
+    for (i, name) in names.enumerate().take(12) {
+        let y = 20 + 22 * i as i32;
+        area.draw(&Rectangle::new([(10, y), (22, y + 12)], colour(i).filled()))?;
+        area.draw(&Text::new(clip(name, 24), (30, y), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// Lines: the median and the 90th percentile of the time to resolve, per quarter; in days
+/// when the slowest is over four days.
+pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String> {
+    let points: Vec<(String, f64, f64)> = durations
+        .iter()
+        .filter_map(|(quarter, d)| {
+            d.resolve
+                .map(|s| (quarter.clone(), s.median_hours, s.p90_hours))
+        })
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let slowest = points.iter().map(|p| p.2).fold(0.0, f64::max);
+    let (unit, per) = if slowest > 96.0 {
+        ("days", 24.0)
+    } else {
+        ("hours", 1.0)
+    };
+    let top = (slowest / per * 1.15).max(1.0);
+    let quarters: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
+    svg((760, 300), |root| {
+        let (plot, legend) = root.split_horizontally(560);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(44)
+            .build_cartesian_2d(slots(quarters.len()), 0.0..top)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .y_desc(unit)
+            .x_label_formatter(&segment_label(&quarters))
+            .label_style((FONT, 16).into_font().color(&INK))
+            .draw()?;
+        for (series, colour) in [(1, PALETTE[0]), (2, PALETTE[5])] {
+            let at = |i: usize, p: &(String, f64, f64)| {
+                let hours = if series == 1 { p.1 } else { p.2 };
+                (SegmentValue::CenterOf(i), hours / per)
+            };
+            chart.draw_series(LineSeries::new(
+                points.iter().enumerate().map(|(i, p)| at(i, p)),
+                colour.stroke_width(3),
+            ))?;
+            chart.draw_series(
+                points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| Circle::new(at(i, p), 4, colour.filled())),
+            )?;
+        }
+        legend_box(&legend, ["median", "90th percentile"].into_iter(), |i| {
+            [PALETTE[0], PALETTE[5]][i]
+        })
+    })
+}
+
+/// Stacked bars per type of action item: done, open in time, overdue.
+pub fn action_items(items: &ActionItems) -> Option<String> {
+    if items.by_type.is_empty() {
+        return None;
+    }
+    let types: Vec<String> = items.by_type.keys().map(|t| clip(t, 12)).collect();
+    let highest = items
+        .by_type
+        .values()
+        .map(|c| c.opened)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    svg((760, 300), |root| {
+        let (plot, legend) = root.split_horizontally(560);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(36)
+            .build_cartesian_2d(slots(types.len()), 0..highest)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(TRANSPARENT)
+            .y_labels(highest.min(10))
+            .y_desc("action items")
+            .x_label_formatter(&segment_label(&types))
+            .label_style((FONT, 16).into_font().color(&INK))
+            .draw()?;
+        let stacks: Vec<[usize; 3]> = items
+            .by_type
+            .values()
+            .map(|c| [c.done, c.opened - c.done - c.overdue, c.overdue])
+            .collect();
+        for (part, colour) in [DONE, OPEN, OVERDUE].into_iter().enumerate() {
+            chart.draw_series(stacks.iter().enumerate().filter(|(_, s)| s[part] > 0).map(
+                |(t, stack)| {
+                    let below: usize = stack[..part].iter().sum();
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(t), below),
+                            (SegmentValue::Exact(t + 1), below + stack[part]),
+                        ],
+                        colour.filled(),
+                    );
+                    bar.set_margin(0, 0, 14, 14);
+                    bar
+                },
+            ))?;
+        }
+        legend_box(
+            &legend,
+            ["done", "open, in time", "overdue"].into_iter(),
+            |i| [DONE, OPEN, OVERDUE][i],
+        )
+    })
+}
+
+/// Horizontal bars: the share of the people a course is required of who are current.
+pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String> {
+    let courses: Vec<(&String, &Training)> =
+        training.iter().filter(|(_, t)| t.required_of > 0).collect();
+    if courses.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = courses.iter().map(|(name, _)| clip(name, 28)).collect();
+    let height = 60 + 34 * courses.len() as u32;
+    svg((760, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(210)
+            .build_cartesian_2d(0.0..100.0, slots(courses.len()))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(TRANSPARENT)
+            .x_desc("% of those required who are current")
+            .y_label_formatter(&segment_label(&names))
+            .label_style((FONT, 16).into_font().color(&INK))
+            .draw()?;
+        chart.draw_series(courses.iter().enumerate().map(|(i, (_, standing))| {
+            let share = standing.share * 100.0;
+            let colour = if share >= 100.0 {
+                DONE
+            } else if share >= 80.0 {
+                PALETTE[1]
+            } else {
+                OVERDUE
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(i)),
+                    (share, SegmentValue::Exact(i + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(6, 6, 0, 0);
+            bar
+        }))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,206 @@
+//! `lessons report --format html`: one self-contained page to hand over — inline CSS and
+//! SVG charts, no script, nothing fetched — that prints cleanly on A4. Rendered by askama
+//! from `templates/report.html`, which escapes every value; only the charts, which
+//! plotters has escaped itself, go in as markup.
+
+use askama::Template;
+
+use super::{charts, Counts, Report, Spread};
+
+/// A figure at the top of the page.
+struct Tile {
+    label: &'static str,
+    value: String,
+    /// `bad` when it calls for action.
+    tone: &'static str,
+}
+
+struct DurationRow {
+    quarter: String,
+    detect: String,
+    contain: String,
+    resolve: String,
+}
+
+struct CountRow {
+    name: String,
+    opened: usize,
+    done: usize,
+    overdue: usize,
+}
+
+struct TrainingRow {
+    course: String,
+    required_of: usize,
+    current: usize,
+    share: String,
+    not_current: String,
+}
+
+struct ReviewRow {
+    kind: String,
+    id: String,
+    file: String,
+    last: String,
+    age: String,
+    interval: String,
+    overdue: String,
+    late: bool,
+}
+
+struct Charts {
+    incidents: Option<String>,
+    resolve: Option<String>,
+    action_items: Option<String>,
+    training: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Page<'a> {
+    report: &'a Report,
+    version: &'static str,
+    tiles: Vec<Tile>,
+    charts: Charts,
+    durations: Vec<DurationRow>,
+    by_type: Vec<CountRow>,
+    by_owner: Vec<CountRow>,
+    training: Vec<TrainingRow>,
+    reviews: Vec<ReviewRow>,
+}
+
+fn spread(value: &Option<Spread>) -> String {
+    value.map_or("–".into(), |s| {
+        format!(
+            "{:.1} h / {:.1} h (n={})",
+            s.median_hours, s.p90_hours, s.count
+        )
+    })
+}
+
+fn count_rows(rows: &std::collections::BTreeMap<String, Counts>) -> Vec<CountRow> {
+    rows.iter()
+        .map(|(name, c)| CountRow {
+            name: name.clone(),
+            opened: c.opened,
+            done: c.done,
+            overdue: c.overdue,
+        })
+        .collect()
+}
+
+fn tiles(report: &Report) -> Vec<Tile> {
+    let severity = |name: &str| {
+        report
+            .summary
+            .findings_by_severity
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    };
+    let documents: usize = report.summary.documents_by_kind.values().sum();
+    let unclosed = report.incidents.closure.len();
+    let blocked = report.incidents.closure.iter().filter(|c| !c.ready).count();
+    let overdue = report.action_items.total.overdue;
+    let expired = report
+        .waivers
+        .iter()
+        .filter(|w| w.state == "expired")
+        .count();
+    let tone = |bad: bool| if bad { "bad" } else { "good" };
+    vec![
+        Tile {
+            label: "documents",
+            value: documents.to_string(),
+            tone: "plain",
+        },
+        Tile {
+            label: "errors",
+            value: severity("error").to_string(),
+            tone: tone(severity("error") > 0),
+        },
+        Tile {
+            label: "warnings",
+            value: severity("warning").to_string(),
+            tone: tone(severity("warning") > 0),
+        },
+        Tile {
+            label: "suppressed",
+            value: report.summary.suppressed.to_string(),
+            tone: "plain",
+        },
+        Tile {
+            label: "incidents not ready to close",
+            value: format!("{blocked} of {unclosed}"),
+            tone: tone(blocked > 0),
+        },
+        Tile {
+            label: "action items overdue",
+            value: overdue.to_string(),
+            tone: tone(overdue > 0),
+        },
+        Tile {
+            label: "waivers expired",
+            value: expired.to_string(),
+            tone: tone(expired > 0),
+        },
+    ]
+}
+
+/// The page; an error only if the template could not be written out.
+pub fn render(report: &Report) -> Result<String, askama::Error> {
+    let page = Page {
+        report,
+        version: env!("CARGO_PKG_VERSION"),
+        tiles: tiles(report),
+        charts: Charts {
+            incidents: charts::incidents_per_quarter(&report.incidents.per_quarter),
+            resolve: charts::time_to_resolve(&report.incidents.durations),
+            action_items: charts::action_items(&report.action_items),
+            training: charts::training_currency(&report.training),
+        },
+        durations: report
+            .incidents
+            .durations
+            .iter()
+            .map(|(quarter, d)| DurationRow {
+                quarter: quarter.clone(),
+                detect: spread(&d.detect),
+                contain: spread(&d.contain),
+                resolve: spread(&d.resolve),
+            })
+            .collect(),
+        by_type: count_rows(&report.action_items.by_type),
+        by_owner: count_rows(&report.action_items.by_owner),
+        training: report
+            .training
+            .iter()
+            .map(|(course, t)| TrainingRow {
+                course: course.clone(),
+                required_of: t.required_of,
+                current: t.current,
+                share: format!("{:.0}%", t.share * 100.0),
+                not_current: t.not_current.join(", "),
+            })
+            .collect(),
+        reviews: report
+            .reviews
+            .iter()
+            .map(|age| ReviewRow {
+                kind: age.kind.clone(),
+                id: age.id.clone(),
+                file: age.file.clone(),
+                last: age.last.clone().unwrap_or_else(|| "never".into()),
+                age: age.age_days.map_or("–".into(), |d| format!("{d} days")),
+                interval: format!("{} days", age.interval_days),
+                overdue: match age.overdue_days {
+                    None => "never reviewed".into(),
+                    Some(days) if days > 0 => format!("{days} days"),
+                    Some(_) => "–".into(),
+                },
+                late: age.overdue_days.is_none_or(|days| days > 0),
+            })
+            .collect(),
+    };
+    page.render()
+}

@@ -1,0 +1,216 @@
+//! The HTML report in a real browser: headless Chromium opens the page written for the
+//! shipped example plus one hostile incident, dumps the DOM, takes a screenshot and prints
+//! it to PDF. The sections and the four charts must be there, the page must carry no
+//! script, the hostile title and category must arrive as text, and the print stylesheet
+//! must give A4 pages. Without Chromium the test is skipped locally and fails under CI
+//! (`CI=true`), where `.ci/run` installs Debian's `chromium`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HOSTILE_TITLE: &str = "<script>alert(1)</script>";
+const HOSTILE_CATEGORY: &str = "<img src=x onerror=alert(2)>";
+
+fn chromium() -> Option<PathBuf> {
+    let candidates = ["chromium", "chromium-browser", "google-chrome"];
+    let found = std::env::var_os("LESSONS_CHROMIUM")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(candidates.iter().map(PathBuf::from))
+        .find(|browser| {
+            Command::new(browser)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() && std::env::var("CI").is_ok_and(|value| value == "true") {
+        panic!("Chromium is not installed (apt-get install chromium): CI must run this test");
+    }
+    found
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for entry in std::fs::read_dir(from).expect("readable folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// The shipped example with one more incident whose title and category are markup.
+fn hostile_repository(root: &Path) {
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme"),
+        root,
+    );
+    std::fs::write(
+        root.join("incidents/2026/INC-2026-099-hostile.yaml"),
+        format!(
+            "kind: incident\nid: INC-2026-099\ntitle: \"{HOSTILE_TITLE}\"\nstatus: open\n\
+             severity: low\ncategory: \"{HOSTILE_CATEGORY}\"\nowner: s.iyer\n\
+             detected: 2026-11-20T09:00:00Z\n"
+        ),
+    )
+    .expect("hostile incident");
+}
+
+/// Runs the browser headless on `page` with `args`, in a profile of its own.
+fn browse(browser: &Path, profile: &Path, page: &Path, args: &[String]) -> String {
+    let url = format!("file://{}", page.display());
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--hide-scrollbars",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("the browser runs");
+    assert!(
+        output.status.success(),
+        "the browser failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_report_opens_in_a_browser_with_its_charts_and_prints_on_a4() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: Chromium is not installed");
+        return;
+    };
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let repository = folder.path().join("repo");
+    hostile_repository(&repository);
+    let page = folder.path().join("report.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .arg("report")
+        .arg(&repository)
+        .args(["--format", "html", "--as-of", "2026-11-22", "--output"])
+        .arg(&page)
+        .status()
+        .expect("lessons runs");
+    assert_eq!(status.code(), Some(0));
+
+    // The file itself: self-contained, no script, nothing fetched.
+    let html = std::fs::read_to_string(&page).expect("the report was written");
+    for banned in [
+        "<script",
+        "<img",
+        "src=\"http",
+        "href=\"http",
+        "<link",
+        "@import",
+    ] {
+        assert!(!html.contains(banned), "the page holds `{banned}`");
+    }
+
+    // The DOM as the browser built it.
+    let profile = folder.path().join("profile");
+    let dom = browse(&browser, &profile, &page, &["--dump-dom".into()]);
+    for section in [
+        "summary",
+        "incidents",
+        "closure",
+        "action-items",
+        "training",
+        "reviews",
+        "waivers",
+    ] {
+        assert!(
+            dom.contains(&format!("<section id=\"{section}\">")),
+            "no section {section} in the DOM"
+        );
+    }
+    for chart in [
+        "chart-incidents",
+        "chart-resolve",
+        "chart-action-items",
+        "chart-training",
+    ] {
+        let at = dom
+            .find(&format!("<figure id=\"{chart}\">"))
+            .unwrap_or_else(|| panic!("no figure {chart} in the DOM"));
+        assert!(
+            dom[at..].trim_start_matches(|c| c != '>')[1..]
+                .trim_start()
+                .starts_with("<svg"),
+            "the figure {chart} holds no SVG"
+        );
+    }
+    // Bars and lines were drawn: the stacked bars are rectangles, the resolve line a path.
+    assert!(dom.matches("<rect").count() > 20, "too few bars drawn");
+    assert!(dom.contains("<polyline"), "no line drawn");
+    // Markup from documents is text: escaped in the DOM, never an element.
+    assert!(!dom.contains("<script"), "a script element reached the DOM");
+    assert!(!dom.contains("<img"), "an image element reached the DOM");
+    assert!(
+        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the hostile title is not shown as text"
+    );
+    assert!(
+        dom.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "the hostile category is not shown as text"
+    );
+
+    // A screenshot: a PNG of the requested size.
+    let shot = folder.path().join("report.png");
+    browse(
+        &browser,
+        &profile,
+        &page,
+        &[
+            "--window-size=1200,2400".into(),
+            format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let png = std::fs::read(&shot).expect("the screenshot was written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().expect("IHDR width"));
+    let height = u32::from_be_bytes(png[20..24].try_into().expect("IHDR height"));
+    assert_eq!((width, height), (1200, 2400));
+    assert!(png.len() > 50_000, "the screenshot looks blank");
+
+    // Printed: A4 pages (595 × 842 points), from the print stylesheet's `@page`.
+    let pdf_path = folder.path().join("report.pdf");
+    browse(
+        &browser,
+        &profile,
+        &page,
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf_path.display()),
+        ],
+    );
+    let pdf = std::fs::read(&pdf_path).expect("the PDF was written");
+    let pdf = String::from_utf8_lossy(&pdf);
+    let boxes: Vec<&str> = pdf
+        .match_indices("/MediaBox [")
+        .map(|(at, _)| &pdf[at..])
+        .collect();
+    assert!(boxes.len() >= 2, "the report should print on several pages");
+    for media in boxes {
+        let numbers: Vec<f64> = media["/MediaBox [".len()..]
+            .split(']')
+            .next()
+            .expect("a box")
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        assert!(
+            (numbers[2] - 595.3).abs() < 2.0 && (numbers[3] - 841.9).abs() < 2.0,
+            "a page is not A4: {numbers:?}"
+        );
+    }
+}
