@@ -269,19 +269,28 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
     if courses.is_empty() {
         return None;
     }
-    let names: Vec<String> = courses.iter().map(|(name, _)| clip(name, 28)).collect();
+    // The y axis counts upwards: the first course goes in the top slot, as in the table.
+    let names: Vec<String> = courses
+        .iter()
+        .rev()
+        .map(|(name, _)| clip(name, 28))
+        .collect();
+    let top = courses.len() - 1;
     let height = 60 + 34 * courses.len() as u32;
     svg((760, height), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
-            .x_label_area_size(28)
+            .margin_right(28)
+            .x_label_area_size(48)
             .y_label_area_size(210)
             .build_cartesian_2d(0.0..100.0, slots(courses.len()))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .light_line_style(TRANSPARENT)
-            .x_desc("% of those required who are current")
+            .x_labels(6)
+            .x_label_formatter(&|share| format!("{share:.0}%"))
+            .x_desc("share of those required who are current")
             .y_label_formatter(&segment_label(&names))
             .label_style((FONT, 16).into_font().color(&INK))
             .draw()?;
@@ -296,8 +305,8 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
             };
             let mut bar = Rectangle::new(
                 [
-                    (0.0, SegmentValue::Exact(i)),
-                    (share, SegmentValue::Exact(i + 1)),
+                    (0.0, SegmentValue::Exact(top - i)),
+                    (share, SegmentValue::Exact(top - i + 1)),
                 ],
                 colour.filled(),
             );

@@ -190,6 +190,23 @@ fn text(node: Option<&Node>) -> Option<String> {
         .filter(|text| !text.trim().is_empty())
 }
 
+/// Who is to act on a finding at `path`: the owner of the action item it is in, else the
+/// document's `owner`.
+fn owner_of(root: &Node, path: &str) -> Option<String> {
+    let item = path
+        .strip_prefix("action_items[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(index, _)| index.parse::<usize>().ok());
+    if let (Some(index), Some(Value::Seq(items))) =
+        (item, root.get("action_items").map(|node| &node.value))
+    {
+        if let Some(owner) = items.get(index).and_then(|item| text(item.get("owner"))) {
+            return Some(owner);
+        }
+    }
+    text(root.get("owner"))
+}
+
 /// What a reader calls the document: its `title`, else its `name`.
 fn title_of(root: &Node) -> Option<String> {
     text(root.get("title")).or_else(|| text(root.get("name")))
@@ -230,24 +247,15 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             *summary.documents_by_kind.entry(kind.clone()).or_default() += 1;
         }
     }
-    // (file, document id) → the document's owner, category and title, for the findings.
-    type About = (String, Option<String>, Option<String>);
-    let mut owners: std::collections::HashMap<(String, Option<String>), About> =
-        std::collections::HashMap::new();
-    for loaded in &workspace.documents {
-        let root = &loaded.document.root;
-        owners.insert(
-            (
-                display_path(&workspace.files[loaded.file].path),
-                loaded.document.id.clone(),
-            ),
-            (
-                text(root.get("owner")).unwrap_or_else(|| "(no owner)".into()),
-                text(root.get("category")),
-                title_of(root),
-            ),
-        );
-    }
+    // (file, document id) → the document, for the owner, category and title of findings.
+    let documents: std::collections::HashMap<(String, Option<String>), &Node> = workspace
+        .documents
+        .iter()
+        .map(|loaded| {
+            let file = display_path(&workspace.files[loaded.file].path);
+            ((file, loaded.document.id.clone()), &loaded.document.root)
+        })
+        .collect();
     let mut recurring: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut worst: BTreeMap<(String, Option<String>), WorstDocument> = BTreeMap::new();
     for finding in &outcome.findings {
@@ -268,10 +276,12 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             .entry(finding.kind.clone().unwrap_or_else(|| "(file)".into()))
             .or_default() += 1;
         let file = display_path(&finding.file);
-        let (owner, category, title) = owners
-            .get(&(file.clone(), finding.doc_id.clone()))
-            .cloned()
-            .unwrap_or_else(|| ("(no owner)".into(), None, None));
+        let document = documents.get(&(file.clone(), finding.doc_id.clone()));
+        let owner = document
+            .and_then(|root| owner_of(root, &finding.path))
+            .unwrap_or_else(|| "(no owner)".into());
+        let category = document.and_then(|root| text(root.get("category")));
+        let title = document.and_then(|root| title_of(root));
         *summary.findings_by_owner.entry(owner).or_default() += 1;
         if finding.rule == "LL024" {
             if let (Some(category), Some(id)) = (category, &finding.doc_id) {
