@@ -79,10 +79,11 @@ fn markdown_report_of_the_fixture() {
 fn training_share_per_required_course() {
     let report = fixture();
     let handling = &report.training["incident-handling"];
-    // Two active responders (the departed one is not counted); p.okafor's expired.
-    assert_eq!((handling.required_of, handling.current), (2, 1));
-    assert_eq!(handling.share, 0.5);
-    assert_eq!(handling.not_current, ["p.okafor"]);
+    // Two active responders (the departed one is not counted), and the accountant a
+    // second policy adds; p.okafor's has expired and a.haddad has none.
+    assert_eq!((handling.required_of, handling.current), (3, 1));
+    assert_eq!(handling.share, 1.0 / 3.0);
+    assert_eq!(handling.not_current, ["p.okafor", "a.haddad"]);
     let awareness = &report.training["security-awareness"];
     // Everyone active; p.okafor's is older than 365 days on 2026-11-01.
     assert_eq!((awareness.required_of, awareness.current), (3, 2));
@@ -127,7 +128,7 @@ fn lessons_applied_and_recurring_causes() {
         .iter()
         .map(|(owner, count)| (owner.as_str(), *count))
         .collect();
-    assert_eq!(owners, [("(no owner)", 7), ("p.okafor", 1), ("s.iyer", 3)]);
+    assert_eq!(owners, [("(no owner)", 8), ("p.okafor", 1), ("s.iyer", 3)]);
 }
 
 #[test]

@@ -576,7 +576,30 @@ fn training(workspace: &Workspace, day: &Moment) -> BTreeMap<String, Training> {
                 Some(Value::Int(days)) => Some(*days),
                 _ => None,
             };
-            courses.insert(course, (roles, valid_days));
+            // Several policies may require one course: it applies to the roles of all of
+            // them (everyone, if one names none), and the shortest validity counts.
+            match courses.get_mut(&course) {
+                None => {
+                    courses.insert(course, (roles, valid_days));
+                }
+                Some((known_roles, known_days)) => {
+                    *known_roles = match (known_roles.take(), roles) {
+                        (Some(mut known), Some(more)) => {
+                            for role in more {
+                                if !known.contains(&role) {
+                                    known.push(role);
+                                }
+                            }
+                            Some(known)
+                        }
+                        _ => None,
+                    };
+                    *known_days = match (*known_days, valid_days) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
         }
     }
     let mut result = BTreeMap::new();
