@@ -50,7 +50,15 @@ pub fn run(args: &GateArgs) -> i32 {
 
 fn close_incident(args: &CloseArgs) -> i32 {
     let style = style_for(args.source.color, std::io::stderr().is_terminal(), false);
+    // A file names the repository too: found from the file, as `check FILE` does, not
+    // from the folder the gate runs in.
+    let paths = if std::path::Path::new(&args.target).is_file() {
+        vec![args.target.clone().into()]
+    } else {
+        Vec::new()
+    };
     let options = Options {
+        paths,
         as_of: args.as_of,
         closing: Some(Closing::Incident(args.target.clone())),
         ..args.source.options()
