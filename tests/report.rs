@@ -147,6 +147,65 @@ fn waivers_with_their_standing() {
         ]
     );
     assert_eq!(report.summary.suppressed, 2);
+    assert_eq!(report.summary.baselined, 0);
+    // Each waived finding carries its waiver's reason, approver, expiry and ticket.
+    let waived: Vec<String> = report
+        .summary
+        .waived
+        .iter()
+        .map(|w| {
+            format!(
+                "{} {}:{} {:?} by {:?} until {:?}",
+                w.rule, w.file, w.line, w.reason, w.approved_by, w.expires
+            )
+        })
+        .collect();
+    assert_eq!(
+        waived,
+        [
+            r#"LL001 incidents/c.yaml:4 Some("Forensics report due from the insurer") by Some("ciso") until Some("2027-06-30")"#,
+            r#"LL002 incidents/d.yaml:8 Some("The owner joins in November") by Some("ciso") until Some("2026-11-20")"#,
+        ]
+    );
+}
+
+/// `report --baseline`: what the baseline holds counts as suppressed, not as a gap.
+#[test]
+fn a_baseline_suppresses_what_it_holds() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-repo");
+    let scratch = tempfile::tempdir().expect("scratch");
+    let baseline = scratch.path().join("baseline.json");
+    let recorded = std::process::Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .arg("check")
+        .arg(&repo)
+        .args(["--as-of", "2026-11-01", "--quiet", "--write-baseline"])
+        .arg(&baseline)
+        .status()
+        .expect("lessons runs");
+    assert_eq!(recorded.code(), Some(1));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .arg("report")
+        .arg(&repo)
+        .args(["--as-of", "2026-11-01", "--format", "json", "--baseline"])
+        .arg(&baseline)
+        .output()
+        .expect("lessons runs");
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let summary = &json["summary"];
+    let plain = fixture();
+    let open: usize = plain.summary.findings_by_severity.values().sum();
+    assert_eq!(summary["baselined"], open);
+    assert_eq!(summary["suppressed"], open + 2);
+    assert_eq!(summary["findings_by_severity"], serde_json::json!({}));
+
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .arg("report")
+        .arg(&repo)
+        .args(["--baseline", "no-such-baseline.json"])
+        .output()
+        .expect("lessons runs");
+    assert_eq!(missing.status.code(), Some(2));
 }
 
 #[test]

@@ -85,9 +85,33 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\nSuppressed (waived or baselined): {}\n",
-        report.summary.suppressed
+        "\nSuppressed: {} ({} waived, {} in the baseline)\n",
+        report.summary.suppressed,
+        report.summary.waived.len(),
+        report.summary.baselined
     );
+    if !report.summary.waived.is_empty() {
+        out.push_str("| waived finding | where | reason | approved by | expires | ticket |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for waived in &report.summary.waived {
+            let _ = writeln!(
+                out,
+                "| {} {}: {} | [{}:{}]({}#L{}) | {} | {} | {} | {} |",
+                waived.rule,
+                waived.severity,
+                escape(&waived.message),
+                waived.file,
+                waived.line,
+                waived.file,
+                waived.line,
+                escape(waived.reason.as_deref().unwrap_or("–")),
+                escape(waived.approved_by.as_deref().unwrap_or("–")),
+                escape(waived.expires.as_deref().unwrap_or("–")),
+                escape(waived.ticket.as_deref().unwrap_or("–"))
+            );
+        }
+        out.push('\n');
+    }
     out.push_str("| rule | findings |\n|---|---:|\n");
     for (rule, count) in &report.summary.findings_by_rule {
         let _ = writeln!(out, "| {rule} | {count} |");

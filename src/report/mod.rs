@@ -66,8 +66,25 @@ pub struct Summary {
     /// By the `owner` of the document a finding is in.
     pub findings_by_owner: BTreeMap<String, usize>,
     pub suppressed: usize,
+    /// Of those, the ones in a baseline (accepted as they were, with no reason of their own).
+    pub baselined: usize,
+    /// The waived findings, each with the waiver's reason, approver, expiry and ticket.
+    pub waived: Vec<Waived>,
     /// The documents with the most serious gaps: errors first, then warnings.
     pub worst_documents: Vec<WorstDocument>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Waived {
+    pub rule: String,
+    pub severity: String,
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+    pub reason: Option<String>,
+    pub approved_by: Option<String>,
+    pub expires: Option<String>,
+    pub ticket: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -261,6 +278,20 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
     for finding in &outcome.findings {
         if finding.suppressed {
             summary.suppressed += 1;
+            match &finding.suppression {
+                Some(waiver) if waiver.kind == "waiver" => summary.waived.push(Waived {
+                    rule: finding.rule.clone(),
+                    severity: finding.severity.to_string(),
+                    file: display_path(&finding.file),
+                    line: finding.location.line,
+                    message: finding.message.clone(),
+                    reason: waiver.reason.clone(),
+                    approved_by: waiver.approved_by.clone(),
+                    expires: waiver.expires.clone(),
+                    ticket: waiver.ticket.clone(),
+                }),
+                _ => summary.baselined += 1,
+            }
             continue;
         }
         *summary
