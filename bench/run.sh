@@ -44,17 +44,18 @@ fi
 
 CORES="$(nproc 2>/dev/null || echo '?')"
 ROWS=()
+REPORT_ROWS=()
 
 # seconds (text) -> "1.234 s"
 seconds() { printf '%.3f s' "$1"; }
 
-# Wall time of the checker on $1 with extra arguments $2..: "mean ± sd s (min … max)".
+# Wall time of `lessons $2` on $1 with extra arguments $3..: "mean ± sd s (min … max)".
 wall_time() {
-    local dir="$1"
-    shift
+    local dir="$1" command="$2"
+    shift 2
     if ((HAVE_HYPERFINE)); then
         local cmd
-        cmd="$(printf '%q ' "$LESSONS" check --as-of "$AS_OF" "$@" "$dir")"
+        cmd="$(printf '%q ' "$LESSONS" "$command" --as-of "$AS_OF" "$@" "$dir")"
         hyperfine --warmup 1 --runs 5 --ignore-failure --style basic \
             --export-json "$WORK/hyperfine.json" "$cmd" >&2
         python3 - "$WORK/hyperfine.json" <<'PY'
@@ -67,7 +68,7 @@ PY
         for run in 1 2 3; do
             elapsed="$({
                 TIMEFORMAT=%R
-                time "$LESSONS" check --as-of "$AS_OF" "$@" "$dir" >/dev/null 2>&1 || true
+                time "$LESSONS" "$command" --as-of "$AS_OF" "$@" "$dir" >/dev/null 2>&1 || true
             } 2>&1)"
             echo "  run $run: ${elapsed} s" >&2
             runs+=("$elapsed")
@@ -80,10 +81,10 @@ PY
     fi
 }
 
-# Peak resident set size in MB, or "n/a".
+# Peak resident set size in MB of `lessons $2` on $1 with arguments $3.., or "n/a".
 peak_memory() {
-    local dir="$1"
-    shift
+    local dir="$1" command="$2"
+    shift 2
     if ((!HAVE_TIME)); then
         echo "n/a"
         return
@@ -91,7 +92,7 @@ peak_memory() {
     # GNU time writes "Command exited with non-zero status 1" before the figure when the
     # checker finds gaps (exit 1): the figure is the last line.
     /usr/bin/time -f '%M' -o "$WORK/time.txt" \
-        "$LESSONS" check --as-of "$AS_OF" "$@" "$dir" >/dev/null 2>&1 || true
+        "$LESSONS" "$command" --as-of "$AS_OF" "$@" "$dir" >/dev/null 2>&1 || true
     local kb
     kb="$(tail -n 1 "$WORK/time.txt")"
     if [[ "$kb" =~ ^[0-9]+$ ]]; then
@@ -141,12 +142,20 @@ for size in $SIZES; do
         echo "== $size incidents, jobs $label" >&2
         phases="$(phase_times "$dir" "${args[@]+"${args[@]}"}")"
         read -r load evaluate <<<"$phases"
-        wall="$(wall_time "$dir" "${args[@]+"${args[@]}"}")"
-        memory="$(peak_memory "$dir" "${args[@]+"${args[@]}"}")"
+        wall="$(wall_time "$dir" check "${args[@]+"${args[@]}"}")"
+        memory="$(peak_memory "$dir" check "${args[@]+"${args[@]}"}")"
         if [[ "$load" != n/a ]]; then load="$(seconds "$load")"; fi
         if [[ "$evaluate" != n/a ]]; then evaluate="$(seconds "$evaluate")"; fi
         ROWS+=("| $size | $corpus | $label | $wall | $load | $evaluate | $memory |")
     done
+
+    # The auditor's sweep: the check, a second run with every unclosed incident as if
+    # closing (closure readiness), the charts and the page.
+    echo "== $size incidents, report --format html" >&2
+    report_args=(--format html --output "$WORK/report.html")
+    wall="$(wall_time "$dir" report "${report_args[@]}")"
+    memory="$(peak_memory "$dir" report "${report_args[@]}")"
+    REPORT_ROWS+=("| $size | $wall | $memory |")
 done
 
 echo
@@ -155,3 +164,9 @@ echo
 echo "| incidents | corpus | jobs | wall time (mean ± σ, min … max) | load | evaluate | peak RSS |"
 echo "|---:|---|---:|---|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "lessons report --format html --as-of $AS_OF"
+echo
+echo "| incidents | wall time (mean ± σ, min … max) | peak RSS |"
+echo "|---:|---|---:|"
+printf '%s\n' "${REPORT_ROWS[@]}"

@@ -243,56 +243,78 @@ pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
     }
 }
 
-/// Which loaded files the run reports on: those under the named paths.
+/// Which loaded files the run reports on: those under the named paths. Named files are a
+/// set, not a list: pre-commit names hundreds, and the report's closure run thousands.
 struct Reported {
     /// Relative to the root; `None` reports everything.
-    prefixes: Option<Vec<(PathBuf, bool)>>,
+    only: Option<Named>,
+}
+
+#[derive(Default)]
+struct Named {
+    files: std::collections::HashSet<PathBuf>,
+    folders: Vec<PathBuf>,
 }
 
 impl Reported {
+    const EVERYTHING: Reported = Reported { only: None };
+
     fn new(root: &Path, paths: &[PathBuf]) -> Reported {
         let absolute_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-        let mut prefixes = Vec::new();
+        let mut named = Named::default();
         for path in paths {
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
             let absolute = normalise(&absolute);
-            match absolute.strip_prefix(normalise(&absolute_root)) {
-                Ok(relative) if relative.as_os_str().is_empty() => {
-                    return Reported { prefixes: None }
-                }
-                Ok(relative) => prefixes.push((relative.to_path_buf(), path.is_dir())),
-                Err(_) => prefixes.push((path.clone(), path.is_dir())),
+            let relative = match absolute.strip_prefix(normalise(&absolute_root)) {
+                Ok(relative) if relative.as_os_str().is_empty() => return Reported::EVERYTHING,
+                Ok(relative) => relative.to_path_buf(),
+                Err(_) => path.clone(),
+            };
+            if path.is_dir() {
+                named.folders.push(relative);
+            } else {
+                named.files.insert(relative);
             }
         }
-        if prefixes.is_empty() {
-            return Reported { prefixes: None };
+        Reported::of(named)
+    }
+
+    /// Exactly these files (relative to the root).
+    fn files(files: impl IntoIterator<Item = PathBuf>) -> Reported {
+        Reported::of(Named {
+            files: files.into_iter().collect(),
+            folders: Vec::new(),
+        })
+    }
+
+    fn of(named: Named) -> Reported {
+        if named.files.is_empty() && named.folders.is_empty() {
+            return Reported::EVERYTHING;
         }
-        Reported {
-            prefixes: Some(prefixes),
-        }
+        Reported { only: Some(named) }
     }
 
     fn includes(&self, file: &Path) -> bool {
-        match &self.prefixes {
+        match &self.only {
             None => true,
-            Some(prefixes) => prefixes.iter().any(|(prefix, folder)| {
-                if *folder {
-                    file.starts_with(prefix)
-                } else {
-                    file == prefix
-                }
-            }),
+            Some(named) => {
+                named.files.contains(file)
+                    || named.folders.iter().any(|folder| file.starts_with(folder))
+            }
         }
     }
 
     /// Named files outside the root are loaded as given.
     fn outside(&self) -> Vec<PathBuf> {
-        self.prefixes
+        let mut outside: Vec<PathBuf> = self
+            .only
             .iter()
-            .flatten()
-            .filter(|(path, folder)| !folder && path.is_absolute())
-            .map(|(path, _)| path.clone())
-            .collect()
+            .flat_map(|named| named.files.iter())
+            .filter(|path| path.is_absolute())
+            .cloned()
+            .collect();
+        outside.sort();
+        outside
     }
 }
 
@@ -463,7 +485,7 @@ fn run(
     started: Instant,
 ) -> Result<Outcome, Error> {
     let (reported, extra) = if options.isolated {
-        (Reported { prefixes: None }, options.paths.clone())
+        (Reported::EVERYTHING, options.paths.clone())
     } else {
         let reported = Reported::new(&root, &options.paths);
         let extra = reported.outside();
@@ -489,9 +511,7 @@ fn run(
         None => None,
     };
     if let Some(files) = closing_files {
-        reported = Reported {
-            prefixes: Some(files.into_iter().map(|file| (file, false)).collect()),
-        };
+        reported = Reported::files(files);
     }
     let values: Arc<[Dynamic]> = workspace
         .documents
