@@ -115,6 +115,15 @@ fn the_report_opens_in_a_browser_with_its_charts_and_prints_on_a4() {
     ] {
         assert!(!html.contains(banned), "the page holds `{banned}`");
     }
+    // Links go to a section of the page or to a file of the repository, never elsewhere.
+    for link in html.split("href=\"").skip(1) {
+        let target = link.split('"').next().unwrap_or_default();
+        assert!(
+            target.starts_with('#') || target.starts_with("./"),
+            "a link leaves the page and the repository: {target}"
+        );
+    }
+    assert!(html.contains("href=\"./incidents/2026/INC-2026-099-hostile.yaml#L1\""));
 
     // The DOM as the browser built it.
     let profile = folder.path().join("profile");
