@@ -501,10 +501,12 @@ fn run(
     })?;
     let mut reported = reported;
     let mut closing_id = None;
+    let mut closing_file = None;
     let closing_files = match &options.closing {
         Some(Closing::Incident(target)) => {
             let (id, files) = gate::prepare(&mut workspace, &root, target, as_of)?;
             closing_id = Some(id);
+            closing_file = files.first().cloned();
             Some(files)
         }
         Some(Closing::Unclosed) => Some(gate::prepare_unclosed(&mut workspace, as_of)),
@@ -607,6 +609,14 @@ fn run(
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    if let (Some(file), Some(id)) = (&closing_file, &closing_id) {
+        // A file may hold several incidents: the gate lists only this one's gaps.
+        findings.retain(|finding| {
+            &finding.file != file
+                || finding.doc_id.is_none()
+                || finding.doc_id.as_deref() == Some(id.as_str())
+        });
+    }
     rule_errors.extend(evaluation.errors);
 
     let reported_files = workspace

@@ -5,6 +5,8 @@
 //! must give A4 pages. Without Chromium the test is skipped locally and fails under CI
 //! (`CI=true`), where `.ci/run` installs Debian's `chromium`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,25 +31,9 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("folder");
-    for entry in std::fs::read_dir(from).expect("readable folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 /// The shipped example with one more incident whose title and category are markup.
 fn hostile_repository(root: &Path) {
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme"),
-        root,
-    );
+    common::copy_tree(&common::example(), root);
     std::fs::write(
         root.join("incidents/2026/INC-2026-099-hostile.yaml"),
         format!(

@@ -1,6 +1,8 @@
 //! The README's CI recipes: each parses as YAML, and every `lessons` command line in them
 //! runs on the shipped example and writes what the CI system then reads.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -28,10 +30,7 @@ fn every_recipe_parses_and_its_commands_run() {
     assert_eq!(names, ["pre-commit", "github", "gitlab"]);
     // A copy: the recipes write their reports beside the documents.
     let copy = tempfile::tempdir().expect("scratch");
-    copy_folder(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/acme"),
-        copy.path(),
-    );
+    common::copy_tree(&common::example(), copy.path());
     let example = copy.path().to_path_buf();
     for (name, yaml) in &recipes {
         let value: serde_yaml::Value = serde_yaml::from_str(yaml)
@@ -77,19 +76,6 @@ fn every_recipe_parses_and_its_commands_run() {
                     other => panic!("{name}: unexpected report {other:?}"),
                 }
             }
-        }
-    }
-}
-
-fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("folder");
-            copy_folder(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
         }
     }
 }
