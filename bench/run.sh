@@ -149,7 +149,7 @@ for size in $SIZES; do
         ROWS+=("| $size | $corpus | $label | $wall | $load | $evaluate | $memory |")
     done
 
-    # The auditor's sweep: the check, a second run with every unclosed incident as if
+    # The auditor's sweep: the check, a second evaluation with every unclosed incident as if
     # closing (closure readiness), the charts and the page.
     echo "== $size incidents, report --format html" >&2
     report_args=(--format html --output "$WORK/report.html")

@@ -59,6 +59,9 @@ pub struct Options {
     /// not yet closed): evaluated as if being closed, with the runbooks and policies each
     /// references; only those are reported.
     pub closing: Option<Closing>,
+    /// The repository as an earlier run with the same options loaded it
+    /// ([`Outcome::workspace`]): used instead of reading and parsing it again.
+    pub workspace: Option<Arc<Workspace>>,
     /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
     /// small repositories compiles them once; `None` compiles them for this run.
     pub compiled: Option<Arc<rules::RuleSet>>,
@@ -493,12 +496,15 @@ fn run(
     };
     let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
 
-    let mut workspace = Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
-        Error::Usage(format!(
-            "bad glob `{}` in the configuration: {}",
-            bad.pattern, bad.message
-        ))
-    })?;
+    let mut workspace = match &options.workspace {
+        Some(loaded) => Workspace::clone(loaded),
+        None => Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
+            Error::Usage(format!(
+                "bad glob `{}` in the configuration: {}",
+                bad.pattern, bad.message
+            ))
+        })?,
+    };
     let mut reported = reported;
     let mut closing_id = None;
     let mut closing_file = None;

@@ -250,6 +250,7 @@ pub fn closing(options: &crate::Options, outcome: &Outcome) -> Result<Outcome, c
     crate::check(&crate::Options {
         as_of: Some(outcome.as_of),
         closing: Some(crate::Closing::Unclosed),
+        workspace: Some(std::sync::Arc::clone(&outcome.workspace)),
         ..options.clone()
     })
 }

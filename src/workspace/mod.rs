@@ -18,7 +18,7 @@ pub use self::config::{Config, ConfigError};
 pub use self::discover::BadGlob;
 
 /// A document with the file it came from and the kind it was given.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LoadedDocument {
     /// Index into [`Workspace::files`].
     pub file: usize,
@@ -81,7 +81,9 @@ impl Index {
     }
 }
 
-#[derive(Debug)]
+/// Cloned (sources and index shared) when a second run must change documents, as the
+/// report's closure run does, instead of reading and parsing the repository again.
+#[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
