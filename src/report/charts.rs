@@ -10,8 +10,9 @@ use plotters::prelude::*;
 
 use super::{ActionItems, Durations, Training};
 
-/// Okabe–Ito: told apart by readers with colour-vision deficiencies, and in greyscale print.
-const PALETTE: [RGBColor; 7] = [
+/// Okabe–Ito's seven, told apart by readers with colour-vision deficiencies, then five of
+/// Paul Tol's muted scheme: twelve categories before a colour repeats.
+const PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
@@ -19,7 +20,14 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(86, 180, 233),
     RGBColor(213, 94, 0),
     RGBColor(240, 228, 66),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(153, 153, 51),
+    RGBColor(68, 170, 153),
+    RGBColor(170, 68, 153),
 ];
+/// Width of the plotting area of the bar and line charts, in pixels (about).
+const PLOT_WIDTH: u32 = 490;
 const DONE: RGBColor = RGBColor(0, 158, 115);
 const OPEN: RGBColor = RGBColor(86, 180, 233);
 const OVERDUE: RGBColor = RGBColor(213, 94, 0);
@@ -59,11 +67,27 @@ fn slots(count: usize) -> SegmentedCoord<RangedCoordusize> {
     (0..count.saturating_sub(1)).into_segmented()
 }
 
+/// The label of each slot; with many slots only every few, so that labels never overlap.
 fn segment_label(labels: &[String]) -> impl Fn(&SegmentValue<usize>) -> String + '_ {
+    let widest = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    // About 8 px a character at the labels' size, and a gap of two.
+    let fits = (PLOT_WIDTH as usize / ((widest + 2) * 8)).max(1);
+    let every = labels.len().div_ceil(fits).max(1);
     move |value| match value {
-        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        SegmentValue::CenterOf(i) if i % every == 0 => labels.get(*i).cloned().unwrap_or_default(),
         _ => String::new(),
     }
+}
+
+/// The gap on each side of a bar: a fifth of its slot, at most 14 px, so that many slots
+/// still leave bars to see.
+fn bar_gap(slots: usize) -> u32 {
+    (PLOT_WIDTH / slots.max(1) as u32 / 5).min(14)
 }
 
 /// Stacked bars: per quarter, one segment per category; the legend to the right.
@@ -86,12 +110,13 @@ pub fn incidents_per_quarter(
         .max()
         .unwrap_or(0)
         .max(1);
+    let gap = bar_gap(quarters.len());
     svg((760, 300), |root| {
         let (plot, legend) = root.split_horizontally(560);
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(28)
-            .y_label_area_size(36)
+            .y_label_area_size(52)
             .build_cartesian_2d(slots(quarters.len()), 0..highest)?;
         chart
             .configure_mesh()
@@ -119,7 +144,7 @@ pub fn incidents_per_quarter(
                         ],
                         colour.filled(),
                     );
-                    bar.set_margin(0, 0, 14, 14);
+                    bar.set_margin(0, 0, gap, gap);
                     bar
                 })
             });
@@ -137,9 +162,17 @@ fn legend_box<'a>(
     names: impl Iterator<Item = &'a str>,
     colour: impl Fn(usize) -> RGBColor,
 ) -> Drawn {
+    // Twelve lines fit beside the chart; past that the last line points to the table.
+    const LINES: usize = 12;
     let style = (FONT, 16).into_font().color(&INK);
-    for (i, name) in names.enumerate().take(12) {
+    let names: Vec<&str> = names.collect();
+    for (i, name) in names.iter().enumerate().take(LINES) {
         let y = 20 + 22 * i as i32;
+        if i == LINES - 1 && names.len() > LINES {
+            let more = format!("and {} more: see the table", names.len() - i);
+            area.draw(&Text::new(more, (10, y), style.clone()))?;
+            break;
+        }
         area.draw(&Rectangle::new([(10, y), (22, y + 12)], colour(i).filled()))?;
         area.draw(&Text::new(clip(name, 24), (30, y), style.clone()))?;
     }
@@ -172,7 +205,7 @@ pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(28)
-            .y_label_area_size(44)
+            .y_label_area_size(52)
             .build_cartesian_2d(slots(quarters.len()), 0.0..top)?;
         chart
             .configure_mesh()
@@ -222,7 +255,7 @@ pub fn action_items(items: &ActionItems) -> Option<String> {
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(28)
-            .y_label_area_size(36)
+            .y_label_area_size(52)
             .build_cartesian_2d(slots(types.len()), 0..highest)?;
         chart
             .configure_mesh()
@@ -249,7 +282,7 @@ pub fn action_items(items: &ActionItems) -> Option<String> {
                         ],
                         colour.filled(),
                     );
-                    bar.set_margin(0, 0, 14, 14);
+                    bar.set_margin(0, 0, bar_gap(stacks.len()), bar_gap(stacks.len()));
                     bar
                 },
             ))?;
@@ -315,4 +348,64 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
         }))?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widths of the bars filled with `colour` (`#RRGGBB`).
+    fn bar_widths(svg: &str, colour: &str) -> Vec<u32> {
+        svg.split("<rect")
+            .skip(1)
+            .filter(|rect| rect.contains(&format!("fill=\"{colour}\"")))
+            .filter_map(|rect| {
+                rect.split("width=\"")
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn five_years_of_quarters_still_draw_every_bar_and_label_some() {
+        let per_quarter: BTreeMap<String, BTreeMap<String, usize>> = (2021..2026)
+            .flat_map(|year| (1..=4).map(move |q| format!("{year}-Q{q}")))
+            .map(|quarter| (quarter, BTreeMap::from([("phishing".to_owned(), 3)])))
+            .collect();
+        let svg = incidents_per_quarter(&per_quarter).expect("a chart");
+        let widths = bar_widths(&svg, "#0072B2");
+        // Twenty bars and the legend's square, none squeezed to nothing.
+        assert_eq!(widths.len(), 21);
+        assert!(widths.iter().all(|&w| w >= 8), "{widths:?}");
+        // Every few quarters labelled, starting with the first: twenty would overlap.
+        let labels = svg.matches("-Q").count();
+        assert!((4..=10).contains(&labels), "{labels} labels");
+        assert!(svg.contains("2021-Q1"));
+    }
+
+    #[test]
+    fn a_thirteenth_category_sends_the_reader_to_the_table() {
+        let counts: BTreeMap<String, usize> =
+            (0..13).map(|c| (format!("category-{c:02}"), 1)).collect();
+        let svg = incidents_per_quarter(&BTreeMap::from([("2026-Q1".to_owned(), counts)]))
+            .expect("a chart");
+        assert!(svg.contains("category-10"));
+        assert!(!svg.contains("category-11"));
+        assert!(svg.contains("and 2 more: see the table"));
+    }
+
+    #[test]
+    fn labels_from_documents_are_escaped() {
+        let svg = incidents_per_quarter(&BTreeMap::from([(
+            "2026-Q1".to_owned(),
+            BTreeMap::from([("<script>x</script>".to_owned(), 1)]),
+        )]))
+        .expect("a chart");
+        assert!(svg.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!svg.contains("<script>"));
+    }
 }

@@ -61,6 +61,8 @@ struct Page<'a> {
     report: &'a Report,
     version: &'static str,
     tiles: Vec<Tile>,
+    /// Findings by owner, most first: the people an auditor talks to first.
+    owners: Vec<(String, usize)>,
     charts: Charts,
     durations: Vec<DurationRow>,
     by_type: Vec<CountRow>,
@@ -153,6 +155,16 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
         report,
         version: env!("CARGO_PKG_VERSION"),
         tiles: tiles(report),
+        owners: {
+            let mut owners: Vec<(String, usize)> = report
+                .summary
+                .findings_by_owner
+                .iter()
+                .map(|(owner, count)| (owner.clone(), *count))
+                .collect();
+            owners.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            owners
+        },
         charts: Charts {
             incidents: charts::incidents_per_quarter(&report.incidents.per_quarter),
             resolve: charts::time_to_resolve(&report.incidents.durations),
