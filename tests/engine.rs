@@ -107,6 +107,37 @@ fn each_helper_of_the_rule_api() {
     );
 }
 
+/// Rhai functions are pure; the engine folds the rule's top-level constants into them, so a
+/// helper function can use a word list or thresholds declared beside `RULE`.
+#[test]
+fn functions_see_the_rules_top_level_constants() {
+    let source = r#"const RULE = #{ id: "T010", name: "constants", severity: "warning", kinds: ["incident"], summary: "test" };
+const VAGUE = ["tbd", "todo", "n/a"];
+const LIMITS = #{ words: 3 };
+const PREFIX = "INC-";
+
+fn vague(text) {
+    text in VAGUE
+}
+
+fn short(text) {
+    text.split(" ").len() < LIMITS.words
+}
+
+fn check(doc) {
+    report("", `vague=${vague("tbd")} ${vague("Patch the VPN")} short=${short("tbd")} prefix=${doc.id.starts_with(PREFIX)}`);
+}
+"#;
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("constants.rhai", source)],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T010"])),
+        ["vague=true false short=true prefix=true"]
+    );
+}
+
 #[test]
 fn parameters_come_from_the_configuration() {
     let folder = repository(

@@ -194,6 +194,19 @@ pub fn documentation(source: &str) -> String {
     lines.join("\n").trim().to_owned()
 }
 
+/// Rhai functions are pure: they cannot see the script's top-level constants. Folding the
+/// constants (as the first run computed them) into the AST lets `fn check` and its helpers
+/// use `const WORDS = [...]` declared beside `RULE`, at no cost per call.
+fn with_constants(engine: &Engine, ast: AST, run: &Scope) -> AST {
+    let mut constants = Scope::new();
+    for (name, constant, value) in run.iter() {
+        if constant {
+            constants.push_constant(name, value);
+        }
+    }
+    engine.optimize_ast(&constants, ast, rhai::OptimizationLevel::Simple)
+}
+
 /// Compiles a rule and reads its `RULE` metadata.
 pub fn compile(
     engine: &Engine,
@@ -292,7 +305,7 @@ pub fn compile(
         scripted,
         origin,
         source,
-        ast: Arc::new(ast),
+        ast: Arc::new(with_constants(engine, ast, &scope)),
     })
 }
 
