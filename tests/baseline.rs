@@ -1,23 +1,19 @@
 //! Baselines as a user meets them: record today's findings, then only new ones fail;
 //! moving lines keeps the baseline valid; --strict-baseline fails when debt was paid.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 /// LL001 (no root cause), LL002 (no owner) and LL003 (no due date) fire; the rest of the
 /// record is complete so that the counts below are those three.
 const INCIDENT: &str = "kind: incident\nid: INC-1\nstatus: resolved\ndetected: 2026-09-01\naction_items:\n  - id: AI-1\n    title: Enforce MFA on the VPN\n    type: policy\n";
 
+/// `lessons check` on the fixed day, without colours.
 fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_lessons"))
-        .current_dir(folder)
-        .args(["check", "--as-of", "2026-11-01", "--color", "never"])
-        .args(args)
-        .output()
-        .expect("lessons runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code().unwrap_or(-1), text)
+    let mut full = vec!["check", "--as-of", "2026-11-01", "--color", "never"];
+    full.extend_from_slice(args);
+    common::lessons(folder, &full)
 }
 
 fn repository() -> tempfile::TempDir {

@@ -3,18 +3,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 fn gate(root: &Path, id: &str) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_lessons"))
-        .current_dir(root)
-        .args(["gate", "close", id, "--as-of", "2026-11-22"])
-        .output()
-        .expect("lessons runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    common::lessons(root, &["gate", "close", id, "--as-of", "2026-11-22"])
 }
 
 #[test]

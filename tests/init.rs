@@ -1,19 +1,9 @@
 //! `lessons init`: what it writes checks clean and its fixtures pass, and it never
 //! overwrites a file.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_lessons"))
-        .current_dir(folder)
-        .args(args)
-        .output()
-        .expect("lessons runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code().unwrap_or(-1), text)
-}
+use common::lessons;
 
 #[test]
 fn init_writes_a_repository_that_checks_clean_and_whose_fixtures_pass() {

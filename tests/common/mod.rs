@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 
 /// The shipped example repository.
@@ -19,4 +22,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).expect("copy");
         }
     }
+}
+
+/// Runs `lessons ARGS` in `folder`: the exit code, and standard output then standard error.
+pub fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .current_dir(folder)
+        .args(args)
+        .output()
+        .expect("lessons runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), text)
 }
