@@ -7,17 +7,53 @@ use std::path::{Path, PathBuf};
 
 use crate::document::date::Moment;
 use crate::document::{Entry, Node, Value};
+use crate::finding::Finding;
 use crate::workspace::Workspace;
 use crate::Error;
 
+/// What closing an incident is about: the incident and the runbooks and policies it
+/// references, as (file, document id). A finding belongs to the close when it is in one of
+/// these documents, or in one of their files outside any document (a file that did not
+/// parse) — so another incident in the same file never blocks this one.
+#[derive(Debug, Clone)]
+pub struct CloseScope {
+    pub documents: Vec<(PathBuf, Option<String>)>,
+}
+
+impl CloseScope {
+    pub fn of(workspace: &Workspace, position: usize) -> CloseScope {
+        let key = |position: usize| {
+            let loaded = &workspace.documents[position];
+            (
+                workspace.files[loaded.file].path.clone(),
+                loaded.document.id.clone(),
+            )
+        };
+        let mut documents = vec![key(position)];
+        documents.extend(references(workspace, position).into_iter().map(key));
+        CloseScope { documents }
+    }
+
+    /// The files to report on (relative to the root); the incident's first.
+    pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.documents.iter().map(|(file, _)| file)
+    }
+
+    pub fn includes(&self, finding: &Finding) -> bool {
+        self.documents.iter().any(|(file, id)| {
+            finding.file == *file && (finding.doc_id.is_none() || finding.doc_id == *id)
+        })
+    }
+}
+
 /// Finds the incident `target` names (an id, or a file holding one incident), rewrites it
-/// as closed, and returns its id and the files to report on (relative to the root).
+/// as closed, and returns its id and what the close is about.
 pub fn prepare(
     workspace: &mut Workspace,
     root: &Path,
     target: &str,
     as_of: Moment,
-) -> Result<(String, Vec<PathBuf>), Error> {
+) -> Result<(String, CloseScope), Error> {
     let position = find(workspace, root, target).ok_or_else(|| {
         Error::Usage(format!(
             "no incident `{target}`: give an incident id (`INC-2026-014`) or the file of one"
@@ -29,25 +65,21 @@ pub fn prepare(
         .clone()
         .unwrap_or_else(|| target.to_owned());
     close(workspace, position, as_of);
-    Ok((id, files_of(workspace, position)))
+    Ok((id, CloseScope::of(workspace, position)))
 }
 
 /// Rewrites every incident not yet closed as closed, and returns the files to report on:
-/// theirs and those of the runbooks and policies they reference.
+/// theirs and those of the runbooks and policies they reference (repeats included).
 pub fn prepare_unclosed(workspace: &mut Workspace, as_of: Moment) -> Vec<PathBuf> {
     let unclosed = unclosed(workspace);
-    let mut files = Vec::new();
     for &position in &unclosed {
         close(workspace, position, as_of);
     }
-    for &position in &unclosed {
-        for file in files_of(workspace, position) {
-            if !files.contains(&file) {
-                files.push(file);
-            }
-        }
-    }
-    files
+    unclosed
+        .into_iter()
+        .flat_map(|position| CloseScope::of(workspace, position).documents)
+        .map(|(file, _)| file)
+        .collect()
 }
 
 /// The incidents whose status is not `closed` (open, contained, resolved, or none given).
@@ -65,7 +97,7 @@ pub fn unclosed(workspace: &Workspace) -> Vec<usize> {
 }
 
 /// The runbooks an incident used and the policies it affected, as found in the index.
-pub fn references(workspace: &Workspace, position: usize) -> Vec<usize> {
+fn references(workspace: &Workspace, position: usize) -> Vec<usize> {
     let root = &workspace.documents[position].document.root;
     let mut found = Vec::new();
     for (field, kind) in [
@@ -84,20 +116,6 @@ pub fn references(workspace: &Workspace, position: usize) -> Vec<usize> {
         }
     }
     found
-}
-
-/// The incident's file and those of the documents it references (relative to the root).
-fn files_of(workspace: &Workspace, position: usize) -> Vec<PathBuf> {
-    let mut files = vec![workspace.files[workspace.documents[position].file]
-        .path
-        .clone()];
-    for found in references(workspace, position) {
-        let file = &workspace.files[workspace.documents[found].file].path;
-        if !files.contains(file) {
-            files.push(file.clone());
-        }
-    }
-    files
 }
 
 /// `status: closed`, and `closed:` the as-of date when the record has none.

@@ -507,19 +507,18 @@ fn run(
     };
     let mut reported = reported;
     let mut closing_id = None;
-    let mut closing_file = None;
-    let closing_files = match &options.closing {
+    let mut closing_scope = None;
+    match &options.closing {
         Some(Closing::Incident(target)) => {
-            let (id, files) = gate::prepare(&mut workspace, &root, target, as_of)?;
+            let (id, scope) = gate::prepare(&mut workspace, &root, target, as_of)?;
+            reported = Reported::files(scope.files().cloned());
             closing_id = Some(id);
-            closing_file = files.first().cloned();
-            Some(files)
+            closing_scope = Some(scope);
         }
-        Some(Closing::Unclosed) => Some(gate::prepare_unclosed(&mut workspace, as_of)),
-        None => None,
-    };
-    if let Some(files) = closing_files {
-        reported = Reported::files(files);
+        Some(Closing::Unclosed) => {
+            reported = Reported::files(gate::prepare_unclosed(&mut workspace, as_of));
+        }
+        None => {}
     }
     let values: Arc<[Dynamic]> = workspace
         .documents
@@ -615,13 +614,8 @@ fn run(
     // Stable: findings at one place keep the order their rule reported them in.
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    if let (Some(file), Some(id)) = (&closing_file, &closing_id) {
-        // A file may hold several incidents: the gate lists only this one's gaps.
-        findings.retain(|finding| {
-            &finding.file != file
-                || finding.doc_id.is_none()
-                || finding.doc_id.as_deref() == Some(id.as_str())
-        });
+    if let Some(scope) = &closing_scope {
+        findings.retain(|finding| scope.includes(finding));
     }
     rule_errors.extend(evaluation.errors);
 

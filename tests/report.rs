@@ -7,15 +7,24 @@ use lessons::document::date::Moment;
 use lessons::report::{self, Spread};
 use lessons::{check, Options};
 
-fn fixture() -> lessons::report::Report {
-    let options = Options {
-        paths: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-repo")],
-        as_of: Moment::parse("2026-11-01"),
+/// The options of a report on `folder` (of this project) as of `day`.
+fn options(folder: &str, day: &str) -> Options {
+    Options {
+        paths: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(folder)],
+        as_of: Moment::parse(day),
         ..Options::default()
-    };
-    let outcome = check(&options).expect("the run starts");
-    let closing = report::closing(&options, &outcome).expect("the closing run starts");
+    }
+}
+
+/// The report as `lessons report` builds it: the check, then the closure run.
+fn report_of(options: &Options) -> report::Report {
+    let outcome = check(options).expect("the run starts");
+    let closing = report::closing(options, &outcome).expect("the closing run starts");
     report::build(&outcome, &closing)
+}
+
+fn fixture() -> report::Report {
+    report_of(&options("tests/fixtures/report-repo", "2026-11-01"))
 }
 
 fn spread(count: usize, median: f64, p90: f64) -> Option<Spread> {
@@ -155,16 +164,22 @@ fn waivers_with_their_standing() {
         .iter()
         .map(|w| {
             format!(
-                "{} {}:{} {:?} by {:?} until {:?}",
-                w.rule, w.file, w.line, w.reason, w.approved_by, w.expires
+                "{} {}:{}:{} {:?} by {:?} until {:?}",
+                w.gap.rule,
+                w.gap.file,
+                w.gap.line,
+                w.gap.column,
+                w.reason,
+                w.approved_by,
+                w.expires
             )
         })
         .collect();
     assert_eq!(
         waived,
         [
-            r#"LL001 incidents/c.yaml:4 Some("Forensics report due from the insurer") by Some("ciso") until Some("2027-06-30")"#,
-            r#"LL002 incidents/d.yaml:8 Some("The owner joins in November") by Some("ciso") until Some("2026-11-20")"#,
+            r#"LL001 incidents/c.yaml:4:9 Some("Forensics report due from the insurer") by Some("ciso") until Some("2027-06-30")"#,
+            r#"LL002 incidents/d.yaml:8:5 Some("The owner joins in November") by Some("ciso") until Some("2026-11-20")"#,
         ]
     );
 }
@@ -225,17 +240,15 @@ fn closure_readiness_of_every_unclosed_incident() {
     assert_eq!(missing, [("LL005", "error", 4), ("LL008", "warning", 4)]);
 }
 
-/// What the report says of each unclosed incident is what `gate close` says of it alone.
+/// What the report says of each unclosed incident is what `gate close` says of it alone:
+/// the same findings at the same places. The report closes every unclosed incident in one
+/// run, so a finding on a referenced policy or runbook may count those other incidents as
+/// closed too: its message may differ (not its rule, severity or place). The incident's
+/// own findings match word for word.
 #[test]
 fn closure_readiness_agrees_with_gate_close() {
-    let options = Options {
-        paths: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/acme")],
-        as_of: Moment::parse("2026-11-22"),
-        ..Options::default()
-    };
-    let outcome = check(&options).expect("the run starts");
-    let closing = report::closing(&options, &outcome).expect("the closing run starts");
-    let report = report::build(&outcome, &closing);
+    let options = options("examples/acme", "2026-11-22");
+    let report = report_of(&options);
     assert!(report.incidents.closure.len() >= 5);
     assert!(report.incidents.closure.iter().any(|c| c.ready));
     assert!(report.incidents.closure.iter().any(|c| !c.ready));
@@ -245,19 +258,33 @@ fn closure_readiness_agrees_with_gate_close() {
             ..options.clone()
         })
         .expect("the gate runs");
-        let said: Vec<(String, String, usize, usize)> = gate
+        // The message only where the finding is in the incident's own file.
+        let line = |rule: &str, severity: String, file: &str, at: (usize, usize), message: &str| {
+            let message = if file == closure.file { message } else { "" };
+            format!("{rule} {severity} {file}:{}:{} {message}", at.0, at.1)
+        };
+        let said: Vec<String> = gate
             .findings
             .iter()
             .filter(|f| !f.suppressed)
             .map(|f| {
                 let file = f.file.to_string_lossy().replace('\\', "/");
-                (f.rule.clone(), file, f.location.line, f.location.column)
+                let at = (f.location.line, f.location.column);
+                line(&f.rule, f.severity.to_string(), &file, at, &f.message)
             })
             .collect();
-        let reported: Vec<(String, String, usize, usize)> = closure
+        let reported: Vec<String> = closure
             .missing
             .iter()
-            .map(|m| (m.rule.clone(), m.file.clone(), m.line, m.column))
+            .map(|m| {
+                line(
+                    &m.rule,
+                    m.severity.clone(),
+                    &m.file,
+                    (m.line, m.column),
+                    &m.message,
+                )
+            })
             .collect();
         assert_eq!(reported, said, "closure of {}", closure.id);
         let blocked = gate

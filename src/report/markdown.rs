@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, Missing, Report, Spread};
+use super::{Counts, Gap, Report, Spread};
 
 fn spread(value: &Option<Spread>) -> String {
     value.map_or("–".into(), |s| {
@@ -50,19 +50,40 @@ fn escape(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// `text` linked to `file` at `line`, as GitHub and GitLab anchor lines.
+fn link(text: &str, file: &str, line: usize) -> String {
+    format!("[{}]({file}#L{line})", escape(text))
+}
+
+/// `file:line`, linked.
+fn place(file: &str, line: usize) -> String {
+    link(&format!("{file}:{line}"), file, line)
+}
+
+fn or_dash(value: Option<&str>) -> String {
+    escape(value.unwrap_or("–"))
+}
+
+/// The reason, approver, expiry and ticket cells of a waiver.
+fn waiver_cells(
+    reason: &Option<String>,
+    approved_by: &Option<String>,
+    expires: &Option<String>,
+    ticket: &Option<String>,
+) -> String {
+    [reason, approved_by, expires, ticket]
+        .map(|value| or_dash(value.as_deref()))
+        .join(" | ")
+}
+
 /// `LL001 incidents/a.yaml:4`, joined with `<br>` (a line break inside a table cell).
-fn missing(items: &[&Missing]) -> String {
+fn gaps(items: &[&Gap]) -> String {
     if items.is_empty() {
         return "–".into();
     }
     items
         .iter()
-        .map(|item| {
-            format!(
-                "{} [{}:{}]({}#L{})",
-                item.rule, item.file, item.line, item.file, item.line
-            )
-        })
+        .map(|item| format!("{} {}", item.rule, place(&item.file, item.line)))
         .collect::<Vec<_>>()
         .join("<br>")
 }
@@ -96,18 +117,17 @@ pub fn render(report: &Report) -> String {
         for waived in &report.summary.waived {
             let _ = writeln!(
                 out,
-                "| {} {}: {} | [{}:{}]({}#L{}) | {} | {} | {} | {} |",
-                waived.rule,
-                waived.severity,
-                escape(&waived.message),
-                waived.file,
-                waived.line,
-                waived.file,
-                waived.line,
-                escape(waived.reason.as_deref().unwrap_or("–")),
-                escape(waived.approved_by.as_deref().unwrap_or("–")),
-                escape(waived.expires.as_deref().unwrap_or("–")),
-                escape(waived.ticket.as_deref().unwrap_or("–"))
+                "| {} {}: {} | {} | {} |",
+                waived.gap.rule,
+                waived.gap.severity,
+                escape(&waived.gap.message),
+                place(&waived.gap.file, waived.gap.line),
+                waiver_cells(
+                    &waived.reason,
+                    &waived.approved_by,
+                    &waived.expires,
+                    &waived.ticket
+                )
             );
         }
         out.push('\n');
@@ -122,10 +142,8 @@ pub fn render(report: &Report) -> String {
         let name = document.doc_id.as_deref().unwrap_or(&document.file);
         let _ = writeln!(
             out,
-            "| [{}]({}#L{}) | {} | {} | {} |",
-            escape(name),
-            document.file,
-            document.line,
+            "| {} | {} | {} | {} |",
+            link(name, &document.file, document.line),
             document.errors,
             document.warnings,
             document.infos
@@ -169,21 +187,19 @@ pub fn render(report: &Report) -> String {
         out.push_str("| incident | title | status | ready | blocking | to consider |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for closure in &report.incidents.closure {
-            let (blocking, rest): (Vec<&Missing>, Vec<&Missing>) = closure
+            let (blocking, rest): (Vec<&Gap>, Vec<&Gap>) = closure
                 .missing
                 .iter()
                 .partition(|item| item.severity == "error");
             let _ = writeln!(
                 out,
-                "| [{}]({}#L{}) | {} | {} | {} | {} | {} |",
-                escape(&closure.id),
-                closure.file,
-                closure.line,
-                escape(closure.title.as_deref().unwrap_or("–")),
+                "| {} | {} | {} | {} | {} | {} |",
+                link(&closure.id, &closure.file, closure.line),
+                or_dash(closure.title.as_deref()),
                 escape(&closure.status),
                 if closure.ready { "yes" } else { "no" },
-                missing(&blocking),
-                missing(&rest)
+                gaps(&blocking),
+                gaps(&rest)
             );
         }
     }
@@ -250,15 +266,17 @@ pub fn render(report: &Report) -> String {
         for waiver in &report.waivers {
             let _ = writeln!(
                 out,
-                "| {} | {} | {}:{} | {} | {} | {} | {} |",
+                "| {} | {} | {}:{} | {} |",
                 waiver.state,
                 waiver.rules.join(", "),
                 waiver.file,
                 waiver.line,
-                escape(waiver.reason.as_deref().unwrap_or("–")),
-                escape(waiver.approved_by.as_deref().unwrap_or("–")),
-                escape(waiver.expires.as_deref().unwrap_or("–")),
-                escape(waiver.ticket.as_deref().unwrap_or("–"))
+                waiver_cells(
+                    &waiver.reason,
+                    &waiver.approved_by,
+                    &waiver.expires,
+                    &waiver.ticket
+                )
             );
         }
     }

@@ -11,7 +11,8 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -74,13 +75,11 @@ pub struct Summary {
     pub worst_documents: Vec<WorstDocument>,
 }
 
+/// A waived finding with its waiver's reason, approver, expiry and ticket.
 #[derive(Debug, Serialize)]
 pub struct Waived {
-    pub rule: String,
-    pub severity: String,
-    pub file: String,
-    pub line: usize,
-    pub message: String,
+    #[serde(flatten)]
+    pub gap: Gap,
     pub reason: Option<String>,
     pub approved_by: Option<String>,
     pub expires: Option<String>,
@@ -127,17 +126,31 @@ pub struct Closure {
     /// No error remains (the default `--fail-on` of `gate close`).
     pub ready: bool,
     /// What `gate close` lists: errors block the close, warnings and infos are to consider.
-    pub missing: Vec<Missing>,
+    pub missing: Vec<Gap>,
 }
 
+/// A finding as the report lists it.
 #[derive(Debug, Serialize)]
-pub struct Missing {
+pub struct Gap {
     pub rule: String,
     pub severity: String,
     pub file: String,
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+impl Gap {
+    fn of(finding: &crate::finding::Finding) -> Gap {
+        Gap {
+            rule: finding.rule.clone(),
+            severity: finding.severity.to_string(),
+            file: display_path(&finding.file),
+            line: finding.location.line,
+            column: finding.location.column,
+            message: finding.message.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -281,11 +294,7 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             summary.suppressed += 1;
             match &finding.suppression {
                 Some(waiver) if waiver.kind == "waiver" => summary.waived.push(Waived {
-                    rule: finding.rule.clone(),
-                    severity: finding.severity.to_string(),
-                    file: display_path(&finding.file),
-                    line: finding.location.line,
-                    message: finding.message.clone(),
+                    gap: Gap::of(finding),
                     reason: waiver.reason.clone(),
                     approved_by: waiver.approved_by.clone(),
                     expires: waiver.expires.clone(),
@@ -456,52 +465,48 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
 }
 
 /// Each incident not yet closed with the findings `gate close` would list for it: those of
-/// the incident (and of its file as a whole) and of the runbooks and policies it references.
+/// its [`CloseScope`](crate::gate::CloseScope). The closing run's findings are grouped by
+/// document once, so each incident looks its documents up instead of scanning them all.
 fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
-    let key = |position: usize| {
-        let loaded = &workspace.documents[position];
-        (
-            display_path(&workspace.files[loaded.file].path),
-            loaded.document.id.clone(),
-        )
-    };
+    let mut by_document: HashMap<(&Path, Option<&str>), Vec<usize>> = HashMap::new();
+    for (at, finding) in closing.findings.iter().enumerate() {
+        if !finding.suppressed {
+            by_document
+                .entry((finding.file.as_path(), finding.doc_id.as_deref()))
+                .or_default()
+                .push(at);
+        }
+    }
     let mut closures = Vec::new();
     for position in crate::gate::unclosed(workspace) {
-        let (file, id) = key(position);
-        let mut about: Vec<(String, Option<String>)> = vec![(file.clone(), id.clone())];
-        about.extend(
-            crate::gate::references(workspace, position)
-                .into_iter()
-                .map(key),
-        );
-        let missing: Vec<Missing> = closing
-            .findings
+        let scope = crate::gate::CloseScope::of(workspace, position);
+        // A document's own findings and its file's; in the closing run's order.
+        let mut picked: Vec<usize> = scope
+            .documents
             .iter()
-            .filter(|finding| !finding.suppressed)
-            .filter(|finding| {
-                let found = display_path(&finding.file);
-                (finding.doc_id.is_none() && found == file)
-                    || about
-                        .iter()
-                        .any(|(file, id)| *file == found && *id == finding.doc_id)
-            })
-            .map(|finding| Missing {
-                rule: finding.rule.clone(),
-                severity: finding.severity.to_string(),
-                file: display_path(&finding.file),
-                line: finding.location.line,
-                column: finding.location.column,
-                message: finding.message.clone(),
-            })
+            .flat_map(|(file, id)| [(file.as_path(), id.as_deref()), (file.as_path(), None)])
+            .filter_map(|key| by_document.get(&key))
+            .flatten()
+            .copied()
+            .collect();
+        picked.sort_unstable();
+        picked.dedup();
+        let missing: Vec<Gap> = picked
+            .into_iter()
+            .map(|at| Gap::of(&closing.findings[at]))
             .collect();
         let loaded = &workspace.documents[position];
         let source = &workspace.files[loaded.file];
         closures.push(Closure {
-            id: id.unwrap_or_else(|| "(no id)".into()),
+            id: loaded
+                .document
+                .id
+                .clone()
+                .unwrap_or_else(|| "(no id)".into()),
             title: title_of(&loaded.document.root),
             status: text(loaded.document.root.get("status")).unwrap_or_else(|| "(none)".into()),
+            file: display_path(&source.path),
             line: source.location(&loaded.document.root.span).line,
-            file,
             ready: !missing.iter().any(|item| item.severity == "error"),
             missing,
         });
