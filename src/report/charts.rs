@@ -8,7 +8,7 @@ use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
 use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
 
-use super::{ActionItems, Durations, Training};
+use super::{ActionItems, Durations, Spread, Training};
 
 /// Okabe–Ito's seven, told apart by readers with colour-vision deficiencies, then five of
 /// Paul Tol's muted scheme: twelve categories before a colour repeats.
@@ -90,90 +90,104 @@ fn bar_gap(slots: usize) -> u32 {
     (PLOT_WIDTH / slots.max(1) as u32 / 5).min(14)
 }
 
-/// Stacked bars: per quarter, one segment per category; the legend to the right.
-pub fn incidents_per_quarter(
-    per_quarter: &BTreeMap<String, BTreeMap<String, usize>>,
+/// A named segment of the stacked bars (or a line), and its colour.
+type Part<'a> = (&'a str, RGBColor);
+
+/// Which figure of a spread a line follows.
+type Measure = fn(&Spread) -> f64;
+
+/// Stacked bars: one bar per label, `stacks[bar][part]` high in each part's colour, bottom
+/// up; the legend to the right.
+fn stacked_bars(
+    labels: &[String],
+    parts: &[Part],
+    stacks: &[Vec<usize>],
+    unit: &str,
 ) -> Option<String> {
-    if per_quarter.is_empty() {
+    if labels.is_empty() {
         return None;
     }
-    let quarters: Vec<String> = per_quarter.keys().cloned().collect();
-    let categories: Vec<&String> = per_quarter
-        .values()
-        .flat_map(BTreeMap::keys)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let highest = per_quarter
-        .values()
-        .map(|counts| counts.values().sum::<usize>())
+    let highest = stacks
+        .iter()
+        .map(|stack| stack.iter().sum::<usize>())
         .max()
         .unwrap_or(0)
         .max(1);
-    let gap = bar_gap(quarters.len());
+    let gap = bar_gap(labels.len());
     svg((760, 300), |root| {
         let (plot, legend) = root.split_horizontally(560);
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(52)
-            .build_cartesian_2d(slots(quarters.len()), 0..highest)?;
+            .build_cartesian_2d(slots(labels.len()), 0..highest)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .y_labels(highest.min(10))
-            .y_desc("incidents")
-            .x_label_formatter(&segment_label(&quarters))
+            .y_desc(unit)
+            .x_label_formatter(&segment_label(labels))
             .label_style((FONT, 16).into_font().color(&INK))
             .draw()?;
-        for (c, category) in categories.iter().enumerate() {
-            let colour = PALETTE[c % PALETTE.len()];
-            let bars = quarters.iter().enumerate().filter_map(|(q, quarter)| {
-                let counts = &per_quarter[quarter];
-                let count = counts.get(*category).copied().unwrap_or(0);
-                let below: usize = categories[..c]
-                    .iter()
-                    .map(|other| counts.get(*other).copied().unwrap_or(0))
-                    .sum();
-                (count > 0).then(|| {
-                    let mut bar = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(q), below),
-                            (SegmentValue::Exact(q + 1), below + count),
-                        ],
-                        colour.filled(),
-                    );
-                    bar.set_margin(0, 0, gap, gap);
-                    bar
-                })
-            });
-            chart.draw_series(bars)?;
+        for (part, (_, colour)) in parts.iter().enumerate() {
+            let bars = stacks
+                .iter()
+                .enumerate()
+                .filter(|(_, stack)| stack[part] > 0);
+            chart.draw_series(bars.map(|(bar, stack)| {
+                let below: usize = stack[..part].iter().sum();
+                let mut rectangle = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(bar), below),
+                        (SegmentValue::Exact(bar + 1), below + stack[part]),
+                    ],
+                    colour.filled(),
+                );
+                rectangle.set_margin(0, 0, gap, gap);
+                rectangle
+            }))?;
         }
-        legend_box(&legend, categories.iter().map(|c| c.as_str()), |i| {
-            PALETTE[i % PALETTE.len()]
-        })
+        legend_box(&legend, parts)
     })
 }
 
+/// Per quarter, one segment per category.
+pub fn incidents_per_quarter(
+    per_quarter: &BTreeMap<String, BTreeMap<String, usize>>,
+) -> Option<String> {
+    let categories: BTreeSet<&String> = per_quarter.values().flat_map(BTreeMap::keys).collect();
+    let parts: Vec<Part> = categories
+        .iter()
+        .enumerate()
+        .map(|(c, category)| (category.as_str(), PALETTE[c % PALETTE.len()]))
+        .collect();
+    let stacks: Vec<Vec<usize>> = per_quarter
+        .values()
+        .map(|counts| {
+            categories
+                .iter()
+                .map(|category| counts.get(*category).copied().unwrap_or(0))
+                .collect()
+        })
+        .collect();
+    let quarters: Vec<String> = per_quarter.keys().cloned().collect();
+    stacked_bars(&quarters, &parts, &stacks, "incidents")
+}
+
 /// Coloured squares with their names, one per line, at the top of `area`.
-fn legend_box<'a>(
-    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
-    names: impl Iterator<Item = &'a str>,
-    colour: impl Fn(usize) -> RGBColor,
-) -> Drawn {
+fn legend_box(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, parts: &[Part]) -> Drawn {
     // Twelve lines fit beside the chart; past that the last line points to the table.
     const LINES: usize = 12;
     let style = (FONT, 16).into_font().color(&INK);
-    let names: Vec<&str> = names.collect();
-    for (i, name) in names.iter().enumerate().take(LINES) {
+    for (i, (name, colour)) in parts.iter().enumerate().take(LINES) {
         let y = 20 + 22 * i as i32;
-        if i == LINES - 1 && names.len() > LINES {
-            let more = format!("and {} more: see the table", names.len() - i);
+        if i == LINES - 1 && parts.len() > LINES {
+            let more = format!("and {} more: see the table", parts.len() - i);
             area.draw(&Text::new(more, (10, y), style.clone()))?;
             break;
         }
-        area.draw(&Rectangle::new([(10, y), (22, y + 12)], colour(i).filled()))?;
+        area.draw(&Rectangle::new([(10, y), (22, y + 12)], colour.filled()))?;
         area.draw(&Text::new(clip(name, 24), (30, y), style.clone()))?;
     }
     Ok(())
@@ -182,24 +196,28 @@ fn legend_box<'a>(
 /// Lines: the median and the 90th percentile of the time to resolve, per quarter; in days
 /// when the slowest is over four days.
 pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String> {
-    let points: Vec<(String, f64, f64)> = durations
+    let resolved: Vec<(&String, Spread)> = durations
         .iter()
-        .filter_map(|(quarter, d)| {
-            d.resolve
-                .map(|s| (quarter.clone(), s.median_hours, s.p90_hours))
-        })
+        .filter_map(|(quarter, d)| Some((quarter, d.resolve?)))
         .collect();
-    if points.is_empty() {
+    if resolved.is_empty() {
         return None;
     }
-    let slowest = points.iter().map(|p| p.2).fold(0.0, f64::max);
+    let slowest = resolved
+        .iter()
+        .map(|(_, s)| s.p90_hours)
+        .fold(0.0, f64::max);
     let (unit, per) = if slowest > 96.0 {
         ("days", 24.0)
     } else {
         ("hours", 1.0)
     };
     let top = (slowest / per * 1.15).max(1.0);
-    let quarters: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
+    let quarters: Vec<String> = resolved.iter().map(|(q, _)| (*q).clone()).collect();
+    let lines: [(Part, Measure); 2] = [
+        (("median", PALETTE[0]), |s| s.median_hours),
+        (("90th percentile", PALETTE[5]), |s| s.p90_hours),
+    ];
     svg((760, 300), |root| {
         let (plot, legend) = root.split_horizontally(560);
         let mut chart = ChartBuilder::on(&plot)
@@ -215,84 +233,37 @@ pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String
             .x_label_formatter(&segment_label(&quarters))
             .label_style((FONT, 16).into_font().color(&INK))
             .draw()?;
-        for (series, colour) in [(1, PALETTE[0]), (2, PALETTE[5])] {
-            let at = |i: usize, p: &(String, f64, f64)| {
-                let hours = if series == 1 { p.1 } else { p.2 };
-                (SegmentValue::CenterOf(i), hours / per)
-            };
-            chart.draw_series(LineSeries::new(
-                points.iter().enumerate().map(|(i, p)| at(i, p)),
-                colour.stroke_width(3),
-            ))?;
+        for ((_, colour), hours) in lines {
+            let points: Vec<_> = resolved
+                .iter()
+                .enumerate()
+                .map(|(i, (_, spread))| (SegmentValue::CenterOf(i), hours(spread) / per))
+                .collect();
+            chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)))?;
             chart.draw_series(
                 points
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| Circle::new(at(i, p), 4, colour.filled())),
+                    .into_iter()
+                    .map(|at| Circle::new(at, 4, colour.filled())),
             )?;
         }
-        legend_box(&legend, ["median", "90th percentile"].into_iter(), |i| {
-            [PALETTE[0], PALETTE[5]][i]
-        })
+        legend_box(&legend, &lines.map(|(part, _)| part))
     })
 }
 
-/// Stacked bars per type of action item: done, open in time, overdue.
+/// Per type of action item: done, open in time, overdue.
 pub fn action_items(items: &ActionItems) -> Option<String> {
-    if items.by_type.is_empty() {
-        return None;
-    }
     let types: Vec<String> = items.by_type.keys().map(|t| clip(t, 12)).collect();
-    let highest = items
+    let stacks: Vec<Vec<usize>> = items
         .by_type
         .values()
-        .map(|c| c.opened)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    svg((760, 300), |root| {
-        let (plot, legend) = root.split_horizontally(560);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(52)
-            .build_cartesian_2d(slots(types.len()), 0..highest)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .y_labels(highest.min(10))
-            .y_desc("action items")
-            .x_label_formatter(&segment_label(&types))
-            .label_style((FONT, 16).into_font().color(&INK))
-            .draw()?;
-        let stacks: Vec<[usize; 3]> = items
-            .by_type
-            .values()
-            .map(|c| [c.done, c.opened - c.done - c.overdue, c.overdue])
-            .collect();
-        for (part, colour) in [DONE, OPEN, OVERDUE].into_iter().enumerate() {
-            chart.draw_series(stacks.iter().enumerate().filter(|(_, s)| s[part] > 0).map(
-                |(t, stack)| {
-                    let below: usize = stack[..part].iter().sum();
-                    let mut bar = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(t), below),
-                            (SegmentValue::Exact(t + 1), below + stack[part]),
-                        ],
-                        colour.filled(),
-                    );
-                    bar.set_margin(0, 0, bar_gap(stacks.len()), bar_gap(stacks.len()));
-                    bar
-                },
-            ))?;
-        }
-        legend_box(
-            &legend,
-            ["done", "open, in time", "overdue"].into_iter(),
-            |i| [DONE, OPEN, OVERDUE][i],
-        )
-    })
+        .map(|c| vec![c.done, c.opened - c.done - c.overdue, c.overdue])
+        .collect();
+    let parts = [
+        ("done", DONE),
+        ("open, in time", OPEN),
+        ("overdue", OVERDUE),
+    ];
+    stacked_bars(&types, &parts, &stacks, "action items")
 }
 
 /// Horizontal bars: the share of the people a course is required of who are current.
