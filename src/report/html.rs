@@ -5,7 +5,7 @@
 
 use askama::Template;
 
-use super::{charts, Counts, Report, Spread};
+use super::{charts, Report, Spread};
 
 /// A figure at the top of the page.
 struct Tile {
@@ -22,30 +22,12 @@ struct DurationRow {
     resolve: String,
 }
 
-struct CountRow {
-    name: String,
-    opened: usize,
-    done: usize,
-    overdue: usize,
-}
-
 struct TrainingRow {
     course: String,
     required_of: usize,
     current: usize,
     share: String,
     not_current: String,
-}
-
-struct ReviewRow {
-    kind: String,
-    id: String,
-    file: String,
-    last: String,
-    age: String,
-    interval: String,
-    overdue: String,
-    late: bool,
 }
 
 struct Charts {
@@ -65,30 +47,7 @@ struct Page<'a> {
     owners: Vec<(String, usize)>,
     charts: Charts,
     durations: Vec<DurationRow>,
-    by_type: Vec<CountRow>,
-    by_owner: Vec<CountRow>,
     training: Vec<TrainingRow>,
-    reviews: Vec<ReviewRow>,
-}
-
-fn spread(value: &Option<Spread>) -> String {
-    value.map_or("–".into(), |s| {
-        format!(
-            "{:.1} h / {:.1} h (n={})",
-            s.median_hours, s.p90_hours, s.count
-        )
-    })
-}
-
-fn count_rows(rows: &std::collections::BTreeMap<String, Counts>) -> Vec<CountRow> {
-    rows.iter()
-        .map(|(name, c)| CountRow {
-            name: name.clone(),
-            opened: c.opened,
-            done: c.done,
-            overdue: c.overdue,
-        })
-        .collect()
 }
 
 fn tiles(report: &Report) -> Vec<Tile> {
@@ -177,13 +136,11 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
             .iter()
             .map(|(quarter, d)| DurationRow {
                 quarter: quarter.clone(),
-                detect: spread(&d.detect),
-                contain: spread(&d.contain),
-                resolve: spread(&d.resolve),
+                detect: Spread::text(&d.detect),
+                contain: Spread::text(&d.contain),
+                resolve: Spread::text(&d.resolve),
             })
             .collect(),
-        by_type: count_rows(&report.action_items.by_type),
-        by_owner: count_rows(&report.action_items.by_owner),
         training: report
             .training
             .iter()
@@ -193,24 +150,6 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
                 current: t.current,
                 share: format!("{:.0}%", t.share * 100.0),
                 not_current: t.not_current.join(", "),
-            })
-            .collect(),
-        reviews: report
-            .reviews
-            .iter()
-            .map(|age| ReviewRow {
-                kind: age.kind.clone(),
-                id: age.id.clone(),
-                file: age.file.clone(),
-                last: age.last.clone().unwrap_or_else(|| "never".into()),
-                age: age.age_days.map_or("–".into(), |d| format!("{d} days")),
-                interval: format!("{} days", age.interval_days),
-                overdue: match age.overdue_days {
-                    None => "never reviewed".into(),
-                    Some(days) if days > 0 => format!("{days} days"),
-                    Some(_) => "–".into(),
-                },
-                late: age.overdue_days.is_none_or(|days| days > 0),
             })
             .collect(),
     };

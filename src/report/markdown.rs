@@ -5,15 +5,6 @@ use std::fmt::Write as _;
 
 use super::{Counts, Gap, Report, Spread};
 
-fn spread(value: &Option<Spread>) -> String {
-    value.map_or("–".into(), |s| {
-        format!(
-            "{:.1} h / {:.1} h (n={})",
-            s.median_hours, s.p90_hours, s.count
-        )
-    })
-}
-
 fn counts_table(out: &mut String, title: &str, rows: &std::collections::BTreeMap<String, Counts>) {
     let _ = writeln!(
         out,
@@ -162,9 +153,9 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "| {quarter} | {} | {} | {} |",
-            spread(&durations.detect),
-            spread(&durations.contain),
-            spread(&durations.resolve)
+            Spread::text(&durations.detect),
+            Spread::text(&durations.contain),
+            Spread::text(&durations.resolve)
         );
     }
 
@@ -239,21 +230,16 @@ pub fn render(report: &Report) -> String {
     out.push_str("| kind | id | last review | age | interval | overdue by |\n");
     out.push_str("|---|---|---|---:|---:|---:|\n");
     for age in &report.reviews {
-        let overdue = match age.overdue_days {
-            None => "never reviewed".to_owned(),
-            Some(days) if days > 0 => format!("{days} days"),
-            Some(_) => "–".to_owned(),
-        };
         let _ = writeln!(
             out,
-            "| {} | [{}]({}) | {} | {} | {} days | {overdue} |",
+            "| {} | [{}]({}) | {} | {} | {} days | {} |",
             age.kind,
             escape(&age.id),
             age.file,
             age.last.as_deref().unwrap_or("–"),
-            age.age_days
-                .map_or("–".into(), |days| format!("{days} days")),
-            age.interval_days
+            age.age_text(),
+            age.interval_days,
+            age.overdue_text()
         );
     }
 

@@ -49,6 +49,27 @@ pub struct ReviewAge {
     pub overdue_days: Option<i64>,
 }
 
+impl ReviewAge {
+    /// `120 days`, or `–` when there was no review.
+    pub fn age_text(&self) -> String {
+        self.age_days
+            .map_or("–".into(), |days| format!("{days} days"))
+    }
+
+    /// How far past its interval: `never reviewed`, `12 days`, or `–` while in time.
+    pub fn overdue_text(&self) -> String {
+        match self.overdue_days {
+            None => "never reviewed".into(),
+            Some(days) if days > 0 => format!("{days} days"),
+            Some(_) => "–".into(),
+        }
+    }
+
+    pub fn late(&self) -> bool {
+        self.overdue_days.is_none_or(|days| days > 0)
+    }
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Training {
     pub required_of: usize,
@@ -172,6 +193,16 @@ pub struct Spread {
 }
 
 impl Spread {
+    /// `6.0 h / 8.0 h (n=3)`: median / 90th percentile and count, `–` for none.
+    pub fn text(value: &Option<Spread>) -> String {
+        value.map_or("–".into(), |s| {
+            format!(
+                "{:.1} h / {:.1} h (n={})",
+                s.median_hours, s.p90_hours, s.count
+            )
+        })
+    }
+
     pub fn of(mut hours: Vec<f64>) -> Option<Spread> {
         if hours.is_empty() {
             return None;
