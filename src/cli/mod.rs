@@ -206,16 +206,10 @@ fn check(args: &CheckArgs) -> i32 {
             return EXIT_FAILED;
         }
     };
-    let mut paid = Vec::new();
-    if let Some(path) = &args.baseline {
-        match Baseline::load(path) {
-            Ok(baseline) => paid = baseline.apply(&mut outcome.findings),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return EXIT_FAILED;
-            }
-        }
-    }
+    let paid = match apply_baseline(args.baseline.as_deref(), &mut outcome) {
+        Ok(paid) => paid,
+        Err(code) => return code,
+    };
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::record(&outcome.findings);
         if let Err(error) = output::write_atomically(path, baseline.to_json().as_bytes()) {
@@ -371,4 +365,22 @@ pub fn render_error(error: &Error, style: &Style) -> String {
         },
     };
     render_frame(&frame, style)
+}
+
+/// Marks the findings `path`'s baseline holds as suppressed; returns its entries that no
+/// longer occur. `Err` is the exit code after saying why the baseline cannot be read.
+pub(crate) fn apply_baseline(
+    path: Option<&std::path::Path>,
+    outcome: &mut crate::Outcome,
+) -> Result<Vec<crate::policy::baseline::Entry>, i32> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    match Baseline::load(path) {
+        Ok(baseline) => Ok(baseline.apply(&mut outcome.findings)),
+        Err(message) => {
+            eprintln!("error: {message}");
+            Err(EXIT_FAILED)
+        }
+    }
 }

@@ -9,7 +9,6 @@ use clap::{Args, ValueEnum};
 use super::catalogue::RuleSource;
 use super::{parse_as_of, EXIT_CLEAN, EXIT_FAILED};
 use crate::document::date::Moment;
-use crate::policy::baseline::Baseline;
 use crate::{output, report, Options};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,16 +54,8 @@ pub fn run(args: &ReportArgs) -> i32 {
     if !outcome.rule_errors.is_empty() {
         return EXIT_FAILED;
     }
-    if let Some(path) = &args.baseline {
-        match Baseline::load(path) {
-            Ok(baseline) => {
-                baseline.apply(&mut outcome.findings);
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                return EXIT_FAILED;
-            }
-        }
+    if let Err(code) = super::apply_baseline(args.baseline.as_deref(), &mut outcome) {
+        return code;
     }
     // Closure readiness: the same repository with every unclosed incident as if closing,
     // on the same day as the rest of the report.
