@@ -15,21 +15,6 @@ struct Tile {
     tone: &'static str,
 }
 
-struct DurationRow {
-    quarter: String,
-    detect: String,
-    contain: String,
-    resolve: String,
-}
-
-struct TrainingRow {
-    course: String,
-    required_of: usize,
-    current: usize,
-    share: String,
-    not_current: String,
-}
-
 struct Charts {
     incidents: Option<String>,
     resolve: Option<String>,
@@ -46,8 +31,6 @@ struct Page<'a> {
     /// Findings by owner, most first: the people an auditor talks to first.
     owners: Vec<(String, usize)>,
     charts: Charts,
-    durations: Vec<DurationRow>,
-    training: Vec<TrainingRow>,
 }
 
 fn tiles(report: &Report) -> Vec<Tile> {
@@ -130,28 +113,6 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
             action_items: charts::action_items(&report.action_items),
             training: charts::training_currency(&report.training),
         },
-        durations: report
-            .incidents
-            .durations
-            .iter()
-            .map(|(quarter, d)| DurationRow {
-                quarter: quarter.clone(),
-                detect: Spread::text(&d.detect),
-                contain: Spread::text(&d.contain),
-                resolve: Spread::text(&d.resolve),
-            })
-            .collect(),
-        training: report
-            .training
-            .iter()
-            .map(|(course, t)| TrainingRow {
-                course: course.clone(),
-                required_of: t.required_of,
-                current: t.current,
-                share: format!("{:.0}%", t.share * 100.0),
-                not_current: t.not_current.join(", "),
-            })
-            .collect(),
     };
     page.render()
 }

@@ -217,11 +217,11 @@ pub fn render(report: &Report) -> String {
     for (course, standing) in &report.training {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0}% | {} |",
+            "| {} | {} | {} | {} | {} |",
             escape(course),
             standing.required_of,
             standing.current,
-            standing.share * 100.0,
+            standing.share_text(),
             escape(&standing.not_current.join(", "))
         );
     }

@@ -70,6 +70,13 @@ impl ReviewAge {
     }
 }
 
+impl Training {
+    /// `80%`.
+    pub fn share_text(&self) -> String {
+        format!("{:.0}%", self.share * 100.0)
+    }
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Training {
     pub required_of: usize,
