@@ -74,15 +74,60 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
 }
 
+/// Where a suppression is written: SARIF calls a waiver in the document `inSource` and
+/// one kept elsewhere (the configuration, the baseline) `external`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// `waivers:` in the configuration.
+    Waiver,
+    /// `# lessons: allow …` in the document.
+    InlineWaiver,
+    Baseline,
+}
+
+impl SuppressionKind {
+    /// `waiver` or `baseline`, as the JSON output names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Waiver | SuppressionKind::InlineWaiver => "waiver",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+
+    pub fn is_waiver(self) -> bool {
+        self != SuppressionKind::Baseline
+    }
+}
+
 /// What a waived finding carries into every machine-readable output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
-    /// `waiver` or `baseline`.
-    pub kind: &'static str,
+    pub kind: SuppressionKind,
     pub reason: Option<String>,
     pub approved_by: Option<String>,
     pub expires: Option<String>,
     pub ticket: Option<String>,
+}
+
+impl Suppression {
+    /// The reason, approver, expiry and ticket on one line:
+    /// `forensics pending; approved by ciso; expires 2027-06-30; ticket SEC-12`.
+    pub fn justification(&self) -> String {
+        let mut text = self
+            .reason
+            .clone()
+            .unwrap_or_else(|| "no reason given".to_owned());
+        if let Some(approver) = &self.approved_by {
+            text.push_str(&format!("; approved by {approver}"));
+        }
+        if let Some(expires) = &self.expires {
+            text.push_str(&format!("; expires {expires}"));
+        }
+        if let Some(ticket) = &self.ticket {
+            text.push_str(&format!("; ticket {ticket}"));
+        }
+        text
+    }
 }
 
 impl Finding {

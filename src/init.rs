@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::document::date::Moment;
 
-/// The files `init` writes, relative to its folder, with `{{today}}` and `{{in_90_days}}`
-/// to fill in so the examples are current on the day they are written.
+/// The files `init` writes, relative to its folder, with `{{today}}`, `{{in_90_days}}` and
+/// `{{half_a_year_ago}}` to fill in so the examples are current on the day they are written.
 macro_rules! templates {
     ($($path:literal),* $(,)?) => {
         &[$(($path, include_str!(concat!("../templates/init/", $path)))),*]
@@ -44,6 +44,11 @@ pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
     let in_90_days = today
         .add_days(90)
         .map_or_else(|| today.to_string(), |day| day.to_string());
+    // The roster's training half a year back: current for the incidents of the last six
+    // months a user adds (not only those detected from today on), and for six more.
+    let half_a_year_ago = today
+        .add_days(-180)
+        .map_or_else(|| today.to_string(), |day| day.to_string());
     let mut written = Vec::new();
     for (path, template) in TEMPLATES {
         let target = folder.join(path);
@@ -53,7 +58,8 @@ pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
         }
         let text = template
             .replace("{{today}}", &today.to_string())
-            .replace("{{in_90_days}}", &in_90_days);
+            .replace("{{in_90_days}}", &in_90_days)
+            .replace("{{half_a_year_ago}}", &half_a_year_ago);
         // create_new: a file that appeared since the check above is still not overwritten.
         let mut file = std::fs::OpenOptions::new()
             .write(true)

@@ -128,11 +128,78 @@ pub struct Outcome {
     /// What rules printed.
     pub printed: Vec<String>,
     pub timing: Timing,
+    /// When the run started (for JUnit's `timestamp`).
+    pub started_at: jiff::Timestamp,
+    /// The policy pack the run used.
+    pub pack: String,
+    /// The effective settings of every rule for each file of the workspace (indexed like
+    /// [`Workspace::files`]): what the pack, the configuration and its overrides made of them.
+    pub settings: Vec<Arc<[RuleSettings]>>,
+    /// The settings of a file no override names (a file that is gone, say).
+    pub base_settings: Arc<[RuleSettings]>,
+    reported: Reported,
 }
 
 impl Outcome {
     pub fn source(&self, file: &Path) -> Option<&Arc<SourceFile>> {
         self.sources.get(file)
+    }
+
+    /// Whether the run reported on `file` (relative to the root): every file, or only those
+    /// under the paths named on the command line.
+    pub fn reports_on(&self, file: &Path) -> bool {
+        self.reported.includes(file)
+    }
+
+    /// The settings of rule `id` for `file` (relative to the root), as the run applied them.
+    pub fn rule_settings(&self, id: &str, file: &Path) -> Option<&RuleSettings> {
+        let position = self.rules.iter().position(|rule| rule.id == id)?;
+        let settings = self
+            .workspace
+            .files
+            .iter()
+            .position(|source| source.path == file)
+            .map_or(&self.base_settings, |index| &self.settings[index]);
+        settings.get(position)
+    }
+
+    /// Whether `target` is a file this run read: a document, the configuration or a rule
+    /// file. `--output` and `--write-baseline` refuse such a path, so no report ever
+    /// replaces what it reports on.
+    pub fn reads(&self, target: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(target) else {
+            return false; // not there yet: nothing to lose
+        };
+        let canonical_root = std::fs::canonicalize(&self.root).unwrap_or_default();
+        if let Ok(relative) = target.strip_prefix(&canonical_root) {
+            if self
+                .workspace
+                .files
+                .iter()
+                .any(|file| file.path == relative)
+            {
+                return true;
+            }
+        }
+        let same = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == target);
+        self.workspace
+            .files
+            .iter()
+            .any(|file| file.path.is_absolute() && same(&file.path))
+            || self.workspace.config_path.as_deref().is_some_and(same)
+            || self.rules.iter().any(|rule| match &rule.origin {
+                rules::Origin::File(path) => same(path),
+                rules::Origin::Builtin(_) => false,
+            })
+    }
+
+    /// An integer parameter of rule `id` for `file`, as the run applied it.
+    pub fn int_param(&self, id: &str, file: &Path, name: &str) -> Option<i64> {
+        self.rule_settings(id, file)?
+            .params
+            .get(name)?
+            .as_int()
+            .ok()
     }
 }
 
@@ -144,6 +211,17 @@ pub fn today() -> Moment {
 /// Runs `lessons check`.
 pub fn check(options: &Options) -> Result<Outcome, Error> {
     let started = Instant::now();
+    // No path is the current folder, as `--help` says: in a subfolder, that subfolder.
+    let defaulted;
+    let options = if options.paths.is_empty() && !options.isolated {
+        defaulted = Options {
+            paths: vec![PathBuf::from(".")],
+            ..options.clone()
+        };
+        &defaulted
+    } else {
+        options
+    };
     let as_of = options.as_of.unwrap_or_else(today);
     let (root, config_path) = if options.isolated {
         (PathBuf::new(), None)
@@ -234,26 +312,46 @@ pub(crate) fn rule_folders_and_pack(
     Ok((folders, pack))
 }
 
-/// Keeps paths short in messages when the root is under the current folder.
+/// Keeps paths short in messages: the root relative to the current folder (`.`, `docs`,
+/// `..`), or as it is when the two share nothing but `/`.
 pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir() else {
         return path.to_path_buf();
     };
-    match path.strip_prefix(&cwd) {
-        Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
-        Ok(relative) => relative.to_path_buf(),
-        Err(_) => path.to_path_buf(),
+    let absolute = normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    let cwd = normalise(&cwd);
+    let common = absolute
+        .components()
+        .zip(cwd.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Only the file system root in common: an absolute path reads better than `../../..`.
+    if common <= 1 {
+        return path.to_path_buf();
+    }
+    let mut relative = PathBuf::new();
+    for _ in cwd.components().skip(common) {
+        relative.push("..");
+    }
+    for part in absolute.components().skip(common) {
+        relative.push(part);
+    }
+    if relative.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        relative
     }
 }
 
 /// Which loaded files the run reports on: those under the named paths. Named files are a
 /// set, not a list: pre-commit names hundreds, and the report's closure run thousands.
+#[derive(Debug, Clone)]
 struct Reported {
     /// Relative to the root; `None` reports everything.
     only: Option<Named>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct Named {
     files: std::collections::HashSet<PathBuf>,
     folders: Vec<PathBuf>,
@@ -322,7 +420,7 @@ impl Reported {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-fn normalise(path: &Path) -> PathBuf {
+pub(crate) fn normalise(path: &Path) -> PathBuf {
     let mut result = PathBuf::new();
     for part in path.components() {
         match part {
@@ -494,6 +592,7 @@ fn run(
         let extra = reported.outside();
         (reported, extra)
     };
+    let started_at = jiff::Timestamp::now();
     let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
 
     let mut workspace = match &options.workspace {
@@ -662,6 +761,11 @@ fn run(
             evaluate: evaluated_at - loaded_at,
             total: evaluated_at,
         },
+        started_at,
+        pack: pack.name.clone(),
+        settings: settings_of,
+        base_settings: plan.base().into(),
+        reported,
     })
 }
 

@@ -34,6 +34,7 @@ fn findings_of_the_fixture_repository() {
         color: false,
         width: 100,
         quiet: false,
+        ..Style::default()
     };
     insta::assert_snapshot!(render(&outcome, Format::Human, &style));
 }
@@ -49,6 +50,7 @@ fn a_terminal_gets_colours() {
         color: true,
         width: 100,
         quiet: true,
+        ..Style::default()
     };
     let rendered = render(&outcome, Format::Human, &style);
     assert!(
@@ -69,6 +71,7 @@ fn a_narrow_terminal_wraps_messages_and_helps() {
         color: false,
         width: 60,
         quiet: false,
+        ..Style::default()
     };
     insta::assert_snapshot!(render(&outcome, Format::Human, &style));
 }

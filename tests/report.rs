@@ -81,7 +81,10 @@ fn summary_counts_documents_and_findings() {
 
 #[test]
 fn markdown_report_of_the_fixture() {
-    insta::assert_snapshot!(report::markdown::render(&fixture()));
+    let mut report = fixture();
+    // The fixture lives in this project's own git history: its commit moves with ours.
+    report.commit = Some("0123456789ab".into());
+    insta::assert_snapshot!(report::markdown::render(&report));
 }
 
 #[test]
@@ -197,7 +200,7 @@ fn a_baseline_suppresses_what_it_holds() {
         .arg(&baseline)
         .status()
         .expect("lessons runs");
-    assert_eq!(recorded.code(), Some(1));
+    assert_eq!(recorded.code(), Some(0));
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_lessons"))
         .arg("report")
         .arg(&repo)

@@ -69,6 +69,10 @@ fn close_incident(args: &CloseArgs) -> i32 {
     };
     let code = exit_code(&outcome, args.fail_on);
     if args.format != Format::Human {
+        let style = output::Style {
+            fail_on: args.fail_on.threshold(),
+            ..style
+        };
         print!("{}", output::render(&outcome, args.format, &style));
         return code;
     }
@@ -98,6 +102,9 @@ fn close_incident(args: &CloseArgs) -> i32 {
         ));
     }
     out.push_str(&format!(" as of {}\n\n", outcome.as_of));
+    // What blocks the close first, then what to consider; each group by file and line.
+    let mut open = open;
+    open.sort_by_key(|finding| (!blocking(finding.severity), finding.sort_key()));
     for finding in &open {
         let mark = if blocking(finding.severity) {
             "[ ]"

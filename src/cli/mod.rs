@@ -54,6 +54,15 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Start a policy repository: configuration, an example of each document, a custom rule
     Init(InitArgs),
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_name = "SHELL", value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -98,9 +107,12 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output
+    /// Write the report to FILE (atomically) instead of standard output; `-` is standard output
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// After the findings, how many each rule produced, most frequent first
+    #[arg(long)]
+    pub statistics: bool,
     #[command(flatten)]
     pub source: catalogue::RuleSource,
     /// The day all date rules count from (default: today)
@@ -160,17 +172,38 @@ pub fn run() -> i32 {
         Command::Init(args) => init(&args),
         Command::Gate(args) => gate::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "lessons", &mut std::io::stdout());
+            EXIT_CLEAN
+        }
+    }
+}
+
+/// Whether colour is wanted. `--color always|never` wins; under `auto`, the variables CI
+/// systems and users set: `FORCE_COLOR` or `CLICOLOR_FORCE` colour piped output (a CI log
+/// renders ANSI), `NO_COLOR`, `CLICOLOR=0` and `TERM=dumb` turn colour off on a terminal.
+pub(crate) fn wants_color(color: Color, stream_is_terminal: bool) -> bool {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            let forced = var("FORCE_COLOR").is_some_and(|v| v != "0" && v != "false")
+                || var("CLICOLOR_FORCE").is_some_and(|v| v != "0");
+            if forced {
+                return true;
+            }
+            let off = var("NO_COLOR").is_some()
+                || var("CLICOLOR").as_deref() == Some("0")
+                || var("TERM").as_deref() == Some("dumb");
+            stream_is_terminal && !off
+        }
     }
 }
 
 pub(crate) fn style_for(color: Color, stream_is_terminal: bool, quiet: bool) -> Style {
-    let color = match color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = wants_color(color, stream_is_terminal);
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|columns| columns.parse().ok())
@@ -179,7 +212,53 @@ pub(crate) fn style_for(color: Color, stream_is_terminal: bool, quiet: bool) -> 
         color,
         width,
         quiet,
+        ..Style::default()
     }
+}
+
+/// `--output`: standard output when absent or `-`.
+pub(crate) fn output_file(output: Option<&std::path::Path>) -> Option<&std::path::Path> {
+    output.filter(|path| path.as_os_str() != "-")
+}
+
+/// Writes `text` to `output` (atomically) or standard output; a closed pipe (`lessons check
+/// | head`) is not a failure of the run.
+pub(crate) fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), String> {
+    match output_file(output) {
+        Some(path) => output::write_atomically(path, text.as_bytes())
+            .map_err(|error| format!("cannot write {}: {error}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+    }
+}
+
+/// Refuses (exit 2, before anything is written) an output path that is a file the run
+/// reads: a document, the configuration, a rule, or the baseline it compares with.
+pub(crate) fn refuse_inputs(
+    outcome: &Outcome,
+    targets: &[(&str, Option<&std::path::Path>)],
+    baseline: Option<&std::path::Path>,
+) -> Result<(), String> {
+    for (flag, target) in targets {
+        let Some(target) = output_file(*target) else {
+            continue;
+        };
+        let is_baseline = baseline.is_some_and(|baseline| {
+            let canonical = |path: &std::path::Path| std::fs::canonicalize(path).ok();
+            canonical(baseline).is_some() && canonical(baseline) == canonical(target)
+        });
+        if (is_baseline && *flag == "--output") || outcome.reads(target) {
+            return Err(format!(
+                "{flag} {} is a file this run reads; refusing to overwrite it (name a new file)",
+                target.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check(args: &CheckArgs) -> i32 {
@@ -206,30 +285,35 @@ fn check(args: &CheckArgs) -> i32 {
             return EXIT_FAILED;
         }
     };
+    if let Err(message) = refuse_inputs(
+        &outcome,
+        &[
+            ("--output", args.output.as_deref()),
+            ("--write-baseline", args.write_baseline.as_deref()),
+        ],
+        args.baseline.as_deref(),
+    ) {
+        eprintln!("error: {message}");
+        return EXIT_FAILED;
+    }
     let paid = match apply_baseline(args.baseline.as_deref(), &mut outcome) {
         Ok(paid) => paid,
         Err(code) => return code,
     };
-    if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::record(&outcome.findings);
-        if let Err(error) = output::write_atomically(path, baseline.to_json().as_bytes()) {
-            eprintln!(
-                "error: cannot write the baseline {}: {error}",
-                path.display()
-            );
-            return EXIT_FAILED;
-        }
-        if !args.quiet {
-            eprintln!(
-                "wrote {} baseline entries to {}",
-                baseline.findings.len(),
-                path.display()
-            );
+    let to_terminal =
+        output_file(args.output.as_deref()).is_none() && std::io::stdout().is_terminal();
+    let mut style = style_for(args.source.color, to_terminal, args.quiet);
+    style.fail_on = args.fail_on.threshold();
+    let mut report = output::render(&outcome, args.format, &style);
+    if args.statistics {
+        let statistics = output::statistics::render(&outcome);
+        match args.format {
+            // After the findings, in the same stream.
+            Format::Human | Format::Concise => report.push_str(&statistics),
+            // A machine format stays one document: the counts go to stderr.
+            _ => eprint!("{statistics}"),
         }
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let style = style_for(args.source.color, to_terminal, args.quiet);
-    let report = output::render(&outcome, args.format, &style);
     if args.verbose {
         eprint!("{}", verbose_notes(&outcome));
     }
@@ -239,20 +323,12 @@ fn check(args: &CheckArgs) -> i32 {
             output::human::render_rule_errors(&outcome, &stderr_style)
         );
     }
-    let written = match &args.output {
-        Some(path) => output::write_atomically(path, report.as_bytes())
-            .map_err(|error| format!("cannot write {}: {error}", path.display())),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`lessons check | head`) is not a failure of the run.
-            let _ = stdout.write_all(report.as_bytes());
-            let _ = stdout.flush();
-            Ok(())
-        }
-    };
-    if let Err(message) = written {
+    if let Err(message) = emit(args.output.as_deref(), &report) {
         eprintln!("error: {message}");
         return EXIT_FAILED;
+    }
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(path, &outcome, args.quiet);
     }
     let code = exit_code(&outcome, args.fail_on);
     if args.strict_baseline && !paid.is_empty() {
@@ -273,6 +349,55 @@ fn check(args: &CheckArgs) -> i32 {
         return code.max(EXIT_FINDINGS);
     }
     code
+}
+
+/// `--write-baseline FILE`: the run's findings, plus the entries of an existing baseline
+/// in `FILE` that this run did not check (other files, rules not selected), so a run on
+/// some files never drops the debt recorded for the rest. Exit 0 once written; 2 when a
+/// rule failed (the baseline would miss its findings) or the file cannot be written.
+fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32 {
+    if !outcome.rule_errors.is_empty() {
+        eprintln!(
+            "error: not writing the baseline {}: a rule failed to run, so its findings are missing",
+            path.display()
+        );
+        return EXIT_FAILED;
+    }
+    let mut baseline = Baseline::record(&outcome.findings);
+    if path.exists() {
+        match Baseline::load(path) {
+            Ok(previous) => baseline.keep(previous, |entry| !checked(outcome, entry)),
+            Err(message) => {
+                eprintln!("error: {message} (remove it to record a new baseline)");
+                return EXIT_FAILED;
+            }
+        }
+    }
+    if let Err(error) = output::write_atomically(path, baseline.to_json().as_bytes()) {
+        eprintln!(
+            "error: cannot write the baseline {}: {error}",
+            path.display()
+        );
+        return EXIT_FAILED;
+    }
+    if !quiet {
+        eprintln!(
+            "wrote {} baseline entries to {}",
+            baseline.findings.len(),
+            path.display()
+        );
+    }
+    EXIT_CLEAN
+}
+
+/// Whether the run checked what a baseline entry records: its file was reported on and its
+/// rule ran there.
+fn checked(outcome: &Outcome, entry: &crate::policy::baseline::Entry) -> bool {
+    let file = std::path::Path::new(&entry.file);
+    outcome.reports_on(file)
+        && outcome
+            .rule_settings(&entry.rule, file)
+            .is_some_and(|settings| settings.enabled)
 }
 
 fn init(args: &InitArgs) -> i32 {
@@ -368,7 +493,9 @@ pub fn render_error(error: &Error, style: &Style) -> String {
 }
 
 /// Marks the findings `path`'s baseline holds as suppressed; returns its entries that no
-/// longer occur. `Err` is the exit code after saying why the baseline cannot be read.
+/// longer occur among what the run checked (entries of other files or of rules that did
+/// not run say nothing). `Err` is the exit code after saying why the baseline cannot be
+/// read.
 pub(crate) fn apply_baseline(
     path: Option<&std::path::Path>,
     outcome: &mut crate::Outcome,
@@ -377,7 +504,11 @@ pub(crate) fn apply_baseline(
         return Ok(Vec::new());
     };
     match Baseline::load(path) {
-        Ok(baseline) => Ok(baseline.apply(&mut outcome.findings)),
+        Ok(baseline) => {
+            let mut paid = baseline.apply(&mut outcome.findings);
+            paid.retain(|entry| checked(outcome, entry));
+            Ok(paid)
+        }
         Err(message) => {
             eprintln!("error: {message}");
             Err(EXIT_FAILED)

@@ -1,7 +1,6 @@
 //! `lessons report [PATH]`: the auditor's sweep. Exit 0 whatever it finds (it reports;
 //! `check` gates), 2 when the run itself fails.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -9,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::catalogue::RuleSource;
 use super::{parse_as_of, EXIT_CLEAN, EXIT_FAILED};
 use crate::document::date::Moment;
-use crate::{output, report, Options};
+use crate::{report, Options};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -28,7 +27,7 @@ pub struct ReportArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
     pub format: ReportFormat,
-    /// Write the report to FILE (atomically) instead of standard output
+    /// Write the report to FILE (atomically) instead of standard output; `-` is standard output
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The day the report is as of (default: today)
@@ -52,6 +51,14 @@ pub fn run(args: &ReportArgs) -> i32 {
         Err(code) => return code,
     };
     if !outcome.rule_errors.is_empty() {
+        return EXIT_FAILED;
+    }
+    if let Err(message) = super::refuse_inputs(
+        &outcome,
+        &[("--output", args.output.as_deref())],
+        args.baseline.as_deref(),
+    ) {
+        eprintln!("error: {message}");
         return EXIT_FAILED;
     }
     if let Err(code) = super::apply_baseline(args.baseline.as_deref(), &mut outcome) {
@@ -78,15 +85,7 @@ pub fn run(args: &ReportArgs) -> i32 {
             }
         },
     };
-    let written = match &args.output {
-        Some(path) => output::write_atomically(path, text.as_bytes())
-            .map_err(|error| format!("cannot write {}: {error}", path.display())),
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            Ok(())
-        }
-    };
-    match written {
+    match super::emit(args.output.as_deref(), &text) {
         Ok(()) => EXIT_CLEAN,
         Err(message) => {
             eprintln!("error: {message}");

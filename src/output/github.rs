@@ -26,7 +26,8 @@ pub fn render(outcome: &Outcome) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let file = outcome.root.join(&finding.file);
+        // Relative to the repository root, wherever `lessons` ran from.
+        let file = &finding.file;
         let location = &finding.location;
         let mut message = finding.message.clone();
         if let Some(help) = &finding.help {
@@ -35,7 +36,7 @@ pub fn render(outcome: &Outcome) -> String {
         }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&display_path(&file)),
+            escape_property(&display_path(file)),
             location.line,
             location.column,
             location.end_line,

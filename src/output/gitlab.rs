@@ -88,7 +88,8 @@ pub fn render(outcome: &Outcome) -> String {
                 fingerprint,
                 severity: severity(finding.severity),
                 location: Location {
-                    path: display_path(&outcome.root.join(&finding.file)),
+                    // Relative to the repository root, wherever `lessons` ran from.
+                    path: display_path(&finding.file),
                     lines: Lines {
                         begin: finding.location.line,
                         end: finding.location.end_line,

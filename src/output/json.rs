@@ -112,7 +112,7 @@ pub fn render(outcome: &Outcome) -> String {
                 kind: finding.kind.as_deref(),
                 suppressed: finding.suppressed,
                 suppression: finding.suppression.as_ref().map(|s| Suppression {
-                    kind: s.kind,
+                    kind: s.kind.as_str(),
                     reason: s.reason.as_deref(),
                     approved_by: s.approved_by.as_deref(),
                     expires: s.expires.as_deref(),

@@ -1,7 +1,16 @@
-//! `--format junit`: JUnit XML for CI test reports. One test suite per file, one failing
-//! test case per document and rule that fired (its findings in the failure's text), so a
-//! CI server shows "INC-2026-007: LL001 incident-root-cause" as a failed test. Written
-//! with an XML writer, which escapes every text taken from a document.
+//! `--format junit`: JUnit XML for CI test reports, valid against the schema Jenkins'
+//! xunit plugin checks (`junit-10.xsd`) and read by junitparser and junit2html (tested).
+//!
+//! One test suite per file; in it one test case per document and rule that fired, named
+//! "INC-2026-007: LL001 incident-root-cause", so a CI server tracks it from run to run.
+//! A case fails (`<failure>`) only when one of its findings is at or above `--fail-on`, so
+//! the report is red exactly when the run fails; below it, the case passes with its
+//! findings in `<system-out>`. A case whose findings are all waived or in the baseline is
+//! `<skipped>` with the reason. A document checked where nothing fired is a passing case of
+//! its own, so a clean run is a report of passes, not an empty file (which Jenkins rejects).
+//! A rule that failed to run is an `<error>` case in a suite of its own. Text from documents
+//! goes through an XML writer, and characters XML 1.0 forbids (control characters such as
+//! ESC) are replaced by U+FFFD first: no document can make the file unreadable.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -12,22 +21,72 @@ use quick_xml::Writer;
 use crate::finding::{display_path, Finding, Severity};
 use crate::Outcome;
 
-/// One test case: a document and a rule, and what the rule found there.
+/// One test case: a document and a rule, and what the rule found there; or a document
+/// where nothing fired (no findings).
 struct Case<'a> {
     name: String,
     findings: Vec<&'a Finding>,
 }
 
-pub fn render(outcome: &Outcome) -> String {
-    // file → (document, rule) → findings, in the order the findings are sorted.
-    let mut suites: BTreeMap<String, BTreeMap<(String, String), Case>> = BTreeMap::new();
-    for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
-        let file = display_path(&outcome.root.join(&finding.file));
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Passed,
+    Failed,
+    Skipped,
+    Error,
+}
+
+impl Case<'_> {
+    fn verdict(&self, fail_on: Option<Severity>) -> Verdict {
+        let active: Vec<&&Finding> = self.findings.iter().filter(|f| !f.suppressed).collect();
+        if active.is_empty() && !self.findings.is_empty() {
+            return Verdict::Skipped;
+        }
+        let failing =
+            fail_on.is_some_and(|threshold| active.iter().any(|f| f.severity >= threshold));
+        if failing {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        }
+    }
+}
+
+/// A suite: a file's cases in order, or the rule errors.
+struct Suite<'a> {
+    name: String,
+    cases: Vec<(Case<'a>, Verdict)>,
+    /// For the rule-error suite: (case name, message).
+    errors: Vec<(String, String)>,
+}
+
+impl Suite<'_> {
+    fn count(&self, verdict: Verdict) -> usize {
+        let cases = self.cases.iter().filter(|(_, v)| *v == verdict).count();
+        if verdict == Verdict::Error {
+            cases + self.errors.len()
+        } else {
+            cases
+        }
+    }
+
+    fn tests(&self) -> usize {
+        self.cases.len() + self.errors.len()
+    }
+}
+
+pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
+    // file → document → rule → findings; documents and rules in the findings' order.
+    let mut files: BTreeMap<String, BTreeMap<String, BTreeMap<String, Case>>> = BTreeMap::new();
+    for finding in &outcome.findings {
+        let file = display_path(&finding.file);
         let document = finding.doc_id.clone().unwrap_or_else(|| file.clone());
-        suites
+        files
             .entry(file)
             .or_default()
-            .entry((document.clone(), finding.rule.clone()))
+            .entry(document.clone())
+            .or_default()
+            .entry(finding.rule.clone())
             .or_insert_with(|| Case {
                 name: format!("{document}: {} {}", finding.rule, finding.name),
                 findings: Vec::new(),
@@ -35,9 +94,75 @@ pub fn render(outcome: &Outcome) -> String {
             .findings
             .push(finding);
     }
+    // Every document checked where nothing fired: a passing case of its own.
+    let workspace = &outcome.workspace;
+    for loaded in workspace
+        .documents
+        .iter()
+        .filter(|loaded| loaded.kind.is_some())
+    {
+        let path = &workspace.files[loaded.file].path;
+        if !outcome.reports_on(path) {
+            continue;
+        }
+        let file = display_path(path);
+        let document = loaded.document.id.clone().unwrap_or_else(|| file.clone());
+        let documents = files.entry(file).or_default();
+        if !documents.contains_key(&document) {
+            documents.insert(
+                document.clone(),
+                BTreeMap::from([(
+                    String::new(),
+                    Case {
+                        name: document,
+                        findings: Vec::new(),
+                    },
+                )]),
+            );
+        }
+    }
+    let mut suites: Vec<Suite> = files
+        .into_iter()
+        .map(|(file, documents)| Suite {
+            name: file,
+            cases: documents
+                .into_values()
+                .flat_map(BTreeMap::into_values)
+                .map(|case| {
+                    let verdict = case.verdict(fail_on);
+                    (case, verdict)
+                })
+                .collect(),
+            errors: Vec::new(),
+        })
+        .collect();
+    if !outcome.rule_errors.is_empty() {
+        suites.push(Suite {
+            name: "rules".into(),
+            cases: Vec::new(),
+            errors: outcome
+                .rule_errors
+                .iter()
+                .map(|error| {
+                    let name = format!(
+                        "{} {}",
+                        error.rule.as_deref().unwrap_or("rule"),
+                        error.origin
+                    );
+                    let mut message = format!(
+                        "{}:{}:{}: {}",
+                        error.origin, error.line, error.column, error.message
+                    );
+                    if let Some(context) = &error.context {
+                        message.push_str(&format!(" ({context})"));
+                    }
+                    (name, message)
+                })
+                .collect(),
+        });
+    }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let written = write(&mut writer, &suites, outcome);
-    let mut text = match written {
+    let mut text = match write(&mut writer, &suites, outcome) {
         Ok(()) => String::from_utf8_lossy(&writer.into_inner()).into_owned(),
         Err(error) => format!("<!-- cannot write JUnit XML: {error} -->"),
     };
@@ -45,30 +170,73 @@ pub fn render(outcome: &Outcome) -> String {
     text
 }
 
-type Suites<'a> = BTreeMap<String, BTreeMap<(String, String), Case<'a>>>;
+/// Text XML 1.0 can carry: tab, line feed and carriage return are the only control
+/// characters it allows, and U+FFFE and U+FFFF are not characters at all.
+fn xml_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
 
-fn write(writer: &mut Writer<Vec<u8>>, suites: &Suites, outcome: &Outcome) -> io::Result<()> {
-    let cases: usize = suites.values().map(BTreeMap::len).sum();
+fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], outcome: &Outcome) -> io::Result<()> {
+    let total =
+        |count: &dyn Fn(&Suite) -> usize| suites.iter().map(count).sum::<usize>().to_string();
+    let time = format!("{:.3}", outcome.timing.total.as_secs_f64());
+    // The schema's timestamp: local date and time without a zone, as Ant writes it.
+    let timestamp = outcome
+        .started_at
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     writer
         .create_element("testsuites")
         .with_attribute(("name", "lessons"))
-        .with_attribute(("tests", cases.to_string().as_str()))
-        .with_attribute(("failures", cases.to_string().as_str()))
-        .with_attribute((
-            "time",
-            format!("{:.3}", outcome.timing.total.as_secs_f64()).as_str(),
-        ))
+        .with_attribute(("tests", total(&|s| s.tests()).as_str()))
+        .with_attribute(("failures", total(&|s| s.count(Verdict::Failed)).as_str()))
+        .with_attribute(("errors", total(&|s| s.count(Verdict::Error)).as_str()))
+        .with_attribute(("time", time.as_str()))
         .write_inner_content(|writer| {
-            for (file, cases) in suites {
+            for suite in suites {
+                let name = xml_text(&suite.name);
                 writer
                     .create_element("testsuite")
-                    .with_attribute(("name", file.as_str()))
-                    .with_attribute(("tests", cases.len().to_string().as_str()))
-                    .with_attribute(("failures", cases.len().to_string().as_str()))
+                    .with_attribute(("name", name.as_str()))
+                    .with_attribute(("tests", suite.tests().to_string().as_str()))
+                    .with_attribute((
+                        "failures",
+                        suite.count(Verdict::Failed).to_string().as_str(),
+                    ))
+                    .with_attribute(("errors", suite.count(Verdict::Error).to_string().as_str()))
+                    .with_attribute((
+                        "skipped",
+                        suite.count(Verdict::Skipped).to_string().as_str(),
+                    ))
+                    // Time is measured for the run, not per file: the run's is on
+                    // <testsuites>, so that summing the suites does not count it N times.
+                    .with_attribute(("time", "0.000"))
+                    .with_attribute(("timestamp", timestamp.as_str()))
                     .write_inner_content(|writer| {
-                        for case in cases.values() {
-                            write_case(writer, file, case)?;
+                        for (case, verdict) in &suite.cases {
+                            write_case(writer, &name, case, *verdict)?;
+                        }
+                        for (case, message) in &suite.errors {
+                            writer
+                                .create_element("testcase")
+                                .with_attribute(("name", xml_text(case).as_str()))
+                                .with_attribute(("classname", name.as_str()))
+                                .write_inner_content(|writer| {
+                                    writer
+                                        .create_element("error")
+                                        .with_attribute(("message", xml_text(message).as_str()))
+                                        .with_attribute(("type", "rule-error"))
+                                        .write_text_content(BytesText::new(&xml_text(message)))?;
+                                    Ok(())
+                                })?;
                         }
                         Ok(())
                     })?;
@@ -78,41 +246,109 @@ fn write(writer: &mut Writer<Vec<u8>>, suites: &Suites, outcome: &Outcome) -> io
     Ok(())
 }
 
-fn write_case(writer: &mut Writer<Vec<u8>>, file: &str, case: &Case) -> io::Result<()> {
-    let worst = case
-        .findings
-        .iter()
-        .map(|finding| finding.severity)
-        .max()
-        .unwrap_or(Severity::Info);
-    let first = case.findings[0];
-    let details: Vec<String> = case
-        .findings
+/// `file:line:column: message`, and the help, for each finding; waived ones say why.
+fn details(file: &str, findings: &[&Finding]) -> String {
+    findings
         .iter()
         .map(|finding| {
             let mut line = format!(
-                "{file}:{}:{}: {}",
-                finding.location.line, finding.location.column, finding.message
+                "{file}:{}:{}: {} {}: {}",
+                finding.location.line,
+                finding.location.column,
+                finding.rule,
+                finding.severity,
+                finding.message
             );
             if let Some(help) = &finding.help {
                 line.push_str(&format!("\n  help: {help}"));
             }
-            line
+            if let Some(suppression) = &finding.suppression {
+                line.push_str(&format!("\n  suppressed: {}", reason(suppression)));
+            }
+            xml_text(&line)
         })
-        .collect();
-    writer
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Why a finding does not count: the waiver's reason, approver and expiry, or the baseline.
+fn reason(suppression: &crate::finding::Suppression) -> String {
+    let how = if suppression.kind.is_waiver() {
+        "waived"
+    } else {
+        "baselined"
+    };
+    format!("{how}: {}", suppression.justification())
+}
+
+fn write_case(
+    writer: &mut Writer<Vec<u8>>,
+    file: &str,
+    case: &Case,
+    verdict: Verdict,
+) -> io::Result<()> {
+    let element = writer
         .create_element("testcase")
-        .with_attribute(("name", case.name.as_str()))
+        .with_attribute(("name", xml_text(&case.name).as_str()))
         .with_attribute(("classname", file))
-        .with_attribute(("file", file))
-        .with_attribute(("line", first.location.line.to_string().as_str()))
-        .write_inner_content(|writer| {
-            writer
-                .create_element("failure")
-                .with_attribute(("message", first.message.as_str()))
-                .with_attribute(("type", worst.as_str()))
-                .write_text_content(BytesText::new(&details.join("\n")))?;
-            Ok(())
-        })?;
+        .with_attribute(("time", "0"));
+    if case.findings.is_empty() {
+        element.write_empty()?;
+        return Ok(());
+    }
+    let text = details(file, &case.findings);
+    element.write_inner_content(|writer| {
+        match verdict {
+            Verdict::Failed => {
+                let active: Vec<&Finding> = case
+                    .findings
+                    .iter()
+                    .copied()
+                    .filter(|finding| !finding.suppressed)
+                    .collect();
+                let worst = active
+                    .iter()
+                    .map(|finding| finding.severity)
+                    .max()
+                    .unwrap_or(Severity::Info);
+                writer
+                    .create_element("failure")
+                    .with_attribute(("message", xml_text(&active[0].message).as_str()))
+                    .with_attribute(("type", worst.as_str()))
+                    .write_text_content(BytesText::new(&text))?;
+            }
+            Verdict::Skipped => {
+                let why = case
+                    .findings
+                    .iter()
+                    .find_map(|finding| finding.suppression.as_ref().map(reason))
+                    .unwrap_or_else(|| "suppressed".into());
+                writer
+                    .create_element("skipped")
+                    .with_attribute(("message", xml_text(&why).as_str()))
+                    .write_empty()?;
+                writer
+                    .create_element("system-out")
+                    .write_text_content(BytesText::new(&text))?;
+            }
+            Verdict::Passed | Verdict::Error => {
+                writer
+                    .create_element("system-out")
+                    .write_text_content(BytesText::new(&text))?;
+            }
+        }
+        Ok(())
+    })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_forbids_are_replaced() {
+        assert_eq!(
+            super::xml_text("a\u{1b}]52;c;x\u{7}b\tc\n"),
+            "a\u{FFFD}]52;c;x\u{FFFD}b\tc\n"
+        );
+    }
 }

@@ -1,12 +1,14 @@
 //! Renderers: one file per format, each over the one [`Finding`](crate::finding::Finding)
 //! type. A new format is a new file and a new [`Format`] variant.
 
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod statistics;
 
 use std::io::Write;
 use std::path::Path;
@@ -18,6 +20,8 @@ use crate::Outcome;
 pub enum Format {
     /// Code frames at each finding, and a summary.
     Human,
+    /// One line per finding: `file:line:column: RULE message`.
+    Concise,
     /// One JSON object: version, as_of, summary, findings.
     Json,
     /// SARIF 2.1.0, for code scanning.
@@ -38,6 +42,8 @@ pub struct Style {
     pub width: usize,
     /// Leave out the closing summary.
     pub quiet: bool,
+    /// `--fail-on`: findings at or above it fail the run (JUnit marks only those failed).
+    pub fail_on: Option<crate::finding::Severity>,
 }
 
 impl Default for Style {
@@ -46,6 +52,7 @@ impl Default for Style {
             color: false,
             width: 100,
             quiet: false,
+            fail_on: Some(crate::finding::Severity::Error),
         }
     }
 }
@@ -53,9 +60,10 @@ impl Default for Style {
 pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
     match format {
         Format::Human => human::render(outcome, style),
+        Format::Concise => concise::render(outcome),
         Format::Json => json::render(outcome),
         Format::Sarif => sarif::render(outcome),
-        Format::Junit => junit::render(outcome),
+        Format::Junit => junit::render(outcome, style.fail_on),
         Format::Github => github::render(outcome),
         Format::Gitlab => gitlab::render(outcome),
     }

@@ -1,15 +1,29 @@
 //! `--format sarif`: SARIF 2.1.0 for code-scanning dashboards, written with plain serde
-//! structs and only the fields we fill; valid against the official schema (tested).
-//! Rules carry their summary, help and documentation; results their region (1-based);
-//! waived findings stay in, with a `suppressions` entry.
+//! structs and only the fields we fill; valid against the official schema (tested), and
+//! shaped as GitHub's code scanning reads it.
+//!
+//! Rules carry their summary, help and documentation; results their region (1-based, in
+//! characters: `columnKind: unicodeCodePoints`). Artifact URIs are relative to the
+//! repository root under `uriBaseId: %SRCROOT%`, wherever `lessons` ran from. Waived
+//! findings stay in with a suppression: `inSource` for an inline waiver, `external` for a
+//! configuration waiver or the baseline. The invocation says whether every rule ran; a rule
+//! that failed is a notification, so a partial run never looks complete. At most
+//! [`MAX_RESULTS`] results (GitHub's limit per run), unsuppressed first, with a notification
+//! of how many were left out.
 
 use serde::Serialize;
 
-use crate::finding::{display_path, Severity};
+use crate::finding::{display_path, Severity, SuppressionKind};
 use crate::output::gitlab::fingerprint;
 use crate::Outcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// GitHub code scanning rejects a run with more results than this.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The base every artifact URI is relative to: the repository root.
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -23,7 +37,37 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    invocations: Vec<Invocation>,
+    original_uri_base_ids: std::collections::BTreeMap<&'static str, BaseUri>,
+    column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct BaseUri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    associated_rule: Option<RuleReference>,
+}
+
+#[derive(Serialize)]
+struct RuleReference {
+    id: String,
 }
 
 #[derive(Serialize)]
@@ -106,11 +150,14 @@ struct PhysicalLocation {
     region: Region,
 }
 
-/// The file relative to where `lessons` ran, as code scanning resolves it from the
-/// checkout's root.
+/// The file relative to the repository root (`uri_base_id` set), or an absolute `file:`
+/// URI for a file named outside it.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -130,7 +177,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// A relative path as a URI reference: `/`-separated, spaces and `%` escaped.
+/// A path as a URI reference: `/`-separated, spaces and `%` escaped.
 fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
@@ -144,22 +191,32 @@ fn uri(path: &str) -> String {
     out
 }
 
-/// The waiver's reason, approver, expiry and ticket in one line.
-fn justification(suppression: &crate::finding::Suppression) -> String {
-    let mut text = suppression
-        .reason
-        .clone()
-        .unwrap_or_else(|| suppression.kind.to_owned());
-    if let Some(approver) = &suppression.approved_by {
-        text.push_str(&format!("; approved by {approver}"));
+/// The location of a finding's file: relative to the root, or absolute outside it.
+fn artifact(file: &std::path::Path) -> ArtifactLocation {
+    if file.is_absolute() {
+        ArtifactLocation {
+            uri: format!("file://{}", uri(&display_path(file))),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: uri(&display_path(file)),
+            uri_base_id: Some(SRCROOT),
+        }
     }
-    if let Some(expires) = &suppression.expires {
-        text.push_str(&format!("; expires {expires}"));
+}
+
+/// `file:///abs/root/`: the repository root as an absolute URI ending in `/`.
+fn root_uri(root: &std::path::Path) -> String {
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut text = uri(&display_path(&crate::normalise(&absolute)));
+    if !text.starts_with('/') {
+        text.insert(0, '/'); // a Windows drive: file:///C:/…
     }
-    if let Some(ticket) = &suppression.ticket {
-        text.push_str(&format!("; ticket {ticket}"));
+    if !text.ends_with('/') {
+        text.push('/');
     }
-    text
+    format!("file://{text}")
 }
 
 /// The first paragraph of *What it does*, on one line: what a dashboard shows beside the
@@ -198,9 +255,13 @@ pub fn render(outcome: &Outcome) -> String {
             },
         })
         .collect();
-    let results = outcome
-        .findings
-        .iter()
+    // Unsuppressed first, so a cap never drops a finding that fails the run.
+    let mut ordered: Vec<&crate::finding::Finding> = outcome.findings.iter().collect();
+    ordered.sort_by_key(|finding| finding.suppressed);
+    let left_out = ordered.len().saturating_sub(MAX_RESULTS);
+    ordered.truncate(MAX_RESULTS);
+    let results = ordered
+        .into_iter()
         .map(|finding| {
             let rule_index = outcome
                 .rules
@@ -219,9 +280,7 @@ pub fn render(outcome: &Outcome) -> String {
                 message: Text { text },
                 locations: vec![Location {
                     physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation {
-                            uri: uri(&display_path(&outcome.root.join(&finding.file))),
-                        },
+                        artifact_location: artifact(&finding.file),
                         region: Region {
                             start_line: location.line.max(1),
                             start_column: location.column.max(1),
@@ -235,12 +294,11 @@ pub fn render(outcome: &Outcome) -> String {
                 },
                 suppressions: match (&finding.suppression, finding.suppressed) {
                     (Some(suppression), _) => vec![Suppression {
-                        kind: if suppression.kind == "waiver" {
-                            "external"
-                        } else {
-                            "inSource"
+                        kind: match suppression.kind {
+                            SuppressionKind::InlineWaiver => "inSource",
+                            SuppressionKind::Waiver | SuppressionKind::Baseline => "external",
                         },
-                        justification: justification(suppression),
+                        justification: suppression.justification(),
                     }],
                     (None, true) => vec![Suppression {
                         kind: "external",
@@ -251,6 +309,40 @@ pub fn render(outcome: &Outcome) -> String {
             }
         })
         .collect();
+    let mut notifications: Vec<Notification> = outcome
+        .rule_errors
+        .iter()
+        .map(|error| Notification {
+            level: "error",
+            message: Text {
+                text: format!(
+                    "{}:{}:{}: {}{}",
+                    error.origin,
+                    error.line,
+                    error.column,
+                    error.message,
+                    error
+                        .context
+                        .as_ref()
+                        .map(|context| format!(" ({context})"))
+                        .unwrap_or_default()
+                ),
+            },
+            associated_rule: error.rule.clone().map(|id| RuleReference { id }),
+        })
+        .collect();
+    if left_out > 0 {
+        notifications.push(Notification {
+            level: "warning",
+            message: Text {
+                text: format!(
+                    "{left_out} results were left out: a SARIF run holds at most {MAX_RESULTS} \
+                     (GitHub's limit); run `lessons check --format json` for all of them"
+                ),
+            },
+            associated_rule: None,
+        });
+    }
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -262,6 +354,17 @@ pub fn render(outcome: &Outcome) -> String {
                     rules,
                 },
             },
+            invocations: vec![Invocation {
+                execution_successful: outcome.rule_errors.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+            original_uri_base_ids: std::collections::BTreeMap::from([(
+                SRCROOT,
+                BaseUri {
+                    uri: root_uri(&outcome.root),
+                },
+            )]),
+            column_kind: "unicodeCodePoints",
             results,
         }],
     };

@@ -77,6 +77,22 @@ impl Baseline {
         }
     }
 
+    /// Adds the entries of `previous` that `keep` accepts (those a partial run did not
+    /// check), merged with what is recorded already.
+    pub fn keep(&mut self, previous: Baseline, keep: impl Fn(&Entry) -> bool) {
+        self.findings
+            .extend(previous.findings.into_iter().filter(|entry| keep(entry)));
+        self.findings.sort();
+        self.findings.dedup_by(|later, earlier| {
+            let same = (&later.rule, &later.file, &later.doc_id, &later.path)
+                == (&earlier.rule, &earlier.file, &earlier.doc_id, &earlier.path);
+            if same {
+                earlier.count = earlier.count.saturating_add(later.count);
+            }
+            same
+        });
+    }
+
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
         text.push('\n');
@@ -109,7 +125,8 @@ impl Baseline {
                 entry.doc_id.clone(),
                 entry.path.clone(),
             );
-            remaining.entry(key).or_insert((0, entry)).0 += entry.count;
+            let slot = remaining.entry(key).or_insert((0, entry));
+            slot.0 = slot.0.saturating_add(entry.count);
         }
         for finding in findings.iter_mut().filter(|f| !f.suppressed) {
             if let Some((count, _)) = remaining.get_mut(&key(finding)) {
@@ -117,7 +134,7 @@ impl Baseline {
                     *count -= 1;
                     finding.suppressed = true;
                     finding.suppression = Some(Suppression {
-                        kind: "baseline",
+                        kind: crate::finding::SuppressionKind::Baseline,
                         reason: Some("recorded in the baseline".into()),
                         approved_by: None,
                         expires: None,

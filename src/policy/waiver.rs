@@ -14,7 +14,7 @@ use globset::GlobSet;
 
 use crate::document::date::Moment;
 use crate::document::{yaml, Format, SourceFile, Span};
-use crate::finding::{Finding, Severity, Suppression};
+use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
 use crate::rules::evaluate::RuleSettings;
 use crate::rules::Rule;
 use crate::workspace::{discover, Config};
@@ -151,10 +151,11 @@ impl Waivers {
             for (index, waiver) in config.waivers.iter().enumerate() {
                 waivers.push(Waiver {
                     rules: vec![waiver.rule.clone()],
-                    files: waiver
-                        .file
-                        .as_deref()
-                        .and_then(|file| discover::glob_set([file]).ok()),
+                    // The configuration's globs were checked when it loaded; should one still
+                    // not compile, it covers nothing rather than everything.
+                    files: waiver.file.as_deref().map(|file| {
+                        discover::glob_set([file]).unwrap_or_else(|_| GlobSet::empty())
+                    }),
                     path: waiver.path.clone(),
                     doc_id: waiver.doc_id.clone(),
                     at_line: None,
@@ -200,7 +201,11 @@ impl Waivers {
                         finding.suppressed = true;
                         waiver.used = true;
                         finding.suppression = Some(Suppression {
-                            kind: "waiver",
+                            kind: if waiver.at_line.is_some() {
+                                SuppressionKind::InlineWaiver
+                            } else {
+                                SuppressionKind::Waiver
+                            },
                             reason: waiver.reason.clone(),
                             approved_by: waiver.approved_by.clone(),
                             expires: waiver.expires.clone(),

@@ -4,11 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
-use plotters::coord::types::RangedCoordusize;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
-use super::{ActionItems, Durations, Spread, Training};
+use super::{ActionItems, DurationUnit, Durations, Spread, Training};
 
 /// Okabe–Ito's seven, told apart by readers with colour-vision deficiencies, then five of
 /// Paul Tol's muted scheme: twelve categories before a colour repeats.
@@ -62,25 +61,71 @@ fn clip(text: &str, max: usize) -> String {
     }
 }
 
-/// One slot per bar: plotters segments `0..n` into n + 1 slots, so the range ends at n - 1.
-fn slots(count: usize) -> SegmentedCoord<RangedCoordusize> {
-    (0..count.saturating_sub(1)).into_segmented()
+/// An axis of `count` equal slots, one per bar (or point), over `0..count`: slot `i`
+/// spans `i..i + 1` and is labelled at its centre. Drawn the same for one slot as for
+/// twenty (plotters' own segmented axis degenerates for one, giving negative widths).
+#[derive(Clone)]
+struct Slots {
+    count: usize,
+    /// Label every this many slots, so that labels never overlap.
+    every: usize,
 }
 
-/// The label of each slot; with many slots only every few, so that labels never overlap.
-fn segment_label(labels: &[String]) -> impl Fn(&SegmentValue<usize>) -> String + '_ {
-    let widest = labels
-        .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    // About 8 px a character at the labels' size, and a gap of two.
-    let fits = (PLOT_WIDTH as usize / ((widest + 2) * 8)).max(1);
-    let every = labels.len().div_ceil(fits).max(1);
-    move |value| match value {
-        SegmentValue::CenterOf(i) if i % every == 0 => labels.get(*i).cloned().unwrap_or_default(),
-        _ => String::new(),
+impl Slots {
+    /// The slots of `labels`, labelled as many as fit in `room` pixels.
+    fn of(labels: &[String], room: u32) -> Slots {
+        let widest = labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        // About 8 px a character at the labels' size, and a gap of two.
+        let fits = (room as usize / ((widest + 2) * 8)).max(1);
+        Slots {
+            count: labels.len().max(1),
+            every: labels.len().div_ceil(fits).max(1),
+        }
+    }
+
+    /// For a vertical axis: one label per slot, as a row of text is its own height.
+    fn rows(count: usize) -> Slots {
+        Slots {
+            count: count.max(1),
+            every: 1,
+        }
+    }
+}
+
+impl Ranged for Slots {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let share = value / self.count as f64;
+        limit.0 + (f64::from(limit.1 - limit.0) * share).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        (0..self.count)
+            .step_by(self.every)
+            .map(|slot| slot as f64 + 0.5)
+            .collect()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        0.0..self.count as f64
+    }
+}
+
+/// The label of the slot whose centre is at `value`.
+fn slot_label(labels: &[String]) -> impl Fn(&f64) -> String + '_ {
+    move |value| {
+        let slot = value.floor();
+        if slot < 0.0 {
+            return String::new();
+        }
+        labels.get(slot as usize).cloned().unwrap_or_default()
     }
 }
 
@@ -120,14 +165,14 @@ fn stacked_bars(
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(52)
-            .build_cartesian_2d(slots(labels.len()), 0..highest)?;
+            .build_cartesian_2d(Slots::of(labels, PLOT_WIDTH), 0..highest)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .y_labels(highest.min(10))
             .y_desc(unit)
-            .x_label_formatter(&segment_label(labels))
+            .x_label_formatter(&slot_label(labels))
             .label_style((FONT, 16).into_font().color(&INK))
             .draw()?;
         for (part, (_, colour)) in parts.iter().enumerate() {
@@ -138,10 +183,7 @@ fn stacked_bars(
             chart.draw_series(bars.map(|(bar, stack)| {
                 let below: usize = stack[..part].iter().sum();
                 let mut rectangle = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(bar), below),
-                        (SegmentValue::Exact(bar + 1), below + stack[part]),
-                    ],
+                    [(bar as f64, below), (bar as f64 + 1.0, below + stack[part])],
                     colour.filled(),
                 );
                 rectangle.set_margin(0, 0, gap, gap);
@@ -193,8 +235,8 @@ fn legend_box(area: &DrawingArea<SVGBackend, plotters::coord::Shift>, parts: &[P
     Ok(())
 }
 
-/// Lines: the median and the 90th percentile of the time to resolve, per quarter; in days
-/// when the slowest is over four days.
+/// Lines: the median and the 90th percentile of the time to resolve, per quarter, in the
+/// report's [`DurationUnit`].
 pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String> {
     let resolved: Vec<(&String, Spread)> = durations
         .iter()
@@ -207,11 +249,9 @@ pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String
         .iter()
         .map(|(_, s)| s.p90_hours)
         .fold(0.0, f64::max);
-    let (unit, per) = if slowest > 96.0 {
-        ("days", 24.0)
-    } else {
-        ("hours", 1.0)
-    };
+    // The unit the report's table uses too.
+    let chosen = DurationUnit::for_durations(durations);
+    let (unit, per) = (chosen.name(), chosen.hours());
     let top = (slowest / per * 1.15).max(1.0);
     let quarters: Vec<String> = resolved.iter().map(|(q, _)| (*q).clone()).collect();
     let lines: [(Part, Measure); 2] = [
@@ -224,20 +264,20 @@ pub fn time_to_resolve(durations: &BTreeMap<String, Durations>) -> Option<String
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(52)
-            .build_cartesian_2d(slots(quarters.len()), 0.0..top)?;
+            .build_cartesian_2d(Slots::of(&quarters, PLOT_WIDTH), 0.0..top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .y_desc(unit)
-            .x_label_formatter(&segment_label(&quarters))
+            .x_label_formatter(&slot_label(&quarters))
             .label_style((FONT, 16).into_font().color(&INK))
             .draw()?;
         for ((_, colour), hours) in lines {
             let points: Vec<_> = resolved
                 .iter()
                 .enumerate()
-                .map(|(i, (_, spread))| (SegmentValue::CenterOf(i), hours(spread) / per))
+                .map(|(i, (_, spread))| (i as f64 + 0.5, hours(spread) / per))
                 .collect();
             chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)))?;
             chart.draw_series(
@@ -287,7 +327,7 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
             .margin_right(28)
             .x_label_area_size(48)
             .y_label_area_size(210)
-            .build_cartesian_2d(0.0..100.0, slots(courses.len()))?;
+            .build_cartesian_2d(0.0..100.0, Slots::rows(courses.len()))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -295,7 +335,7 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
             .x_labels(6)
             .x_label_formatter(&|share| format!("{share:.0}%"))
             .x_desc("share of those required who are current")
-            .y_label_formatter(&segment_label(&names))
+            .y_label_formatter(&slot_label(&names))
             .label_style((FONT, 16).into_font().color(&INK))
             .draw()?;
         chart.draw_series(courses.iter().enumerate().map(|(i, (_, standing))| {
@@ -307,13 +347,8 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
             } else {
                 OVERDUE
             };
-            let mut bar = Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(top - i)),
-                    (share, SegmentValue::Exact(top - i + 1)),
-                ],
-                colour.filled(),
-            );
+            let slot = (top - i) as f64;
+            let mut bar = Rectangle::new([(0.0, slot), (share, slot + 1.0)], colour.filled());
             bar.set_margin(6, 6, 0, 0);
             bar
         }))?;
@@ -356,6 +391,94 @@ mod tests {
         let labels = svg.matches("-Q").count();
         assert!((4..=10).contains(&labels), "{labels} labels");
         assert!(svg.contains("2021-Q1"));
+    }
+
+    /// No rectangle of negative size, and as many bars as slots, for every chart.
+    fn assert_drawn(svg: &str, colour: &str, bars: usize) {
+        assert!(
+            !svg.contains("width=\"-") && !svg.contains("height=\"-"),
+            "a negative size in:\n{svg}"
+        );
+        let widths = bar_widths(svg, colour);
+        assert!(widths.len() >= bars, "{bars} bars wanted: {widths:?}");
+        assert!(widths.iter().all(|&w| w >= 4), "{widths:?}");
+    }
+
+    #[test]
+    fn report_charts_break_on_small_repositories_no_more() {
+        for slots in [1, 2, 20] {
+            let per_quarter: BTreeMap<String, BTreeMap<String, usize>> = (0..slots)
+                .map(|q| {
+                    (
+                        format!("{}-Q{}", 2020 + q / 4, q % 4 + 1),
+                        BTreeMap::from([("phishing".to_owned(), 2)]),
+                    )
+                })
+                .collect();
+            let svg = incidents_per_quarter(&per_quarter).expect("a chart");
+            assert_drawn(&svg, "#0072B2", slots);
+
+            let items = ActionItems {
+                by_type: (0..slots)
+                    .map(|t| {
+                        (
+                            format!("type-{t}"),
+                            super::super::Counts {
+                                opened: 3,
+                                done: 3,
+                                overdue: 0,
+                            },
+                        )
+                    })
+                    .collect(),
+                ..ActionItems::default()
+            };
+            let svg = action_items(&items).expect("a chart");
+            assert_drawn(&svg, "#009E73", slots);
+
+            let training: BTreeMap<String, Training> = (0..slots)
+                .map(|c| {
+                    (
+                        format!("course-{c}"),
+                        Training {
+                            required_of: 2,
+                            current: 2,
+                            share: 1.0,
+                            ..Training::default()
+                        },
+                    )
+                })
+                .collect();
+            let svg = training_currency(&training).expect("a chart");
+            assert!(
+                !svg.contains("width=\"-") && !svg.contains("height=\"-"),
+                "{svg}"
+            );
+            let bars = svg.matches("fill=\"#009E73\"").count();
+            assert_eq!(bars, slots, "one bar per course");
+
+            let durations: BTreeMap<String, Durations> = (0..slots)
+                .map(|q| {
+                    (
+                        format!("{}-Q{}", 2020 + q / 4, q % 4 + 1),
+                        Durations {
+                            resolve: Spread::of(vec![5.0, 9.0]),
+                            ..Durations::default()
+                        },
+                    )
+                })
+                .collect();
+            let svg = time_to_resolve(&durations).expect("a chart");
+            assert!(
+                !svg.contains("width=\"-") && !svg.contains("height=\"-"),
+                "{svg}"
+            );
+            assert_eq!(
+                svg.matches("<circle").count(),
+                2 * slots,
+                "a point per quarter and line"
+            );
+        }
     }
 
     #[test]

@@ -6,21 +6,21 @@ use std::fmt::Write as _;
 use super::{Counts, Gap, Report, Spread};
 
 fn counts_table(out: &mut String, title: &str, rows: &std::collections::BTreeMap<String, Counts>) {
-    let _ = writeln!(
+    table(
         out,
-        "| {title} | opened | done | overdue |\n|---|---:|---:|---:|"
+        &format!("| {title} | opened | done | overdue |\n|---|---:|---:|---:|"),
+        rows.iter()
+            .map(|(name, counts)| {
+                format!(
+                    "| {} | {} | {} | {} |",
+                    escape(name),
+                    counts.opened,
+                    counts.done,
+                    counts.overdue
+                )
+            })
+            .collect(),
     );
-    for (name, counts) in rows {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            escape(name),
-            counts.opened,
-            counts.done,
-            counts.overdue
-        );
-    }
-    out.push('\n');
 }
 
 fn list(ids: &[String]) -> String {
@@ -79,87 +79,180 @@ fn gaps(items: &[&Gap]) -> String {
         .join("<br>")
 }
 
+/// A table with `header` (`| a | b |` and its `|---|` line) and `rows`, or "None." when
+/// there are no rows: an empty table reads as broken.
+fn table(out: &mut String, header: &str, rows: Vec<String>) {
+    if rows.is_empty() {
+        out.push_str("None.\n\n");
+        return;
+    }
+    out.push_str(header);
+    out.push('\n');
+    for row in rows {
+        out.push_str(&row);
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Lessons-learned report, as of {}\n", report.as_of);
-
-    out.push_str("## Summary\n\n| kind | documents |\n|---|---:|\n");
-    for (kind, count) in &report.summary.documents_by_kind {
-        let _ = writeln!(out, "| {kind} | {count} |");
-    }
-    out.push_str("\n| owner | findings |\n|---|---:|\n");
-    for (owner, count) in &report.summary.findings_by_owner {
-        let _ = writeln!(out, "| {} | {count} |", escape(owner));
-    }
-    out.push_str("\n| severity | findings |\n|---|---:|\n");
-    for (severity, count) in &report.summary.findings_by_severity {
-        let _ = writeln!(out, "| {severity} | {count} |");
-    }
     let _ = writeln!(
         out,
-        "\nSuppressed: {} ({} waived, {} in the baseline)\n",
+        "Policy pack `{}`{}; written by lessons {}.\n",
+        report.pack,
+        report
+            .commit
+            .as_ref()
+            .map(|commit| format!(", commit `{commit}`"))
+            .unwrap_or_default(),
+        env!("CARGO_PKG_VERSION")
+    );
+
+    out.push_str("## Summary\n\n");
+    table(
+        &mut out,
+        "| kind | documents |\n|---|---:|",
+        report
+            .summary
+            .documents_by_kind
+            .iter()
+            .map(|(kind, count)| format!("| {} | {count} |", escape(kind)))
+            .collect(),
+    );
+    let mut owners: Vec<(&String, &usize)> = report.summary.findings_by_owner.iter().collect();
+    owners.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    table(
+        &mut out,
+        "| owner | findings |\n|---|---:|",
+        owners
+            .into_iter()
+            .map(|(owner, count)| format!("| {} | {count} |", escape(owner)))
+            .collect(),
+    );
+    table(
+        &mut out,
+        "| severity | findings |\n|---|---:|",
+        report
+            .summary
+            .by_severity()
+            .into_iter()
+            .map(|(severity, count)| format!("| {severity} | {count} |"))
+            .collect(),
+    );
+    let _ = writeln!(
+        out,
+        "Suppressed: {} ({} waived, {} in the baseline)\n",
         report.summary.suppressed,
         report.summary.waived.len(),
         report.summary.baselined
     );
     if !report.summary.waived.is_empty() {
-        out.push_str("| waived finding | where | reason | approved by | expires | ticket |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
-        for waived in &report.summary.waived {
-            let _ = writeln!(
-                out,
-                "| {} {}: {} | {} | {} |",
-                waived.gap.rule,
-                waived.gap.severity,
-                escape(&waived.gap.message),
-                place(&waived.gap.file, waived.gap.line),
-                waiver_cells(
-                    &waived.reason,
-                    &waived.approved_by,
-                    &waived.expires,
-                    &waived.ticket
+        table(
+            &mut out,
+            "| waived finding | where | reason | approved by | expires | ticket |\n|---|---|---|---|---|---|",
+            report
+                .summary
+                .waived
+                .iter()
+                .map(|waived| {
+                    format!(
+                        "| {} {}: {} | {} | {} |",
+                        waived.gap.rule,
+                        waived.gap.severity,
+                        escape(&waived.gap.message),
+                        place(&waived.gap.file, waived.gap.line),
+                        waiver_cells(
+                            &waived.reason,
+                            &waived.approved_by,
+                            &waived.expires,
+                            &waived.ticket
+                        )
+                    )
+                })
+                .collect(),
+        );
+    }
+    out.push_str("### Findings by rule, most frequent first\n\n");
+    table(
+        &mut out,
+        "| rule | name | findings |\n|---|---|---:|",
+        report
+            .summary
+            .findings_by_rule
+            .iter()
+            .map(|rule| {
+                format!(
+                    "| {} | {} | {} |",
+                    rule.rule,
+                    escape(&rule.name),
+                    rule.findings
                 )
-            );
-        }
-        out.push('\n');
-    }
-    out.push_str("| rule | findings |\n|---|---:|\n");
-    for (rule, count) in &report.summary.findings_by_rule {
-        let _ = writeln!(out, "| {rule} | {count} |");
-    }
-    out.push_str("\n### The documents with the most serious gaps\n\n");
-    out.push_str("| document | errors | warnings | infos |\n|---|---:|---:|---:|\n");
-    for document in &report.summary.worst_documents {
-        let name = document.doc_id.as_deref().unwrap_or(&document.file);
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            link(name, &document.file, document.line),
-            document.errors,
-            document.warnings,
-            document.infos
-        );
-    }
+            })
+            .collect(),
+    );
+    out.push_str("### The documents with the most serious gaps\n\n");
+    table(
+        &mut out,
+        "| document | errors | warnings | infos |\n|---|---:|---:|---:|",
+        report
+            .summary
+            .worst_documents
+            .iter()
+            .map(|document| {
+                let name = document.doc_id.as_deref().unwrap_or(&document.file);
+                format!(
+                    "| {} | {} | {} | {} |",
+                    link(name, &document.file, document.line),
+                    document.errors,
+                    document.warnings,
+                    document.infos
+                )
+            })
+            .collect(),
+    );
 
-    out.push_str("\n## Incidents\n\n### Per quarter, by category\n\n| quarter | category | incidents |\n|---|---|---:|\n");
-    for (quarter, categories) in &report.incidents.per_quarter {
-        for (category, count) in categories {
-            let _ = writeln!(out, "| {quarter} | {} | {count} |", escape(category));
-        }
-    }
-    out.push_str("\n### Time to detect, contain and resolve (median / 90th percentile)\n\n");
-    out.push_str("| quarter | detect | contain | resolve |\n|---|---|---|---|\n");
-    for (quarter, durations) in &report.incidents.durations {
-        let _ = writeln!(
-            out,
-            "| {quarter} | {} | {} | {} |",
-            Spread::text(&durations.detect),
-            Spread::text(&durations.contain),
-            Spread::text(&durations.resolve)
-        );
-    }
+    out.push_str("## Incidents\n\n### Per quarter, by category\n\n");
+    table(
+        &mut out,
+        "| quarter | category | incidents |\n|---|---|---:|",
+        report
+            .incidents
+            .per_quarter
+            .iter()
+            .flat_map(|(quarter, categories)| {
+                categories.iter().map(move |(category, count)| {
+                    format!("| {quarter} | {} | {count} |", escape(category))
+                })
+            })
+            .collect(),
+    );
+    let unit = report.incidents.duration_unit;
+    let _ = writeln!(
+        out,
+        "### Time to detect, contain and resolve (median / 90th percentile, in {})\n",
+        unit.name()
+    );
+    table(
+        &mut out,
+        "| quarter | detect | contain | resolve |\n|---|---|---|---|",
+        report
+            .incidents
+            .durations
+            .iter()
+            .map(|(quarter, durations)| {
+                format!(
+                    "| {quarter} | {} | {} | {} |",
+                    Spread::text(&durations.detect, &unit),
+                    Spread::text(&durations.contain, &unit),
+                    Spread::text(&durations.resolve, &unit)
+                )
+            })
+            .collect(),
+    );
 
-    out.push_str("\n### Recurring causes\n\n");
+    out.push_str("### Recurring causes\n\n");
     if report.incidents.recurring.is_empty() {
         out.push_str("No category recurred within its window.\n");
     }
@@ -169,33 +262,39 @@ pub fn render(report: &Report) -> String {
 
     out.push_str("\n### Closure readiness\n\n");
     if report.incidents.closure.is_empty() {
-        out.push_str("Every incident is closed.\n");
+        out.push_str("Every incident is closed.\n\n");
     } else {
         out.push_str(
             "Every incident not yet closed, as `lessons gate close` would judge it today: \
              errors block the close, warnings and infos are to consider.\n\n",
         );
-        out.push_str("| incident | title | status | ready | blocking | to consider |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
-        for closure in &report.incidents.closure {
-            let (blocking, rest): (Vec<&Gap>, Vec<&Gap>) = closure
-                .missing
+        table(
+            &mut out,
+            "| incident | title | status | ready | blocking | to consider |\n|---|---|---|---|---|---|",
+            report
+                .incidents
+                .closure
                 .iter()
-                .partition(|item| item.severity == "error");
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                link(&closure.id, &closure.file, closure.line),
-                or_dash(closure.title.as_deref()),
-                escape(&closure.status),
-                if closure.ready { "yes" } else { "no" },
-                gaps(&blocking),
-                gaps(&rest)
-            );
-        }
+                .map(|closure| {
+                    let (blocking, rest): (Vec<&Gap>, Vec<&Gap>) = closure
+                        .missing
+                        .iter()
+                        .partition(|item| item.severity == "error");
+                    format!(
+                        "| {} | {} | {} | {} | {} | {} |",
+                        link(&closure.id, &closure.file, closure.line),
+                        or_dash(closure.title.as_deref()),
+                        escape(&closure.status),
+                        if closure.ready { "yes" } else { "no" },
+                        gaps(&blocking),
+                        gaps(&rest)
+                    )
+                })
+                .collect(),
+        );
     }
 
-    out.push_str("\n## Lessons applied: action items\n\n");
+    out.push_str("## Lessons applied: action items\n\n");
     let _ = writeln!(
         out,
         "Resolved or closed incidents whose lessons changed a policy, runbook or training: {}; \
@@ -211,60 +310,102 @@ pub fn render(report: &Report) -> String {
     );
     counts_table(&mut out, "type", &report.action_items.by_type);
     counts_table(&mut out, "owner", &report.action_items.by_owner);
+    out.push_str("### Open action items, most overdue first\n\n");
+    table(
+        &mut out,
+        "| incident | item | owner | due | overdue by | status |\n|---|---|---|---|---:|---|",
+        report
+            .action_items
+            .open
+            .iter()
+            .map(|item| {
+                let name = match &item.title {
+                    Some(title) => format!("{}: {title}", item.id),
+                    None => item.id.clone(),
+                };
+                format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    escape(&item.incident),
+                    link(&name, &item.file, item.line),
+                    or_dash(item.owner.as_deref()),
+                    or_dash(item.due.as_deref()),
+                    item.overdue_text(),
+                    escape(&item.status)
+                )
+            })
+            .collect(),
+    );
 
-    out.push_str("## Training\n\n| course | required of | current | share | not current |\n");
-    out.push_str("|---|---:|---:|---:|---|\n");
-    for (course, standing) in &report.training {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            escape(course),
-            standing.required_of,
-            standing.current,
-            standing.share_text(),
-            escape(&standing.not_current.join(", "))
-        );
-    }
+    out.push_str("## Training\n\n");
+    table(
+        &mut out,
+        "| course | required of | current | share | not current | new hires in grace |\n|---|---:|---:|---:|---|---|",
+        report
+            .training
+            .iter()
+            .map(|(course, standing)| {
+                format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    escape(course),
+                    standing.required_of,
+                    standing.current,
+                    standing.share_text(),
+                    list(&standing.not_current),
+                    list(&standing.in_grace)
+                )
+            })
+            .collect(),
+    );
 
-    out.push_str("\n## Access reviews, runbooks and policies\n\n");
-    out.push_str("| kind | id | last review | age | interval | overdue by |\n");
-    out.push_str("|---|---|---|---:|---:|---:|\n");
-    for age in &report.reviews {
-        let _ = writeln!(
-            out,
-            "| {} | [{}]({}) | {} | {} | {} days | {} |",
-            age.kind,
-            escape(&age.id),
-            age.file,
-            age.last.as_deref().unwrap_or("–"),
-            age.age_text(),
-            age.interval_days,
-            age.overdue_text()
-        );
-    }
+    out.push_str("## Access reviews, runbooks and policies\n\n");
+    table(
+        &mut out,
+        "| kind | id | last review | age | interval | overdue by |\n|---|---|---|---:|---:|---:|",
+        report
+            .reviews
+            .iter()
+            .map(|age| {
+                format!(
+                    "| {} | [{}]({}) | {} | {} | {} days | {} |",
+                    age.kind,
+                    escape(&age.id),
+                    age.file,
+                    age.last.as_deref().unwrap_or("–"),
+                    age.age_text(),
+                    age.interval_days,
+                    age.overdue_text()
+                )
+            })
+            .collect(),
+    );
 
-    out.push_str("\n## Waivers\n\n");
+    out.push_str("## Waivers\n\n");
     if report.waivers.is_empty() {
         out.push_str("No waivers.\n");
     } else {
-        out.push_str("| state | rules | where | reason | approved by | expires | ticket |\n");
-        out.push_str("|---|---|---|---|---|---|---|\n");
-        for waiver in &report.waivers {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {}:{} | {} |",
-                waiver.state,
-                waiver.rules.join(", "),
-                waiver.file,
-                waiver.line,
-                waiver_cells(
-                    &waiver.reason,
-                    &waiver.approved_by,
-                    &waiver.expires,
-                    &waiver.ticket
-                )
-            );
-        }
+        table(
+            &mut out,
+            "| state | rules | where | reason | approved by | expires | ticket |\n|---|---|---|---|---|---|---|",
+            report
+                .waivers
+                .iter()
+                .map(|waiver| {
+                    format!(
+                        "| {} | {} | {}:{} | {} |",
+                        waiver.state,
+                        waiver.rules.join(", "),
+                        waiver.file,
+                        waiver.line,
+                        waiver_cells(
+                            &waiver.reason,
+                            &waiver.approved_by,
+                            &waiver.expires,
+                            &waiver.ticket
+                        )
+                    )
+                })
+                .collect(),
+        );
     }
     out
 }

@@ -25,6 +25,10 @@ use crate::Outcome;
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub as_of: String,
+    /// The policy pack the rules ran with.
+    pub pack: String,
+    /// The commit checked out at the repository root, when it is a git work tree.
+    pub commit: Option<String>,
     pub summary: Summary,
     pub incidents: Incidents,
     pub action_items: ActionItems,
@@ -83,14 +87,18 @@ pub struct Training {
     pub current: usize,
     /// `current / required_of`, 0 to 1.
     pub share: f64,
+    /// Past LL010's grace and not current: what LL010 reports.
     pub not_current: Vec<String>,
+    /// New hires not yet current, within LL010's `new_hire_grace_days` of `hired_on`.
+    pub in_grace: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
     pub documents_by_kind: BTreeMap<String, usize>,
     pub findings_by_severity: BTreeMap<String, usize>,
-    pub findings_by_rule: BTreeMap<String, usize>,
+    /// Most frequent first.
+    pub findings_by_rule: Vec<RuleCount>,
     pub findings_by_kind: BTreeMap<String, usize>,
     /// By the `owner` of the document a finding is in.
     pub findings_by_owner: BTreeMap<String, usize>,
@@ -101,6 +109,29 @@ pub struct Summary {
     pub waived: Vec<Waived>,
     /// The documents with the most serious gaps: errors first, then warnings.
     pub worst_documents: Vec<WorstDocument>,
+}
+
+/// How often a rule fired (unsuppressed findings).
+#[derive(Debug, Serialize)]
+pub struct RuleCount {
+    pub rule: String,
+    pub name: String,
+    pub findings: usize,
+}
+
+impl Summary {
+    /// Findings per severity, most severe first, every severity shown.
+    pub fn by_severity(&self) -> Vec<(&'static str, usize)> {
+        [Severity::Error, Severity::Warning, Severity::Info]
+            .map(|severity| {
+                let name = severity.as_str();
+                (
+                    name,
+                    self.findings_by_severity.get(name).copied().unwrap_or(0),
+                )
+            })
+            .to_vec()
+    }
 }
 
 /// A waived finding with its waiver's reason, approver, expiry and ticket.
@@ -138,6 +169,9 @@ pub struct Incidents {
     pub per_quarter: BTreeMap<String, BTreeMap<String, usize>>,
     /// `2026-Q3` → time to detect, contain and resolve.
     pub durations: BTreeMap<String, Durations>,
+    /// The unit the durations are shown in, in tables and the chart alike: `hours`, or
+    /// `days` when the slowest resolution's 90th percentile is over four days.
+    pub duration_unit: DurationUnit,
     /// Every incident not yet closed, as `gate close` would judge it: not ready first.
     pub closure: Vec<Closure>,
 }
@@ -191,6 +225,52 @@ pub struct Durations {
     pub resolve: Option<Spread>,
 }
 
+/// Hours or days: one unit for a chart and its table.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DurationUnit {
+    #[default]
+    Hours,
+    Days,
+}
+
+impl DurationUnit {
+    /// Days when the slowest 90th percentile of time to resolve is over four days.
+    pub fn for_durations(durations: &BTreeMap<String, Durations>) -> DurationUnit {
+        let slowest = durations
+            .values()
+            .filter_map(|d| d.resolve)
+            .map(|s| s.p90_hours)
+            .fold(0.0, f64::max);
+        if slowest > 96.0 {
+            DurationUnit::Days
+        } else {
+            DurationUnit::Hours
+        }
+    }
+
+    pub fn hours(self) -> f64 {
+        match self {
+            DurationUnit::Hours => 1.0,
+            DurationUnit::Days => 24.0,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DurationUnit::Hours => "hours",
+            DurationUnit::Days => "days",
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            DurationUnit::Hours => "h",
+            DurationUnit::Days => "d",
+        }
+    }
+}
+
 /// Median and 90th percentile of a set of durations, in hours.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Spread {
@@ -200,12 +280,15 @@ pub struct Spread {
 }
 
 impl Spread {
-    /// `6.0 h / 8.0 h (n=3)`: median / 90th percentile and count, `–` for none.
-    pub fn text(value: &Option<Spread>) -> String {
+    /// `6.0 h / 8.0 h (n=3)`: median / 90th percentile in `unit` and count, `–` for none.
+    pub fn text(value: &Option<Spread>, unit: &DurationUnit) -> String {
         value.map_or("–".into(), |s| {
+            let symbol = unit.symbol();
             format!(
-                "{:.1} h / {:.1} h (n={})",
-                s.median_hours, s.p90_hours, s.count
+                "{:.1} {symbol} / {:.1} {symbol} (n={})",
+                s.median_hours / unit.hours(),
+                s.p90_hours / unit.hours(),
+                s.count
             )
         })
     }
@@ -236,6 +319,38 @@ pub struct ActionItems {
     pub total: Counts,
     pub by_type: BTreeMap<String, Counts>,
     pub by_owner: BTreeMap<String, Counts>,
+    /// Every action item not done (nor won't-do): the most overdue first, then by due date.
+    pub open: Vec<OpenItem>,
+}
+
+/// An action item still to do, with who owns it and how late it is.
+#[derive(Debug, Serialize)]
+pub struct OpenItem {
+    pub incident: String,
+    /// The item's `id`, else its position (`#2`).
+    pub id: String,
+    pub title: Option<String>,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    /// Days past `due` (0 or less: not yet late); `None` without a due date.
+    pub days_overdue: Option<i64>,
+    pub status: String,
+    pub file: String,
+    pub line: usize,
+}
+
+impl OpenItem {
+    /// `12 days`, `–` while in time or without a due date.
+    pub fn overdue_text(&self) -> String {
+        match self.days_overdue {
+            Some(days) if days > 0 => format!("{days} day{}", if days == 1 { "" } else { "s" }),
+            _ => "–".into(),
+        }
+    }
+
+    pub fn late(&self) -> bool {
+        self.days_overdue.is_some_and(|days| days > 0)
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -326,12 +441,13 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
         })
         .collect();
     let mut recurring: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut rule_counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut worst: BTreeMap<(String, Option<String>), WorstDocument> = BTreeMap::new();
     for finding in &outcome.findings {
         if finding.suppressed {
             summary.suppressed += 1;
             match &finding.suppression {
-                Some(waiver) if waiver.kind == "waiver" => summary.waived.push(Waived {
+                Some(waiver) if waiver.kind.is_waiver() => summary.waived.push(Waived {
                     gap: Gap::of(finding),
                     reason: waiver.reason.clone(),
                     approved_by: waiver.approved_by.clone(),
@@ -346,10 +462,10 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             .findings_by_severity
             .entry(finding.severity.to_string())
             .or_default() += 1;
-        *summary
-            .findings_by_rule
+        rule_counts
             .entry(finding.rule.clone())
-            .or_default() += 1;
+            .or_insert_with(|| (finding.name.clone(), 0))
+            .1 += 1;
         *summary
             .findings_by_kind
             .entry(finding.kind.clone().unwrap_or_else(|| "(file)".into()))
@@ -393,6 +509,20 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
     });
     worst.truncate(10);
     summary.worst_documents = worst;
+    let mut by_rule: Vec<RuleCount> = rule_counts
+        .into_iter()
+        .map(|(rule, (name, findings))| RuleCount {
+            rule,
+            name,
+            findings,
+        })
+        .collect();
+    by_rule.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    summary.findings_by_rule = by_rule;
 
     let mut incidents = Incidents::default();
     let mut spans: BTreeMap<String, [Vec<f64>; 3]> = BTreeMap::new();
@@ -432,8 +562,15 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             Some("resolved" | "closed")
         );
         let mut applied = false;
+        let loaded = &workspace.documents[position];
+        let source = &workspace.files[loaded.file];
+        let incident = loaded
+            .document
+            .id
+            .clone()
+            .unwrap_or_else(|| display_path(&source.path));
         if let Some(Value::Seq(items)) = root.get("action_items").map(|node| &node.value) {
-            for item in items {
+            for (index, item) in items.iter().enumerate() {
                 let changes = matches!(
                     text(item.get("type")).as_deref(),
                     Some("policy" | "runbook" | "training")
@@ -446,9 +583,21 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
                     continue;
                 }
                 let done = status == "done";
-                let overdue = !done
-                    && moment(item.get("due"))
-                        .is_some_and(|due| due.days_until(&outcome.as_of) > 0);
+                let due = moment(item.get("due"));
+                let overdue = !done && due.is_some_and(|due| due.days_until(&outcome.as_of) > 0);
+                if !done {
+                    action_items.open.push(OpenItem {
+                        incident: incident.clone(),
+                        id: text(item.get("id")).unwrap_or_else(|| format!("#{}", index + 1)),
+                        title: text(item.get("title")),
+                        owner: text(item.get("owner")),
+                        due: due.map(|due| due.to_string()),
+                        days_overdue: due.map(|due| due.days_until(&outcome.as_of)),
+                        status: status.clone(),
+                        file: display_path(&source.path),
+                        line: source.location(&item.span).line,
+                    });
+                }
                 action_items.total.add(done, overdue);
                 let kind = text(item.get("type")).unwrap_or_else(|| "(no type)".into());
                 action_items
@@ -465,19 +614,23 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             }
         }
         if finished {
-            let id = workspace.documents[position]
-                .document
-                .id
-                .clone()
-                .unwrap_or_else(|| "(no id)".into());
             if applied {
-                incidents.lessons_applied.push(id);
+                incidents.lessons_applied.push(incident);
             } else {
-                incidents.lessons_not_applied.push(id);
+                incidents.lessons_not_applied.push(incident);
             }
         }
     }
     incidents.closure = closure(workspace, closing);
+    // Most overdue first; then the nearest due date; items without one last.
+    action_items.open.sort_by(|a, b| {
+        b.days_overdue
+            .map(|days| days.max(0))
+            .cmp(&a.days_overdue.map(|days| days.max(0)))
+            .then_with(|| a.due.is_none().cmp(&b.due.is_none()))
+            .then_with(|| a.due.cmp(&b.due))
+            .then_with(|| (&a.incident, &a.id).cmp(&(&b.incident, &b.id)))
+    });
     incidents.lessons_applied.sort();
     incidents.lessons_not_applied.sort();
     incidents.recurring = recurring;
@@ -491,15 +644,33 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             },
         );
     }
+    incidents.duration_unit = DurationUnit::for_durations(&incidents.durations);
     Report {
         as_of: outcome.as_of.to_string(),
+        pack: outcome.pack.clone(),
+        commit: commit(&outcome.root),
         summary,
         incidents,
         action_items,
-        training: training(workspace, &outcome.as_of),
-        reviews: reviews(workspace, &outcome.as_of),
+        training: training(outcome),
+        reviews: reviews(outcome),
         waivers: outcome.waivers.clone(),
     }
+}
+
+/// The commit checked out at `root` (12 digits), when git is there and `root` is in a work
+/// tree: which state of the repository the report describes.
+fn commit(root: &Path) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let commit = text.trim();
+    (output.status.success() && !commit.is_empty()).then(|| commit.to_owned())
 }
 
 /// Each incident not yet closed with the findings `gate close` would list for it: those of
@@ -540,7 +711,7 @@ fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
                 .document
                 .id
                 .clone()
-                .unwrap_or_else(|| "(no id)".into()),
+                .unwrap_or_else(|| display_path(&source.path)),
             title: title_of(&loaded.document.root),
             status: text(loaded.document.root.get("status")).unwrap_or_else(|| "(none)".into()),
             file: display_path(&source.path),
@@ -553,28 +724,72 @@ fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
     closures
 }
 
-/// The interval of a runbook or policy: its own days, else its cadence, else `default`.
-fn interval(root: &Node, days_field: &str, default: i64) -> i64 {
+/// The interval of a review: the document's own days, else its cadence, else the rule's
+/// parameter as the run applied it to the document's file — the order LL011, LL013 and
+/// LL015 use, so the report and `check` never disagree.
+fn interval(root: &Node, days_field: &str, cadence: bool, rule_default: i64) -> i64 {
     if let Some(Value::Int(days)) = root.get(days_field).map(|n| &n.value) {
         return *days;
+    }
+    if !cadence {
+        return rule_default;
     }
     match text(root.get("review_cadence")).as_deref() {
         Some("monthly") => 30,
         Some("quarterly") => 90,
         Some("semiannual") => 180,
         Some("annual") => 365,
-        _ => default,
+        _ => rule_default,
     }
 }
 
-/// Access reviews (default 90 days), runbooks and policies (365), never-reviewed and most
-/// overdue first. The defaults are those of LL015, LL011 and LL013.
-fn reviews(workspace: &Workspace, day: &Moment) -> Vec<ReviewAge> {
+/// The last review as LL013 takes it: `last_reviewed`, else the latest dated revision.
+fn last_review(root: &Node, field: &str, revisions: bool) -> Option<Moment> {
+    let reviewed = moment(root.get(field));
+    if reviewed.is_some() || !revisions {
+        return reviewed;
+    }
+    let mut latest: Option<Moment> = None;
+    for list in ["revisions", "majorRevisions"] {
+        if let Some(Value::Seq(entries)) = root.get(list).map(|n| &n.value) {
+            for date in entries.iter().filter_map(|entry| moment(entry.get("date"))) {
+                if latest.as_ref().is_none_or(|l| l.days_until(&date) > 0) {
+                    latest = Some(date);
+                }
+            }
+        }
+    }
+    latest
+}
+
+/// Access reviews, runbooks and policies, judged as LL015, LL011 and LL013 judge them with
+/// the run's settings; never-reviewed and most overdue first.
+fn reviews(outcome: &Outcome) -> Vec<ReviewAge> {
+    let workspace = &*outcome.workspace;
+    let day = &outcome.as_of;
     let mut ages = Vec::new();
-    for (kind, field, days_field, default) in [
-        ("access-review", "reviewed_on", "interval_days", 90),
-        ("runbook", "last_reviewed", "review_interval_days", 365),
-        ("policy", "last_reviewed", "review_interval_days", 365),
+    for (kind, rule, field, days_field, cadence) in [
+        (
+            "access-review",
+            "LL015",
+            "reviewed_on",
+            "interval_days",
+            false,
+        ),
+        (
+            "runbook",
+            "LL011",
+            "last_reviewed",
+            "review_interval_days",
+            true,
+        ),
+        (
+            "policy",
+            "LL013",
+            "last_reviewed",
+            "review_interval_days",
+            true,
+        ),
     ] {
         for &position in workspace.index.of_kind(kind) {
             let loaded = &workspace.documents[position];
@@ -582,21 +797,12 @@ fn reviews(workspace: &Workspace, day: &Moment) -> Vec<ReviewAge> {
             if text(root.get("status")).as_deref() == Some("retired") {
                 continue;
             }
-            let mut last = moment(root.get(field));
-            if kind == "policy" {
-                for revisions in ["revisions", "majorRevisions"] {
-                    if let Some(Value::Seq(entries)) = root.get(revisions).map(|n| &n.value) {
-                        for entry in entries {
-                            if let Some(date) = moment(entry.get("date")) {
-                                if last.as_ref().is_none_or(|l| l.days_until(&date) > 0) {
-                                    last = Some(date);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let interval_days = interval(root, days_field, default);
+            let file = &workspace.files[loaded.file].path;
+            let Some(rule_default) = outcome.int_param(rule, file, days_field) else {
+                continue; // a custom rule set without the built-in: nothing to measure by
+            };
+            let last = last_review(root, field, kind == "policy");
+            let interval_days = interval(root, days_field, cadence, rule_default);
             let age_days = last.as_ref().map(|last| last.days_until(day));
             let id = loaded
                 .document
@@ -604,11 +810,11 @@ fn reviews(workspace: &Workspace, day: &Moment) -> Vec<ReviewAge> {
                 .clone()
                 .or_else(|| text(root.get("acronym")))
                 .or_else(|| text(root.get("title")))
-                .unwrap_or_else(|| "(no id)".into());
+                .unwrap_or_else(|| display_path(file));
             ages.push(ReviewAge {
                 kind: kind.into(),
                 id,
-                file: display_path(&workspace.files[loaded.file].path),
+                file: display_path(file),
                 last: last.map(|last| last.to_string()),
                 age_days,
                 interval_days,
@@ -626,97 +832,105 @@ fn reviews(workspace: &Workspace, day: &Moment) -> Vec<ReviewAge> {
     ages
 }
 
-/// Every course some policy requires, and how the active people it applies to stand on
-/// `day`: a record is current when `completed_on` ≤ day ≤ `expires_on` (or `completed_on` +
-/// the course's `valid_days`), as the rules LL009 and LL010 judge it.
-fn training(workspace: &Workspace, day: &Moment) -> BTreeMap<String, Training> {
-    // course → (roles it applies to, or none for everyone; valid days)
-    let mut courses: BTreeMap<String, (Option<Vec<String>>, Option<i64>)> = BTreeMap::new();
+/// A course some policy requires: of whom (`None`: everyone) and for how long a record
+/// stays current.
+struct Requirement {
+    course: String,
+    roles: Option<Vec<String>>,
+    valid_days: Option<i64>,
+}
+
+/// Every course some policy requires, and how the active people it applies to stand on the
+/// report's day, as LL010 judges them with the run's settings: a person's requirement is the
+/// first one of the course (in policy order) that applies to their role; a record is current
+/// when `completed_on` ≤ day ≤ `expires_on` (or `completed_on` + its `valid_days`); a new
+/// hire within LL010's `new_hire_grace_days` of `hired_on` is in grace, not late.
+fn training(outcome: &Outcome) -> BTreeMap<String, Training> {
+    let workspace = &*outcome.workspace;
+    let day = &outcome.as_of;
+    let mut requirements = Vec::new();
     for &position in workspace.index.of_kind("policy") {
         let root = &workspace.documents[position].document.root;
-        let Some(Value::Seq(requirements)) = root.get("required_training").map(|n| &n.value) else {
+        let Some(Value::Seq(entries)) = root.get("required_training").map(|n| &n.value) else {
             continue;
         };
-        for requirement in requirements {
-            let Some(course) = text(requirement.get("course")) else {
+        for entry in entries {
+            let Some(course) = text(entry.get("course")) else {
                 continue;
             };
-            let roles = match requirement.get("roles").map(|n| &n.value) {
+            let roles = match entry.get("roles").map(|n| &n.value) {
                 Some(Value::Seq(roles)) if !roles.is_empty() => {
                     Some(roles.iter().filter_map(Node::scalar_text).collect())
                 }
                 _ => None,
             };
-            let valid_days = match requirement.get("valid_days").map(|n| &n.value) {
+            let valid_days = match entry.get("valid_days").map(|n| &n.value) {
                 Some(Value::Int(days)) => Some(*days),
                 _ => None,
             };
-            // Several policies may require one course: it applies to the roles of all of
-            // them (everyone, if one names none), and the shortest validity counts.
-            match courses.get_mut(&course) {
-                None => {
-                    courses.insert(course, (roles, valid_days));
-                }
-                Some((known_roles, known_days)) => {
-                    *known_roles = match (known_roles.take(), roles) {
-                        (Some(mut known), Some(more)) => {
-                            for role in more {
-                                if !known.contains(&role) {
-                                    known.push(role);
-                                }
-                            }
-                            Some(known)
-                        }
-                        _ => None,
-                    };
-                    *known_days = match (*known_days, valid_days) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                }
-            }
+            requirements.push(Requirement {
+                course,
+                roles,
+                valid_days,
+            });
         }
     }
-    let mut result = BTreeMap::new();
-    for (course, (roles, valid_days)) in courses {
-        let mut standing = Training::default();
-        for &position in workspace.index.of_kind("roster") {
-            let root = &workspace.documents[position].document.root;
-            let Some(Value::Seq(people)) = root.get("people").map(|n| &n.value) else {
+    let mut result: BTreeMap<String, Training> = requirements
+        .iter()
+        .map(|requirement| (requirement.course.clone(), Training::default()))
+        .collect();
+    for &position in workspace.index.of_kind("roster") {
+        let loaded = &workspace.documents[position];
+        let file = &workspace.files[loaded.file].path;
+        let grace = outcome
+            .int_param("LL010", file, "new_hire_grace_days")
+            .unwrap_or(0);
+        let Some(Value::Seq(people)) = loaded.document.root.get("people").map(|n| &n.value) else {
+            continue;
+        };
+        for person in people {
+            // Gone as LL010 and LL016 judge it: departed, or left on or before the day.
+            let left = moment(person.get("left_on")).is_some_and(|left| left.days_until(day) >= 0);
+            if left || text(person.get("status")).as_deref() == Some("departed") {
                 continue;
-            };
-            for person in people {
-                // Gone as LL010 and LL016 judge it: departed, or left on or before the day.
-                let left =
-                    moment(person.get("left_on")).is_some_and(|left| left.days_until(day) >= 0);
-                if left || text(person.get("status")).as_deref() == Some("departed") {
+            }
+            let in_grace =
+                moment(person.get("hired_on")).is_some_and(|hired| hired.days_until(day) <= grace);
+            let role = text(person.get("role"));
+            let id = text(person.get("id"))
+                .or_else(|| text(person.get("name")))
+                .unwrap_or_else(|| "(no id)".into());
+            for (course, standing) in result.iter_mut() {
+                let Some(requirement) = requirements.iter().find(|requirement| {
+                    requirement.course == *course
+                        && requirement.roles.as_ref().is_none_or(|roles| {
+                            role.as_ref().is_some_and(|role| roles.contains(role))
+                        })
+                }) else {
                     continue;
-                }
-                let role = text(person.get("role")).unwrap_or_default();
-                if roles.as_ref().is_some_and(|roles| !roles.contains(&role)) {
-                    continue;
-                }
+                };
                 standing.required_of += 1;
                 let current = match person.get("training").map(|n| &n.value) {
                     Some(Value::Seq(records)) => records.iter().any(|record| {
                         text(record.get("course")).as_deref() == Some(course.as_str())
-                            && record_current(record, valid_days, day)
+                            && record_current(record, requirement.valid_days, day)
                     }),
                     _ => false,
                 };
                 if current {
                     standing.current += 1;
+                } else if in_grace {
+                    standing.in_grace.push(id.clone());
                 } else {
-                    standing
-                        .not_current
-                        .push(text(person.get("id")).unwrap_or_else(|| "(no id)".into()));
+                    standing.not_current.push(id.clone());
                 }
             }
         }
+    }
+    for standing in result.values_mut() {
         if standing.required_of > 0 {
             standing.share = standing.current as f64 / standing.required_of as f64;
         }
-        result.insert(course, standing);
     }
     result
 }

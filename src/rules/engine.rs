@@ -56,6 +56,8 @@ pub struct Report {
 #[derive(Default)]
 pub struct CallState {
     pub params: Arc<Map>,
+    /// The file of the document being checked, relative to the root: `file()`.
+    pub file: ImmutableString,
     pub reports: Vec<Report>,
     pub printed: Vec<String>,
 }
@@ -74,11 +76,17 @@ pub fn last_traced_position() -> Position {
     TRACE.with(std::cell::Cell::get)
 }
 
-/// Runs `body` as one rule call with `params`, returning what it reported and printed.
-pub fn with_call<T>(params: Arc<Map>, body: impl FnOnce() -> T) -> (T, CallState) {
+/// Runs `body` as one rule call with `params` on a document of `file`, returning what it
+/// reported and printed.
+pub fn with_call<T>(
+    params: Arc<Map>,
+    file: ImmutableString,
+    body: impl FnOnce() -> T,
+) -> (T, CallState) {
     CALL.with(|call| {
         *call.borrow_mut() = CallState {
             params,
+            file,
             ..CallState::default()
         };
     });
@@ -276,6 +284,8 @@ fn register_reporting(engine: &mut Engine) {
     engine.register_fn("report", |path: &str, message: &str, help: &str| {
         push(path, message, Some(help));
     });
+    // What to call a document without an id: its file, never "incident incident".
+    engine.register_fn("file", || CALL.with(|call| call.borrow().file.clone()));
     engine.register_fn("param", |name: &str| -> RhaiResult<Dynamic> {
         CALL.with(|call| {
             call.borrow().params.get(name).cloned().ok_or_else(|| {

@@ -107,13 +107,15 @@ impl Session<'_> {
         result.documents_checked = 1;
         let source = &self.workspace.files[loaded.file];
         let value = &self.values[position];
+        let file: rhai::ImmutableString = crate::finding::display_path(&source.path).into();
         for (rule, setting) in self.rules.iter().zip(settings(loaded.file).iter()) {
             if !setting.enabled || !rule.applies_to(kind) {
                 continue;
             }
-            let (outcome, state) = engine::with_call(Arc::clone(&setting.params), || {
-                self.call(self.engine, rule, value)
-            });
+            let (outcome, state) =
+                engine::with_call(Arc::clone(&setting.params), file.clone(), || {
+                    self.call(self.engine, rule, value)
+                });
             result.printed.extend(
                 state
                     .printed
@@ -121,7 +123,7 @@ impl Session<'_> {
                     .map(|text| format!("{}: {text}", rule.id)),
             );
             if let Err(error) = outcome {
-                let position = self.failure_position(&error, rule, value, setting);
+                let position = self.failure_position(&error, rule, value, setting, file.clone());
                 result
                     .errors
                     .push(self.rule_error(&error, rule, loaded, position));
@@ -157,12 +159,13 @@ impl Session<'_> {
         rule: &Rule,
         value: &Dynamic,
         setting: &RuleSettings,
+        file: rhai::ImmutableString,
     ) -> Position {
         let position = innermost_position(error);
         if !position.is_none() {
             return position;
         }
-        let (_, _) = engine::with_call(Arc::clone(&setting.params), || {
+        let (_, _) = engine::with_call(Arc::clone(&setting.params), file, || {
             engine::reset_trace();
             self.call(self.tracer, rule, value)
         });

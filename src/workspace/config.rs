@@ -126,12 +126,19 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        serde_yaml::from_str::<Config>(text).map_err(|error| ConfigError {
+        let config = serde_yaml::from_str::<Config>(text).map_err(|error| ConfigError {
             path: path.to_owned(),
             text: text.to_owned(),
             offset: error.location().map(|location| location.index()),
             message: strip_position(&error.to_string()).to_owned(),
-        })
+        })?;
+        check_globs(text).map_err(|(offset, message)| ConfigError {
+            path: path.to_owned(),
+            text: text.to_owned(),
+            offset: Some(offset),
+            message,
+        })?;
+        Ok(config)
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -143,6 +150,63 @@ impl Config {
         })?;
         Config::parse(path, &text)
     }
+}
+
+/// Every glob of the configuration compiles, or the first that does not is an error at its
+/// place: a glob that does not parse must never quietly match everything (a waiver) or
+/// nothing (an exclude).
+fn check_globs(text: &str) -> Result<(), (usize, String)> {
+    use crate::document::{Node, Value};
+    let stream = crate::document::yaml::parse(text, 0);
+    let Some(root) = stream.documents.first() else {
+        return Ok(());
+    };
+    let check = |node: &Node, what: &str| -> Result<(), (usize, String)> {
+        let Some(pattern) = node.as_str() else {
+            return Ok(());
+        };
+        super::discover::compile(pattern)
+            .map(|_| ())
+            .map_err(|bad| {
+                (
+                    node.span.start,
+                    format!("{what} `{pattern}` is not a glob: {}", bad.message),
+                )
+            })
+    };
+    let each = |node: Option<&Node>, what: &str| -> Result<(), (usize, String)> {
+        match node.map(|node| &node.value) {
+            Some(Value::Seq(items)) => items.iter().try_for_each(|item| check(item, what)),
+            Some(_) => node.map_or(Ok(()), |node| check(node, what)),
+            None => Ok(()),
+        }
+    };
+    each(root.get("include"), "the `include` glob")?;
+    each(root.get("exclude"), "the `exclude` glob")?;
+    if let Some(Value::Map(entries)) = root.get("kinds").map(|node| &node.value) {
+        for entry in entries {
+            super::discover::compile(&entry.key).map_err(|bad| {
+                (
+                    entry.key_span.start,
+                    format!(
+                        "the `kinds` glob `{}` is not a glob: {}",
+                        entry.key, bad.message
+                    ),
+                )
+            })?;
+        }
+    }
+    for (list, field, what) in [
+        ("overrides", "files", "the `files` glob of an override"),
+        ("waivers", "file", "the `file` glob of a waiver"),
+    ] {
+        if let Some(Value::Seq(items)) = root.get(list).map(|node| &node.value) {
+            for item in items {
+                each(item.get(field), what)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// serde_yaml ends messages with " at line L column C"; the diagnostic shows the frame.
@@ -192,5 +256,34 @@ mod tests {
 
         let error = parse("severity: { LL022: loud }\n").expect_err("bad severity");
         assert!(error.message.contains("loud"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_glob_that_does_not_parse_is_an_error_at_its_place() {
+        for (text, glob, what) in [
+            (
+                "include: [\"**/*.yaml\", \"a/[.yaml\"]\n",
+                "\"a/[",
+                "`include`",
+            ),
+            ("exclude:\n  - \"b/{x\"\n", "\"b/{", "`exclude`"),
+            ("kinds:\n  \"inc/[z\": incident\n", "\"inc/[", "`kinds`"),
+            (
+                "overrides:\n  - files: \"c/[\"\n    disable: [LL005]\n",
+                "\"c/[",
+                "override",
+            ),
+            (
+                "waivers:\n  - rule: LL015\n    file: \"acc/[x\"\n    reason: r\n",
+                "\"acc/[",
+                "waiver",
+            ),
+        ] {
+            let at = text.find(glob).expect("the glob is in the text");
+            let error = parse(text).expect_err(text);
+            assert_eq!(error.offset, Some(at), "{text}: {}", error.message);
+            assert!(error.message.contains(what), "{}", error.message);
+            assert!(error.message.contains("is not a glob"), "{}", error.message);
+        }
     }
 }

@@ -32,6 +32,38 @@ pub fn lessons(folder: &Path, args: &[&str]) -> (i32, String) {
         .output()
         .expect("lessons runs");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
+        + String::from_utf8_lossy(&output.stderr).as_ref();
     (output.status.code().unwrap_or(-1), text)
+}
+
+/// Runs `lessons ARGS` in `folder` with `env` set: the exit code, standard output and
+/// standard error apart (for machine formats, which own standard output).
+pub fn lessons_apart(folder: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lessons"));
+    command.current_dir(folder).args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("lessons runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Writes `files` (path relative to `root`, text) into `root`, creating folders.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let target = root.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).expect("folder");
+        }
+        std::fs::write(target, text).expect("write");
+    }
+}
+
+/// Whether the tests run in CI (`CI=true`), where a missing client is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
 }
