@@ -163,30 +163,33 @@ impl Outcome {
         settings.get(position)
     }
 
-    /// Whether `target` is a file this run read: a document, the configuration or a rule
-    /// file. `--output` and `--write-baseline` refuse such a path, so no report ever
-    /// replaces what it reports on.
+    /// Whether `target` is a file this run read: a document (a file with a document of a
+    /// kind, or one that failed to load as one), the configuration or a rule file.
+    /// `--output` and `--write-baseline` refuse such a path, so no report ever replaces
+    /// what it reports on; a file of no kind (an earlier report, a baseline) is not one.
     pub fn reads(&self, target: &Path) -> bool {
         let Ok(target) = std::fs::canonicalize(target) else {
             return false; // not there yet: nothing to lose
         };
-        let canonical_root = std::fs::canonicalize(&self.root).unwrap_or_default();
-        if let Ok(relative) = target.strip_prefix(&canonical_root) {
-            if self
-                .workspace
-                .files
-                .iter()
-                .any(|file| file.path == relative)
-            {
-                return true;
-            }
-        }
-        let same = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == target);
-        self.workspace
-            .files
+        let workspace = &self.workspace;
+        let documents: std::collections::HashSet<usize> = workspace
+            .documents
             .iter()
-            .any(|file| file.path.is_absolute() && same(&file.path))
-            || self.workspace.config_path.as_deref().is_some_and(same)
+            .filter(|loaded| loaded.kind.is_some())
+            .map(|loaded| loaded.file)
+            .chain(workspace.problems.iter().map(|(file, _)| *file))
+            .collect();
+        let same = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == target);
+        let canonical_root = std::fs::canonicalize(&self.root).unwrap_or_default();
+        let relative = target.strip_prefix(&canonical_root).ok();
+        documents.iter().any(|&index| {
+            let path = &workspace.files[index].path;
+            if path.is_absolute() {
+                same(path)
+            } else {
+                relative == Some(path.as_path())
+            }
+        }) || workspace.config_path.as_deref().is_some_and(same)
             || self.rules.iter().any(|rule| match &rule.origin {
                 rules::Origin::File(path) => same(path),
                 rules::Origin::Builtin(_) => false,
@@ -315,32 +318,39 @@ pub(crate) fn rule_folders_and_pack(
 /// Keeps paths short in messages: the root relative to the current folder (`.`, `docs`,
 /// `..`), or as it is when the two share nothing but `/`.
 pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
-    let Ok(cwd) = std::env::current_dir() else {
-        return path.to_path_buf();
-    };
-    let absolute = normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
-    let cwd = normalise(&cwd);
-    let common = absolute
+    match std::env::current_dir() {
+        Ok(cwd) => relative_from(&cwd, path).unwrap_or_else(|| path.to_path_buf()),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// `path` as seen from the folder `from` (both made absolute): `2026/a.yaml`, `../b`, `.`;
+/// `None` when they share nothing but the file system's root, where an absolute path reads
+/// better than `../../..`.
+pub fn relative_from(from: &Path, path: &Path) -> Option<PathBuf> {
+    let absolute =
+        |path: &Path| normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    let (path, from) = (absolute(path), absolute(from));
+    let common = path
         .components()
-        .zip(cwd.components())
+        .zip(from.components())
         .take_while(|(a, b)| a == b)
         .count();
-    // Only the file system root in common: an absolute path reads better than `../../..`.
     if common <= 1 {
-        return path.to_path_buf();
+        return None;
     }
     let mut relative = PathBuf::new();
-    for _ in cwd.components().skip(common) {
+    for _ in from.components().skip(common) {
         relative.push("..");
     }
-    for part in absolute.components().skip(common) {
+    for part in path.components().skip(common) {
         relative.push(part);
     }
-    if relative.as_os_str().is_empty() {
+    Some(if relative.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
         relative
-    }
+    })
 }
 
 /// Which loaded files the run reports on: those under the named paths. Named files are a

@@ -613,7 +613,10 @@ fn junit_is_valid_for_jenkins_and_read_by_junitparser() {
             !common::in_ci(),
             "python3 with junitparser and lxml is required under CI (pip install junitparser lxml)"
         );
-        eprintln!("skipped: python3 with junitparser and lxml is not installed");
+        common::say_skipped(
+            "junit_is_valid_for_jenkins_and_read_by_junitparser",
+            "python3 with junitparser and lxml is not installed (pip install junitparser lxml)",
+        );
         return;
     }
     let folder = tempfile::tempdir().expect("temporary folder");

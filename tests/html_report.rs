@@ -70,24 +70,32 @@ fn browse(browser: &Path, profile: &Path, page: &Path, args: &[String]) -> Strin
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `lessons report REPOSITORY --format html --output PAGE`, as of the example's day.
+fn write_report(repository: &Path, page: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .arg("report")
+        .arg(repository)
+        .args(["--format", "html", "--as-of", "2026-11-22", "--output"])
+        .arg(page)
+        .status()
+        .expect("lessons runs");
+    assert_eq!(status.code(), Some(0));
+}
+
 #[test]
 fn the_report_opens_in_a_browser_with_its_charts_and_prints_on_a4() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: Chromium is not installed");
+        common::say_skipped(
+            "the HTML report in a browser",
+            "Chromium is not installed (apt-get install chromium)",
+        );
         return;
     };
     let folder = tempfile::tempdir().expect("temporary folder");
     let repository = folder.path().join("repo");
     hostile_repository(&repository);
     let page = folder.path().join("report.html");
-    let status = Command::new(env!("CARGO_BIN_EXE_lessons"))
-        .arg("report")
-        .arg(&repository)
-        .args(["--format", "html", "--as-of", "2026-11-22", "--output"])
-        .arg(&page)
-        .status()
-        .expect("lessons runs");
-    assert_eq!(status.code(), Some(0));
+    write_report(&repository, &page);
 
     // The file itself: self-contained, no script, nothing fetched.
     let html = std::fs::read_to_string(&page).expect("the report was written");
@@ -206,6 +214,137 @@ fn the_report_opens_in_a_browser_with_its_charts_and_prints_on_a4() {
         assert!(
             (numbers[2] - 595.3).abs() < 2.0 && (numbers[3] - 841.9).abs() < 2.0,
             "a page is not A4: {numbers:?}"
+        );
+    }
+}
+
+/// A repository of `slots` quarters, each with an incident of its own category and an
+/// action item of its own type, and `slots` required courses: every chart gets that many
+/// bars (or points).
+fn repository_of(root: &Path, slots: usize) {
+    let mut files = Vec::new();
+    let mut courses = String::new();
+    let mut records = String::new();
+    for slot in 0..slots {
+        let (year, quarter) = (2021 + slot / 4, slot % 4);
+        let month = quarter * 3 + 1;
+        files.push((
+            format!("incidents/INC-{slot:02}.yaml"),
+            format!(
+                "kind: incident\nid: INC-{slot:02}\nstatus: closed\nseverity: low\ncategory: category-{slot}\n\
+                 detected: {year}-{month:02}-02T08:00:00Z\nresolved: {year}-{month:02}-02T20:00:00Z\n\
+                 action_items:\n  - {{ id: AI-1, title: Rotate the keys, owner: a.lee, type: type-{slot}, status: done }}\n"
+            ),
+        ));
+        courses.push_str(&format!(
+            "  - {{ course: course-{slot}, valid_days: 365 }}\n"
+        ));
+        records.push_str(&format!(
+            "      - {{ course: course-{slot}, completed_on: 2026-06-01 }}\n"
+        ));
+    }
+    files.push((
+        "people/roster.yaml".to_owned(),
+        format!("kind: roster\npeople:\n  - id: a.lee\n    role: responder\n    hired_on: 2020-01-01\n    training:\n{records}"),
+    ));
+    files.push((
+        "policies/training.yaml".to_owned(),
+        format!("kind: policy\nid: POL-T\nowner: a.lee\nlast_reviewed: 2026-10-01\nrequired_training:\n{courses}"),
+    ));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    common::write_files(root, &files);
+}
+
+/// The (width, height) of every rectangle in `svg`.
+fn rectangles(svg: &str) -> Vec<(f64, f64)> {
+    let number = |rect: &str, name: &str| -> f64 {
+        rect.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in <rect{rect}"))
+    };
+    svg.split("<rect")
+        .skip(1)
+        .map(|rect| {
+            let rect = rect.split('>').next().unwrap_or_default();
+            (number(rect, "width"), number(rect, "height"))
+        })
+        .collect()
+}
+
+/// A team's first report has one quarter, one category, one course: every chart is drawn
+/// for one slot as for two or twenty, no bar of negative size, each bar there to see.
+#[test]
+fn report_charts_are_drawn_for_one_two_and_twenty_slots() {
+    let Some(browser) = chromium() else {
+        common::say_skipped(
+            "report charts in a browser",
+            "Chromium is not installed (apt-get install chromium)",
+        );
+        return;
+    };
+    let folder = tempfile::tempdir().expect("temporary folder");
+    for slots in [1, 2, 20] {
+        let repository = folder.path().join(format!("repo-{slots}"));
+        repository_of(&repository, slots);
+        let page = folder.path().join(format!("report-{slots}.html"));
+        write_report(&repository, &page);
+        let profile = folder.path().join(format!("profile-{slots}"));
+        let dom = browse(&browser, &profile, &page, &["--dump-dom".into()]);
+        for (chart, colour, bars) in [
+            ("chart-incidents", None, slots),
+            ("chart-action-items", Some("#009E73"), slots),
+            ("chart-training", Some("#009E73"), slots),
+        ] {
+            let start = dom
+                .find(&format!("<figure id=\"{chart}\">"))
+                .unwrap_or_else(|| panic!("{slots} slots: no {chart}"));
+            let svg = &dom[start..start + dom[start..].find("</figure>").expect("figure ends")];
+            let sizes = rectangles(svg);
+            assert!(
+                sizes.iter().all(|&(w, h)| w >= 0.0 && h >= 0.0),
+                "{slots} slots, {chart}: a negative size in {sizes:?}"
+            );
+            let drawn = match colour {
+                Some(colour) => svg
+                    .split("<rect")
+                    .skip(1)
+                    .filter(|rect| {
+                        rect.split('>')
+                            .next()
+                            .is_some_and(|r| r.to_ascii_uppercase().contains(colour))
+                    })
+                    .count(),
+                // Incidents: one colour per category; the bars are the rectangles past the
+                // background and the legend's squares: one per category, or eleven and a
+                // line that sends the reader to the table.
+                None => sizes.len() - 1 - if slots > 12 { 11 } else { slots },
+            };
+            assert!(
+                drawn >= bars,
+                "{slots} slots, {chart}: {drawn} bars of {bars}"
+            );
+            // A bar a reader can see: wider than a hairline.
+            let widest = sizes.iter().skip(1).map(|&(w, _)| w).fold(0.0, f64::max);
+            assert!(widest >= 8.0, "{slots} slots, {chart}: {sizes:?}");
+        }
+        let resolve = dom
+            .find("<figure id=\"chart-resolve\">")
+            .expect("resolve chart");
+        let circles = dom[resolve..]
+            .split("</figure>")
+            .next()
+            .unwrap_or_default()
+            .matches("<circle")
+            .count();
+        assert_eq!(
+            circles,
+            2 * slots,
+            "a median and a 90th-percentile point per quarter"
         );
     }
 }

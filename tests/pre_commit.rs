@@ -5,6 +5,8 @@
 //! folder kept between runs keeps it short. Without `pre-commit` the test is skipped
 //! locally and fails under CI (`CI=true`), where `.ci/run` installs it.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -58,7 +60,10 @@ fn try_hook(folder: &Path, cache: &Path, head: &str, hook: &str) -> (bool, Strin
 #[test]
 fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
     if !have_pre_commit() {
-        eprintln!("skipped: pre-commit is not installed");
+        common::say_skipped(
+            "the pre-commit hooks",
+            "pre-commit is not installed (pip install pre-commit)",
+        );
         return;
     }
     let head = Command::new("git")

@@ -184,7 +184,16 @@ pub fn run() -> i32 {
 /// systems and users set: `FORCE_COLOR` or `CLICOLOR_FORCE` colour piped output (a CI log
 /// renders ANSI), `NO_COLOR`, `CLICOLOR=0` and `TERM=dumb` turn colour off on a terminal.
 pub(crate) fn wants_color(color: Color, stream_is_terminal: bool) -> bool {
-    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    colour_from(color, stream_is_terminal, |name| std::env::var(name).ok())
+}
+
+/// [`wants_color`] with the environment given as a lookup.
+fn colour_from(
+    color: Color,
+    stream_is_terminal: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> bool {
+    let var = |name: &str| env(name).filter(|value| !value.is_empty());
     match color {
         Color::Always => true,
         Color::Never => false,
@@ -513,5 +522,44 @@ pub(crate) fn apply_baseline(
             eprintln!("error: {message}");
             Err(EXIT_FAILED)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{colour_from, Color};
+
+    fn colour(color: Color, terminal: bool, env: &[(&str, &str)]) -> bool {
+        colour_from(color, terminal, |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+    }
+
+    #[test]
+    fn colour_follows_what_ci_systems_and_users_ask_for() {
+        assert!(colour(Color::Auto, true, &[]));
+        assert!(!colour(Color::Auto, false, &[]));
+        // Piped, as in a CI log, colour only when asked for.
+        assert!(colour(Color::Auto, false, &[("FORCE_COLOR", "1")]));
+        assert!(colour(Color::Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(!colour(Color::Auto, false, &[("FORCE_COLOR", "0")]));
+        assert!(!colour(Color::Auto, false, &[("CLICOLOR_FORCE", "0")]));
+        // On a terminal, off when asked.
+        assert!(!colour(Color::Auto, true, &[("NO_COLOR", "1")]));
+        assert!(!colour(Color::Auto, true, &[("CLICOLOR", "0")]));
+        assert!(!colour(Color::Auto, true, &[("TERM", "dumb")]));
+        assert!(
+            colour(Color::Auto, true, &[("NO_COLOR", "")]),
+            "empty is unset"
+        );
+        // --color wins over every variable.
+        assert!(!colour(Color::Never, true, &[("FORCE_COLOR", "1")]));
+        assert!(colour(
+            Color::Always,
+            false,
+            &[("NO_COLOR", "1"), ("TERM", "dumb")]
+        ));
     }
 }

@@ -6,9 +6,11 @@ use crate::finding::display_path;
 use crate::Outcome;
 
 pub fn render(outcome: &Outcome) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
     let mut out = String::new();
     for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
-        let file = display_path(&outcome.root.join(&finding.file));
+        let path = outcome.root.join(&finding.file);
+        let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
         // One line each: a message never breaks the `file:line:column:` grammar.
         let message = finding.message.replace(['\r', '\n'], " ");
         out.push_str(&format!(

@@ -130,9 +130,11 @@ fn slot_label(labels: &[String]) -> impl Fn(&f64) -> String + '_ {
 }
 
 /// The gap on each side of a bar: a fifth of its slot, at most 14 px, so that many slots
-/// still leave bars to see.
+/// still leave bars to see; and bars no wider than 80 px, so that one quarter does not
+/// read as a wall.
 fn bar_gap(slots: usize) -> u32 {
-    (PLOT_WIDTH / slots.max(1) as u32 / 5).min(14)
+    let slot = PLOT_WIDTH / slots.max(1) as u32;
+    (slot / 5).min(14).max(slot.saturating_sub(80) / 2)
 }
 
 /// A named segment of the stacked bars (or a line), and its colour.
@@ -320,7 +322,7 @@ pub fn training_currency(training: &BTreeMap<String, Training>) -> Option<String
         .map(|(name, _)| clip(name, 28))
         .collect();
     let top = courses.len() - 1;
-    let height = 60 + 34 * courses.len() as u32;
+    let height = 90 + 40 * courses.len() as u32;
     svg((760, height), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)

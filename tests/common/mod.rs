@@ -67,3 +67,10 @@ pub fn write_files(root: &Path, files: &[(&str, &str)]) {
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true")
 }
+
+/// Says that a test skips, where a developer sees it: straight to the process's standard
+/// error, past the test harness, which captures `eprintln!` of passing tests.
+pub fn say_skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\nSKIPPED {test}: {why}");
+}
