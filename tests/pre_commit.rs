@@ -104,3 +104,99 @@ fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
     let (passed, text) = try_hook(root, cache.path(), &head, "lessons-all");
     assert!(!passed && text.contains("LL001"), "{text}");
 }
+
+/// The README's pre-commit recipe, pasted as it is into a repository with `lessons` on the
+/// `PATH` and a baseline recorded as the README says: old debt passes, a new gap fails,
+/// and the staged-files hook reports only the staged file.
+#[test]
+fn the_readme_recipe_works_when_pasted() {
+    if !have_pre_commit() {
+        common::say_skipped(
+            "the README's pre-commit recipe",
+            "pre-commit is not installed (pip install pre-commit)",
+        );
+        return;
+    }
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let recipe = readme
+        .split("<!-- recipe: pre-commit -->\n```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the pre-commit recipe");
+    let folder = tempfile::tempdir().expect("repository");
+    let root = folder.path();
+    git(root, &["init", "-q"]);
+    common::write_files(
+        root,
+        &[
+            (".pre-commit-config.yaml", recipe),
+            (".lessons.yaml", "policy: default\n"),
+            // Old debt: a closed incident with no root cause.
+            (
+                "incidents/old.yaml",
+                "kind: incident\nid: INC-1\nstatus: closed\n",
+            ),
+        ],
+    );
+    let binary = Path::new(env!("CARGO_BIN_EXE_lessons"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().expect("the binary's folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (code, _, stderr) = common::lessons_apart(
+        root,
+        &[
+            "check",
+            "--write-baseline",
+            ".lessons-baseline.json",
+            "--quiet",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    git(root, &["add", "."]);
+    let cache = tempfile::tempdir().expect("cache folder");
+    let run = |args: &[&str]| {
+        let output = Command::new("pre-commit")
+            .current_dir(root)
+            .env("PRE_COMMIT_HOME", cache.path())
+            .env("PATH", &path)
+            .args(args)
+            .output()
+            .expect("pre-commit runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + String::from_utf8_lossy(&output.stderr).as_ref();
+        (output.status.success(), text)
+    };
+    let (passed, text) = run(&["run", "lessons-all"]);
+    assert!(
+        passed,
+        "the baselined debt does not block a commit:\n{text}"
+    );
+
+    common::write_files(
+        root,
+        &[(
+            "incidents/new.yaml",
+            "kind: incident\nid: INC-2\nstatus: closed\n",
+        )],
+    );
+    git(root, &["add", "incidents/new.yaml"]);
+    let (passed, text) = run(&["run", "lessons-all"]);
+    assert!(
+        !passed && text.contains("INC-2"),
+        "a new gap fails:\n{text}"
+    );
+    assert!(
+        !text.contains("INC-1 is"),
+        "old debt stays baselined:\n{text}"
+    );
+    let (passed, text) = run(&["run", "lessons", "--files", "incidents/new.yaml"]);
+    assert!(!passed, "{text}");
+    assert!(
+        text.contains("incidents/new.yaml:3") && !text.contains("old.yaml"),
+        "{text}"
+    );
+}

@@ -297,3 +297,194 @@ fn closure_readiness_agrees_with_gate_close() {
         assert_eq!(closure.ready, !blocked, "readiness of {}", closure.id);
     }
 }
+
+/// The report of a folder of `files` as of `day`.
+fn report_of_files(files: &[(&str, &str)], day: &str) -> (tempfile::TempDir, report::Report) {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    for (path, text) in files {
+        let target = folder.path().join(path);
+        std::fs::create_dir_all(target.parent().expect("a folder")).expect("folder");
+        std::fs::write(target, text).expect("write");
+    }
+    let report = report_of(&Options {
+        paths: vec![folder.path().to_path_buf()],
+        as_of: Moment::parse(day),
+        ..Options::default()
+    });
+    (folder, report)
+}
+
+#[test]
+fn the_report_names_its_pack_and_the_commit_it_describes() {
+    let (folder, report) = report_of_files(
+        &[
+            (".lessons.yaml", "policy: soc2\n"),
+            ("a.yaml", "kind: incident\nid: INC-1\nstatus: open\n"),
+        ],
+        "2026-11-01",
+    );
+    assert_eq!(report.pack, "soc2");
+    assert_eq!(report.commit, None, "not a git work tree");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(folder.path())
+            .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .status()
+            .expect("git runs");
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let head = std::process::Command::new("git")
+        .current_dir(folder.path())
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .expect("git runs");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    let report = report_of(&Options {
+        paths: vec![folder.path().to_path_buf()],
+        as_of: Moment::parse("2026-11-01"),
+        ..Options::default()
+    });
+    assert_eq!(report.commit.as_deref(), Some(&head[..12]));
+    let markdown = report::markdown::render(&report);
+    assert!(
+        markdown.contains(&format!("Policy pack `soc2`, commit `{}`", &head[..12])),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn rules_most_frequent_first_and_severities_in_severity_order() {
+    let report = fixture();
+    let counts: Vec<usize> = report
+        .summary
+        .findings_by_rule
+        .iter()
+        .map(|rule| rule.findings)
+        .collect();
+    assert!(
+        counts.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{counts:?}"
+    );
+    assert_eq!(report.summary.findings_by_rule[0].rule, "LL010");
+    assert_eq!(report.summary.findings_by_rule[0].name, "training-expired");
+    let markdown = report::markdown::render(&report);
+    let (error, warning, info) = (
+        markdown.find("| error |").expect("error row"),
+        markdown.find("| warning |").expect("warning row"),
+        markdown.find("| info |").expect("info row"),
+    );
+    assert!(error < warning && warning < info, "{markdown}");
+}
+
+#[test]
+fn open_action_items_with_owner_due_date_and_days_overdue() {
+    let report = fixture();
+    let open: Vec<(&str, &str, Option<&str>, Option<i64>)> = report
+        .action_items
+        .open
+        .iter()
+        .map(|item| {
+            (
+                item.incident.as_str(),
+                item.id.as_str(),
+                item.owner.as_deref(),
+                item.days_overdue,
+            )
+        })
+        .collect();
+    assert_eq!(
+        open,
+        [
+            ("INC-A", "AI-2", Some("p.okafor"), Some(245)),
+            ("INC-D", "AI-1", None, Some(109)),
+            ("INC-B", "AI-1", Some("s.iyer"), Some(-60)),
+        ]
+    );
+    let markdown = report::markdown::render(&report);
+    assert!(
+        markdown.contains("| INC-A | [AI-2: Add the lure to the awareness course](incidents/a.yaml#L13) | p.okafor | 2026-03-01 | 245 days | open |"),
+        "{markdown}"
+    );
+}
+
+/// A repository with nothing to count in a section says "None." there, never an empty
+/// table; and the HTML page likewise.
+#[test]
+fn an_empty_section_says_none_instead_of_an_empty_table() {
+    let (_folder, report) = report_of_files(
+        &[(
+            "incidents/a.yaml",
+            "kind: incident\nid: INC-1\nstatus: open\n",
+        )],
+        "2026-11-01",
+    );
+    let markdown = report::markdown::render(&report);
+    let mut lines = markdown.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with("|---") {
+            let next = lines.peek().copied().unwrap_or_default();
+            assert!(
+                next.starts_with("| "),
+                "a table without rows before {next:?}:\n{markdown}"
+            );
+        }
+    }
+    for heading in [
+        "### Per quarter, by category\n\nNone.",
+        "### Open action items, most overdue first\n\nNone.",
+        "## Training\n\nNone.",
+        "## Access reviews, runbooks and policies\n\nNone.",
+    ] {
+        assert!(markdown.contains(heading), "{heading:?} in:\n{markdown}");
+    }
+    let html = report::html::render(&report).expect("the page");
+    assert!(
+        html.contains("<p class=\"none\">None: no incident has a <code>detected</code> date.</p>")
+    );
+    assert!(
+        !html.contains("<tbody>\n</tbody>"),
+        "an empty table in the page"
+    );
+}
+
+/// The durations table uses the unit of the chart beside it: days once a resolution takes
+/// more than four days.
+#[test]
+fn a_chart_and_its_table_share_one_unit() {
+    let (_folder, report) = report_of_files(
+        &[(
+            "incidents/a.yaml",
+            "kind: incident\nid: INC-1\nstatus: resolved\ndetected: 2026-09-01T00:00:00Z\ncontained: 2026-09-02T00:00:00Z\nresolved: 2026-09-11T00:00:00Z\n",
+        )],
+        "2026-11-01",
+    );
+    assert_eq!(report.incidents.duration_unit, report::DurationUnit::Days);
+    let markdown = report::markdown::render(&report);
+    assert!(
+        markdown.contains("(median / 90th percentile, in days)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| 2026-Q3 | – | 1.0 d / 1.0 d (n=1) | 10.0 d / 10.0 d (n=1) |"),
+        "{markdown}"
+    );
+    let html = report::html::render(&report).expect("the page");
+    let chart = html
+        .split("id=\"chart-resolve\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</figure>").next())
+        .expect("the chart");
+    let axis: Vec<&str> = chart
+        .split("<text")
+        .filter_map(|text| text.split_once('>')?.1.split("</text>").next())
+        .map(str::trim)
+        .collect();
+    assert!(
+        axis.contains(&"days"),
+        "the chart's axis is in days: {axis:?}"
+    );
+}
