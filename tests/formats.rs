@@ -447,9 +447,8 @@ fn junit_cases(text: &str) -> Vec<(String, String, String, String)> {
     let mut cases: Vec<(String, String, String, String)> = Vec::new();
     loop {
         let event = reader.read_event().expect("well-formed XML");
-        let (element, empty) = match &event {
-            Event::Start(element) => (element, false),
-            Event::Empty(element) => (element, true),
+        let element = match &event {
+            Event::Start(element) | Event::Empty(element) => element,
             Event::Eof => break,
             _ => continue,
         };
@@ -463,7 +462,6 @@ fn junit_cases(text: &str) -> Vec<(String, String, String, String)> {
         match element.name().as_ref() {
             b"testsuite" => suite = attribute("name"),
             b"testcase" => {
-                let _ = empty;
                 cases.push((
                     suite.clone(),
                     attribute("name"),
@@ -675,8 +673,6 @@ for suite in xml:
             if isinstance(result, Failure): counts["failures"] += 1
             elif isinstance(result, Skipped): counts["skipped"] += 1
             elif isinstance(result, Error): counts["errors"] += 1
-    for key in ("tests", "failures", "skipped", "errors"):
-        pass
     assert suite.timestamp, "timestamp"
     assert suite.time is not None, "time"
 print(counts["tests"], counts["failures"], counts["skipped"], counts["errors"],
