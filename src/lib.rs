@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod document;
 pub mod finding;
+pub mod formats;
 pub mod gate;
 pub mod init;
 pub mod output;
@@ -15,6 +16,7 @@ pub mod policy;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;
+pub mod show;
 pub mod workspace;
 
 use std::collections::HashMap;
@@ -607,12 +609,14 @@ fn run(
 
     let mut workspace = match &options.workspace {
         Some(loaded) => Workspace::clone(loaded),
-        None => Workspace::load(&root, config, config_path, &extra).map_err(|bad| {
-            Error::Usage(format!(
-                "bad glob `{}` in the configuration: {}",
-                bad.pattern, bad.message
-            ))
-        })?,
+        None => Workspace::load(&root, config, config_path, &extra, &pack.placeholders).map_err(
+            |bad| {
+                Error::Usage(format!(
+                    "bad glob `{}` in the configuration: {}",
+                    bad.pattern, bad.message
+                ))
+            },
+        )?,
     };
     let mut reported = reported;
     let mut closing_id = None;
@@ -690,6 +694,7 @@ fn run(
         workspace: &workspace,
         values: &values,
         limits: options.limits,
+        placeholders: pack.placeholders.clone().into(),
     };
     let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
     let mut findings = evaluation.findings;

@@ -17,6 +17,7 @@ use crate::{Error, Options, Outcome};
 mod catalogue;
 mod gate;
 mod report;
+mod show;
 mod test;
 
 /// Exit codes of the spec.
@@ -54,6 +55,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Start a policy repository: configuration, an example of each document, a custom rule
     Init(InitArgs),
+    /// The documents of FILE as the rules see them, with where every field came from
+    Show(show::ShowArgs),
+    /// The built-in format presets and what each maps
+    Formats(show::FormatsArgs),
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -172,6 +177,8 @@ pub fn run() -> i32 {
         Command::Init(args) => init(&args),
         Command::Gate(args) => gate::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Show(args) => show::show(&args),
+        Command::Formats(args) => show::formats(&args),
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut command, "lessons", &mut std::io::stdout());

@@ -100,6 +100,12 @@ fn parse_iso_date(text: &str) -> Option<Date> {
 
 fn parse_iso_date_time(text: &str) -> Option<Moment> {
     parse_iso_date(text.get(0..10)?)?;
+    // `2023-12-04T8:00:00`: an hour of one digit, as status pages built with Hugo write
+    // and read it.
+    let bytes = text.as_bytes();
+    if bytes.len() > 12 && bytes[11].is_ascii_digit() && bytes[12] == b':' {
+        return parse_iso_date_time(&format!("{}0{}", &text[..11], &text[11..]));
+    }
     let instant = match text.parse::<Timestamp>() {
         Ok(instant) => instant,
         // No offset: a wall-clock time, read as UTC.
@@ -239,6 +245,10 @@ mod tests {
             date("2026-03-14 09:30:00"),
             Date::new(2026, 3, 14).expect("valid")
         );
+        // cState's front matter, as the jenkins-infra status page writes it.
+        let late = Moment::parse("2023-12-04T8:00:00-00:00").expect("one-digit hour");
+        assert_eq!(late.epoch_seconds() % 86_400, 8 * 3600);
+        assert!(Moment::parse("2023-12-04T8").is_none());
     }
 
     #[test]

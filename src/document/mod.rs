@@ -113,6 +113,10 @@ pub struct Document {
     /// The kind the document declares (`kind:`, `type:`, or VERIS shape), normalised.
     pub declared_kind: Option<String>,
     pub id: Option<String>,
+    /// Where each mapped field came from, when `formats:` mapped the document.
+    pub origins: Vec<crate::formats::FieldOrigin>,
+    /// The presets that mapped it.
+    pub presets: Vec<String>,
 }
 
 impl Document {
@@ -124,6 +128,8 @@ impl Document {
             sections,
             declared_kind,
             id,
+            origins: Vec::new(),
+            presets: Vec::new(),
         }
     }
 

@@ -48,6 +48,19 @@ pub struct Pack {
     pub enable: Enable,
     #[serde(default)]
     pub rules: BTreeMap<String, PackRule>,
+    /// What `blank()` and the `formats:` mapping count as blank besides empty values, in
+    /// any case: a template's `TBD`, `unknown`, `n/a`.
+    #[serde(default = "default_placeholders")]
+    pub placeholders: Vec<String>,
+}
+
+/// The placeholders of a pack that names none.
+pub fn default_placeholders() -> Vec<String> {
+    [
+        "TBD", "TBC", "TODO", "unknown", "n/a", "N/A", "?", "??", "-", "–",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -58,6 +58,8 @@ pub struct CallState {
     pub params: Arc<Map>,
     /// The file of the document being checked, relative to the root: `file()`.
     pub file: ImmutableString,
+    /// What `blank()` counts as blank besides empty values: the pack's `placeholders`.
+    pub placeholders: Arc<[String]>,
     pub reports: Vec<Report>,
     pub printed: Vec<String>,
 }
@@ -76,17 +78,22 @@ pub fn last_traced_position() -> Position {
     TRACE.with(std::cell::Cell::get)
 }
 
-/// Runs `body` as one rule call with `params` on a document of `file`, returning what it
-/// reported and printed.
-pub fn with_call<T>(
-    params: Arc<Map>,
-    file: ImmutableString,
-    body: impl FnOnce() -> T,
-) -> (T, CallState) {
+/// What one rule call runs with.
+#[derive(Clone)]
+pub struct CallInput {
+    pub params: Arc<Map>,
+    /// The checked document's file, relative to the root.
+    pub file: ImmutableString,
+    pub placeholders: Arc<[String]>,
+}
+
+/// Runs `body` as one rule call with `input`, returning what it reported and printed.
+pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, CallState) {
     CALL.with(|call| {
         *call.borrow_mut() = CallState {
-            params,
-            file,
+            params: input.params,
+            file: input.file,
+            placeholders: input.placeholders,
             ..CallState::default()
         };
     });
@@ -163,11 +170,31 @@ fn date_or_unit(moment: Option<Moment>) -> Dynamic {
 
 /// `blank(x)`: unit, an empty or whitespace string, an empty array or map.
 pub fn is_blank(value: &Dynamic) -> bool {
+    is_blank_with(value, &[])
+}
+
+/// A template's hint: text wholly in italics, `_Your name goes here._`.
+pub fn is_hint(text: &str) -> bool {
+    let text = text.trim();
+    text.chars().count() > 2
+        && ((text.starts_with('_') && text.ends_with('_') && !text.starts_with("__"))
+            || (text.starts_with('*') && text.ends_with('*') && !text.starts_with("**")))
+}
+
+/// `blank(x)` of the rule API: unit, an empty or whitespace string, one of `placeholders`
+/// (`TBD`, `unknown`, `n/a`…, whatever the case) or a template's italic hint, an empty array
+/// or map.
+pub fn is_blank_with(value: &Dynamic, placeholders: &[String]) -> bool {
     if value.is_unit() {
         return true;
     }
     if let Some(text) = value.read_lock::<ImmutableString>() {
-        return text.trim().is_empty();
+        let text = text.trim();
+        return text.is_empty()
+            || is_hint(text)
+            || placeholders
+                .iter()
+                .any(|placeholder| placeholder.eq_ignore_ascii_case(text));
     }
     if let Some(items) = value.read_lock::<Array>() {
         return items.is_empty();
@@ -239,7 +266,9 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     register_reporting(&mut engine);
     register_dates(&mut engine, as_of);
 
-    engine.register_fn("blank", |value: Dynamic| is_blank(&value));
+    engine.register_fn("blank", |value: Dynamic| {
+        CALL.with(|call| is_blank_with(&value, &call.borrow().placeholders))
+    });
 
     let docs = Arc::clone(&lookup);
     engine.register_fn("docs", move |kind: &str| {

@@ -41,6 +41,8 @@ pub struct Session<'a> {
     /// The documents as Rhai values, built once (indexed like the workspace's documents).
     pub values: &'a [Dynamic],
     pub limits: Limits,
+    /// What `blank()` counts as blank: the pack's `placeholders`.
+    pub placeholders: Arc<[String]>,
 }
 
 impl Session<'_> {
@@ -112,10 +114,12 @@ impl Session<'_> {
             if !setting.enabled || !rule.applies_to(kind) {
                 continue;
             }
-            let (outcome, state) =
-                engine::with_call(Arc::clone(&setting.params), file.clone(), || {
-                    self.call(self.engine, rule, value)
-                });
+            let input = engine::CallInput {
+                params: Arc::clone(&setting.params),
+                file: file.clone(),
+                placeholders: Arc::clone(&self.placeholders),
+            };
+            let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
             result.printed.extend(
                 state
                     .printed
@@ -165,7 +169,12 @@ impl Session<'_> {
         if !position.is_none() {
             return position;
         }
-        let (_, _) = engine::with_call(Arc::clone(&setting.params), file, || {
+        let input = engine::CallInput {
+            params: Arc::clone(&setting.params),
+            file,
+            placeholders: Arc::clone(&self.placeholders),
+        };
+        let (_, _) = engine::with_call(input, || {
             engine::reset_trace();
             self.call(self.tracer, rule, value)
         });

@@ -40,6 +40,9 @@ pub struct Config {
     pub overrides: Vec<Override>,
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// Documents of other shapes mapped onto the schema (`formats:`).
+    #[serde(default)]
+    pub formats: Vec<crate::formats::FormatEntry>,
 }
 
 /// Settings that apply to the files matching `files` only.
@@ -138,6 +141,14 @@ impl Config {
             offset: Some(offset),
             message,
         })?;
+        if let Err((index, problem)) = crate::formats::Formats::compile(&config.formats) {
+            return Err(ConfigError {
+                path: path.to_owned(),
+                text: text.to_owned(),
+                offset: Some(locate(text, "formats", index, &problem.at)),
+                message: format!("`formats` entry {}: {}", index + 1, problem.message),
+            });
+        }
         Ok(config)
     }
 
@@ -197,6 +208,7 @@ fn check_globs(text: &str) -> Result<(), (usize, String)> {
         }
     }
     for (list, field, what) in [
+        ("formats", "files", "the `files` glob of a format"),
         ("overrides", "files", "the `files` glob of an override"),
         ("waivers", "file", "the `file` glob of a waiver"),
     ] {
@@ -207,6 +219,32 @@ fn check_globs(text: &str) -> Result<(), (usize, String)> {
         }
     }
     Ok(())
+}
+
+/// The offset of `list[index]`, then of the keys `at` below it, as deep as they exist.
+fn locate(text: &str, list: &str, index: usize, at: &[String]) -> usize {
+    use crate::document::Value;
+    let stream = crate::document::yaml::parse(text, 0);
+    let Some(root) = stream.documents.first() else {
+        return 0;
+    };
+    let Some(Value::Seq(items)) = root.get(list).map(|node| &node.value) else {
+        return 0;
+    };
+    let Some(mut node) = items.get(index) else {
+        return 0;
+    };
+    let mut offset = node.span.start;
+    for key in at {
+        match node.entry(key) {
+            Some(entry) => {
+                offset = entry.key_span.start;
+                node = &entry.value;
+            }
+            None => break,
+        }
+    }
+    offset
 }
 
 /// serde_yaml ends messages with " at line L column C"; the diagnostic shows the frame.

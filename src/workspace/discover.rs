@@ -25,6 +25,20 @@ pub fn glob_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<GlobS
     })
 }
 
+/// Whether `globs` match `path`, or `path` with its extension in lower case: `*.json`
+/// takes VCDB's `.JSON` files too, as a user expects of an extension.
+pub fn is_match_any_case(globs: &GlobSet, path: &Path) -> bool {
+    if globs.is_match(path) {
+        return true;
+    }
+    match path.extension().and_then(|extension| extension.to_str()) {
+        Some(extension) if extension.chars().any(|c| c.is_ascii_uppercase()) => {
+            globs.is_match(path.with_extension(extension.to_ascii_lowercase()))
+        }
+        _ => false,
+    }
+}
+
 /// `drafts/` means everything under it, as in `.gitignore`.
 pub fn compile(pattern: &str) -> Result<Glob, BadGlob> {
     let normalised = match pattern.strip_suffix('/') {
@@ -83,7 +97,9 @@ pub fn walk(root: &Path, include: &GlobSet, exclude: &GlobSet) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
         .filter_map(|entry| entry.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .filter(|relative| include.is_match(relative) && !exclude.is_match(relative))
+        .filter(|relative| {
+            is_match_any_case(include, relative) && !is_match_any_case(exclude, relative)
+        })
         .collect();
     files.sort();
     files

@@ -103,6 +103,7 @@ impl Workspace {
         config: Config,
         config_path: Option<PathBuf>,
         extra: &[PathBuf],
+        placeholders: &[String],
     ) -> Result<Workspace, BadGlob> {
         let include: Vec<&str> = match &config.include {
             Some(patterns) => patterns.iter().map(String::as_str).collect(),
@@ -123,6 +124,14 @@ impl Workspace {
                 .chain(rule_folders.iter().map(String::as_str)),
         )?;
         let kinds = kind_mapping(&config)?;
+        // Checked when the configuration loaded; a failure here names the entry anyway.
+        let formats =
+            crate::formats::Formats::compile(&config.formats).map_err(|(index, problem)| {
+                BadGlob {
+                    pattern: format!("formats[{index}]"),
+                    message: problem.message,
+                }
+            })?;
 
         let mut paths: Vec<(PathBuf, PathBuf)> = if root.as_os_str().is_empty() {
             Vec::new()
@@ -138,9 +147,22 @@ impl Workspace {
             }
         }
 
+        // Parsed, then mapped by `formats:`, once per file, in parallel.
         let parsed: Vec<document::ParsedFile> = paths
             .par_iter()
-            .filter_map(|(absolute, relative)| read_and_parse(absolute, relative))
+            .filter_map(|(absolute, relative)| {
+                let mut parsed = read_and_parse(absolute, relative)?;
+                if let Some(mapping) = formats.for_file(relative) {
+                    let source = Arc::clone(&parsed.source);
+                    parsed.documents = std::mem::take(&mut parsed.documents)
+                        .into_iter()
+                        .map(|document| {
+                            crate::formats::apply(&mapping, document, &source, placeholders)
+                        })
+                        .collect();
+                }
+                Some(parsed)
+            })
             .collect();
 
         let mut files = Vec::with_capacity(parsed.len());

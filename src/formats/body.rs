@@ -1,0 +1,461 @@
+//! A Markdown post-mortem's body as data: sections by heading (at any level), each with its
+//! paragraphs, bullet and task lists and tables, every piece with its byte range in the
+//! file, and the bold label lines templates use (`**Postmortem Owner:** Jane`). A paragraph
+//! written entirely in italics is a template's hint, not content.
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use crate::document::Span;
+
+/// Inline text with where it is and what marks it carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text {
+    pub text: String,
+    pub span: Span,
+    /// All of it is in italics: a template's hint to the writer.
+    pub hint: bool,
+    /// The texts in bold (`**DONE**`).
+    pub strong: Vec<String>,
+    /// Link targets, in order.
+    pub links: Vec<String>,
+}
+
+impl Text {
+    /// The text unless it is a hint.
+    pub fn content(&self) -> Option<&str> {
+        let text = self.text.trim();
+        (!self.hint && !text.is_empty()).then_some(text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListItem {
+    pub text: Text,
+    /// A task-list item: `Some(true)` for `- [x]`.
+    pub task: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<Text>,
+    pub rows: Vec<Vec<Text>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Paragraph(Text),
+    List(Vec<ListItem>),
+    Table(Table),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The heading as written, trimmed.
+    pub heading: String,
+    /// For matching: lower-case, without trailing `?`, `:` and spaces.
+    pub key: String,
+    pub level: u8,
+    pub heading_span: Span,
+    pub blocks: Vec<Block>,
+}
+
+/// `**Postmortem Owner:** Jane Doe`: a label and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Lower-case, without the colon.
+    pub name: String,
+    pub value: Text,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Body {
+    pub sections: Vec<Section>,
+    pub labels: Vec<Label>,
+}
+
+/// A heading or a name to match against one: lower-case, inner spaces collapsed, without
+/// trailing `?`, `:`, `.` and spaces.
+pub fn heading_key(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .join(" ")
+        .to_lowercase()
+        .trim_end_matches(['?', ':', '.', ' '])
+        .to_owned()
+}
+
+impl Body {
+    /// The first section whose heading matches one of `headings` (see [`heading_key`]).
+    pub fn section(&self, headings: &[String]) -> Option<&Section> {
+        headings.iter().find_map(|wanted| {
+            let wanted = heading_key(wanted);
+            self.sections.iter().find(|section| section.key == wanted)
+        })
+    }
+
+    pub fn label(&self, name: &str) -> Option<&Label> {
+        let wanted = heading_key(name);
+        self.labels.iter().find(|label| label.name == wanted)
+    }
+
+    /// The first heading of `level` (1 for `#`).
+    pub fn heading(&self, level: u8) -> Option<&Section> {
+        self.sections.iter().find(|section| section.level == level)
+    }
+}
+
+/// Inline content being collected.
+#[derive(Default)]
+struct Inline {
+    text: Text,
+    emphasis: usize,
+    strong: usize,
+    plain: bool,
+    bold: String,
+    /// A label line: the bold lead text, and what follows it.
+    lead: Option<String>,
+    after_lead: Option<Inline2>,
+}
+
+/// What follows a label's bold lead.
+#[derive(Default)]
+struct Inline2 {
+    text: String,
+    plain: bool,
+    links: Vec<String>,
+}
+
+impl Inline {
+    fn starting(at: usize) -> Inline {
+        Inline {
+            text: Text {
+                span: at..at,
+                ..Text::default()
+            },
+            ..Inline::default()
+        }
+    }
+
+    fn push(&mut self, words: &str) {
+        if self.emphasis == 0 && !words.trim().is_empty() {
+            self.plain = true;
+        }
+        if self.strong > 0 {
+            self.bold.push_str(words);
+        }
+        if let Some(after) = &mut self.after_lead {
+            after.text.push_str(words);
+            if self.emphasis == 0 && !words.trim().is_empty() {
+                after.plain = true;
+            }
+        }
+        self.text.text.push_str(words);
+    }
+
+    fn finish(mut self, end: usize) -> (Text, Option<Label>) {
+        self.text.span.end = end;
+        self.text.hint = !self.plain && !self.text.text.trim().is_empty();
+        let label = match (self.lead, self.after_lead) {
+            (Some(lead), Some(after)) if lead.trim_end().ends_with(':') => {
+                let value = after.text.trim().to_owned();
+                Some(Label {
+                    name: heading_key(&lead),
+                    value: Text {
+                        hint: !after.plain && !value.is_empty(),
+                        text: value,
+                        span: self.text.span.clone(),
+                        strong: Vec::new(),
+                        links: after.links,
+                    },
+                })
+            }
+            _ => None,
+        };
+        (self.text, label)
+    }
+}
+
+/// Where inline text is going.
+enum Container {
+    Heading(HeadingLevel, usize),
+    Paragraph,
+    Cell,
+}
+
+/// Parses the body that starts at byte `start` of `text` (offsets are file offsets).
+pub fn parse(text: &str, start: usize) -> Body {
+    let body_text = text.get(start..).unwrap_or("");
+    let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS;
+    let mut body = Body::default();
+    // Blocks before the first heading belong to an unnamed section.
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut current: Option<(Container, Inline)> = None;
+    let mut list_depth = 0usize;
+    let mut quote_depth = 0usize;
+    let mut items: Vec<ListItem> = Vec::new();
+    let mut item: Option<(Inline, Option<bool>)> = None;
+    let mut table: Option<Table> = None;
+    let mut row: Vec<Text> = Vec::new();
+
+    let flush_section = |body: &mut Body, blocks: &mut Vec<Block>| {
+        let taken = std::mem::take(blocks);
+        match body.sections.last_mut() {
+            Some(section) => section.blocks.extend(taken),
+            None if !taken.is_empty() => body.sections.push(Section {
+                heading: String::new(),
+                key: String::new(),
+                level: 0,
+                heading_span: start..start,
+                blocks: taken,
+            }),
+            None => {}
+        }
+    };
+
+    for (event, range) in Parser::new_ext(body_text, options).into_offset_iter() {
+        let range = start + range.start..start + range.end;
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                current = Some((
+                    Container::Heading(level, range.start),
+                    Inline::starting(range.start),
+                ));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((Container::Heading(level, at), inline)) = current.take() {
+                    flush_section(&mut body, &mut blocks);
+                    let (heading, _) = inline.finish(range.end);
+                    let line_end = text[at..range.end]
+                        .trim_end()
+                        .find('\n')
+                        .map_or(at + text[at..range.end].trim_end().len(), |n| at + n);
+                    body.sections.push(Section {
+                        key: heading_key(&heading.text),
+                        heading: heading.text.trim().to_owned(),
+                        level: level as u8,
+                        heading_span: at..line_end,
+                        blocks: Vec::new(),
+                    });
+                }
+            }
+            Event::Start(Tag::BlockQuote(_)) => quote_depth += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
+            Event::Start(Tag::Paragraph) if quote_depth == 0 => {
+                if list_depth == 0 && table.is_none() {
+                    current = Some((Container::Paragraph, Inline::starting(range.start)));
+                } else if let Some((inline, _)) = &mut item {
+                    // A loose list item's paragraphs run on.
+                    if !inline.text.text.is_empty() {
+                        inline.push(" ");
+                    }
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if matches!(current, Some((Container::Paragraph, _))) {
+                    if let Some((_, inline)) = current.take() {
+                        let end = range.start + text[range.clone()].trim_end().len();
+                        let (paragraph, label) = inline.finish(end);
+                        if let Some(label) = label {
+                            body.labels.push(label);
+                        }
+                        if !paragraph.text.trim().is_empty() {
+                            blocks.push(Block::Paragraph(paragraph));
+                        }
+                    }
+                }
+            }
+            Event::Start(Tag::List(_)) => {
+                list_depth += 1;
+            }
+            Event::End(TagEnd::List(_)) => {
+                list_depth = list_depth.saturating_sub(1);
+                if list_depth == 0 && quote_depth == 0 && !items.is_empty() {
+                    blocks.push(Block::List(std::mem::take(&mut items)));
+                }
+            }
+            Event::Start(Tag::Item) => {
+                if list_depth == 1 {
+                    item = Some((Inline::starting(range.start), None));
+                } else if let Some((inline, _)) = &mut item {
+                    inline.push("; ");
+                }
+            }
+            Event::End(TagEnd::Item) if list_depth == 1 => {
+                if let Some((inline, task)) = item.take() {
+                    let end = text[range.clone()].trim_end().len() + range.start;
+                    let (text, _) = inline.finish(end);
+                    if quote_depth == 0 {
+                        items.push(ListItem { text, task });
+                    }
+                }
+            }
+            Event::TaskListMarker(done) => {
+                if let Some((_, task)) = &mut item {
+                    if task.is_none() {
+                        *task = Some(done);
+                    }
+                }
+            }
+            Event::Start(Tag::Table(_)) => {
+                table = Some(Table {
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                    span: range.clone(),
+                });
+            }
+            Event::End(TagEnd::Table) => {
+                if let Some(done) = table.take() {
+                    if quote_depth == 0 {
+                        blocks.push(Block::Table(done));
+                    }
+                }
+            }
+            Event::End(TagEnd::TableHead) => {
+                if let Some(table) = &mut table {
+                    table.header = std::mem::take(&mut row);
+                }
+            }
+            Event::End(TagEnd::TableRow) => {
+                if let Some(table) = &mut table {
+                    table.rows.push(std::mem::take(&mut row));
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                current = Some((Container::Cell, Inline::starting(range.start)));
+            }
+            Event::End(TagEnd::TableCell) => {
+                if let Some((Container::Cell, inline)) = current.take() {
+                    let (mut cell, _) = inline.finish(range.end);
+                    cell.text = cell.text.trim().to_owned();
+                    row.push(cell);
+                }
+            }
+            Event::Start(Tag::Emphasis) => {
+                with_inline(&mut current, &mut item, |i| i.emphasis += 1)
+            }
+            Event::End(TagEnd::Emphasis) => with_inline(&mut current, &mut item, |i| {
+                i.emphasis = i.emphasis.saturating_sub(1)
+            }),
+            Event::Start(Tag::Strong) => with_inline(&mut current, &mut item, |i| {
+                i.strong += 1;
+                i.bold.clear();
+            }),
+            Event::End(TagEnd::Strong) => with_inline(&mut current, &mut item, |i| {
+                i.strong = i.strong.saturating_sub(1);
+                if i.strong == 0 {
+                    let bold = std::mem::take(&mut i.bold);
+                    // A paragraph that opens with bold text: perhaps a label line.
+                    if i.lead.is_none() && i.text.text.trim() == bold.trim() {
+                        i.lead = Some(bold.trim().to_owned());
+                        i.after_lead = Some(Inline2::default());
+                    }
+                    i.text.strong.push(bold.trim().to_owned());
+                }
+            }),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let url = dest_url.to_string();
+                with_inline(&mut current, &mut item, move |i| {
+                    if let Some(after) = &mut i.after_lead {
+                        after.links.push(url.clone());
+                    }
+                    i.text.links.push(url);
+                });
+            }
+            Event::Text(words) | Event::Code(words) => {
+                with_inline(&mut current, &mut item, |i| i.push(&words));
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                with_inline(&mut current, &mut item, |i| i.push(" "));
+            }
+            _ => {}
+        }
+    }
+    flush_section(&mut body, &mut blocks);
+    body
+}
+
+/// Applies `change` to the inline text being collected: a heading, paragraph or cell first,
+/// else the list item.
+fn with_inline(
+    current: &mut Option<(Container, Inline)>,
+    item: &mut Option<(Inline, Option<bool>)>,
+    change: impl FnOnce(&mut Inline),
+) {
+    if let Some((_, inline)) = current {
+        change(inline);
+    } else if let Some((inline, _)) = item {
+        change(inline);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_blocks_labels_and_hints() {
+        let text = "**Postmortem Owner:** _Your name goes here._\n\n**Incident lead:** Jane Doe\n\n\
+# Title\n\n## Root Causes\n\n_Describe the cause._\n\nThe VPN had no MFA.\n\n\
+## Action Items\n\n| Action Item | Type | Owner | Bug |\n|---|---|---|---|\n| Enable MFA | prevent | jane | **DONE** [SEC-1](https://t/SEC-1) |\n\n\
+## What Went Well?\n\n* We paged fast\n* _List anything._\n\n- [x] Rotate keys\n";
+        let body = parse(text, 0);
+        let keys: Vec<&str> = body.sections.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["", "title", "root causes", "action items", "what went well"]
+        );
+        assert!(body.label("postmortem owner").expect("label").value.hint);
+        assert_eq!(
+            body.label("Incident Lead").expect("label").value.text,
+            "Jane Doe"
+        );
+
+        let root = body
+            .section(&["root cause".into(), "root causes".into()])
+            .expect("section");
+        let Block::Paragraph(hint) = &root.blocks[0] else {
+            panic!("a paragraph")
+        };
+        assert!(hint.hint);
+        let Block::Paragraph(cause) = &root.blocks[1] else {
+            panic!("a paragraph")
+        };
+        assert_eq!(cause.content(), Some("The VPN had no MFA."));
+        assert_eq!(&text[cause.span.clone()], "The VPN had no MFA.");
+        assert_eq!(&text[root.heading_span.clone()], "## Root Causes");
+
+        let items = body.section(&["action items".into()]).expect("section");
+        let Block::Table(table) = &items.blocks[0] else {
+            panic!("a table")
+        };
+        let header: Vec<&str> = table.header.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(header, ["Action Item", "Type", "Owner", "Bug"]);
+        let bug = &table.rows[0][3];
+        assert_eq!(bug.strong, ["DONE"]);
+        assert_eq!(bug.links, ["https://t/SEC-1"]);
+        assert!(text[bug.span.clone()].contains("SEC-1"));
+
+        let well = body.section(&["what went well".into()]).expect("section");
+        let Block::List(first) = &well.blocks[0] else {
+            panic!("a list")
+        };
+        assert_eq!(first[0].text.content(), Some("We paged fast"));
+        assert!(first[1].text.hint);
+        let Block::List(tasks) = &well.blocks[1] else {
+            panic!("a task list")
+        };
+        assert_eq!(tasks[0].task, Some(true));
+        assert_eq!(tasks[0].text.text.trim(), "Rotate keys");
+    }
+
+    #[test]
+    fn offsets_are_file_offsets() {
+        let text = "---\nid: PM-1\n---\n## Impact\n\nHalf the users.\n";
+        let body = parse(text, 17);
+        let Block::Paragraph(impact) = &body.sections[0].blocks[0] else {
+            panic!("a paragraph")
+        };
+        assert_eq!(&text[impact.span.clone()], "Half the users.");
+    }
+}

@@ -1,0 +1,521 @@
+//! The lists a post-mortem body holds, as the schema's fields: a timeline from a table with
+//! a time and an event column or from bullets that start with a time (a date line above
+//! giving the day of bare times), and action items from a table whose headers name the
+//! item, its owner, due date, status, type and ticket, or from bullets and task lists.
+//! Every value keeps the span of the cell or bullet it came from.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::body::{heading_key, Block, Section, Table, Text};
+use crate::document::{Entry, Node, Span, Value};
+
+/// A value map of a mapping: source text (lower-case) → target value.
+pub type ValueMap = BTreeMap<String, String>;
+
+pub fn text_node(text: &str, span: Span) -> Node {
+    Node {
+        value: Value::Str(text.to_owned()),
+        span,
+    }
+}
+
+pub fn entry(key: &str, value: Node) -> Entry {
+    Entry {
+        key: key.to_owned(),
+        key_span: value.span.clone(),
+        value,
+    }
+}
+
+pub fn map_node(entries: Vec<Entry>, span: Span) -> Node {
+    Node {
+        value: Value::Map(entries),
+        span,
+    }
+}
+
+/// A placeholder of a template: `TBD`, `?mins`, `??% (?? of ??)`, `n/a`.
+pub fn is_placeholder(text: &str, placeholders: &[String]) -> bool {
+    let text = text.trim();
+    text.is_empty()
+        || placeholders
+            .iter()
+            .any(|placeholder| placeholder.eq_ignore_ascii_case(text))
+        || text.starts_with('?')
+        || text.contains("??")
+}
+
+/// A cell or bullet's text, unless it is a hint or a placeholder.
+fn content<'a>(text: &'a Text, placeholders: &[String]) -> Option<&'a str> {
+    text.content()
+        .filter(|content| !is_placeholder(content, placeholders))
+}
+
+/// The column whose header is one of `names`.
+fn column(table: &Table, names: &[&str]) -> Option<usize> {
+    table.header.iter().position(|cell| {
+        let key = heading_key(&cell.text);
+        let key = key.trim_end_matches("(utc)").trim_end_matches("(s)").trim();
+        names.contains(&key)
+    })
+}
+
+static DAY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\b").expect("a valid pattern"));
+static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:UTC|Z)?\s*(?:[-–—:|]\s*)?(.*)$",
+    )
+    .expect("a valid pattern")
+});
+static TICKET_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z][A-Z0-9]+-\d+\b").expect("a valid pattern"));
+
+/// `2015-10-21T14:51:00Z` from a time (and the day it falls on); the text as it is when it
+/// holds no time, so LL000 can say it is not a date.
+fn moment_text(text: &str, day: Option<&str>) -> (String, String) {
+    let Some(stamp) = STAMP.captures(text) else {
+        return (text.trim().to_owned(), String::new());
+    };
+    let rest = stamp.get(5).map_or("", |m| m.as_str()).trim().to_owned();
+    let hour: u32 = stamp[2].parse().unwrap_or(99);
+    let date = stamp.get(1).map(|m| m.as_str()).or(day);
+    match date {
+        Some(date) if hour < 24 => (
+            format!(
+                "{date}T{hour:02}:{}:{}Z",
+                &stamp[3],
+                stamp.get(4).map_or("00", |m| m.as_str())
+            ),
+            rest,
+        ),
+        _ => (text.trim().to_owned(), rest),
+    }
+}
+
+/// `timeline: [{at, event}]` from the section's table or bullets.
+pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
+    let mut entries = Vec::new();
+    let mut day: Option<String> = None;
+    for block in &section.blocks {
+        match block {
+            Block::Paragraph(text) => {
+                if let Some(found) = DAY.captures(&text.text) {
+                    day = Some(found[1].to_owned());
+                }
+            }
+            Block::Table(table) => {
+                let (Some(at), Some(event)) = (
+                    column(table, &["time", "date", "when", "timestamp", "date/time"]),
+                    column(
+                        table,
+                        &["event", "what", "description", "what happened", "action"],
+                    ),
+                ) else {
+                    continue;
+                };
+                for row in &table.rows {
+                    let (Some(at_cell), Some(event_cell)) = (row.get(at), row.get(event)) else {
+                        continue;
+                    };
+                    let (Some(when), Some(what)) = (
+                        content(at_cell, placeholders),
+                        content(event_cell, placeholders),
+                    ) else {
+                        continue;
+                    };
+                    let (moment, _) = moment_text(when, day.as_deref());
+                    entries.push(timeline_entry(
+                        text_node(&moment, at_cell.span.clone()),
+                        text_node(what, event_cell.span.clone()),
+                    ));
+                }
+            }
+            Block::List(items) => {
+                for item in items {
+                    let Some(text) = content(&item.text, placeholders) else {
+                        continue;
+                    };
+                    if let Some(found) = DAY.captures(text) {
+                        if !STAMP.is_match(text) {
+                            day = Some(found[1].to_owned());
+                            continue;
+                        }
+                    }
+                    if !STAMP.is_match(text) {
+                        continue;
+                    }
+                    let (moment, event) = moment_text(text, day.as_deref());
+                    let span = item.text.span.clone();
+                    entries.push(timeline_entry(
+                        text_node(&moment, span.clone()),
+                        text_node(&event, span),
+                    ));
+                }
+            }
+        }
+    }
+    entries
+}
+
+fn timeline_entry(at: Node, event: Node) -> Node {
+    let span = at.span.start.min(event.span.start)..at.span.end.max(event.span.end);
+    map_node(vec![entry("at", at), entry("event", event)], span)
+}
+
+/// The status an item's words say: `done`, `open`, `in-progress`, `wont-do`, or `None`.
+fn status_word(text: &str, map: Option<&ValueMap>) -> Option<String> {
+    let key = text.trim().to_lowercase();
+    if let Some(mapped) = map.and_then(|map| map.get(&key)) {
+        return Some(mapped.clone());
+    }
+    let status = match key.as_str() {
+        "done" | "closed" | "fixed" | "complete" | "completed" | "resolved" => "done",
+        "todo" | "to do" | "open" | "not started" | "new" | "outstanding" => "open",
+        "in progress" | "in-progress" | "started" | "doing" => "in-progress",
+        "wont-do" | "won't do" | "wont do" | "wontfix" | "won't fix" | "cancelled" | "canceled"
+        | "not doing" => "wont-do",
+        _ => return None,
+    };
+    Some(status.to_owned())
+}
+
+/// A ticket a cell or bullet names: its link, else a key such as `SEC-12`.
+fn ticket(text: &Text) -> Option<String> {
+    text.links
+        .first()
+        .cloned()
+        .or_else(|| TICKET_KEY.find(&text.text).map(|m| m.as_str().to_owned()))
+}
+
+/// The value maps of an action-item mapping, by field (`type`, `status`).
+pub type ItemMaps = BTreeMap<String, ValueMap>;
+
+/// `action_items: [{title, owner, due, status, type, ticket}]` from the section's table or
+/// bullets. An item that records a ticket and whose source has no owner (or due) column
+/// lists them under `in_ticket`: the ticket holds them, so LL002 and LL003 do not ask.
+pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String]) -> Vec<Node> {
+    let mut items = Vec::new();
+    for block in &section.blocks {
+        match block {
+            Block::Table(table) => items.extend(table_items(table, maps, placeholders)),
+            Block::List(list) => {
+                for bullet in list {
+                    let Some(text) = content(&bullet.text, placeholders) else {
+                        continue;
+                    };
+                    let span = bullet.text.span.clone();
+                    let mut fields = vec![entry("title", text_node(text, span.clone()))];
+                    let status = bullet
+                        .task
+                        .map(|done| if done { "done" } else { "open" })
+                        .map(str::to_owned)
+                        .or_else(|| {
+                            bullet
+                                .text
+                                .strong
+                                .iter()
+                                .find_map(|word| status_word(word, maps.get("status")))
+                        });
+                    if let Some(status) = status {
+                        fields.push(entry("status", text_node(&status, span.clone())));
+                    }
+                    if let Some(ticket) = ticket(&bullet.text) {
+                        fields.push(entry("ticket", text_node(&ticket, span.clone())));
+                        fields.push(in_ticket(&["owner", "due"], &span));
+                    }
+                    items.push(map_node(fields, span));
+                }
+            }
+            Block::Paragraph(_) => {}
+        }
+    }
+    items
+}
+
+fn in_ticket(fields: &[&str], span: &Span) -> Entry {
+    entry(
+        "in_ticket",
+        Node {
+            value: Value::Seq(
+                fields
+                    .iter()
+                    .map(|field| text_node(field, span.clone()))
+                    .collect(),
+            ),
+            span: span.clone(),
+        },
+    )
+}
+
+fn table_items(table: &Table, maps: &ItemMaps, placeholders: &[String]) -> Vec<Node> {
+    let title = column(
+        table,
+        &[
+            "action item",
+            "action items",
+            "action",
+            "item",
+            "title",
+            "task",
+            "follow-up",
+            "follow up",
+        ],
+    );
+    let Some(title) = title else {
+        return Vec::new();
+    };
+    let owner = column(
+        table,
+        &["owner", "assignee", "who", "owned by", "responsible"],
+    );
+    let due = column(table, &["due", "due date", "by", "deadline", "due by"]);
+    let status = column(table, &["status", "state"]);
+    let kind = column(table, &["type", "kind", "category"]);
+    let tracker = column(
+        table,
+        &[
+            "bug", "ticket", "issue", "jira", "link", "ref", "tracking", "tracker",
+        ],
+    );
+    let mut items = Vec::new();
+    for row in &table.rows {
+        let Some(title_cell) = row.get(title) else {
+            continue;
+        };
+        let Some(name) = content(title_cell, placeholders) else {
+            continue;
+        };
+        let span = row.first().map_or(title_cell.span.clone(), |first| {
+            first.span.start..row.last().map_or(first.span.end, |last| last.span.end)
+        });
+        let mut fields = vec![entry("title", text_node(name, title_cell.span.clone()))];
+        let cell_value = |at: Option<usize>| at.and_then(|at| row.get(at));
+        if let Some(cell) = cell_value(owner) {
+            // An empty owner cell is a missing owner, at that cell.
+            let text = content(cell, placeholders).unwrap_or("");
+            fields.push(entry("owner", text_node(text, cell.span.clone())));
+        }
+        if let Some(cell) = cell_value(due) {
+            if let Some(text) = content(cell, placeholders) {
+                fields.push(entry("due", text_node(text, cell.span.clone())));
+            }
+        }
+        let said = cell_value(status)
+            .and_then(|cell| content(cell, placeholders).map(|text| (text, cell)))
+            .and_then(|(text, cell)| {
+                status_word(text, maps.get("status"))
+                    .or_else(|| Some(text.to_owned()))
+                    .map(|status| (status, cell.span.clone()))
+            })
+            .or_else(|| {
+                // `**DONE**` / `**TODO**` in any cell.
+                row.iter().find_map(|cell| {
+                    cell.strong
+                        .iter()
+                        .find_map(|word| status_word(word, maps.get("status")))
+                        .map(|status| (status, cell.span.clone()))
+                })
+            });
+        if let Some((status, at)) = said {
+            fields.push(entry("status", text_node(&status, at)));
+        }
+        if let Some(cell) = cell_value(kind) {
+            if let Some(text) = content(cell, placeholders) {
+                let key = text.to_lowercase();
+                let value = maps
+                    .get("type")
+                    .and_then(|map| map.get(&key))
+                    .cloned()
+                    .unwrap_or(key);
+                fields.push(entry("type", text_node(&value, cell.span.clone())));
+            }
+        }
+        if let Some(cell) = cell_value(tracker) {
+            if let Some(found) = ticket(cell) {
+                fields.push(entry("ticket", text_node(&found, cell.span.clone())));
+                let missing: Vec<&str> = [("owner", owner), ("due", due)]
+                    .into_iter()
+                    .filter(|(_, at)| at.is_none())
+                    .map(|(name, _)| name)
+                    .collect();
+                if !missing.is_empty() {
+                    fields.push(in_ticket(&missing, &cell.span));
+                }
+            }
+        }
+        items.push(map_node(fields, span));
+    }
+    items
+}
+
+/// A list field (`review.went_well`, `responders`) from the section's bullets, else its
+/// paragraphs; hints and placeholders left out.
+pub fn list(section: &Section, placeholders: &[String], strip_role: bool) -> Vec<Node> {
+    let mut bullets = Vec::new();
+    let mut paragraphs = Vec::new();
+    for block in &section.blocks {
+        match block {
+            Block::List(items) => {
+                for item in items {
+                    if let Some(text) = content(&item.text, placeholders) {
+                        // `IC: Jane Doe` names Jane Doe.
+                        let text = if strip_role {
+                            text.rsplit_once(':').map_or(text, |(_, name)| name.trim())
+                        } else {
+                            text
+                        };
+                        bullets.push(text_node(text, item.text.span.clone()));
+                    }
+                }
+            }
+            Block::Paragraph(paragraph) => {
+                if let Some(text) = content(paragraph, placeholders) {
+                    paragraphs.push(text_node(text, paragraph.span.clone()));
+                }
+            }
+            Block::Table(_) => {}
+        }
+    }
+    if bullets.is_empty() {
+        paragraphs
+    } else {
+        bullets
+    }
+}
+
+/// A text field (`root_cause`, `impact`) from the section: its paragraphs, bullets and
+/// table rows, hints and placeholders left out; `None` when nothing is left.
+pub fn text(section: &Section, placeholders: &[String]) -> Option<(String, Span)> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut span: Option<Span> = None;
+    let mut widen = |at: &Span| {
+        span = Some(match span.take() {
+            Some(known) => known.start.min(at.start)..known.end.max(at.end),
+            None => at.clone(),
+        });
+    };
+    for block in &section.blocks {
+        match block {
+            Block::Paragraph(text) => {
+                if let Some(words) = content(text, placeholders) {
+                    parts.push(words.to_owned());
+                    widen(&text.span);
+                }
+            }
+            Block::List(items) => {
+                for item in items {
+                    if let Some(words) = content(&item.text, placeholders) {
+                        parts.push(format!("- {words}"));
+                        widen(&item.text.span);
+                    }
+                }
+            }
+            Block::Table(table) => {
+                for row in &table.rows {
+                    let cells: Vec<&str> = row
+                        .iter()
+                        .filter_map(|cell| content(cell, placeholders))
+                        .collect();
+                    // A row that is only its label (`| Users Affected | ?? |`) says nothing.
+                    if cells.len() >= 2 || (cells.len() == 1 && row.len() == 1) {
+                        parts.push(cells.join(": "));
+                        if let Some(first) = row.first() {
+                            widen(&first.span);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let span = span?;
+    Some((parts.join("\n"), span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::body;
+    use super::*;
+
+    fn section(text: &str) -> Section {
+        body::parse(text, 0)
+            .sections
+            .into_iter()
+            .next()
+            .expect("a section")
+    }
+
+    fn field<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+        node.get(key).and_then(Node::as_str)
+    }
+
+    #[test]
+    fn a_timeline_from_bullets_under_a_date_line() {
+        let text = "## Timeline\n\n2015-10-21 (all times UTC)\n\n* 14:51 News reports a sonnet\n* 14:53 Traffic up 88x\n";
+        let entries = timeline(&section(text), &[]);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(field(&entries[0], "at"), Some("2015-10-21T14:51:00Z"));
+        assert_eq!(field(&entries[0], "event"), Some("News reports a sonnet"));
+        assert!(text[entries[1].span.clone()].contains("14:53 Traffic up 88x"));
+    }
+
+    #[test]
+    fn a_timeline_from_a_table() {
+        let text = "## Timeline\n\n| Time (UTC) | Event | Data Link |\n| --- | --- | --- |\n| 2026-03-02 09:14 | Pager fires | [graph](x) |\n| _time_ | _what_ | |\n";
+        let entries = timeline(&section(text), &[]);
+        assert_eq!(entries.len(), 1, "the hint row is left out");
+        assert_eq!(field(&entries[0], "at"), Some("2026-03-02T09:14:00Z"));
+        let at = &entries[0].get("at").expect("at").span;
+        assert_eq!(&text[at.clone()], " 2026-03-02 09:14 ");
+    }
+
+    #[test]
+    fn action_items_from_a_table_with_tickets_and_status_words() {
+        let text = "## Action Items\n\n| Action Item | Type | Owner | Bug |\n|---|---|---|---|\n| Enable MFA | prevent | jane | **DONE** [SEC-1](https://t/SEC-1) |\n| Rotate keys | mitigate | | SEC-2 **TODO** |\n";
+        let maps = ItemMaps::from([(
+            "type".to_owned(),
+            ValueMap::from([("prevent".to_owned(), "control".to_owned())]),
+        )]);
+        let items = action_items(&section(text), &maps, &[]);
+        assert_eq!(items.len(), 2);
+        assert_eq!(field(&items[0], "title"), Some("Enable MFA"));
+        assert_eq!(field(&items[0], "type"), Some("control"));
+        assert_eq!(field(&items[0], "status"), Some("done"));
+        assert_eq!(field(&items[0], "ticket"), Some("https://t/SEC-1"));
+        assert_eq!(field(&items[1], "owner"), Some(""), "an empty owner cell");
+        assert_eq!(field(&items[1], "status"), Some("open"));
+        assert_eq!(field(&items[1], "ticket"), Some("SEC-2"));
+        // The owner column exists: only the due date is in the ticket.
+        let in_ticket: Vec<&str> = match &items[1].get("in_ticket").expect("in_ticket").value {
+            Value::Seq(fields) => fields.iter().filter_map(Node::as_str).collect(),
+            _ => Vec::new(),
+        };
+        assert_eq!(in_ticket, ["due"]);
+    }
+
+    #[test]
+    fn action_items_from_a_task_list() {
+        let text = "## Action Items\n\n- [x] Rotate the keys (SEC-12)\n- [ ] Add MFA\n- _Each action item should be a ticket_\n";
+        let items = action_items(&section(text), &ItemMaps::new(), &[]);
+        assert_eq!(items.len(), 2);
+        assert_eq!(field(&items[0], "status"), Some("done"));
+        assert_eq!(field(&items[0], "ticket"), Some("SEC-12"));
+        assert!(items[0].get("in_ticket").is_some());
+        assert_eq!(field(&items[1], "status"), Some("open"));
+        assert!(items[1].get("ticket").is_none());
+    }
+
+    #[test]
+    fn template_figures_are_placeholders() {
+        let text = "## Impact\n\n_Be very specific._\n\n| | |\n|-|-|\n| Time in SEV-1 | ?mins |\n| Users Affected | ?? |\n";
+        assert_eq!(super::text(&section(text), &[]), None);
+        let text = "## Impact\n\n| | |\n|-|-|\n| Users Affected | 1,200 |\n";
+        assert_eq!(
+            super::text(&section(text), &[]).map(|(t, _)| t),
+            Some("Users Affected: 1,200".to_owned())
+        );
+    }
+}

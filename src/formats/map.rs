@@ -1,0 +1,402 @@
+//! Applying a [`Mapping`] to one document: the mapped fields replace the record's, each
+//! with the span of its source; the record's other fields stay (unknown fields are allowed
+//! and visible to rules), except those a mapping consumed under another name.
+
+use std::collections::HashSet;
+
+use super::body::{self, Body};
+use super::items::{self, entry, map_node, text_node};
+use super::{FieldOrigin, Mapping, Source, LIST_TARGETS};
+use crate::document::date::Moment;
+use crate::document::{markdown, Document, Entry, Format, Node, SourceFile, Value};
+
+/// What one target became, and from where.
+struct Mapped {
+    node: Node,
+    from: String,
+}
+
+/// The document `mapping` makes of `document` (of the file `source`).
+pub fn apply(
+    mapping: &Mapping,
+    mut document: Document,
+    source: &SourceFile,
+    placeholders: &[String],
+) -> Document {
+    let root = &document.root;
+    let record = mapping
+        .within
+        .as_ref()
+        .and_then(|within| within.find(root))
+        .filter(|node| matches!(node.value, Value::Map(_)))
+        .unwrap_or(root);
+    let body = (source.format == Format::Markdown && mapping.reads_body()).then(|| {
+        let start = match markdown::find_front_matter(&source.text) {
+            markdown::Header::Found(front) => front.body_start,
+            _ => 0,
+        };
+        body::parse(&source.text, start)
+    });
+    let file_name = source
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let at = root.span.start..root.span.start;
+    let context = Context {
+        root,
+        body: body.as_ref(),
+        file_name: &file_name,
+        at: &at,
+        placeholders,
+    };
+
+    let mut results: Vec<(String, Option<Mapped>)> = Vec::new();
+    let mut consumed: HashSet<String> = HashSet::new();
+    for (target, source) in &mapping.fields {
+        for key in read_keys(source) {
+            if mapping.within.is_none() && key != first_key(target) {
+                consumed.insert(key.to_owned());
+            }
+        }
+        results.push((target.clone(), evaluate(source, record, &context)));
+    }
+    for (target, section) in &mapping.sections {
+        // What the front matter says is not replaced by a template's section.
+        if at_path(root, target).is_some_and(|node| !is_empty(node)) {
+            continue;
+        }
+        let found = body
+            .as_ref()
+            .and_then(|body| body.section(&section.headings));
+        let mapped = found
+            .map(|section_found| Mapped {
+                node: section_value(target, section_found, &section.maps, placeholders),
+                from: format!("heading \"{}\"", section_found.heading),
+            })
+            // An empty section is no date.
+            .filter(|mapped| !(DATE_TARGETS.contains(&target.as_str()) && is_empty(&mapped.node)));
+        results.push((target.clone(), mapped));
+    }
+
+    // The record's fields, less those renamed; then every mapped target.
+    let mut entries: Vec<Entry> = match &root.value {
+        Value::Map(entries) => entries
+            .iter()
+            .filter(|entry| !consumed.contains(&entry.key))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut origins = Vec::new();
+    for (target, mapped) in results {
+        let Some(mapped) = mapped else { continue };
+        origins.push(FieldOrigin {
+            target: target.clone(),
+            from: mapped.from,
+            span: mapped.node.span.clone(),
+        });
+        set(&mut entries, &target, mapped.node);
+    }
+    // A post-mortem's detection is its first timeline entry, when it names none.
+    if body.is_some() && !has(&entries, "detected") {
+        if let Some(first) = earliest(&entries) {
+            origins.push(FieldOrigin {
+                target: "detected".into(),
+                from: "the earliest timeline entry".into(),
+                span: first.span.clone(),
+            });
+            set(&mut entries, "detected", first);
+        }
+    }
+    document.root = Node {
+        value: Value::Map(entries),
+        span: document.root.span.clone(),
+    };
+    document.id = document.root.get("id").and_then(Node::scalar_text);
+    document.declared_kind = mapping
+        .kind
+        .clone()
+        .or_else(|| document.declared_kind.clone());
+    document.origins = origins;
+    document.presets.clone_from(&mapping.presets);
+    document
+}
+
+struct Context<'a> {
+    /// The document itself: a path not found inside `within` is read here.
+    root: &'a Node,
+    body: Option<&'a Body>,
+    file_name: &'a str,
+    /// Where a value with no place of its own (a constant) points: the document's start.
+    at: &'a crate::document::Span,
+    placeholders: &'a [String],
+}
+
+impl Mapping {
+    /// Whether the mapping reads a Markdown body (sections, labels, headings).
+    pub(super) fn reads_body(&self) -> bool {
+        !self.sections.is_empty()
+            || self
+                .fields
+                .iter()
+                .any(|(_, source)| matches!(source, Source::Label(_) | Source::Heading(_)))
+    }
+}
+
+/// The top-level fields of the record a source reads.
+fn read_keys(source: &Source) -> Vec<&str> {
+    match source {
+        Source::From { paths, .. } | Source::Each { paths, .. } => {
+            paths.iter().filter_map(|path| path.top_key()).collect()
+        }
+        Source::First(sources) => sources.iter().flat_map(read_keys).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first of `paths` found in `record`, else at the document's top.
+fn find_first<'a>(
+    paths: &'a [super::source::SourcePath],
+    record: &'a Node,
+    context: &Context<'a>,
+) -> Option<(&'a super::source::SourcePath, &'a Node)> {
+    paths.iter().find_map(|path| {
+        path.find(record)
+            .or_else(|| path.find(context.root))
+            .map(|node| (path, node))
+    })
+}
+
+fn first_key(target: &str) -> &str {
+    target.split('.').next().unwrap_or(target)
+}
+
+fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> Option<Mapped> {
+    match source {
+        Source::First(sources) => sources
+            .iter()
+            .find_map(|source| evaluate(source, record, context)),
+        Source::From {
+            paths,
+            map,
+            default,
+        } => {
+            let found = find_first(paths, record, context);
+            match found {
+                Some((path, node)) => {
+                    let mut node = node.clone();
+                    if let (Some(map), Some(text)) = (map, node.scalar_text()) {
+                        if let Some(target) = super::mapped(map, &text) {
+                            node.value = Value::Str(target);
+                        }
+                    }
+                    Some(Mapped {
+                        node,
+                        from: format!("field `{}`", path.text()),
+                    })
+                }
+                None => default.as_ref().map(|value| Mapped {
+                    node: Node {
+                        value: value.clone(),
+                        span: context.at.clone(),
+                    },
+                    from: "the mapping's default".into(),
+                }),
+            }
+        }
+        Source::Constant(value) => Some(Mapped {
+            node: Node {
+                value: value.clone(),
+                span: context.at.clone(),
+            },
+            from: "a constant of the mapping".into(),
+        }),
+        Source::FileName(regex) => {
+            let captured = regex
+                .captures(context.file_name)?
+                .get(1)?
+                .as_str()
+                .to_owned();
+            Some(Mapped {
+                node: text_node(&captured, context.at.clone()),
+                from: format!("the file name `{}`", context.file_name),
+            })
+        }
+        Source::Label(labels) => {
+            let body = context.body?;
+            let label = labels.iter().find_map(|name| body.label(name))?;
+            let text = label
+                .value
+                .content()
+                .filter(|text| !items::is_placeholder(text, context.placeholders))?;
+            Some(Mapped {
+                node: text_node(text, label.value.span.clone()),
+                from: format!("label **{}:**", label.name),
+            })
+        }
+        Source::Heading(level) => {
+            let section = context.body?.heading(*level)?;
+            Some(Mapped {
+                node: text_node(&section.heading, section.heading_span.clone()),
+                from: format!("the level-{level} heading"),
+            })
+        }
+        Source::Each { paths, fields } => {
+            let (path, list) = find_first(paths, record, context)?;
+            let Value::Seq(entries) = &list.value else {
+                return None;
+            };
+            let owns = |field: &str| fields.iter().any(|(target, _)| target == field);
+            let items = entries
+                .iter()
+                .map(|item| {
+                    let inner = Context {
+                        root: item,
+                        ..*context
+                    };
+                    let mut mapped: Vec<Entry> = fields
+                        .iter()
+                        .filter_map(|(target, source)| {
+                            let value = evaluate(source, item, &inner)?;
+                            Some(entry(target, value.node))
+                        })
+                        .collect();
+                    // Tracked in a ticket: the fields the export has no place for.
+                    let ticketed = mapped.iter().any(|field| {
+                        field.key == "ticket"
+                            && field
+                                .value
+                                .scalar_text()
+                                .is_some_and(|t| !t.trim().is_empty())
+                    });
+                    let missing: Vec<Node> = ["owner", "due"]
+                        .into_iter()
+                        .filter(|field| !owns(field))
+                        .map(|field| text_node(field, item.span.clone()))
+                        .collect();
+                    if ticketed && !missing.is_empty() {
+                        mapped.push(entry(
+                            "in_ticket",
+                            Node {
+                                value: Value::Seq(missing),
+                                span: item.span.clone(),
+                            },
+                        ));
+                    }
+                    map_node(mapped, item.span.clone())
+                })
+                .collect();
+            Some(Mapped {
+                node: Node {
+                    value: Value::Seq(items),
+                    span: list.span.clone(),
+                },
+                from: format!("each entry of `{}`", path.text()),
+            })
+        }
+    }
+}
+
+/// A body section as the target's type wants it.
+fn section_value(
+    target: &str,
+    section: &body::Section,
+    maps: &items::ItemMaps,
+    placeholders: &[String],
+) -> Node {
+    let span = section.heading_span.clone();
+    let list = |nodes: Vec<Node>| Node {
+        value: Value::Seq(nodes),
+        span: span.clone(),
+    };
+    match target {
+        "timeline" => list(items::timeline(section, placeholders)),
+        "action_items" => list(items::action_items(section, maps, placeholders)),
+        _ if LIST_TARGETS.contains(&target) => {
+            list(items::list(section, placeholders, target == "responders"))
+        }
+        _ => match items::text(section, placeholders) {
+            Some((text, at)) => text_node(&text, at),
+            // A section that holds only a template's hint: empty, at its heading.
+            None => text_node("", span.clone()),
+        },
+    }
+}
+
+/// Targets that hold a date: an empty section does not set them.
+const DATE_TARGETS: &[&str] = &[
+    "detected",
+    "contained",
+    "resolved",
+    "closed",
+    "review.held_on",
+];
+
+fn at_path<'a>(root: &'a Node, target: &str) -> Option<&'a Node> {
+    target.split('.').try_fold(root, |node, key| node.get(key))
+}
+
+fn is_empty(node: &Node) -> bool {
+    match &node.value {
+        Value::Null => true,
+        Value::Str(text) => text.trim().is_empty(),
+        Value::Seq(items) => items.is_empty(),
+        Value::Map(entries) => entries.is_empty(),
+        _ => false,
+    }
+}
+
+fn has(entries: &[Entry], key: &str) -> bool {
+    entries
+        .iter()
+        .any(|entry| entry.key == key && !matches!(entry.value.value, Value::Null))
+}
+
+/// The earliest timeline entry's `at` that is a date.
+fn earliest(entries: &[Entry]) -> Option<Node> {
+    let timeline = entries.iter().find(|entry| entry.key == "timeline")?;
+    let Value::Seq(moments) = &timeline.value.value else {
+        return None;
+    };
+    moments
+        .iter()
+        .filter_map(|moment| {
+            let at = moment.get("at")?;
+            Some((Moment::parse(&at.scalar_text()?)?, at))
+        })
+        .min_by_key(|(moment, _)| moment.epoch_seconds())
+        .map(|(_, at)| at.clone())
+}
+
+/// Sets the dotted `target` to `value`, creating the maps on the way.
+fn set(entries: &mut Vec<Entry>, target: &str, value: Node) {
+    let (head, rest) = match target.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (target, None),
+    };
+    let Some(rest) = rest else {
+        match entries.iter_mut().find(|entry| entry.key == head) {
+            Some(known) => {
+                known.key_span = value.span.clone();
+                known.value = value;
+            }
+            None => entries.push(entry(head, value)),
+        }
+        return;
+    };
+    let position = match entries.iter().position(|entry| entry.key == head) {
+        Some(position) => position,
+        None => {
+            entries.push(entry(head, map_node(Vec::new(), value.span.clone())));
+            entries.len() - 1
+        }
+    };
+    let parent = &mut entries[position].value;
+    if !matches!(parent.value, Value::Map(_)) {
+        *parent = map_node(Vec::new(), value.span.clone());
+    }
+    if let Value::Map(children) = &mut parent.value {
+        set(children, rest, value);
+    }
+}

@@ -1,0 +1,699 @@
+//! Reading the records a team already keeps: `formats:` maps documents of other shapes — a
+//! post-mortem template, a status page's issues, an incident tool's export — onto the
+//! lessons schema after they are parsed and before any rule runs. The files are never
+//! written; every target field keeps the span of what it came from (the source key or
+//! value, the heading, the table cell, the bullet), so a finding on a mapped field points
+//! at that line, and [`FieldOrigin`]s say where each came from (`lessons show`).
+//!
+//! A mapping is a preset (a data file under `formats/`, embedded like the policy packs)
+//! and/or the entry's own `fields` and `sections`; entries matching a file apply in order,
+//! a later target replacing an earlier one.
+
+pub mod body;
+pub mod items;
+mod map;
+pub mod source;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use globset::GlobSet;
+use regex::Regex;
+use serde::Deserialize;
+
+use self::items::{ItemMaps, ValueMap};
+use self::source::SourcePath;
+use crate::document::{Node, Span, Value};
+use crate::workspace::config::OneOrMany;
+use crate::workspace::discover;
+
+pub use self::map::apply;
+
+/// `(name, YAML)` for each preset, read from `formats/NAME.yaml` at compile time.
+macro_rules! presets {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../formats/", $name, ".yaml")))),*]
+    };
+}
+
+/// The built-in presets, one per file of `formats/` (a test holds the list to the folder).
+pub const PRESETS: &[(&str, &str)] = presets![
+    "cstate",
+    "firehydrant",
+    "google-sre",
+    "incident-io",
+    "markdown",
+    "pagerduty",
+    "rootly",
+];
+
+/// Where a mapped field came from, for `lessons show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldOrigin {
+    /// The target path: `detected`, `review.went_well`, `action_items`.
+    pub target: String,
+    /// `field start_time`, `heading "Root Causes"`, `file name`, `constant`, …
+    pub from: String,
+    pub span: Span,
+}
+
+/// An ordered `key: value` mapping, as written (YAML mappings keep their order).
+#[derive(Debug, Clone, Default)]
+pub struct Ordered<T>(pub Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered<T>, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, T>()? {
+                    pairs.push((key, value));
+                }
+                Ok(Ordered(pairs))
+            }
+        }
+        deserializer.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// One entry of the configuration's `formats:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatEntry {
+    pub files: OneOrMany,
+    pub preset: Option<String>,
+    pub kind: Option<String>,
+    /// Read source paths inside this field when the record has it (`incident` of an API
+    /// response `{"incident": {...}}`).
+    pub within: Option<String>,
+    #[serde(default)]
+    pub fields: Ordered<serde_yaml::Value>,
+    #[serde(default)]
+    pub sections: Ordered<serde_yaml::Value>,
+}
+
+/// A preset as its data file writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresetFile {
+    pub name: String,
+    pub description: String,
+    /// What files it reads, for `lessons formats`.
+    pub reads: String,
+    pub kind: Option<String>,
+    pub within: Option<String>,
+    #[serde(default)]
+    pub fields: Ordered<serde_yaml::Value>,
+    #[serde(default)]
+    pub sections: Ordered<serde_yaml::Value>,
+}
+
+impl PresetFile {
+    pub fn builtin(name: &str) -> Result<PresetFile, String> {
+        let (_, text) = PRESETS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = PRESETS.iter().map(|(name, _)| *name).collect();
+                format!("unknown preset `{name}` (built in: {})", names.join(", "))
+            })?;
+        serde_yaml::from_str(text).map_err(|error| format!("preset `{name}` is invalid: {error}"))
+    }
+}
+
+/// Where a target's value comes from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// The first of these paths that is present, its value mapped; else the default.
+    From {
+        paths: Vec<SourcePath>,
+        map: Option<ValueMap>,
+        default: Option<Value>,
+    },
+    Constant(Value),
+    /// The first capture group of a pattern on the file's name.
+    FileName(Regex),
+    /// A bold label line of a Markdown body: `**Postmortem Owner:** Jane`.
+    Label(Vec<String>),
+    /// The first heading of a level (`# Title`).
+    Heading(u8),
+    /// The first of these sources that gives a value.
+    First(Vec<Source>),
+    /// A list whose entries are mapped field by field.
+    Each {
+        paths: Vec<SourcePath>,
+        fields: Vec<(String, Source)>,
+    },
+}
+
+/// A body section feeding a target.
+#[derive(Debug, Clone)]
+struct SectionSource {
+    headings: Vec<String>,
+    maps: ItemMaps,
+}
+
+/// A compiled mapping: what one file's documents become.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    pub kind: Option<String>,
+    /// The presets it uses, for `lessons show`.
+    pub presets: Vec<String>,
+    within: Option<SourcePath>,
+    fields: Vec<(String, Source)>,
+    sections: Vec<(String, SectionSource)>,
+}
+
+/// What is wrong with a mapping, and where: the keys under the entry (`fields`, `detected`).
+#[derive(Debug, Clone)]
+pub struct MappingError {
+    pub at: Vec<String>,
+    pub message: String,
+}
+
+fn error(at: &[&str], message: impl Into<String>) -> MappingError {
+    MappingError {
+        at: at.iter().map(|part| (*part).to_owned()).collect(),
+        message: message.into(),
+    }
+}
+
+/// A scalar as the text a value map compares: `true`, `3`, `down`.
+fn scalar(value: &serde_yaml::Value) -> Option<String> {
+    match value {
+        serde_yaml::Value::String(text) => Some(text.clone()),
+        serde_yaml::Value::Bool(flag) => Some(flag.to_string()),
+        serde_yaml::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+fn constant(value: &serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Yaml;
+    match value {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(flag) => Value::Bool(*flag),
+        Yaml::Number(number) => number
+            .as_i64()
+            .map_or_else(|| Value::Float(number.as_f64().unwrap_or(0.0)), Value::Int),
+        Yaml::String(text) => Value::Str(text.clone()),
+        Yaml::Sequence(items) => Value::Seq(
+            items
+                .iter()
+                .map(|item| Node {
+                    value: constant(item),
+                    span: 0..0,
+                })
+                .collect(),
+        ),
+        Yaml::Mapping(entries) => Value::Map(
+            entries
+                .iter()
+                .filter_map(|(key, value)| {
+                    Some(crate::document::Entry {
+                        key: scalar(key)?,
+                        key_span: 0..0,
+                        value: Node {
+                            value: constant(value),
+                            span: 0..0,
+                        },
+                    })
+                })
+                .collect(),
+        ),
+        Yaml::Tagged(tagged) => constant(&tagged.value),
+    }
+}
+
+fn strings(
+    value: &serde_yaml::Value,
+    at: &[&str],
+    what: &str,
+) -> Result<Vec<String>, MappingError> {
+    match value {
+        serde_yaml::Value::Sequence(items) => items
+            .iter()
+            .map(|item| scalar(item).ok_or_else(|| error(at, format!("{what} must be text"))))
+            .collect(),
+        other => scalar(other)
+            .map(|text| vec![text])
+            .ok_or_else(|| error(at, format!("{what} must be text or a list of text"))),
+    }
+}
+
+fn paths(value: &serde_yaml::Value, at: &[&str]) -> Result<Vec<SourcePath>, MappingError> {
+    strings(value, at, "a source path")?
+        .iter()
+        .map(|text| SourcePath::parse(text).map_err(|message| error(at, message)))
+        .collect()
+}
+
+fn value_map(value: &serde_yaml::Value, at: &[&str]) -> Result<ValueMap, MappingError> {
+    let serde_yaml::Value::Mapping(entries) = value else {
+        return Err(error(
+            at,
+            "`map` must be a mapping of source values to target values",
+        ));
+    };
+    entries
+        .iter()
+        .map(|(from, to)| match (scalar(from), scalar(to)) {
+            (Some(from), Some(to)) => Ok((from.to_lowercase(), to)),
+            _ => Err(error(at, "`map` entries must be text, numbers or booleans")),
+        })
+        .collect()
+}
+
+/// Compiles one target's source as written.
+fn compile_source(
+    target: &str,
+    value: &serde_yaml::Value,
+    at: &[&str],
+) -> Result<Source, MappingError> {
+    let here: Vec<&str> = at.iter().copied().chain([target]).collect();
+    if let serde_yaml::Value::Sequence(alternatives) = value {
+        if alternatives.iter().any(serde_yaml::Value::is_mapping) {
+            return alternatives
+                .iter()
+                .map(|alternative| compile_source(target, alternative, at))
+                .collect::<Result<Vec<Source>, MappingError>>()
+                .map(Source::First);
+        }
+    }
+    let serde_yaml::Value::Mapping(spec) = value else {
+        return Ok(Source::From {
+            paths: paths(value, &here)?,
+            map: None,
+            default: None,
+        });
+    };
+    let get = |key: &str| spec.get(serde_yaml::Value::String(key.to_owned()));
+    const KEYS: [&str; 8] = [
+        "from",
+        "map",
+        "default",
+        "value",
+        "file_name",
+        "label",
+        "heading",
+        "each",
+    ];
+    for key in spec.keys() {
+        let name = scalar(key).unwrap_or_default();
+        if !KEYS.contains(&name.as_str()) {
+            return Err(error(
+                &here,
+                format!("unknown key `{name}` (a source has {})", KEYS.join(", ")),
+            ));
+        }
+    }
+    if let Some(value) = get("value") {
+        return Ok(Source::Constant(constant(value)));
+    }
+    if let Some(pattern) = get("file_name") {
+        let pattern =
+            scalar(pattern).ok_or_else(|| error(&here, "`file_name` must be a pattern"))?;
+        let regex = Regex::new(&pattern).map_err(|problem| {
+            error(
+                &here,
+                format!("`file_name` pattern does not parse: {problem}"),
+            )
+        })?;
+        if regex.captures_len() < 2 {
+            return Err(error(
+                &here,
+                "the `file_name` pattern needs a capture group: `^(PM-\\d+)`",
+            ));
+        }
+        return Ok(Source::FileName(regex));
+    }
+    if let Some(labels) = get("label") {
+        return Ok(Source::Label(strings(labels, &here, "a label")?));
+    }
+    if let Some(level) = get("heading") {
+        let level = level
+            .as_u64()
+            .filter(|level| (1..=6).contains(level))
+            .ok_or_else(|| error(&here, "`heading` is a level from 1 to 6"))?;
+        return Ok(Source::Heading(level as u8));
+    }
+    let from = get("from").ok_or_else(|| {
+        error(
+            &here,
+            "a source needs `from`, `value`, `file_name`, `label` or `heading`",
+        )
+    })?;
+    let paths = paths(from, &here)?;
+    if let Some(each) = get("each") {
+        let serde_yaml::Value::Mapping(fields) = each else {
+            return Err(error(
+                &here,
+                "`each` maps the fields of each entry: target: source",
+            ));
+        };
+        let mut compiled = Vec::new();
+        for (key, source) in fields {
+            let key = scalar(key).ok_or_else(|| error(&here, "`each` keys are field names"))?;
+            compiled.push((key.clone(), compile_source(&key, source, &here)?));
+        }
+        return Ok(Source::Each {
+            paths,
+            fields: compiled,
+        });
+    }
+    Ok(Source::From {
+        paths,
+        map: get("map").map(|map| value_map(map, &here)).transpose()?,
+        default: get("default").map(constant),
+    })
+}
+
+fn compile_section(
+    target: &str,
+    value: &serde_yaml::Value,
+    at: &[&str],
+) -> Result<SectionSource, MappingError> {
+    let here: Vec<&str> = at.iter().copied().chain([target]).collect();
+    if let serde_yaml::Value::Mapping(spec) = value {
+        let headings = spec
+            .get(serde_yaml::Value::String("headings".into()))
+            .ok_or_else(|| error(&here, "a section source needs `headings`"))?;
+        let mut maps = ItemMaps::new();
+        if let Some(serde_yaml::Value::Mapping(fields)) =
+            spec.get(serde_yaml::Value::String("map".into()))
+        {
+            for (field, map) in fields {
+                let field = scalar(field).unwrap_or_default();
+                maps.insert(field, value_map(map, &here)?);
+            }
+        }
+        return Ok(SectionSource {
+            headings: strings(headings, &here, "a heading")?,
+            maps,
+        });
+    }
+    Ok(SectionSource {
+        headings: strings(value, &here, "a heading")?,
+        maps: ItemMaps::new(),
+    })
+}
+
+impl Mapping {
+    /// Adds `fields` and `sections` (a later target replaces an earlier one).
+    fn refine(
+        &mut self,
+        kind: &Option<String>,
+        within: &Option<String>,
+        fields: &Ordered<serde_yaml::Value>,
+        sections: &Ordered<serde_yaml::Value>,
+        at: &[&str],
+    ) -> Result<(), MappingError> {
+        if let Some(kind) = kind {
+            self.kind = Some(crate::document::normalise_kind(kind));
+        }
+        if let Some(within) = within {
+            self.within = Some(
+                SourcePath::parse(within)
+                    .map_err(|message| error(&[at, &["within"]].concat(), message))?,
+            );
+        }
+        let at_fields: Vec<&str> = at.iter().copied().chain(["fields"]).collect();
+        for (target, value) in &fields.0 {
+            let source = compile_source(target, value, &at_fields)?;
+            self.fields.retain(|(known, _)| known != target);
+            self.fields.push((target.clone(), source));
+        }
+        let at_sections: Vec<&str> = at.iter().copied().chain(["sections"]).collect();
+        for (target, value) in &sections.0 {
+            let source = compile_section(target, value, &at_sections)?;
+            self.sections.retain(|(known, _)| known != target);
+            self.sections.push((target.clone(), source));
+        }
+        Ok(())
+    }
+
+    /// The mapping of one `formats:` entry: its preset, then its own fields and sections.
+    pub fn of_entry(entry: &FormatEntry) -> Result<Mapping, MappingError> {
+        let mut mapping = Mapping::default();
+        if let Some(name) = &entry.preset {
+            let preset =
+                PresetFile::builtin(name).map_err(|message| error(&["preset"], message))?;
+            mapping
+                .refine(
+                    &preset.kind,
+                    &preset.within,
+                    &preset.fields,
+                    &preset.sections,
+                    &["preset"],
+                )
+                .map_err(|mut problem| {
+                    problem.message = format!("preset `{name}`: {}", problem.message);
+                    problem
+                })?;
+            mapping.presets.push(name.clone());
+        }
+        mapping.refine(
+            &entry.kind,
+            &entry.within,
+            &entry.fields,
+            &entry.sections,
+            &[],
+        )?;
+        Ok(mapping)
+    }
+
+    fn merge(&mut self, later: &Mapping) {
+        if later.kind.is_some() {
+            self.kind.clone_from(&later.kind);
+        }
+        if later.within.is_some() {
+            self.within.clone_from(&later.within);
+        }
+        for (target, source) in &later.fields {
+            self.fields.retain(|(known, _)| known != target);
+            self.fields.push((target.clone(), source.clone()));
+        }
+        for (target, source) in &later.sections {
+            self.sections.retain(|(known, _)| known != target);
+            self.sections.push((target.clone(), source.clone()));
+        }
+        for preset in &later.presets {
+            if !self.presets.contains(preset) {
+                self.presets.push(preset.clone());
+            }
+        }
+    }
+
+    /// What `lessons formats` shows of it: (target, where it comes from).
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = self
+            .fields
+            .iter()
+            .map(|(target, source)| (target.clone(), describe(source)))
+            .collect();
+        rows.extend(self.sections.iter().map(|(target, source)| {
+            (
+                target.clone(),
+                format!(
+                    "section {}",
+                    source
+                        .headings
+                        .iter()
+                        .map(|heading| format!("\"{heading}\""))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ),
+            )
+        }));
+        rows
+    }
+}
+
+fn describe(source: &Source) -> String {
+    let joined = |paths: &[SourcePath]| {
+        paths
+            .iter()
+            .map(|path| format!("`{}`", path.text()))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    match source {
+        Source::From {
+            paths,
+            map,
+            default,
+        } => {
+            let mut text = format!("field {}", joined(paths));
+            if map.is_some() {
+                text.push_str(", values mapped");
+            }
+            if let Some(default) = default {
+                text.push_str(&format!(", else {}", value_text(default)));
+            }
+            text
+        }
+        Source::Constant(value) => format!("constant {}", value_text(value)),
+        Source::FileName(regex) => format!("file name /{}/", regex.as_str()),
+        Source::Label(labels) => format!("label **{}:**", labels.join(":** | **")),
+        Source::Heading(level) => format!("first level-{level} heading"),
+        Source::First(sources) => sources
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("; else "),
+        Source::Each { paths, fields } => format!(
+            "each entry of {} ({})",
+            joined(paths),
+            fields
+                .iter()
+                .map(|(target, _)| target.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Str(text) => format!("`{text}`"),
+        Value::Int(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        _ => "a value".into(),
+    }
+}
+
+/// The configuration's `formats:`, compiled: which mapping each file gets.
+#[derive(Debug, Default)]
+pub struct Formats {
+    entries: Vec<(GlobSet, Mapping)>,
+    /// Mappings merged for a set of matching entries, built on first use.
+    merged: Mutex<HashMap<Vec<usize>, Arc<Mapping>>>,
+}
+
+impl Formats {
+    /// Compiles the entries; `Err` names the entry (by position) and the problem.
+    pub fn compile(entries: &[FormatEntry]) -> Result<Formats, (usize, MappingError)> {
+        let mut compiled = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let globs = discover::glob_set(entry.files.patterns()).map_err(|bad| {
+                (
+                    index,
+                    error(
+                        &["files"],
+                        format!("`{}` is not a glob: {}", bad.pattern, bad.message),
+                    ),
+                )
+            })?;
+            let mapping = Mapping::of_entry(entry).map_err(|problem| (index, problem))?;
+            compiled.push((globs, mapping));
+        }
+        Ok(Formats {
+            entries: compiled,
+            merged: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The mapping of `file` (relative to the root): every matching entry, in order.
+    pub fn for_file(&self, file: &Path) -> Option<Arc<Mapping>> {
+        let matching: Vec<usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, (globs, _))| discover::is_match_any_case(globs, file))
+            .map(|(index, _)| index)
+            .collect();
+        if matching.is_empty() {
+            return None;
+        }
+        let mut cache = self
+            .merged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let merged = cache.entry(matching.clone()).or_insert_with(|| {
+            let mut mapping = Mapping::default();
+            for index in &matching {
+                mapping.merge(&self.entries[*index].1);
+            }
+            Arc::new(mapping)
+        });
+        Some(Arc::clone(merged))
+    }
+}
+
+/// Every preset with its description, what it reads and what it maps (`lessons formats`).
+pub fn catalogue() -> Vec<(PresetFile, Vec<(String, String)>)> {
+    PRESETS
+        .iter()
+        .filter_map(|(name, _)| {
+            let preset = PresetFile::builtin(name).ok()?;
+            let entry = FormatEntry {
+                files: OneOrMany::Many(Vec::new()),
+                preset: Some((*name).to_owned()),
+                kind: None,
+                within: None,
+                fields: Ordered::default(),
+                sections: Ordered::default(),
+            };
+            let rows = Mapping::of_entry(&entry).ok()?.describe();
+            Some((preset, rows))
+        })
+        .collect()
+}
+
+/// Target fields by kind that take a list from a body section (bullets, else paragraphs).
+pub(crate) const LIST_TARGETS: &[&str] = &[
+    "responders",
+    "review.went_well",
+    "review.could_improve",
+    "review.lucky",
+    "detection.early_warning_signs",
+    "third_parties",
+    "attack_techniques",
+    "runbooks_used",
+    "policies_affected",
+];
+
+/// Value maps keyed as they are compared: lower-case source text.
+pub(crate) fn mapped(map: &BTreeMap<String, String>, text: &str) -> Option<String> {
+    map.get(&text.trim().to_lowercase()).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_preset_file_is_embedded_and_compiles() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("formats");
+        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
+            .expect("formats/ exists")
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".yaml").map(str::to_owned)
+            })
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = super::PRESETS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(on_disk, embedded);
+        for (name, rows) in super::catalogue().iter().map(|(p, rows)| (&p.name, rows)) {
+            assert!(!rows.is_empty(), "preset {name} maps nothing");
+        }
+        assert_eq!(
+            super::catalogue().len(),
+            super::PRESETS.len(),
+            "every preset compiles"
+        );
+    }
+}

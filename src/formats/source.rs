@@ -1,0 +1,147 @@
+//! Source paths of a mapping: where in a record a value is read from. `uuid`,
+//! `severity.name`, `categories[0]`, and a filter for the lists incident tools export:
+//! `milestones[type=detected].occurred_at`, the first entry of `milestones` whose `type` is
+//! `detected` (the key may be dotted: `[incident_timestamp.name=Reported at]`).
+
+use crate::document::{Node, Value};
+
+/// One step of a source path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+    /// The first list entry whose value at `path` is `value` (compared as text).
+    Where(Vec<String>, String),
+}
+
+/// A parsed source path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePath {
+    text: String,
+    steps: Vec<Step>,
+}
+
+impl SourcePath {
+    /// Parses `path`; `Err` says what is wrong with it.
+    pub fn parse(path: &str) -> Result<SourcePath, String> {
+        let mut steps = Vec::new();
+        let mut rest = path.trim();
+        if rest.is_empty() {
+            return Err("an empty source path".into());
+        }
+        while !rest.is_empty() {
+            if let Some(inner) = rest.strip_prefix('[') {
+                let close = inner
+                    .find(']')
+                    .ok_or_else(|| format!("`{path}`: `[` is never closed"))?;
+                let selector = &inner[..close];
+                rest = &inner[close + 1..];
+                match selector.split_once('=') {
+                    Some((key, value)) => {
+                        let key: Vec<String> =
+                            key.trim().split('.').map(|k| k.trim().to_owned()).collect();
+                        if key.iter().any(String::is_empty) {
+                            return Err(format!("`{path}`: `[key=value]` needs a key"));
+                        }
+                        steps.push(Step::Where(key, value.trim().to_owned()));
+                    }
+                    None => {
+                        let index = selector.trim().parse::<usize>().map_err(|_| {
+                            format!("`{path}`: `[{selector}]` is neither an index nor `key=value`")
+                        })?;
+                        steps.push(Step::Index(index));
+                    }
+                }
+                rest = rest.strip_prefix('.').unwrap_or(rest);
+                continue;
+            }
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let key = rest[..end].trim();
+            if key.is_empty() {
+                return Err(format!("`{path}`: an empty key"));
+            }
+            steps.push(Step::Key(key.to_owned()));
+            rest = &rest[end..];
+            rest = rest.strip_prefix('.').unwrap_or(rest);
+        }
+        Ok(SourcePath {
+            text: path.trim().to_owned(),
+            steps,
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The first key: the field of the record this path reads (and a mapping consumes).
+    pub fn top_key(&self) -> Option<&str> {
+        match self.steps.first() {
+            Some(Step::Key(key)) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The node at this path in `root`, if any (a null value counts as absent).
+    pub fn find<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        let mut node = root;
+        for step in &self.steps {
+            node = match (step, &node.value) {
+                (Step::Key(key), Value::Map(_)) => node.get(key)?,
+                (Step::Index(index), Value::Seq(items)) => items.get(*index)?,
+                (Step::Where(key, wanted), Value::Seq(items)) => items.iter().find(|item| {
+                    descend(item, key)
+                        .and_then(Node::scalar_text)
+                        .is_some_and(|text| text == *wanted)
+                })?,
+                _ => return None,
+            };
+        }
+        (!matches!(node.value, Value::Null)).then_some(node)
+    }
+}
+
+fn descend<'a>(node: &'a Node, keys: &[String]) -> Option<&'a Node> {
+    keys.iter().try_fold(node, |node, key| node.get(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(text: &str) -> Node {
+        crate::document::yaml::parse(text, 0)
+            .documents
+            .into_iter()
+            .next()
+            .expect("a document")
+    }
+
+    #[test]
+    fn keys_indices_and_filters() {
+        let root = yaml(
+            "severity: {name: Major}\ncategories: [outage, db]\nmilestones:\n  - {type: started, occurred_at: a}\n  - {type: detected, occurred_at: b}\nvalues:\n  - {incident_timestamp: {name: Reported at}, value: {value: c}}\n",
+        );
+        let get = |path: &str| {
+            SourcePath::parse(path)
+                .expect("a path")
+                .find(&root)
+                .and_then(Node::scalar_text)
+        };
+        assert_eq!(get("severity.name").as_deref(), Some("Major"));
+        assert_eq!(get("categories[1]").as_deref(), Some("db"));
+        assert_eq!(
+            get("milestones[type=detected].occurred_at").as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            get("values[incident_timestamp.name=Reported at].value.value").as_deref(),
+            Some("c")
+        );
+        assert_eq!(get("milestones[type=closed].occurred_at"), None);
+        assert_eq!(get("categories[5]"), None);
+        assert!(SourcePath::parse("a[").is_err());
+        assert!(SourcePath::parse("a[x]").is_err());
+        assert!(SourcePath::parse("").is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! `lessons show FILE`: the documents of a file as the rules see them — kind, id, every
+//! field — and where each value came from: the source field, heading, table cell or bullet,
+//! with its line and column. How a user debugs a `formats:` mapping.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::document::{Node, Value};
+use crate::finding::display_path;
+use crate::Outcome;
+
+/// One document of the file.
+#[derive(Debug, Serialize)]
+pub struct Shown {
+    pub file: String,
+    pub kind: Option<String>,
+    pub id: Option<String>,
+    /// The presets that mapped it (`cstate`, `google-sre+…`), else the file's format.
+    pub format: String,
+    pub fields: serde_json::Value,
+    /// Every value, by its path (`action_items[1].owner`), with where it came from, in
+    /// the document's order.
+    #[serde(serialize_with = "in_order")]
+    pub origins: Vec<(String, Origin)>,
+    /// Why the document or file could not be read as it is (the `LL000` messages).
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Origin {
+    pub from: String,
+    pub line: usize,
+    pub column: usize,
+    /// The value as the rules see it, on one line (for the human listing; not in JSON).
+    #[serde(skip)]
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The documents `outcome` loaded from `file` (as named on the command line).
+pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
+    let workspace = &outcome.workspace;
+    let wanted = std::fs::canonicalize(file).ok();
+    let Some(index) = workspace.files.iter().position(|source| {
+        let path = outcome.root.join(&source.path);
+        wanted.is_some() && std::fs::canonicalize(path).ok() == wanted
+    }) else {
+        return Vec::new();
+    };
+    let source = &workspace.files[index];
+    let format = match source.format {
+        crate::document::Format::Yaml => "yaml",
+        crate::document::Format::Json => "json",
+        crate::document::Format::Markdown => "markdown",
+    };
+    let problems_of = |doc_id: Option<&str>| -> Vec<Problem> {
+        workspace
+            .problems
+            .iter()
+            .filter(|(file, problem)| *file == index && problem.doc_id.as_deref() == doc_id)
+            .map(|(_, problem)| {
+                let at = source.location(&problem.span);
+                Problem {
+                    message: problem.message.clone(),
+                    line: at.line,
+                    column: at.column,
+                }
+            })
+            .collect()
+    };
+    let mut shown: Vec<Shown> = workspace
+        .documents
+        .iter()
+        .filter(|loaded| loaded.file == index)
+        .map(|loaded| {
+            let document = &loaded.document;
+            let mut origins = Vec::new();
+            walk(&document.root, "", &mut |path, node| {
+                // The mapped target it sits in, else the field itself.
+                let mapped = document
+                    .origins
+                    .iter()
+                    .filter(|origin| within(path, &origin.target))
+                    .max_by_key(|origin| origin.target.len());
+                let from = match mapped {
+                    Some(origin) if origin.target == path => origin.from.clone(),
+                    Some(origin) => format!("{} ({})", origin.from, origin.target),
+                    None => format!("field `{path}`"),
+                };
+                let at = source.location(&node.span);
+                origins.push((
+                    path.to_owned(),
+                    Origin {
+                        from,
+                        line: at.line,
+                        column: at.column,
+                        value: one_line(node),
+                    },
+                ));
+            });
+            let mut fields = to_json(&document.root);
+            if let (Some(kind), serde_json::Value::Object(map)) = (&loaded.kind, &mut fields) {
+                map.insert("kind".into(), serde_json::Value::String(kind.clone()));
+            }
+            if let (Some(sections), serde_json::Value::Object(map)) =
+                (&document.sections, &mut fields)
+            {
+                if !map.contains_key("sections") && !sections.is_empty() {
+                    let sections: serde_json::Map<String, serde_json::Value> = sections
+                        .iter()
+                        .map(|section| {
+                            (
+                                section.title.clone(),
+                                serde_json::Value::String(section.text.clone()),
+                            )
+                        })
+                        .collect();
+                    map.insert("sections".into(), serde_json::Value::Object(sections));
+                }
+            }
+            Shown {
+                file: display_path(&source.path),
+                kind: loaded.kind.clone(),
+                id: document.id.clone(),
+                format: if document.presets.is_empty() {
+                    format.to_owned()
+                } else {
+                    document.presets.join("+")
+                },
+                fields,
+                origins,
+                problems: problems_of(document.id.as_deref()),
+            }
+        })
+        .collect();
+    // A file that yielded no document still says why.
+    if shown.is_empty() {
+        let problems = problems_of(None);
+        if !problems.is_empty() {
+            shown.push(Shown {
+                file: display_path(&source.path),
+                kind: None,
+                id: None,
+                format: format.to_owned(),
+                fields: serde_json::Value::Null,
+                origins: Vec::new(),
+                problems,
+            });
+        }
+    }
+    shown
+}
+
+/// `[(path, origin)]` as a JSON object, keys in the document's order.
+fn in_order<S: serde::Serializer>(
+    origins: &[(String, Origin)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(origins.len()))?;
+    for (path, origin) in origins {
+        map.serialize_entry(path, origin)?;
+    }
+    map.end()
+}
+
+/// Whether `path` is `target` or lies below it (`action_items[0].owner` in `action_items`).
+fn within(path: &str, target: &str) -> bool {
+    path == target
+        || path
+            .strip_prefix(target)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Calls `visit` with every scalar (and every empty list or map) and its path.
+fn walk(node: &Node, path: &str, visit: &mut impl FnMut(&str, &Node)) {
+    match &node.value {
+        Value::Map(entries) if !entries.is_empty() => {
+            for entry in entries {
+                let child = if path.is_empty() {
+                    entry.key.clone()
+                } else {
+                    format!("{path}.{}", entry.key)
+                };
+                walk(&entry.value, &child, visit);
+            }
+        }
+        Value::Seq(items) if !items.is_empty() => {
+            for (index, item) in items.iter().enumerate() {
+                walk(item, &format!("{path}[{index}]"), visit);
+            }
+        }
+        _ if path.is_empty() => {}
+        _ => visit(path, node),
+    }
+}
+
+fn one_line(node: &Node) -> String {
+    match &node.value {
+        Value::Null => "~".into(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Int(number) => number.to_string(),
+        Value::Float(number) => number.to_string(),
+        Value::Str(text) => {
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut shown: String = flat.chars().take(60).collect();
+            if flat.chars().count() > 60 {
+                shown.push('…');
+            }
+            format!("{shown:?}")
+        }
+        Value::Seq(_) => "[]".into(),
+        Value::Map(_) => "{}".into(),
+    }
+}
+
+fn to_json(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(flag) => serde_json::Value::Bool(*flag),
+        Value::Int(number) => serde_json::Value::from(*number),
+        Value::Float(number) => serde_json::Value::from(*number),
+        Value::Str(text) => serde_json::Value::String(text.clone()),
+        Value::Seq(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|entry| (entry.key.clone(), to_json(&entry.value)))
+                .collect(),
+        ),
+    }
+}
