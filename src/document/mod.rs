@@ -122,7 +122,11 @@ pub struct Document {
 impl Document {
     fn new(root: Node, sections: Option<Vec<Section>>, format: Format) -> Self {
         let declared_kind = declared_kind(&root, format);
-        let id = root.get("id").and_then(Node::scalar_text);
+        // comply-style policies name themselves by `acronym`: `policies_affected: [SIRP]`.
+        let id = root
+            .get("id")
+            .or_else(|| root.get("acronym"))
+            .and_then(Node::scalar_text);
         Document {
             root,
             sections,

@@ -22,6 +22,8 @@ enum Field {
     Map(&'static [(&'static str, Field)]),
     /// A list of mappings with these fields.
     Each(&'static [(&'static str, Field)]),
+    /// A known field of any shape (`root_cause`: text or a mapping).
+    Any,
 }
 
 use Field::*;
@@ -38,6 +40,8 @@ const INCIDENT: &[(&str, Field)] = &[
         OneOf(&["open", "contained", "resolved", "closed"]),
     ),
     ("category", Text),
+    ("root_cause", Any),
+    ("impact", Any),
     ("detected", Date),
     ("contained", Date),
     ("resolved", Date),
@@ -82,6 +86,9 @@ const INCIDENT: &[(&str, Field)] = &[
                 ]),
             ),
             ("ref", Text),
+            // A ticket of the item, and what it holds (`formats:` sets them).
+            ("ticket", Text),
+            ("in_ticket", TextList),
         ]),
     ),
     ("runbooks_used", TextList),
@@ -189,6 +196,126 @@ pub fn validate(document: &Document, kind: &str, text: &str) -> Vec<LoadProblem>
     problems
 }
 
+/// A field name that is probably a typo of a known field of its place: `action-items`,
+/// `rootcause`, `root_casue`, `respnders`. Found where the schema knows the fields (the
+/// top of a document, `review`, each action item, each person…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The path of the map holding the key (`action_items[1]`, `""` for the document).
+    pub parent: String,
+    pub key: String,
+    pub key_span: super::tree::Span,
+    pub meant: &'static str,
+}
+
+/// Every [`NearMiss`] of `document` (of `kind`), in document order.
+pub fn near_misses(document: &Document, kind: &str) -> Vec<NearMiss> {
+    let Some(fields) = fields_of(kind) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    near_misses_in(&document.root, fields, "", &mut found);
+    found.sort_by_key(|miss| miss.key_span.start);
+    found
+}
+
+fn near_misses_in(
+    node: &Node,
+    fields: &'static [(&'static str, Field)],
+    path: &str,
+    found: &mut Vec<NearMiss>,
+) {
+    let Value::Map(entries) = &node.value else {
+        return;
+    };
+    for entry in entries {
+        let known = fields.iter().find(|(name, _)| *name == entry.key);
+        match known {
+            Some((_, Map(inner))) => {
+                let child = join(path, &entry.key);
+                near_misses_in(&entry.value, inner, &child, found);
+            }
+            Some((_, Each(inner))) => {
+                if let Value::Seq(items) = &entry.value.value {
+                    for (index, item) in items.iter().enumerate() {
+                        let child = format!("{}[{index}]", join(path, &entry.key));
+                        near_misses_in(item, inner, &child, found);
+                    }
+                }
+            }
+            Some(_) => {}
+            None => {
+                if let Some(meant) = typo_of(&entry.key, fields) {
+                    found.push(NearMiss {
+                        parent: path.to_owned(),
+                        key: entry.key.clone(),
+                        key_span: entry.key_span.clone(),
+                        meant,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The known field `key` is a typo of: the same name but for case, `-`, `_` and spaces,
+/// or one edit away (a letter missing, extra, wrong or two swapped) — two for long names.
+fn typo_of(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'static str> {
+    let squash = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wrong = squash(key);
+    if wrong.len() < 4 {
+        return None;
+    }
+    fields
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| name.len() >= 4)
+        .map(|name| (name, edit_distance(&wrong, &squash(name))))
+        .filter(|(name, distance)| *distance <= if name.len() >= 9 { 2 } else { 1 })
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(name, _)| name)
+}
+
+/// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
+/// two neighbours each count one.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
 fn is_blank(node: &Node) -> bool {
     match &node.value {
         Value::Null => true,
@@ -252,6 +379,7 @@ impl<'a> Walk<'a> {
 
     fn value(&mut self, node: &'a Node, field: Field) {
         match field {
+            Any => {}
             Map(fields) => match &node.value {
                 Value::Map(_) => self.map(node, fields),
                 _ => self.report(

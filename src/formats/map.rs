@@ -113,7 +113,11 @@ pub fn apply(
         value: Value::Map(entries),
         span: document.root.span.clone(),
     };
-    document.id = document.root.get("id").and_then(Node::scalar_text);
+    document.id = document
+        .root
+        .get("id")
+        .or_else(|| document.root.get("acronym"))
+        .and_then(Node::scalar_text);
     document.declared_kind = mapping
         .kind
         .clone()

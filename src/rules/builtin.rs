@@ -39,6 +39,8 @@ pub const RULES: &[(&str, &str)] = embedded![
     "LL027-blameless-root-cause.rhai",
     "LL028-action-item-vague.rhai",
     "LL029-runbook-not-exercised.rhai",
+    "LL030-unknown-kind.rhai",
+    "LL031-unknown-field.rhai",
     "LL100-veris-discovery-method.rhai",
     "LL101-veris-corrective-action.rhai",
     "LL102-veris-timeline-discovery.rhai",

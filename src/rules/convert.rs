@@ -33,6 +33,11 @@ pub fn document_to_dynamic(document: &Document, kind: &str) -> Dynamic {
     let mut value = node_to_dynamic(&document.root);
     if let Some(mut map) = value.write_lock::<Map>() {
         map.insert("kind".into(), Dynamic::from(kind.to_owned()));
+        // The id the document goes by, when it is not an `id:` of its own (a comply
+        // policy's `acronym`): rules look it up and name it by `doc.id`.
+        if let (false, Some(id)) = (map.contains_key("id"), &document.id) {
+            map.insert("id".into(), Dynamic::from(id.clone()));
+        }
     }
     if let (Some(sections), Some(mut map)) = (&document.sections, value.write_lock::<Map>()) {
         if !map.contains_key("sections") {

@@ -4,6 +4,8 @@
 //! their `rules/*.rhai` file, which has no `check`.
 
 mod recurring_cause;
+mod unknown_field;
+mod unknown_kind;
 
 use std::sync::Arc;
 
@@ -40,6 +42,11 @@ pub fn evaluate(
     reported: &(dyn Fn(&std::path::Path) -> bool + Sync),
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // The kinds custom rules check are kinds too.
+    let rule_kinds: Vec<String> = rules
+        .iter()
+        .flat_map(|rule| rule.kinds.iter().cloned())
+        .collect();
     for (position, rule) in rules.iter().enumerate() {
         if !rule.is_builtin() || rule.scripted {
             continue;
@@ -52,8 +59,11 @@ pub fn evaluate(
             as_of,
             reported,
         };
-        if rule.id == recurring_cause::ID {
-            findings.extend(recurring_cause::evaluate(&context));
+        match rule.id.as_str() {
+            recurring_cause::ID => findings.extend(recurring_cause::evaluate(&context)),
+            unknown_kind::ID => findings.extend(unknown_kind::evaluate(&context, &rule_kinds)),
+            unknown_field::ID => findings.extend(unknown_field::evaluate(&context)),
+            _ => {}
         }
     }
     findings
