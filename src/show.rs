@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::document::{Node, Value};
 use crate::finding::display_path;
+use crate::formats::items::{entry, map_node};
 use crate::Outcome;
 
 /// One document of the file.
@@ -18,7 +19,9 @@ pub struct Shown {
     pub id: Option<String>,
     /// The presets that mapped it (`cstate`, `google-sre+…`), else the file's format.
     pub format: String,
-    pub fields: serde_json::Value,
+    /// The fields as the rules see them, in the document's order.
+    #[serde(serialize_with = "tree")]
+    pub fields: Node,
     /// Every value, by its path (`action_items[1].owner`), with where it came from, in
     /// the document's order.
     #[serde(serialize_with = "in_order")]
@@ -105,24 +108,28 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                     },
                 ));
             });
-            let mut fields = to_json(&document.root);
-            if let (Some(kind), serde_json::Value::Object(map)) = (&loaded.kind, &mut fields) {
-                map.insert("kind".into(), serde_json::Value::String(kind.clone()));
-            }
-            if let (Some(sections), serde_json::Value::Object(map)) =
-                (&document.sections, &mut fields)
-            {
-                if !map.contains_key("sections") && !sections.is_empty() {
-                    let sections: serde_json::Map<String, serde_json::Value> = sections
-                        .iter()
-                        .map(|section| {
-                            (
-                                section.title.clone(),
-                                serde_json::Value::String(section.text.clone()),
-                            )
-                        })
-                        .collect();
-                    map.insert("sections".into(), serde_json::Value::Object(sections));
+            let mut fields = document.root.clone();
+            if let Value::Map(entries) = &mut fields.value {
+                let at = document.root.span.start..document.root.span.start;
+                let text = |text: &str, span: &crate::document::Span| Node {
+                    value: Value::Str(text.to_owned()),
+                    span: span.clone(),
+                };
+                if let Some(kind) = &loaded.kind {
+                    entries.retain(|entry| entry.key != "kind");
+                    entries.push(entry("kind", text(kind, &at)));
+                }
+                if let Some(sections) = &document.sections {
+                    if !sections.is_empty() && !entries.iter().any(|entry| entry.key == "sections")
+                    {
+                        let listed = sections
+                            .iter()
+                            .map(|section| {
+                                entry(&section.title, text(&section.text, &section.heading))
+                            })
+                            .collect();
+                        entries.push(entry("sections", map_node(listed, at.clone())));
+                    }
                 }
             }
             Shown {
@@ -149,7 +156,10 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                 kind: None,
                 id: None,
                 format: format.to_owned(),
-                fields: serde_json::Value::Null,
+                fields: Node {
+                    value: Value::Null,
+                    span: 0..0,
+                },
                 origins: Vec::new(),
                 problems,
             });
@@ -221,19 +231,43 @@ fn one_line(node: &Node) -> String {
     }
 }
 
-fn to_json(node: &Node) -> serde_json::Value {
-    match &node.value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(flag) => serde_json::Value::Bool(*flag),
-        Value::Int(number) => serde_json::Value::from(*number),
-        Value::Float(number) => serde_json::Value::from(*number),
-        Value::Str(text) => serde_json::Value::String(text.clone()),
-        Value::Seq(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
-        Value::Map(entries) => serde_json::Value::Object(
-            entries
-                .iter()
-                .map(|entry| (entry.key.clone(), to_json(&entry.value)))
-                .collect(),
-        ),
+/// A value tree as JSON, keys in the document's order.
+fn tree<S: serde::Serializer>(node: &Node, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::{SerializeMap, SerializeSeq};
+    struct Tree<'a>(&'a Node);
+    impl Serialize for Tree<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            tree(self.0, serializer)
+        }
     }
+    match &node.value {
+        Value::Null => serializer.serialize_none(),
+        Value::Bool(flag) => serializer.serialize_bool(*flag),
+        Value::Int(number) => serializer.serialize_i64(*number),
+        Value::Float(number) => serializer.serialize_f64(*number),
+        Value::Str(text) => serializer.serialize_str(text),
+        Value::Seq(items) => {
+            let mut seq = serializer.serialize_seq(Some(items.len()))?;
+            for item in items {
+                seq.serialize_element(&Tree(item))?;
+            }
+            seq.end()
+        }
+        Value::Map(entries) => {
+            let mut map = serializer.serialize_map(Some(entries.len()))?;
+            for entry in entries {
+                map.serialize_entry(&entry.key, &Tree(&entry.value))?;
+            }
+            map.end()
+        }
+    }
+}
+
+/// `{"documents": [...]}`, as `lessons show --format json` prints it.
+pub fn to_json(documents: &[Shown]) -> String {
+    #[derive(Serialize)]
+    struct Documents<'a> {
+        documents: &'a [Shown],
+    }
+    serde_json::to_string_pretty(&Documents { documents }).unwrap_or_default()
 }

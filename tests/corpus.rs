@@ -93,3 +93,52 @@ fn vcdb_records_are_recognised_as_veris() {
     assert_eq!(count("LL104"), 13, "impact not rated");
     assert_eq!(count("LL105"), 3, "the way in unknown");
 }
+
+/// jenkins-infra's status page: 297 cState issues with `preset: cstate` are 297 incidents
+/// with an id (the file name), a detection date, a status and a severity, and no LL000 —
+/// where without the preset every one had three.
+#[test]
+fn cstate_issues_read_with_their_preset_give_no_invalid_document() {
+    let outcome = corpus("jenkins-infra-status");
+    assert_eq!(outcome.files, 297);
+    assert_eq!(outcome.documents, 297);
+    assert!(
+        outcome.unclassified.is_empty(),
+        "{:?}",
+        outcome.unclassified
+    );
+    assert_eq!(invalid(&outcome), []);
+    let workspace = &outcome.workspace;
+    let incidents = workspace.index.of_kind("incident");
+    assert_eq!(incidents.len(), 297);
+    for &position in incidents {
+        let document = &workspace.documents[position].document;
+        let file = &workspace.files[workspace.documents[position].file].path;
+        let stem = file.file_stem().and_then(|s| s.to_str()).expect("a name");
+        assert_eq!(document.id.as_deref(), Some(stem));
+        for field in ["detected", "status", "severity", "title"] {
+            assert!(
+                document.root.get(field).is_some(),
+                "{} has no {field}",
+                file.display()
+            );
+        }
+    }
+    // A resolved issue is resolved at `resolvedWhen`, and `severity: down` is critical.
+    let expired = workspace
+        .index
+        .find("incident", "2022-05-27-ssl-certificate-expired")
+        .map(|position| &workspace.documents[position].document.root)
+        .expect("the certificate incident");
+    let text = |key: &str| {
+        expired
+            .get(key)
+            .and_then(lessons::document::Node::scalar_text)
+    };
+    assert_eq!(text("status").as_deref(), Some("resolved"));
+    assert_eq!(
+        text("resolved").as_deref(),
+        Some("2022-05-27T21:18:00-00:00")
+    );
+    assert_eq!(text("severity").as_deref(), Some("high"));
+}

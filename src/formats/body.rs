@@ -153,10 +153,10 @@ impl Inline {
         self.text.text.push_str(words);
     }
 
-    fn finish(mut self, end: usize) -> (Text, Option<Label>) {
+    fn finish(mut self, end: usize) -> (Text, Vec<Label>) {
         self.text.span.end = end;
         self.text.hint = !self.plain && !self.text.text.trim().is_empty();
-        let label = match (self.lead, self.after_lead) {
+        let bold = match (self.lead, self.after_lead) {
             (Some(lead), Some(after)) if lead.trim_end().ends_with(':') => {
                 let value = after.text.trim().to_owned();
                 Some(Label {
@@ -172,8 +172,41 @@ impl Inline {
             }
             _ => None,
         };
-        (self.text, label)
+        let labels = match bold {
+            Some(label) => vec![label],
+            // `Date: 2026-03-02` lines, as plain templates write them.
+            None => self
+                .text
+                .text
+                .lines()
+                .filter_map(|line| plain_label(line, &self.text))
+                .collect(),
+        };
+        (self.text, labels)
     }
+}
+
+/// `Name(s): Jane Doe` — a short label, a colon, a value — on a line of a paragraph.
+fn plain_label(line: &str, paragraph: &Text) -> Option<Label> {
+    let (name, value) = line.split_once(':')?;
+    let words = name.split_whitespace().count();
+    let value = value.trim();
+    let plausible = (1..=4).contains(&words)
+        && name.chars().next().is_some_and(char::is_alphabetic)
+        && name.chars().all(|c| c.is_alphanumeric() || " ()/'-_".contains(c))
+        && !value.is_empty()
+        // `https://…` is no label.
+        && !value.starts_with("//");
+    plausible.then(|| Label {
+        name: heading_key(name),
+        value: Text {
+            text: value.to_owned(),
+            span: paragraph.span.clone(),
+            hint: paragraph.hint,
+            strong: Vec::new(),
+            links: Vec::new(),
+        },
+    })
 }
 
 /// Where inline text is going.
@@ -226,6 +259,10 @@ pub fn parse(text: &str, start: usize) -> Body {
                 if let Some((Container::Heading(level, at), inline)) = current.take() {
                     flush_section(&mut body, &mut blocks);
                     let (heading, _) = inline.finish(range.end);
+                    let heading = Text {
+                        text: heading.text.replace('\n', " "),
+                        ..heading
+                    };
                     let line_end = text[at..range.end]
                         .trim_end()
                         .find('\n')
@@ -255,10 +292,8 @@ pub fn parse(text: &str, start: usize) -> Body {
                 if matches!(current, Some((Container::Paragraph, _))) {
                     if let Some((_, inline)) = current.take() {
                         let end = range.start + text[range.clone()].trim_end().len();
-                        let (paragraph, label) = inline.finish(end);
-                        if let Some(label) = label {
-                            body.labels.push(label);
-                        }
+                        let (paragraph, labels) = inline.finish(end);
+                        body.labels.extend(labels);
                         if !paragraph.text.trim().is_empty() {
                             blocks.push(Block::Paragraph(paragraph));
                         }
@@ -365,8 +400,9 @@ pub fn parse(text: &str, start: usize) -> Body {
             Event::Text(words) | Event::Code(words) => {
                 with_inline(&mut current, &mut item, |i| i.push(&words));
             }
+            // Line breaks kept: a paragraph of `Label: value` lines is read line by line.
             Event::SoftBreak | Event::HardBreak => {
-                with_inline(&mut current, &mut item, |i| i.push(" "));
+                with_inline(&mut current, &mut item, |i| i.push("\n"));
             }
             _ => {}
         }

@@ -53,9 +53,13 @@ pub fn apply(
 
     let mut results: Vec<(String, Option<Mapped>)> = Vec::new();
     let mut consumed: HashSet<String> = HashSet::new();
+    // The record wrapped in `within` is read, not kept.
+    if let Some(key) = mapping.within.as_ref().and_then(|within| within.top_key()) {
+        consumed.insert(key.to_owned());
+    }
     for (target, source) in &mapping.fields {
         for key in read_keys(source) {
-            if mapping.within.is_none() && key != first_key(target) {
+            if key != first_key(target) {
                 consumed.insert(key.to_owned());
             }
         }
