@@ -21,6 +21,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates![
     "runbooks/phishing.yaml",
     "people/roster.yaml",
     "access-reviews/identity-provider.yaml",
+    "postmortems/_template.md",
     "rules/incident-commander.rhai",
     "rules/tests/LOCAL001/fires.yaml",
     "rules/tests/LOCAL001/near-miss.yaml",

@@ -322,3 +322,77 @@ mod property {
         }
     }
 }
+
+/// A folder with nothing to check says so, with the globs it used, instead of a clean
+/// bill of health.
+#[test]
+fn a_run_that_checked_no_document_says_so() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    common::write_files(
+        folder.path(),
+        &[
+            (".lessons.yaml", "exclude: [\"drafts/**\"]\n"),
+            (
+                "notes/pm.md",
+                "# A post-mortem\n\n## Root cause\n\nNo MFA.\n",
+            ),
+        ],
+    );
+    let (code, _, stderr) = common::lessons_apart(folder.path(), &["check"], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("note: no document was checked under .: the include globs `**/*.yaml`, `**/*.yml`, `**/*.json`, `**/*.md` took 1 file (exclude: drafts/**), and none has a kind"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`formats:` preset"), "{stderr}");
+}
+
+/// VCDB ships `.JSON` files: an extension matches the include globs in any case.
+#[test]
+fn extensions_match_in_any_case() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let record = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/corpus/vcdb/0001AA7F-C601-424A-B2B8-BE6C9F5164E7.json"),
+    )
+    .expect("a VCDB record");
+    common::write_files(folder.path(), &[("data/RECORD.JSON", &record)]);
+    let (_, stdout, _) = common::lessons_apart(folder.path(), &["check", "--format", "json"], &[]);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["summary"]["documents"], 1, "{stdout}");
+}
+
+/// A `formats:` entry that cannot be applied is a configuration error at its line.
+#[test]
+fn a_bad_format_entry_is_a_configuration_error_at_its_line() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    for (config, at, message) in [
+        (
+            "formats:\n  - files: \"pm/*.md\"\n    preset: google_sre\n",
+            "[.lessons.yaml:3:5]",
+            "unknown preset `google_sre`",
+        ),
+        (
+            "formats:\n  - files: \"pm/*.md\"\n    fields:\n      id: { file_name: \"^(PM-\" }\n",
+            "[.lessons.yaml:4:7]",
+            "`file_name` pattern does not parse",
+        ),
+        (
+            "formats:\n  - files: \"pm/*.md\"\n    fields:\n      detected: \"timeline[\"\n",
+            "[.lessons.yaml:4:7]",
+            "is never closed",
+        ),
+        (
+            "formats:\n  - files: \"pm/[*.md\"\n",
+            "[.lessons.yaml:2:12]",
+            "is not a glob",
+        ),
+    ] {
+        common::write_files(folder.path(), &[(".lessons.yaml", config)]);
+        let (code, _, stderr) =
+            common::lessons_apart(folder.path(), &["check"], &[("COLUMNS", "200")]);
+        assert_eq!(code, 2, "{config}");
+        assert!(stderr.contains(at), "{config}: {stderr}");
+        assert!(stderr.contains(message), "{config}: {stderr}");
+    }
+}

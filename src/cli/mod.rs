@@ -333,6 +333,10 @@ fn check(args: &CheckArgs) -> i32 {
     if args.verbose {
         eprint!("{}", verbose_notes(&outcome));
     }
+    // A folder with nothing to check is no clean bill of health: say so.
+    if outcome.documents == 0 && !args.quiet && args.paths.iter().all(|path| path.is_dir()) {
+        eprint!("{}", nothing_checked(&outcome));
+    }
     if !outcome.rule_errors.is_empty() {
         eprint!(
             "{}",
@@ -452,6 +456,46 @@ pub fn exit_code(outcome: &Outcome, fail_on: FailOn) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// Why a run checked no document: what the include globs took, and what would give the
+/// files a kind.
+fn nothing_checked(outcome: &Outcome) -> String {
+    let config = &outcome.workspace.config;
+    let include: Vec<String> = match &config.include {
+        Some(patterns) => patterns.clone(),
+        None => crate::workspace::config::DEFAULT_INCLUDE
+            .iter()
+            .map(|pattern| (*pattern).to_owned())
+            .collect(),
+    };
+    let root = crate::finding::display_path(&outcome.root);
+    let root = if root.is_empty() {
+        ".".to_owned()
+    } else {
+        root
+    };
+    let mut note = format!(
+        "note: no document was checked under {root}: the include globs {} took {} file{}",
+        include
+            .iter()
+            .map(|glob| format!("`{glob}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        outcome.files,
+        if outcome.files == 1 { "" } else { "s" }
+    );
+    if !config.exclude.is_empty() {
+        note.push_str(&format!(" (exclude: {})", config.exclude.join(", ")));
+    }
+    if outcome.files > 0 {
+        note.push_str(
+            ", and none has a kind: add `kind:` to the documents, map their folders under \
+             `kinds:` in .lessons.yaml, or read them with a `formats:` preset (`lessons formats`)",
+        );
+    }
+    note.push('\n');
+    note
 }
 
 fn verbose_notes(outcome: &Outcome) -> String {
