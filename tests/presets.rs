@@ -396,3 +396,20 @@ fn a_bad_format_entry_is_a_configuration_error_at_its_line() {
         assert!(stderr.contains(message), "{config}: {stderr}");
     }
 }
+
+/// The README's `formats:` example is a configuration lessons accepts, as written.
+#[test]
+fn the_readme_formats_example_is_a_valid_configuration() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
+    let block = readme
+        .split("## Reading the records a team already keeps")
+        .nth(1)
+        .and_then(|rest| rest.split("```yaml\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the formats: example");
+    let config = lessons::workspace::Config::parse(Path::new(".lessons.yaml"), block)
+        .unwrap_or_else(|error| panic!("{}: {block}", error.message));
+    assert_eq!(config.formats.len(), 3);
+}
