@@ -510,10 +510,12 @@ fn verbose_notes(outcome: &Outcome) -> String {
         notes.push_str(&format!("print: {printed}\n"));
     }
     notes.push_str(&format!(
-        "timing: load {:.3}s, evaluate {:.3}s, total {:.3}s\n",
+        "timing: load {:.3}s, evaluate {:.3}s, total {:.3}s; CPU: parsing {:.3}s, mapping {:.3}s\n",
         outcome.timing.load.as_secs_f64(),
         outcome.timing.evaluate.as_secs_f64(),
-        outcome.timing.total.as_secs_f64()
+        outcome.timing.total.as_secs_f64(),
+        outcome.workspace.parse_time.as_secs_f64(),
+        outcome.workspace.mapping_time.as_secs_f64()
     ));
     notes
 }

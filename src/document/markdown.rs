@@ -127,10 +127,20 @@ fn looks_like_yaml(line: &str) -> bool {
             .is_some_and(|(key, _)| !key.trim().is_empty() && !key.trim().contains("  "))
 }
 
+/// A heading of a body: its level (1 for `#`), its range in the file, where its section's
+/// content starts, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub span: Span,
+    pub content_start: usize,
+    pub title: String,
+}
+
 /// Splits the body (starting at byte `body_start` of `text`) into sections by heading.
 pub fn sections(text: &str, body_start: usize) -> Vec<Section> {
     let body = text.get(body_start..).unwrap_or("");
-    let mut headings: Vec<(HeadingLevel, Span, Span, String)> = Vec::new();
+    let mut headings: Vec<Heading> = Vec::new();
     let mut current: Option<(HeadingLevel, usize, String)> = None;
     for (event, range) in Parser::new(body).into_offset_iter() {
         match event {
@@ -144,32 +154,42 @@ pub fn sections(text: &str, body_start: usize) -> Vec<Section> {
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, title)) = current.take() {
-                    headings.push((
-                        level,
-                        body_start + start..body_start + range.end,
-                        body_start + range.end..body_start + range.end,
+                    headings.push(Heading {
+                        level: level as u8,
+                        span: body_start + start..body_start + range.end,
+                        content_start: body_start + range.end,
                         title,
-                    ));
+                    });
                 }
             }
             _ => {}
         }
     }
+    sections_of(text, &headings)
+}
+
+/// The sections of `headings`: each heading's text (lower-cased, trimmed) and everything up
+/// to the next heading of the same or a higher level; a repeated title keeps its first.
+pub fn sections_of(text: &str, headings: &[Heading]) -> Vec<Section> {
     let mut result: Vec<Section> = Vec::with_capacity(headings.len());
-    for (index, (level, heading, content, title)) in headings.iter().enumerate() {
+    for (index, heading) in headings.iter().enumerate() {
         let end = headings[index + 1..]
             .iter()
-            .find(|(next_level, ..)| next_level <= level)
-            .map_or(text.len(), |(_, next_heading, ..)| next_heading.start);
-        let title = title.trim().to_lowercase();
+            .find(|next| next.level <= heading.level)
+            .map_or(text.len(), |next| next.span.start);
+        let title = heading.title.trim().to_lowercase();
         if title.is_empty() || result.iter().any(|section| section.title == title) {
             continue;
         }
-        let heading_span = heading.start..trim_heading_end(text, heading);
+        let heading_span = heading.span.start..trim_heading_end(text, &heading.span);
         result.push(Section {
             title,
             heading: heading_span,
-            text: text.get(content.start..end).unwrap_or("").trim().to_owned(),
+            text: text
+                .get(heading.content_start..end)
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
         });
     }
     result

@@ -115,6 +115,8 @@ pub struct Document {
     pub id: Option<String>,
     /// Where each mapped field came from, when `formats:` mapped the document.
     pub origins: Vec<crate::formats::FieldOrigin>,
+    /// A Markdown body parsed as data, kept from parsing until `formats:` maps it.
+    pub body: Option<std::sync::Arc<crate::formats::body::Body>>,
     /// The presets that mapped it.
     pub presets: Vec<String>,
 }
@@ -134,6 +136,7 @@ impl Document {
             id,
             origins: Vec::new(),
             presets: Vec::new(),
+            body: None,
         }
     }
 
@@ -167,6 +170,12 @@ pub struct ParsedFile {
 
 /// Parses a file's text; never fails: what cannot be read becomes a [`LoadProblem`].
 pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
+    parse_file_for(path, text, format, false)
+}
+
+/// [`parse_file`], reading a Markdown body as data too when `body` says a `formats:`
+/// mapping will want it: the body is parsed once, for the mapping and `doc.sections` alike.
+pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -> ParsedFile {
     let source = Arc::new(SourceFile::new(path, text, format));
     let text = &*source.text;
     let mut problems = Vec::new();
@@ -206,7 +215,7 @@ pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
         Format::Markdown => match markdown::find_front_matter(text) {
             markdown::Header::Found(front) => {
                 let stream = yaml::parse(&text[front.yaml.clone()], front.yaml.start);
-                let sections = markdown::sections(text, front.body_start);
+                let (sections, parsed_body) = body_sections(text, front.body_start, body);
                 if stream.problems.is_empty() || !front.headerless {
                     problems.extend(stream.problems);
                 } else {
@@ -226,7 +235,9 @@ pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
                     .next()
                     .filter(|root| matches!(root.value, Value::Map(_)))
                     .unwrap_or_else(|| empty_map(front.yaml.start));
-                documents.push(Document::new(root, Some(sections), format));
+                let mut document = Document::new(root, Some(sections), format);
+                document.body = parsed_body;
+                documents.push(document);
             }
             markdown::Header::Unclosed { opening } => {
                 problems.push(
@@ -235,8 +246,10 @@ pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
                 );
             }
             markdown::Header::None => {
-                let sections = markdown::sections(text, 0);
-                documents.push(Document::new(empty_map(0), Some(sections), format));
+                let (sections, parsed_body) = body_sections(text, 0, body);
+                let mut document = Document::new(empty_map(0), Some(sections), format);
+                document.body = parsed_body;
+                documents.push(document);
             }
         },
     }
@@ -245,6 +258,22 @@ pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
         documents,
         problems,
     }
+}
+
+/// The sections of the body at `start`, and the body as data when `wanted`.
+fn body_sections(
+    text: &str,
+    start: usize,
+    wanted: bool,
+) -> (Vec<Section>, Option<Arc<crate::formats::body::Body>>) {
+    if !wanted {
+        return (markdown::sections(text, start), None);
+    }
+    let body = crate::formats::body::parse(text, start);
+    (
+        markdown::sections_of(text, &body.headings),
+        Some(Arc::new(body)),
+    )
 }
 
 fn empty_map(at: usize) -> Node {

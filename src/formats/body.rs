@@ -72,6 +72,8 @@ pub struct Label {
 pub struct Body {
     pub sections: Vec<Section>,
     pub labels: Vec<Label>,
+    /// Every heading, for `doc.sections`: one parse of the body serves both.
+    pub headings: Vec<crate::document::markdown::Heading>,
 }
 
 /// A heading or a name to match against one: lower-case, inner spaces collapsed, without
@@ -86,17 +88,16 @@ pub fn heading_key(text: &str) -> String {
 }
 
 impl Body {
-    /// The first section whose heading matches one of `headings` (see [`heading_key`]).
-    pub fn section(&self, headings: &[String]) -> Option<&Section> {
-        headings.iter().find_map(|wanted| {
-            let wanted = heading_key(wanted);
-            self.sections.iter().find(|section| section.key == wanted)
-        })
+    /// The first section whose heading is one of `keys`, already [`heading_key`]s: a
+    /// mapping normalises its headings once, not once per document.
+    pub fn section(&self, keys: &[String]) -> Option<&Section> {
+        keys.iter()
+            .find_map(|wanted| self.sections.iter().find(|section| section.key == *wanted))
     }
 
-    pub fn label(&self, name: &str) -> Option<&Label> {
-        let wanted = heading_key(name);
-        self.labels.iter().find(|label| label.name == wanted)
+    /// The label line named `key` (a [`heading_key`]).
+    pub fn label(&self, key: &str) -> Option<&Label> {
+        self.labels.iter().find(|label| label.name == key)
     }
 
     /// The first heading of `level` (1 for `#`).
@@ -259,6 +260,12 @@ pub fn parse(text: &str, start: usize) -> Body {
                 if let Some((Container::Heading(level, at), inline)) = current.take() {
                     flush_section(&mut body, &mut blocks);
                     let (heading, _) = inline.finish(range.end);
+                    body.headings.push(crate::document::markdown::Heading {
+                        level: level as u8,
+                        span: at..range.end,
+                        content_start: range.end,
+                        title: heading.text.clone(),
+                    });
                     let heading = Text {
                         text: heading.text.replace('\n', " "),
                         ..heading
@@ -443,7 +450,10 @@ mod tests {
         );
         assert!(body.label("postmortem owner").expect("label").value.hint);
         assert_eq!(
-            body.label("Incident Lead").expect("label").value.text,
+            body.label(&heading_key("Incident Lead"))
+                .expect("label")
+                .value
+                .text,
             "Jane Doe"
         );
 

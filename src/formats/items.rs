@@ -63,37 +63,88 @@ fn column(table: &Table, names: &[&str]) -> Option<usize> {
     })
 }
 
-static DAY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\b").expect("a valid pattern"));
-static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\s*(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:UTC|Z)?\s*(?:[-–—:|]\s*)?(.*)$",
-    )
-    .expect("a valid pattern")
-});
 static TICKET_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[A-Z][A-Z0-9]+-\d+\b").expect("a valid pattern"));
 
-/// `2015-10-21T14:51:00Z` from a time (and the day it falls on); the text as it is when it
-/// holds no time, so LL000 can say it is not a date.
+/// `2026-03-02` at the start of `text` (after spaces), and what follows it.
+fn leading_day(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    let bytes = text.as_bytes();
+    let shape = bytes.len() >= 10
+        && bytes[..10].iter().enumerate().all(|(at, byte)| {
+            if at == 4 || at == 7 {
+                *byte == b'-'
+            } else {
+                byte.is_ascii_digit()
+            }
+        });
+    let ends = bytes
+        .get(10)
+        .is_none_or(|next| *next == b'T' || !next.is_ascii_alphanumeric());
+    (shape && ends).then(|| (&text[..10], &text[10..]))
+}
+
+/// A time of day: `14:51` or `14:51:03` (and `UTC`/`Z`) at the start of `text`, then an
+/// optional `-`, `–`, `—`, `:` or `|` before the rest: `(hour, minute, second, rest)`.
+fn leading_time(text: &str) -> Option<(u32, &str, &str, &str)> {
+    let text = text.trim_start();
+    let colon = text.find(':')?;
+    let hour = &text[..colon];
+    if hour.is_empty() || hour.len() > 2 || !hour.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let two_digits = |at: usize| {
+        text.get(at..at + 2)
+            .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let minute = two_digits(colon + 1)?;
+    let mut rest = &text[colon + 3..];
+    let second = match rest.strip_prefix(':').and_then(|_| two_digits(colon + 4)) {
+        Some(second) => {
+            rest = &text[colon + 6..];
+            second
+        }
+        None => "00",
+    };
+    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let rest = rest
+        .strip_prefix("UTC")
+        .or_else(|| rest.strip_prefix('Z'))
+        .unwrap_or(rest)
+        .trim_start();
+    let rest = rest
+        .strip_prefix(['-', '–', '—', ':', '|'])
+        .unwrap_or(rest)
+        .trim_start();
+    Some((hour.parse().ok()?, minute, second, rest))
+}
+
+/// `2015-10-21T14:51:00Z` from a time (and the day it falls on), and the text after it;
+/// the text as it is when it holds no time, so LL000 can say it is not a date.
 fn moment_text(text: &str, day: Option<&str>) -> (String, String) {
-    let Some(stamp) = STAMP.captures(text) else {
+    let (date, after) = match leading_day(text) {
+        Some((date, after)) => (Some(date), after.trim_start_matches([' ', 'T'])),
+        None => (None, text),
+    };
+    let Some((hour, minute, second, rest)) = leading_time(after) else {
         return (text.trim().to_owned(), String::new());
     };
-    let rest = stamp.get(5).map_or("", |m| m.as_str()).trim().to_owned();
-    let hour: u32 = stamp[2].parse().unwrap_or(99);
-    let date = stamp.get(1).map(|m| m.as_str()).or(day);
-    match date {
+    match date.or(day) {
         Some(date) if hour < 24 => (
-            format!(
-                "{date}T{hour:02}:{}:{}Z",
-                &stamp[3],
-                stamp.get(4).map_or("00", |m| m.as_str())
-            ),
-            rest,
+            format!("{date}T{hour:02}:{minute}:{second}Z"),
+            rest.to_owned(),
         ),
-        _ => (text.trim().to_owned(), rest),
+        _ => (text.trim().to_owned(), rest.to_owned()),
     }
+}
+
+/// Whether `text` starts with a time of day, with or without its date.
+fn starts_with_time(text: &str) -> bool {
+    let after = leading_day(text).map_or(text, |(_, after)| after.trim_start_matches([' ', 'T']));
+    leading_time(after).is_some()
 }
 
 /// `timeline: [{at, event}]` from the section's table or bullets.
@@ -103,8 +154,8 @@ pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
     for block in &section.blocks {
         match block {
             Block::Paragraph(text) => {
-                if let Some(found) = DAY.captures(&text.text) {
-                    day = Some(found[1].to_owned());
+                if let Some((date, _)) = leading_day(&text.text) {
+                    day = Some(date.to_owned());
                 }
             }
             Block::Table(table) => {
@@ -139,13 +190,11 @@ pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
                     let Some(text) = content(&item.text, placeholders) else {
                         continue;
                     };
-                    if let Some(found) = DAY.captures(text) {
-                        if !STAMP.is_match(text) {
-                            day = Some(found[1].to_owned());
-                            continue;
+                    if !starts_with_time(text) {
+                        // A date bullet gives the day of the bare times below it.
+                        if let Some((date, _)) = leading_day(text) {
+                            day = Some(date.to_owned());
                         }
-                    }
-                    if !STAMP.is_match(text) {
                         continue;
                     }
                     let (moment, event) = moment_text(text, day.as_deref());
@@ -460,6 +509,35 @@ mod tests {
         assert_eq!(field(&entries[0], "at"), Some("2015-10-21T14:51:00Z"));
         assert_eq!(field(&entries[0], "event"), Some("News reports a sonnet"));
         assert!(text[entries[1].span.clone()].contains("14:53 Traffic up 88x"));
+    }
+
+    #[test]
+    fn times_with_or_without_their_day() {
+        assert_eq!(
+            moment_text("14:51 News", Some("2015-10-21")),
+            ("2015-10-21T14:51:00Z".into(), "News".into())
+        );
+        assert_eq!(
+            moment_text("2026-03-02 09:14:05 UTC - Pager", None),
+            ("2026-03-02T09:14:05Z".into(), "Pager".into())
+        );
+        assert_eq!(
+            moment_text("2026-03-02T9:14 | Pager", None),
+            ("2026-03-02T09:14:00Z".into(), "Pager".into())
+        );
+        assert_eq!(
+            moment_text("9:05 no day", None).0,
+            "9:05 no day",
+            "no day to put it on"
+        );
+        assert_eq!(moment_text("25:00 x", Some("2026-01-01")).0, "25:00 x");
+        assert!(!starts_with_time("2026-03-02 (all times UTC)"));
+        assert!(
+            !starts_with_time("10:5 x")
+                && !starts_with_time("123:45")
+                && !starts_with_time("Pager at 09:14")
+        );
+        assert_eq!(leading_day("2026-03-02x"), None);
     }
 
     #[test]

@@ -30,12 +30,16 @@ pub fn apply(
         .and_then(|within| within.find(root))
         .filter(|node| matches!(node.value, Value::Map(_)))
         .unwrap_or(root);
+    // Parsed with the file when the mapping was known then; else here.
+    let parsed = document.body.take();
     let body = (source.format == Format::Markdown && mapping.reads_body()).then(|| {
-        let start = match markdown::find_front_matter(&source.text) {
-            markdown::Header::Found(front) => front.body_start,
-            _ => 0,
-        };
-        body::parse(&source.text, start)
+        parsed.unwrap_or_else(|| {
+            let start = match markdown::find_front_matter(&source.text) {
+                markdown::Header::Found(front) => front.body_start,
+                _ => 0,
+            };
+            std::sync::Arc::new(body::parse(&source.text, start))
+        })
     });
     let file_name = source
         .path
@@ -45,7 +49,7 @@ pub fn apply(
     let at = root.span.start..root.span.start;
     let context = Context {
         root,
-        body: body.as_ref(),
+        body: body.as_deref(),
         file_name: &file_name,
         at: &at,
         placeholders,
@@ -70,9 +74,7 @@ pub fn apply(
         if at_path(root, target).is_some_and(|node| !is_empty(node)) {
             continue;
         }
-        let found = body
-            .as_ref()
-            .and_then(|body| body.section(&section.headings));
+        let found = body.as_ref().and_then(|body| body.section(&section.keys));
         let mapped = found
             .map(|section_found| Mapped {
                 node: section_value(target, section_found, &section.maps, placeholders),
@@ -143,7 +145,7 @@ struct Context<'a> {
 
 impl Mapping {
     /// Whether the mapping reads a Markdown body (sections, labels, headings).
-    pub(super) fn reads_body(&self) -> bool {
+    pub fn reads_body(&self) -> bool {
         !self.sections.is_empty()
             || self
                 .fields

@@ -158,8 +158,19 @@ enum Source {
 /// A body section feeding a target.
 #[derive(Debug, Clone)]
 struct SectionSource {
+    /// As written, for `lessons formats`.
     headings: Vec<String>,
+    /// As matched: [`body::heading_key`]s.
+    keys: Vec<String>,
     maps: ItemMaps,
+}
+
+/// Headings or labels as they are matched.
+fn keys(value: &serde_yaml::Value, at: &[&str]) -> Result<Vec<String>, MappingError> {
+    Ok(strings(value, at, "a heading")?
+        .iter()
+        .map(|text| body::heading_key(text))
+        .collect())
 }
 
 /// A compiled mapping: what one file's documents become.
@@ -337,7 +348,7 @@ fn compile_source(
         return Ok(Source::FileName(regex));
     }
     if let Some(labels) = get("label") {
-        return Ok(Source::Label(strings(labels, &here, "a label")?));
+        return Ok(Source::Label(keys(labels, &here)?));
     }
     if let Some(level) = get("heading") {
         let level = level
@@ -398,11 +409,13 @@ fn compile_section(
         }
         return Ok(SectionSource {
             headings: strings(headings, &here, "a heading")?,
+            keys: keys(headings, &here)?,
             maps,
         });
     }
     Ok(SectionSource {
         headings: strings(value, &here, "a heading")?,
+        keys: keys(value, &here)?,
         maps: ItemMaps::new(),
     })
 }

@@ -93,6 +93,10 @@ pub struct Workspace {
     /// What could not be parsed, by file index: these become `LL000` findings.
     pub problems: Vec<(usize, LoadProblem)>,
     pub index: Arc<Index>,
+    /// CPU time spent reading and parsing files, and mapping them by `formats:`, summed
+    /// over the worker threads (`--verbose` prints them).
+    pub parse_time: std::time::Duration,
+    pub mapping_time: std::time::Duration,
 }
 
 impl Workspace {
@@ -148,11 +152,22 @@ impl Workspace {
         }
 
         // Parsed, then mapped by `formats:`, once per file, in parallel.
+        let parsing = std::sync::atomic::AtomicU64::new(0);
+        let mapping_nanos = std::sync::atomic::AtomicU64::new(0);
+        let add = |total: &std::sync::atomic::AtomicU64, since: std::time::Instant| {
+            let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            total.fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+        };
         let parsed: Vec<document::ParsedFile> = paths
             .par_iter()
             .filter_map(|(absolute, relative)| {
-                let mut parsed = read_and_parse(absolute, relative)?;
-                if let Some(mapping) = formats.for_file(relative) {
+                let started = std::time::Instant::now();
+                let mapping = formats.for_file(relative);
+                let body = mapping.as_ref().is_some_and(|mapping| mapping.reads_body());
+                let mut parsed = read_and_parse(absolute, relative, body)?;
+                add(&parsing, started);
+                let started = std::time::Instant::now();
+                if let Some(mapping) = mapping {
                     let source = Arc::clone(&parsed.source);
                     parsed.documents = std::mem::take(&mut parsed.documents)
                         .into_iter()
@@ -160,6 +175,7 @@ impl Workspace {
                             crate::formats::apply(&mapping, document, &source, placeholders)
                         })
                         .collect();
+                    add(&mapping_nanos, started);
                 }
                 Some(parsed)
             })
@@ -235,6 +251,8 @@ impl Workspace {
             documents,
             problems,
             index,
+            parse_time: std::time::Duration::from_nanos(parsing.into_inner()),
+            mapping_time: std::time::Duration::from_nanos(mapping_nanos.into_inner()),
         })
     }
 }
@@ -264,7 +282,7 @@ fn kind_mapping(config: &Config) -> Result<Vec<(GlobSet, String)>, BadGlob> {
 
 /// Reads one file; a file that cannot be read or is not UTF-8 still yields a source (so the
 /// problem gets a code frame) and a problem.
-fn read_and_parse(absolute: &Path, relative: &Path) -> Option<document::ParsedFile> {
+fn read_and_parse(absolute: &Path, relative: &Path, body: bool) -> Option<document::ParsedFile> {
     let format = Format::of(relative).unwrap_or(Format::Yaml);
     let bytes = match std::fs::read(absolute) {
         Ok(bytes) => bytes,
@@ -279,7 +297,12 @@ fn read_and_parse(absolute: &Path, relative: &Path) -> Option<document::ParsedFi
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Some(document::parse_file(relative.to_path_buf(), text, format)),
+        Ok(text) => Some(document::parse_file_for(
+            relative.to_path_buf(),
+            text,
+            format,
+            body,
+        )),
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
