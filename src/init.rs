@@ -8,24 +8,22 @@ use crate::document::date::Moment;
 
 /// The files `init` writes, relative to its folder, with `{{today}}`, `{{in_90_days}}` and
 /// `{{half_a_year_ago}}` to fill in so the examples are current on the day they are written.
-macro_rules! templates {
-    ($($path:literal),* $(,)?) => {
-        &[$(($path, include_str!(concat!("../templates/init/", $path)))),*]
-    };
-}
-
-pub const TEMPLATES: &[(&str, &str)] = templates![
-    ".lessons.yaml",
-    "incidents/INC-0001-example.yaml",
-    "policies/incident-response.yaml",
-    "runbooks/phishing.yaml",
-    "people/roster.yaml",
-    "access-reviews/identity-provider.yaml",
-    "postmortems/_template.md",
-    "rules/incident-commander.rhai",
-    "rules/tests/LOCAL001/fires.yaml",
-    "rules/tests/LOCAL001/near-miss.yaml",
-];
+pub const TEMPLATES: &[(&str, &str)] = crate::embedded::embed!(
+    "templates/init",
+    "",
+    [
+        ".lessons.yaml",
+        "incidents/INC-0001-example.yaml",
+        "policies/incident-response.yaml",
+        "runbooks/phishing.yaml",
+        "people/roster.yaml",
+        "access-reviews/identity-provider.yaml",
+        "postmortems/_template.md",
+        "rules/incident-commander.rhai",
+        "rules/tests/LOCAL001/fires.yaml",
+        "rules/tests/LOCAL001/near-miss.yaml",
+    ]
+);
 
 /// Writes the starting point into `folder` (created if needed). Refuses, writing nothing,
 /// when any of its files already exists.

@@ -7,6 +7,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod document;
+mod embedded;
 pub mod finding;
 pub mod formats;
 pub mod gate;
@@ -140,6 +141,9 @@ pub struct Outcome {
     /// The settings of a file no override names (a file that is gone, say).
     pub base_settings: Arc<[RuleSettings]>,
     reported: Reported,
+    /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
+    /// report looks its files up instead of scanning them all.
+    file_positions: HashMap<PathBuf, usize>,
 }
 
 impl Outcome {
@@ -153,14 +157,16 @@ impl Outcome {
         self.reported.includes(file)
     }
 
+    /// The position of `file` (relative to the root) in the workspace's files.
+    pub fn file_position(&self, file: &Path) -> Option<usize> {
+        self.file_positions.get(file).copied()
+    }
+
     /// The settings of rule `id` for `file` (relative to the root), as the run applied them.
     pub fn rule_settings(&self, id: &str, file: &Path) -> Option<&RuleSettings> {
         let position = self.rules.iter().position(|rule| rule.id == id)?;
         let settings = self
-            .workspace
-            .files
-            .iter()
-            .position(|source| source.path == file)
+            .file_position(file)
             .map_or(&self.base_settings, |index| &self.settings[index]);
         settings.get(position)
     }
@@ -182,20 +188,27 @@ impl Outcome {
             .chain(workspace.problems.iter().map(|(file, _)| *file))
             .collect();
         let same = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == target);
-        let canonical_root = std::fs::canonicalize(&self.root).unwrap_or_default();
-        let relative = target.strip_prefix(&canonical_root).ok();
-        documents.iter().any(|&index| {
-            let path = &workspace.files[index].path;
-            if path.is_absolute() {
-                same(path)
-            } else {
-                relative == Some(path.as_path())
-            }
-        }) || workspace.config_path.as_deref().is_some_and(same)
+        let document = |index: usize| documents.contains(&index);
+        let inside = self.position_of_target(&target).is_some_and(document);
+        let outside = || {
+            documents.iter().any(|&index| {
+                let path = &workspace.files[index].path;
+                path.is_absolute() && same(path)
+            })
+        };
+        inside
+            || outside()
+            || workspace.config_path.as_deref().is_some_and(same)
             || self.rules.iter().any(|rule| match &rule.origin {
                 rules::Origin::File(path) => same(path),
                 rules::Origin::Builtin(_) => false,
             })
+    }
+
+    /// The workspace file a canonical path names, when it lies under the root.
+    pub fn position_of_target(&self, canonical: &Path) -> Option<usize> {
+        let root = std::fs::canonicalize(&self.root).ok()?;
+        self.file_position(canonical.strip_prefix(root).ok()?)
     }
 
     /// An integer parameter of rule `id` for `file`, as the run applied it.
@@ -484,7 +497,9 @@ impl Lookup for WorkspaceLookup {
                     .filter(|&position| {
                         self.values[position]
                             .read_lock::<rhai::Map>()
-                            .and_then(|document| document.get(field).map(|v| !is_blank(v)))
+                            .and_then(|document| {
+                                document.get(field).map(|v| !rules::engine::is_blank(v))
+                            })
                             .unwrap_or(false)
                     })
                     .collect();
@@ -562,23 +577,6 @@ impl WorkspaceLookup {
         });
         Arc::clone(built)
     }
-}
-
-/// `()`, blank text, an empty list or map: what the rule API's `blank` calls blank.
-fn is_blank(value: &Dynamic) -> bool {
-    if value.is_unit() {
-        return true;
-    }
-    if let Some(text) = value.read_lock::<rhai::ImmutableString>() {
-        return text.trim().is_empty();
-    }
-    if let Some(items) = value.read_lock::<rhai::Array>() {
-        return items.is_empty();
-    }
-    if let Some(map) = value.read_lock::<rhai::Map>() {
-        return map.is_empty();
-    }
-    false
 }
 
 fn reference_text(value: &Dynamic) -> Option<String> {
@@ -757,7 +755,14 @@ fn run(
         .chain(waiver_sources.iter())
         .map(|file| (file.path.clone(), Arc::clone(file)))
         .collect();
+    let file_positions = workspace
+        .files
+        .iter()
+        .enumerate()
+        .map(|(position, file)| (file.path.clone(), position))
+        .collect();
     Ok(Outcome {
+        file_positions,
         waivers: waiver_statuses,
         workspace: Arc::new(workspace),
         closing: closing_id,

@@ -50,11 +50,17 @@ pub struct Problem {
 /// The documents `outcome` loaded from `file` (as named on the command line).
 pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
     let workspace = &outcome.workspace;
-    let wanted = std::fs::canonicalize(file).ok();
-    let Some(index) = workspace.files.iter().position(|source| {
-        let path = outcome.root.join(&source.path);
-        wanted.is_some() && std::fs::canonicalize(path).ok() == wanted
-    }) else {
+    let Ok(wanted) = std::fs::canonicalize(file) else {
+        return Vec::new();
+    };
+    // Under the root, by its path; a file named outside it, by comparing.
+    let index = outcome.position_of_target(&wanted).or_else(|| {
+        workspace.files.iter().position(|source| {
+            source.path.is_absolute()
+                && std::fs::canonicalize(&source.path).ok().as_ref() == Some(&wanted)
+        })
+    });
+    let Some(index) = index else {
         return Vec::new();
     };
     let source = &workspace.files[index];

@@ -495,19 +495,20 @@ fn junit_fails_what_fails_the_run_and_skips_what_is_waived() {
             "kind: incident\nid: INC-2\nstatus: open\n",
         )],
     );
-    let select = "--select=LL001,LL002,LL003";
-    let (code, stdout, _) = common::lessons_apart(
-        folder.path(),
-        &[
+    // The JUnit of LL001-LL003 with `extra` arguments: exit code and report.
+    let junit = |extra: &[&str]| {
+        let mut args = vec![
             "check",
-            select,
+            "--select=LL001,LL002,LL003",
             "--as-of",
             "2026-11-01",
-            "--format",
-            "junit",
-        ],
-        &[],
-    );
+        ];
+        args.extend(["--format", "junit"]);
+        args.extend(extra);
+        let (code, stdout, _) = common::lessons_apart(folder.path(), &args, &[]);
+        (code, stdout)
+    };
+    let (code, stdout) = junit(&[]);
     assert_eq!(code, 1, "LL002 on AI-2 is an error");
     let cases = junit_cases(&stdout);
     let outcome_of = |name: &str| {
@@ -557,20 +558,7 @@ fn junit_fails_what_fails_the_run_and_skips_what_is_waived() {
     }
 
     // With --fail-on warning the run fails on LL003 too, and so does its case.
-    let (code, stdout, _) = common::lessons_apart(
-        folder.path(),
-        &[
-            "check",
-            select,
-            "--as-of",
-            "2026-11-01",
-            "--format",
-            "junit",
-            "--fail-on",
-            "warning",
-        ],
-        &[],
-    );
+    let (code, stdout) = junit(&["--fail-on", "warning"]);
     assert_eq!(code, 1);
     assert_eq!(
         junit_cases(&stdout)

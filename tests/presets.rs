@@ -28,12 +28,20 @@ fn run(preset: &str) -> Outcome {
     outcome
 }
 
-/// `RULE file:line` of every finding, in the report's order.
+/// `RULE file:line:column` of every finding, in the report's order.
 fn findings(outcome: &Outcome) -> Vec<String> {
     outcome
         .findings
         .iter()
-        .map(|f| format!("{} {}:{}", f.rule, f.file.display(), f.location.line))
+        .map(|f| {
+            format!(
+                "{} {}:{}:{}",
+                f.rule,
+                f.file.display(),
+                f.location.line,
+                f.location.column
+            )
+        })
         .collect()
 }
 
@@ -52,14 +60,14 @@ fn google_sre_template_and_post_mortem() {
     assert_eq!(
         findings(&run("google-sre")),
         [
-            "LL002 postmortems/PM-2026-004-checkout-cache-stampede.md:46",
-            "LL003 postmortems/PM-2026-004-checkout-cache-stampede.md:47",
-            "LL028 postmortems/PM-2026-004-checkout-cache-stampede.md:47",
-            "LL022 postmortems/PM-2026-004-checkout-cache-stampede.md:51",
-            "LL007 postmortems/template.md:1",
-            "LL001 postmortems/template.md:15",
-            "LL006 postmortems/template.md:27",
-            "LL022 postmortems/template.md:27",
+            "LL002 postmortems/PM-2026-004-checkout-cache-stampede.md:46:61",
+            "LL003 postmortems/PM-2026-004-checkout-cache-stampede.md:47:2",
+            "LL028 postmortems/PM-2026-004-checkout-cache-stampede.md:47:2",
+            "LL022 postmortems/PM-2026-004-checkout-cache-stampede.md:51:1",
+            "LL007 postmortems/template.md:1:1",
+            "LL001 postmortems/template.md:15:1",
+            "LL006 postmortems/template.md:27:1",
+            "LL022 postmortems/template.md:27:1",
         ]
     );
     insta::assert_snapshot!(shown(
@@ -75,15 +83,15 @@ fn pagerduty_template_and_post_mortem() {
     assert_eq!(
         findings(&run("pagerduty")),
         [
-            "LL022 postmortems/2026-06-10-database-failover.md:7",
-            "LL001 postmortems/2026-06-10-database-failover.md:17",
-            "LL006 postmortems/2026-06-10-database-failover.md:52",
-            "LL002 postmortems/2026-06-10-database-failover.md:60",
-            "LL003 postmortems/2026-06-10-database-failover.md:60",
-            "LL007 postmortems/template.md:2",
-            "LL001 postmortems/template.md:26",
-            "LL022 postmortems/template.md:59",
-            "LL006 postmortems/template.md:63",
+            "LL022 postmortems/2026-06-10-database-failover.md:7:1",
+            "LL001 postmortems/2026-06-10-database-failover.md:17:1",
+            "LL006 postmortems/2026-06-10-database-failover.md:52:1",
+            "LL002 postmortems/2026-06-10-database-failover.md:60:1",
+            "LL003 postmortems/2026-06-10-database-failover.md:60:1",
+            "LL007 postmortems/template.md:2:1",
+            "LL001 postmortems/template.md:26:1",
+            "LL022 postmortems/template.md:59:1",
+            "LL006 postmortems/template.md:63:1",
         ]
     );
     insta::assert_snapshot!(shown(
@@ -97,30 +105,30 @@ fn markdown_preset_on_six_public_templates_and_a_team_post_mortem() {
     assert_eq!(
         findings(&run("markdown")),
         [
-            "LL008 postmortems/2026-09-vpn-mfa-fatigue.md:40",
-            "LL019 postmortems/2026-09-vpn-mfa-fatigue.md:40",
-            "LL002 postmortems/2026-09-vpn-mfa-fatigue.md:43",
-            "LL003 postmortems/2026-09-vpn-mfa-fatigue.md:43",
-            "LL028 postmortems/2026-09-vpn-mfa-fatigue.md:43",
-            "LL002 postmortems/2026-09-vpn-mfa-fatigue.md:44",
-            "LL003 postmortems/2026-09-vpn-mfa-fatigue.md:44",
-            "LL007 postmortems/template-azure.md:1",
-            "LL001 postmortems/template-azure.md:11",
-            "LL007 postmortems/template-elastic.md:1",
-            "LL001 postmortems/template-elastic.md:15",
-            "LL007 postmortems/template-google-api-infra.md:1",
-            "LL001 postmortems/template-google-api-infra.md:10",
-            "LL007 postmortems/template-michael.kehoe.md:1",
-            "LL001 postmortems/template-michael.kehoe.md:49",
-            "LL006 postmortems/template-michael.kehoe.md:62",
-            "LL022 postmortems/template-michael.kehoe.md:62",
-            "LL007 postmortems/template-real-world-sre.md:1",
-            "LL001 postmortems/template-real-world-sre.md:17",
-            "LL007 postmortems/template-thecloudbook.md:1",
-            "LL001 postmortems/template-thecloudbook.md:21",
-            "LL006 postmortems/template-thecloudbook.md:23",
-            "LL022 postmortems/template-thecloudbook.md:23",
-            "LL006 postmortems/template-thecloudbook.md:25",
+            "LL008 postmortems/2026-09-vpn-mfa-fatigue.md:40:1",
+            "LL019 postmortems/2026-09-vpn-mfa-fatigue.md:40:1",
+            "LL002 postmortems/2026-09-vpn-mfa-fatigue.md:43:1",
+            "LL003 postmortems/2026-09-vpn-mfa-fatigue.md:43:1",
+            "LL028 postmortems/2026-09-vpn-mfa-fatigue.md:43:1",
+            "LL002 postmortems/2026-09-vpn-mfa-fatigue.md:44:1",
+            "LL003 postmortems/2026-09-vpn-mfa-fatigue.md:44:1",
+            "LL007 postmortems/template-azure.md:1:1",
+            "LL001 postmortems/template-azure.md:11:1",
+            "LL007 postmortems/template-elastic.md:1:1",
+            "LL001 postmortems/template-elastic.md:15:1",
+            "LL007 postmortems/template-google-api-infra.md:1:1",
+            "LL001 postmortems/template-google-api-infra.md:10:1",
+            "LL007 postmortems/template-michael.kehoe.md:1:1",
+            "LL001 postmortems/template-michael.kehoe.md:49:1",
+            "LL006 postmortems/template-michael.kehoe.md:62:1",
+            "LL022 postmortems/template-michael.kehoe.md:62:1",
+            "LL007 postmortems/template-real-world-sre.md:1:1",
+            "LL001 postmortems/template-real-world-sre.md:17:1",
+            "LL007 postmortems/template-thecloudbook.md:1:1",
+            "LL001 postmortems/template-thecloudbook.md:21:1",
+            "LL006 postmortems/template-thecloudbook.md:23:1",
+            "LL022 postmortems/template-thecloudbook.md:23:1",
+            "LL006 postmortems/template-thecloudbook.md:25:1",
         ]
     );
     insta::assert_snapshot!(shown("markdown", "postmortems/2026-09-vpn-mfa-fatigue.md"));
@@ -131,12 +139,12 @@ fn incident_io_export() {
     assert_eq!(
         findings(&run("incident-io")),
         [
-            "LL007 exports/INC-342.json:7",
-            "LL001 exports/INC-342.json:8",
-            "LL005 exports/INC-342.json:8",
-            "LL008 exports/INC-342.json:23",
-            "LL002 exports/INC-342.json:34",
-            "LL003 exports/INC-342.json:34",
+            "LL007 exports/INC-342.json:7:42",
+            "LL001 exports/INC-342.json:8:71",
+            "LL005 exports/INC-342.json:8:71",
+            "LL008 exports/INC-342.json:23:17",
+            "LL002 exports/INC-342.json:34:5",
+            "LL003 exports/INC-342.json:34:5",
         ]
     );
     insta::assert_snapshot!(shown("incident-io", "exports/INC-342.json"));
@@ -147,11 +155,11 @@ fn rootly_export() {
     assert_eq!(
         findings(&run("rootly")),
         [
-            "LL001 exports/checkout-latency.json:10",
-            "LL007 exports/checkout-latency.json:11",
-            "LL004 exports/checkout-latency.json:31",
-            "LL002 exports/checkout-latency.json:34",
-            "LL003 exports/checkout-latency.json:34",
+            "LL001 exports/checkout-latency.json:10:17",
+            "LL007 exports/checkout-latency.json:11:29",
+            "LL004 exports/checkout-latency.json:31:19",
+            "LL002 exports/checkout-latency.json:34:5",
+            "LL003 exports/checkout-latency.json:34:5",
         ]
     );
     insta::assert_snapshot!(shown("rootly", "exports/checkout-latency.json"));
@@ -162,15 +170,15 @@ fn firehydrant_export() {
     assert_eq!(
         findings(&run("firehydrant")),
         [
-            "LL001 exports/incident-58.json:7",
-            "LL007 exports/incident-58.json:8",
-            "LL005 exports/incident-58.json:15",
-            "LL006 exports/incident-58.json:15",
-            "LL006 exports/incident-58.json:15",
-            "LL022 exports/incident-58.json:15",
-            "LL008 exports/incident-58.json:20",
-            "LL002 exports/incident-58.json:30",
-            "LL003 exports/incident-58.json:30",
+            "LL001 exports/incident-58.json:7:24",
+            "LL007 exports/incident-58.json:8:15",
+            "LL005 exports/incident-58.json:15:54",
+            "LL006 exports/incident-58.json:15:54",
+            "LL006 exports/incident-58.json:15:54",
+            "LL022 exports/incident-58.json:15:54",
+            "LL008 exports/incident-58.json:20:12",
+            "LL002 exports/incident-58.json:30:5",
+            "LL003 exports/incident-58.json:30:5",
         ]
     );
     insta::assert_snapshot!(shown("firehydrant", "exports/incident-58.json"));

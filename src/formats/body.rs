@@ -116,12 +116,12 @@ struct Inline {
     bold: String,
     /// A label line: the bold lead text, and what follows it.
     lead: Option<String>,
-    after_lead: Option<Inline2>,
+    after_lead: Option<AfterLead>,
 }
 
 /// What follows a label's bold lead.
 #[derive(Default)]
-struct Inline2 {
+struct AfterLead {
     text: String,
     plain: bool,
     links: Vec<String>,
@@ -390,7 +390,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                     // A paragraph that opens with bold text: perhaps a label line.
                     if i.lead.is_none() && i.text.text.trim() == bold.trim() {
                         i.lead = Some(bold.trim().to_owned());
-                        i.after_lead = Some(Inline2::default());
+                        i.after_lead = Some(AfterLead::default());
                     }
                     i.text.strong.push(bold.trim().to_owned());
                 }

@@ -37,13 +37,11 @@ pub fn map_node(entries: Vec<Entry>, span: Span) -> Node {
     }
 }
 
-/// A placeholder of a template: `TBD`, `?mins`, `??% (?? of ??)`, `n/a`.
+/// A placeholder of a template: what `blank()` calls blank (`TBD`, `n/a`, a hint), and the
+/// figures templates leave to fill in (`?mins`, `??% (?? of ??)`).
 pub fn is_placeholder(text: &str, placeholders: &[String]) -> bool {
     let text = text.trim();
-    text.is_empty()
-        || placeholders
-            .iter()
-            .any(|placeholder| placeholder.eq_ignore_ascii_case(text))
+    crate::rules::engine::is_blank_text(text, placeholders)
         || text.starts_with('?')
         || text.contains("??")
 }

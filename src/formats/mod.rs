@@ -30,23 +30,20 @@ use crate::workspace::discover;
 
 pub use self::map::apply;
 
-/// `(name, YAML)` for each preset, read from `formats/NAME.yaml` at compile time.
-macro_rules! presets {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../formats/", $name, ".yaml")))),*]
-    };
-}
-
 /// The built-in presets, one per file of `formats/` (a test holds the list to the folder).
-pub const PRESETS: &[(&str, &str)] = presets![
-    "cstate",
-    "firehydrant",
-    "google-sre",
-    "incident-io",
-    "markdown",
-    "pagerduty",
-    "rootly",
-];
+pub const PRESETS: &[(&str, &str)] = crate::embedded::embed!(
+    "formats",
+    ".yaml",
+    [
+        "cstate",
+        "firehydrant",
+        "google-sre",
+        "incident-io",
+        "markdown",
+        "pagerduty",
+        "rootly",
+    ]
+);
 
 /// Where a mapped field came from, for `lessons show`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -688,18 +685,8 @@ pub(crate) fn mapped(map: &BTreeMap<String, String>, text: &str) -> Option<Strin
 mod tests {
     #[test]
     fn every_preset_file_is_embedded_and_compiles() {
-        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("formats");
-        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
-            .expect("formats/ exists")
-            .filter_map(Result::ok)
-            .filter_map(|entry| {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".yaml").map(str::to_owned)
-            })
-            .collect();
-        on_disk.sort();
-        let embedded: Vec<&str> = super::PRESETS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(on_disk, embedded);
+        use crate::embedded::{listed, names_in};
+        assert_eq!(names_in("formats", ".yaml"), listed(super::PRESETS, ""));
         for (name, rows) in super::catalogue().iter().map(|(p, rows)| (&p.name, rows)) {
             assert!(!rows.is_empty(), "preset {name} maps nothing");
         }

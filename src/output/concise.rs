@@ -6,10 +6,12 @@ use crate::finding::display_path;
 use crate::Outcome;
 
 pub fn render(outcome: &Outcome) -> String {
+    // Both made absolute once, so that naming each file costs no system call.
     let cwd = std::env::current_dir().unwrap_or_default();
+    let root = std::path::absolute(&outcome.root).unwrap_or_else(|_| outcome.root.clone());
     let mut out = String::new();
     for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
-        let path = outcome.root.join(&finding.file);
+        let path = root.join(&finding.file);
         let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
         // One line each: a message never breaks the `file:line:column:` grammar.
         let message = finding.message.replace(['\r', '\n'], " ");

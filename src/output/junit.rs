@@ -33,7 +33,6 @@ enum Verdict {
     Passed,
     Failed,
     Skipped,
-    Error,
 }
 
 impl Case<'_> {
@@ -62,12 +61,7 @@ struct Suite<'a> {
 
 impl Suite<'_> {
     fn count(&self, verdict: Verdict) -> usize {
-        let cases = self.cases.iter().filter(|(_, v)| *v == verdict).count();
-        if verdict == Verdict::Error {
-            cases + self.errors.len()
-        } else {
-            cases
-        }
+        self.cases.iter().filter(|(_, v)| *v == verdict).count()
     }
 
     fn tests(&self) -> usize {
@@ -198,7 +192,7 @@ fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], outcome: &Outcome) -> i
         .with_attribute(("name", "lessons"))
         .with_attribute(("tests", total(&|s| s.tests()).as_str()))
         .with_attribute(("failures", total(&|s| s.count(Verdict::Failed)).as_str()))
-        .with_attribute(("errors", total(&|s| s.count(Verdict::Error)).as_str()))
+        .with_attribute(("errors", total(&|s| s.errors.len()).as_str()))
         .with_attribute(("time", time.as_str()))
         .write_inner_content(|writer| {
             for suite in suites {
@@ -211,7 +205,7 @@ fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], outcome: &Outcome) -> i
                         "failures",
                         suite.count(Verdict::Failed).to_string().as_str(),
                     ))
-                    .with_attribute(("errors", suite.count(Verdict::Error).to_string().as_str()))
+                    .with_attribute(("errors", suite.errors.len().to_string().as_str()))
                     .with_attribute((
                         "skipped",
                         suite.count(Verdict::Skipped).to_string().as_str(),
@@ -331,7 +325,7 @@ fn write_case(
                     .create_element("system-out")
                     .write_text_content(BytesText::new(&text))?;
             }
-            Verdict::Passed | Verdict::Error => {
+            Verdict::Passed => {
                 writer
                     .create_element("system-out")
                     .write_text_content(BytesText::new(&text))?;

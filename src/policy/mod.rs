@@ -20,23 +20,20 @@ use crate::rules::Rule;
 use crate::workspace::config::{Config, Override};
 use crate::workspace::discover;
 
-/// `(name, YAML)` for each pack name, read from `policies/NAME.yaml` at compile time.
-macro_rules! packs {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../policies/", $name, ".yaml")))),*]
-    };
-}
-
 /// The packs shipped in the binary: (name, YAML), one per file of `policies/` (a test holds
 /// the list to the folder).
-pub const PACKS: &[(&str, &str)] = packs![
-    "default",
-    "iso27001",
-    "ncsc-small-business",
-    "nist-800-61",
-    "soc2",
-    "veris",
-];
+pub const PACKS: &[(&str, &str)] = crate::embedded::embed!(
+    "policies",
+    ".yaml",
+    [
+        "default",
+        "iso27001",
+        "ncsc-small-business",
+        "nist-800-61",
+        "soc2",
+        "veris",
+    ]
+);
 
 /// A named selection of rules with severities and parameters.
 #[derive(Debug, Clone, Deserialize)]
@@ -334,19 +331,10 @@ fn check_param_names(
 
 #[cfg(test)]
 mod tests {
+    use crate::embedded::{listed, names_in};
+
     #[test]
     fn every_pack_file_is_embedded() {
-        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-        let mut on_disk: Vec<String> = std::fs::read_dir(folder)
-            .expect("policies/ exists")
-            .filter_map(Result::ok)
-            .filter_map(|entry| {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".yaml").map(str::to_owned)
-            })
-            .collect();
-        on_disk.sort();
-        let embedded: Vec<&str> = super::PACKS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(on_disk, embedded);
+        assert_eq!(names_in("policies", ".yaml"), listed(super::PACKS, ""));
     }
 }

@@ -181,6 +181,17 @@ pub fn is_hint(text: &str) -> bool {
             || (text.starts_with('*') && text.ends_with('*') && !text.starts_with("**")))
 }
 
+/// Text that says nothing: empty, a template's italic hint, or one of `placeholders` in
+/// any case. What `blank()` and the `formats:` mapping both call blank.
+pub fn is_blank_text(text: &str, placeholders: &[String]) -> bool {
+    let text = text.trim();
+    text.is_empty()
+        || is_hint(text)
+        || placeholders
+            .iter()
+            .any(|placeholder| placeholder.eq_ignore_ascii_case(text))
+}
+
 /// `blank(x)` of the rule API: unit, an empty or whitespace string, one of `placeholders`
 /// (`TBD`, `unknown`, `n/a`…, whatever the case) or a template's italic hint, an empty array
 /// or map.
@@ -189,12 +200,7 @@ pub fn is_blank_with(value: &Dynamic, placeholders: &[String]) -> bool {
         return true;
     }
     if let Some(text) = value.read_lock::<ImmutableString>() {
-        let text = text.trim();
-        return text.is_empty()
-            || is_hint(text)
-            || placeholders
-                .iter()
-                .any(|placeholder| placeholder.eq_ignore_ascii_case(text));
+        return is_blank_text(&text, placeholders);
     }
     if let Some(items) = value.read_lock::<Array>() {
         return items.is_empty();

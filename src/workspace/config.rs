@@ -43,6 +43,9 @@ pub struct Config {
     /// Documents of other shapes mapped onto the schema (`formats:`).
     #[serde(default)]
     pub formats: Vec<crate::formats::FormatEntry>,
+    /// `formats:` compiled, once, when the configuration is read.
+    #[serde(skip)]
+    pub mappings: std::sync::Arc<crate::formats::Formats>,
 }
 
 /// Settings that apply to the files matching `files` only.
@@ -141,13 +144,17 @@ impl Config {
             offset: Some(offset),
             message,
         })?;
-        if let Err((index, problem)) = crate::formats::Formats::compile(&config.formats) {
-            return Err(ConfigError {
-                path: path.to_owned(),
-                text: text.to_owned(),
-                offset: Some(locate(text, "formats", index, &problem.at)),
-                message: format!("`formats` entry {}: {}", index + 1, problem.message),
-            });
+        let mut config = config;
+        match crate::formats::Formats::compile(&config.formats) {
+            Ok(mappings) => config.mappings = std::sync::Arc::new(mappings),
+            Err((index, problem)) => {
+                return Err(ConfigError {
+                    path: path.to_owned(),
+                    text: text.to_owned(),
+                    offset: Some(locate(text, "formats", index, &problem.at)),
+                    message: format!("`formats` entry {}: {}", index + 1, problem.message),
+                });
+            }
         }
         Ok(config)
     }

@@ -128,14 +128,7 @@ impl Workspace {
                 .chain(rule_folders.iter().map(String::as_str)),
         )?;
         let kinds = kind_mapping(&config)?;
-        // Checked when the configuration loaded; a failure here names the entry anyway.
-        let formats =
-            crate::formats::Formats::compile(&config.formats).map_err(|(index, problem)| {
-                BadGlob {
-                    pattern: format!("formats[{index}]"),
-                    message: problem.message,
-                }
-            })?;
+        let formats = std::sync::Arc::clone(&config.mappings);
 
         let mut paths: Vec<(PathBuf, PathBuf)> = if root.as_os_str().is_empty() {
             Vec::new()
