@@ -156,24 +156,23 @@ fn find(workspace: &Workspace, root: &Path, target: &str) -> Option<usize> {
 /// keeping the existing span so findings still point at the line to edit.
 fn set(root: &mut Node, key: &str, value: String, replace: bool) {
     let at = root.span.start;
-    let Value::Map(entries) = &mut root.value else {
-        return;
-    };
-    match entries.iter_mut().find(|entry| entry.key == key) {
-        Some(entry) => {
-            let empty = matches!(&entry.value.value, Value::Null)
-                || matches!(&entry.value.value, Value::Str(text) if text.trim().is_empty());
-            if replace || empty {
-                entry.value.value = Value::Str(value);
+    root.value.edit_map(
+        |entries| match entries.iter_mut().find(|entry| entry.key == key) {
+            Some(entry) => {
+                let empty = matches!(&entry.value.value, Value::Null)
+                    || matches!(&entry.value.value, Value::Str(text) if text.trim().is_empty());
+                if replace || empty {
+                    entry.value.value = Value::text(value);
+                }
             }
-        }
-        None => entries.push(Entry {
-            key: key.to_owned(),
-            key_span: at..at,
-            value: Node {
-                value: Value::Str(value),
-                span: at..at,
-            },
-        }),
-    }
+            None => entries.push(Entry {
+                key: key.into(),
+                key_span: at..at,
+                value: Node {
+                    value: Value::text(value),
+                    span: at..at,
+                },
+            }),
+        },
+    );
 }

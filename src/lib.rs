@@ -22,11 +22,11 @@ pub mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use rhai::{Array, Dynamic, Map};
+use rhai::Dynamic;
 
 use crate::document::date::Moment;
 use crate::document::SourceFile;
@@ -35,7 +35,7 @@ use crate::policy::{Pack, Plan};
 use crate::rules::engine::{Limits, Lookup};
 use crate::rules::evaluate::RuleSettings;
 use crate::rules::{Rule, RuleError};
-use crate::workspace::{Config, ConfigError, Index, Workspace};
+use crate::workspace::{Config, ConfigError, Workspace};
 
 /// What a run is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -459,134 +459,6 @@ pub(crate) fn normalise(path: &Path) -> PathBuf {
     result
 }
 
-/// The documents cross-document rules see: values built once, looked up by index.
-struct WorkspaceLookup {
-    values: Arc<[Dynamic]>,
-    index: Arc<Index>,
-    /// Reverse references by (kind, field), built on first use.
-    references: Mutex<ReferenceCache>,
-    /// Documents of a kind having a field, by (kind, field), built on first use.
-    having: Mutex<HavingCache>,
-}
-
-type ReferenceCache = HashMap<(String, String), Arc<HashMap<String, Vec<usize>>>>;
-type HavingCache = HashMap<(String, String), Arc<Vec<usize>>>;
-
-impl Lookup for WorkspaceLookup {
-    fn docs(&self, kind: &str) -> Array {
-        self.index
-            .of_kind(kind)
-            .iter()
-            .map(|&position| self.values[position].clone())
-            .collect()
-    }
-
-    fn docs_with(&self, kind: &str, field: &str) -> Array {
-        let key = (kind.to_owned(), field.to_owned());
-        let positions = {
-            let mut cache = self
-                .having
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let built = cache.entry(key).or_insert_with(|| {
-                let found: Vec<usize> = self
-                    .index
-                    .of_kind(kind)
-                    .iter()
-                    .copied()
-                    .filter(|&position| {
-                        self.values[position]
-                            .read_lock::<rhai::Map>()
-                            .and_then(|document| {
-                                document.get(field).map(|v| !rules::engine::is_blank(v))
-                            })
-                            .unwrap_or(false)
-                    })
-                    .collect();
-                Arc::new(found)
-            });
-            Arc::clone(built)
-        };
-        positions
-            .iter()
-            .map(|&position| self.values[position].clone())
-            .collect()
-    }
-
-    fn find(&self, kind: &str, id: &str) -> Dynamic {
-        if kind == "person" {
-            return self
-                .index
-                .person(id)
-                .and_then(|(roster, slot)| {
-                    let roster = self.values[roster].read_lock::<Map>()?;
-                    let people = roster.get("people")?.read_lock::<Array>()?;
-                    people.get(slot).cloned()
-                })
-                .unwrap_or(Dynamic::UNIT);
-        }
-        self.index
-            .find(kind, id)
-            .map_or(Dynamic::UNIT, |position| self.values[position].clone())
-    }
-
-    fn referencing(&self, kind: &str, field: &str, id: &str) -> Array {
-        let references = self.references(kind, field);
-        references
-            .get(id)
-            .map(|positions| {
-                positions
-                    .iter()
-                    .map(|&position| self.values[position].clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-impl WorkspaceLookup {
-    /// id → documents of `kind` whose `field` names it; built on first use, then shared by
-    /// every rule and thread.
-    fn references(&self, kind: &str, field: &str) -> Arc<HashMap<String, Vec<usize>>> {
-        let key = (kind.to_owned(), field.to_owned());
-        let mut cache = self
-            .references
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let built = cache.entry(key).or_insert_with(|| {
-            let mut references: HashMap<String, Vec<usize>> = HashMap::new();
-            for &position in self.index.of_kind(kind) {
-                let Some(document) = self.values[position].read_lock::<rhai::Map>() else {
-                    continue;
-                };
-                let Some(value) = document.get(field) else {
-                    continue;
-                };
-                let ids: Vec<String> = match value.read_lock::<rhai::Array>() {
-                    Some(items) => items.iter().filter_map(reference_text).collect(),
-                    None => reference_text(value).into_iter().collect(),
-                };
-                for id in ids {
-                    let positions = references.entry(id).or_default();
-                    if positions.last() != Some(&position) {
-                        positions.push(position);
-                    }
-                }
-            }
-            Arc::new(references)
-        });
-        Arc::clone(built)
-    }
-}
-
-fn reference_text(value: &Dynamic) -> Option<String> {
-    if value.is_string() || value.is_int() {
-        Some(value.to_string())
-    } else {
-        None
-    }
-}
-
 fn run(
     options: &Options,
     as_of: Moment,
@@ -631,23 +503,22 @@ fn run(
         }
         None => {}
     }
+    // One view per document over its parsed tree: what every rule and lookup hands out.
     let values: Arc<[Dynamic]> = workspace
         .documents
         .par_iter()
         .map(|loaded| match &loaded.kind {
-            Some(kind) => rules::convert::document_to_dynamic(&loaded.document, kind),
+            Some(kind) => rules::view::document(&loaded.document, kind),
             None => Dynamic::UNIT,
         })
         .collect::<Vec<_>>()
         .into();
     let loaded_at = started.elapsed();
 
-    let lookup = Arc::new(WorkspaceLookup {
-        values: Arc::clone(&values),
-        index: Arc::clone(&workspace.index),
-        references: Mutex::new(HashMap::new()),
-        having: Mutex::new(HashMap::new()),
-    });
+    let lookup = Arc::new(rules::lookup::WorkspaceLookup::new(
+        Arc::clone(&values),
+        Arc::clone(&workspace.index),
+    ));
     let engine = rules::engine::build(
         options.limits,
         as_of,
@@ -693,6 +564,7 @@ fn run(
         values: &values,
         limits: options.limits,
         placeholders: pack.placeholders.clone().into(),
+        memos: rules.iter().map(|_| Arc::default()).collect(),
     };
     let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
     let mut findings = evaluation.findings;

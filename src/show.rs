@@ -115,10 +115,10 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                 ));
             });
             let mut fields = document.root.clone();
-            if let Value::Map(entries) = &mut fields.value {
+            fields.value.edit_map(|entries| {
                 let at = document.root.span.start..document.root.span.start;
                 let text = |text: &str, span: &crate::document::Span| Node {
-                    value: Value::Str(text.to_owned()),
+                    value: Value::text(text.to_owned()),
                     span: span.clone(),
                 };
                 if let Some(kind) = &loaded.kind {
@@ -137,7 +137,7 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                         entries.push(entry("sections", map_node(listed, at.clone())));
                     }
                 }
-            }
+            });
             Shown {
                 file: display_path(&source.path),
                 kind: loaded.kind.clone(),
@@ -199,9 +199,9 @@ fn within(path: &str, target: &str) -> bool {
 fn walk(node: &Node, path: &str, visit: &mut impl FnMut(&str, &Node)) {
     match &node.value {
         Value::Map(entries) if !entries.is_empty() => {
-            for entry in entries {
+            for entry in entries.iter() {
                 let child = if path.is_empty() {
-                    entry.key.clone()
+                    entry.key.to_string()
                 } else {
                     format!("{path}.{}", entry.key)
                 };
@@ -254,14 +254,14 @@ fn tree<S: serde::Serializer>(node: &Node, serializer: S) -> Result<S::Ok, S::Er
         Value::Str(text) => serializer.serialize_str(text),
         Value::Seq(items) => {
             let mut seq = serializer.serialize_seq(Some(items.len()))?;
-            for item in items {
+            for item in items.iter() {
                 seq.serialize_element(&Tree(item))?;
             }
             seq.end()
         }
         Value::Map(entries) => {
             let mut map = serializer.serialize_map(Some(entries.len()))?;
-            for entry in entries {
+            for entry in entries.iter() {
                 map.serialize_entry(&entry.key, &Tree(&entry.value))?;
             }
             map.end()

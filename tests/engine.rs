@@ -281,30 +281,80 @@ fn a_runtime_error_names_the_rule_line() {
 
 #[test]
 fn one_rule_cannot_change_the_document_another_sees() {
+    // Every way of writing is refused (and caught here, so the rule goes on); a writable
+    // copy can be changed at will; the next rule sees the document as it was loaded.
+    let writes = [
+        "doc.status = \"tampered\"",
+        "doc[\"added\"] = 1",
+        "doc.responders.push(\"x\")",
+        "doc.responders[0] = \"x\"",
+        "doc.kind = \"x\"",
+        "let person = find(\"person\", \"p.okafor\"); person.role = \"tampered\"",
+        "let all = docs(\"incident\"); all[0].status = \"tampered\"",
+        "let all = docs(\"incident\"); all.clear()",
+        "let memo = memo(\"t\", || #{ list: [1] }); memo.list.push(2)",
+    ];
+    let body: String = writes
+        .iter()
+        .enumerate()
+        .map(|(i, write)| format!("    try {{ {write}; report(\"\", \"written {i}\"); }} catch (error) {{ report(\"\", `refused {i}: ${{error}}`); }}\n"))
+        .collect::<String>()
+        + "    let copy = to_map(doc); copy.status = \"copied\"; copy.added = 1; copy.responders.push(\"x\");\n    \
+           report(\"\", `copy: ${copy.status} ${copy.added} ${copy.responders.len()} ${type_of(copy)}`);";
     let folder = repository(
         &[("incidents/inc.yaml", INCIDENT), ("people/roster.yaml", ROSTER)],
         &[
-            (
-                "a-mutate.rhai",
-                &rule(
-                    "T010",
-                    "    doc.status = \"tampered\"; doc.responders.clear(); doc.kind = \"x\";\n    \
-                     let roster = find(\"person\", \"p.okafor\"); roster.role = \"tampered\";\n    \
-                     let all = docs(\"incident\"); all[0].status = \"tampered\";",
-                ),
-            ),
+            ("a-mutate.rhai", &rule("T010", &body)),
             (
                 "b-observe.rhai",
                 &rule(
                     "T011",
-                    "    report(\"\", `${doc.status} ${doc.responders.len()} ${doc.kind} ${find(\"person\", \"p.okafor\").role} ${docs(\"incident\")[0].status}`);",
+                    "    report(\"\", `${doc.status} ${doc.added} ${doc.responders.len()} ${doc.kind} ${find(\"person\", \"p.okafor\").role} ${docs(\"incident\")[0].status} ${memo(\"t\", || 0)}`);",
                 ),
             ),
         ],
     );
-    assert_eq!(
-        messages(&run(&folder, &["T010", "T011"])),
-        ["closed 1 incident responder closed"]
+    let messages = messages(&run(&folder, &["T010", "T011"]));
+    let refused = messages
+        .iter()
+        .filter(|m| m.starts_with("refused") && m.ends_with("documents are read-only: `to_map(x)` gives a writable copy of a document or a list"))
+        .count();
+    assert_eq!(refused, writes.len(), "{messages:#?}");
+    assert!(
+        messages.iter().all(|m| !m.starts_with("written")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.contains(&"copy: copied 1 2 map".to_owned()),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.contains(&"closed  1 incident responder closed 0".to_owned()),
+        "{messages:#?}"
+    );
+}
+
+#[test]
+fn assigning_to_a_document_is_an_error_at_its_line() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[(
+            "write.rhai",
+            &rule(
+                "T012",
+                "    let items = doc.responders;\n    items.push(\"x\");",
+            ),
+        )],
+    );
+    let outcome = run(&folder, &["T012"]);
+    assert_eq!(outcome.rule_errors.len(), 1, "{:?}", outcome.rule_errors);
+    let error = &outcome.rule_errors[0];
+    assert_eq!((error.line, error.column), (5, 11), "{error}");
+    assert!(
+        error
+            .message
+            .contains("documents are read-only: `to_map(x)` gives a writable copy"),
+        "{error}"
     );
 }
 

@@ -134,7 +134,7 @@ fn assert_spans(text: &str, node: &Node, shape: &Shape) -> Result<(), TestCaseEr
         }
         (Shape::Map(entries), Value::Map(parsed)) => {
             prop_assert_eq!(entries.len(), parsed.len());
-            for ((key, value), entry) in entries.iter().zip(parsed) {
+            for ((key, value), entry) in entries.iter().zip(parsed.iter()) {
                 prop_assert_eq!(&entry.key, key);
                 let written = &text[entry.key_span.clone()];
                 prop_assert!(
@@ -146,7 +146,7 @@ fn assert_spans(text: &str, node: &Node, shape: &Shape) -> Result<(), TestCaseEr
         }
         (Shape::Seq(items), Value::Seq(parsed)) => {
             prop_assert_eq!(items.len(), parsed.len());
-            for (item, node) in items.iter().zip(parsed) {
+            for (item, node) in items.iter().zip(parsed.iter()) {
                 assert_spans(text, node, item)?;
             }
         }
@@ -159,7 +159,7 @@ fn assert_spans(text: &str, node: &Node, shape: &Shape) -> Result<(), TestCaseEr
 fn scalar_positions(file: &ParsedFile, node: &Node, out: &mut Vec<(usize, usize)>) {
     match &node.value {
         Value::Map(entries) => {
-            for entry in entries {
+            for entry in entries.iter() {
                 let key = file.source.location(&entry.key_span);
                 out.push((key.line, key.column));
                 scalar_positions(file, &entry.value, out);
@@ -200,7 +200,7 @@ fn assert_sane(file: &ParsedFile) -> Result<(), TestCaseError> {
             );
             match &node.value {
                 Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-                Value::Seq(items) => stack.extend(items),
+                Value::Seq(items) => stack.extend(items.iter()),
                 _ => {}
             }
         }

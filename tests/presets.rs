@@ -280,9 +280,9 @@ mod property {
     fn leaves<'a>(node: &'a Node, path: String, out: &mut Vec<(String, &'a Node)>) {
         match &node.value {
             Value::Map(entries) => {
-                for entry in entries {
+                for entry in entries.iter() {
                     let child = if path.is_empty() {
-                        entry.key.clone()
+                        entry.key.to_string()
                     } else {
                         format!("{path}.{}", entry.key)
                     };

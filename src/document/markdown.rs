@@ -32,9 +32,9 @@ pub enum Header {
 /// heading of the same or a higher level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    pub title: String,
+    pub title: super::Text,
     pub heading: Span,
-    pub text: String,
+    pub text: super::Text,
 }
 
 fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
@@ -134,7 +134,7 @@ pub struct Heading {
     pub level: u8,
     pub span: Span,
     pub content_start: usize,
-    pub title: String,
+    pub title: super::Text,
 }
 
 /// Splits the body (starting at byte `body_start` of `text`) into sections by heading.
@@ -158,7 +158,7 @@ pub fn sections(text: &str, body_start: usize) -> Vec<Section> {
                         level: level as u8,
                         span: body_start + start..body_start + range.end,
                         content_start: body_start + range.end,
-                        title,
+                        title: title.into(),
                     });
                 }
             }
@@ -183,13 +183,14 @@ pub fn sections_of(text: &str, headings: &[Heading]) -> Vec<Section> {
         }
         let heading_span = heading.span.start..trim_heading_end(text, &heading.span);
         result.push(Section {
-            title,
+            title: title.into(),
             heading: heading_span,
             text: text
                 .get(heading.content_start..end)
                 .unwrap_or("")
                 .trim()
-                .to_owned(),
+                .to_owned()
+                .into(),
         });
     }
     result

@@ -14,7 +14,7 @@ use crate::finding::Location;
 
 pub use self::lines::LineIndex;
 pub use self::markdown::Section;
-pub use self::tree::{Entry, Node, Span, Step, Value};
+pub use self::tree::{Entry, Node, Span, Step, Text, Value};
 
 /// Something wrong with a file or document itself, found while loading (becomes `LL000`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +278,7 @@ fn body_sections(
 
 fn empty_map(at: usize) -> Node {
     Node {
-        value: Value::Map(Vec::new()),
+        value: Value::map(Vec::new()),
         span: at..at,
     }
 }

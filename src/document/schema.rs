@@ -228,7 +228,7 @@ fn near_misses_in(
     let Value::Map(entries) = &node.value else {
         return;
     };
-    for entry in entries {
+    for entry in entries.iter() {
         let known = fields.iter().find(|(name, _)| *name == entry.key);
         match known {
             Some((_, Map(inner))) => {
@@ -248,7 +248,7 @@ fn near_misses_in(
                 if let Some(meant) = typo_of(&entry.key, fields) {
                     found.push(NearMiss {
                         parent: path.to_owned(),
-                        key: entry.key.clone(),
+                        key: entry.key.to_string(),
                         key_span: entry.key_span.clone(),
                         meant,
                     });
@@ -364,7 +364,7 @@ impl<'a> Walk<'a> {
         let Value::Map(entries) = &node.value else {
             return;
         };
-        for entry in entries {
+        for entry in entries.iter() {
             let Some((_, field)) = fields.iter().find(|(name, _)| *name == entry.key) else {
                 continue;
             };
@@ -527,7 +527,7 @@ impl<'a> Walk<'a> {
 /// Strings and numbers read as text; booleans, lists and mappings do not.
 fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(text) => Some(text.clone()),
+        Value::Str(text) => Some(text.to_string()),
         Value::Int(number) => Some(number.to_string()),
         Value::Float(number) => Some(number.to_string()),
         _ => None,

@@ -1,6 +1,11 @@
 //! The spanned value tree every document is folded into, whatever its format.
 
 use std::ops::Range;
+use std::sync::Arc;
+
+/// Text as the tree holds it: shared, so a rule reading a field gets the same string, not a
+/// copy (Rhai's own string type, so no conversion either).
+pub type Text = rhai::ImmutableString;
 
 /// A byte range in the source file (not in the front matter: offsets are file offsets).
 pub type Span = Range<usize>;
@@ -18,16 +23,71 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Str(Text),
+    /// Lists and mappings are shared: a rule's view of a field is the field, never a copy.
+    Seq(Arc<[Node]>),
+    Map(Arc<[Entry]>),
+}
+
+thread_local! {
+    /// The short texts this thread has read: keys (`status`, `owner`) and values (`closed`,
+    /// `high`, a date) repeat across thousands of documents and are held once.
+    static SHARED: std::cell::RefCell<std::collections::HashSet<Text>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+/// `text` as the tree holds it: short texts shared with every other document that has them.
+pub fn shared_text(text: &str) -> Text {
+    // Longer texts are rarely repeated; the set is bounded so a hostile file cannot grow it.
+    const SHORT: usize = 40;
+    const BOUND: usize = 1 << 16;
+    if text.len() > SHORT {
+        return Text::from(text);
+    }
+    SHARED.with(|shared| {
+        let mut shared = shared.borrow_mut();
+        if let Some(known) = shared.get(text) {
+            return known.clone();
+        }
+        let text = Text::from(text);
+        if shared.len() < BOUND {
+            shared.insert(text.clone());
+        }
+        text
+    })
+}
+
+impl Value {
+    pub fn text(text: impl Into<Text>) -> Value {
+        Value::Str(text.into())
+    }
+
+    pub fn list(items: Vec<Node>) -> Value {
+        Value::Seq(items.into())
+    }
+
+    pub fn map(entries: Vec<Entry>) -> Value {
+        Value::Map(entries.into())
+    }
+
+    /// Changes a mapping's entries, on a copy when they are shared: for the few places that
+    /// build a document (mapping, the gate's closing view) rather than read one.
+    pub fn edit_map<R>(&mut self, edit: impl FnOnce(&mut Vec<Entry>) -> R) -> Option<R> {
+        let Value::Map(entries) = self else {
+            return None;
+        };
+        let mut list = entries.to_vec();
+        let result = edit(&mut list);
+        *entries = list.into();
+        Some(result)
+    }
 }
 
 /// One `key: value` pair of a mapping, keeping the key's own span so a finding about a
 /// field can point at the key when the value is empty or spans many lines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: Text,
     pub key_span: Span,
     pub value: Node,
 }
@@ -77,7 +137,7 @@ impl Node {
 
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|entry| entry.key == key),
+            Value::Map(entries) => entries.iter().find(|entry| entry.key.as_str() == key),
             _ => None,
         }
     }
@@ -92,7 +152,7 @@ impl Node {
     /// A scalar as text (`id: 42` is the id `"42"`).
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
-            Value::Str(text) => Some(text.clone()),
+            Value::Str(text) => Some(text.to_string()),
             Value::Int(number) => Some(number.to_string()),
             Value::Float(number) => Some(number.to_string()),
             Value::Bool(flag) => Some(flag.to_string()),
@@ -113,7 +173,8 @@ impl Node {
         for step in steps {
             match (step, &node.value) {
                 (Step::Key(key), Value::Map(entries)) => {
-                    let Some(entry) = entries.iter().find(|entry| entry.key == *key) else {
+                    let Some(entry) = entries.iter().find(|entry| entry.key.as_str() == *key)
+                    else {
                         break;
                     };
                     let value = &entry.value;

@@ -7,7 +7,7 @@
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as MarkSpan, Tag};
 use std::collections::HashSet;
 
-use super::tree::{Entry, Node, Span, Value};
+use super::tree::{shared_text, Entry, Node, Span, Text, Value};
 use super::LoadProblem;
 
 /// Nesting deeper than this is refused with a finding.
@@ -70,10 +70,10 @@ enum Frame {
         start: Span,
         flow: bool,
         entries: Vec<Entry>,
-        key: Option<(String, Span)>,
+        key: Option<(Text, Span)>,
         /// The keys so far, for the duplicate check: a set, so a hostile mapping with a
         /// million keys costs a million lookups, not a million squared comparisons.
-        keys: HashSet<String>,
+        keys: HashSet<Text>,
     },
 }
 
@@ -158,7 +158,7 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
                 Some(Frame::Seq { start, flow, items }) => {
                     let end = collection_end(flow, &span, &start, items.last().map(|n| &n.span));
                     Node {
-                        value: Value::Seq(items),
+                        value: Value::list(items),
                         span: start.start..end,
                     }
                 }
@@ -171,7 +171,7 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
                     let end =
                         collection_end(flow, &span, &start, entries.last().map(|e| &e.value.span));
                     Node {
-                        value: Value::Map(entries),
+                        value: Value::map(entries),
                         span: start.start..end,
                     }
                 }
@@ -255,11 +255,15 @@ fn attach(
             }
             None => match node.scalar_text() {
                 Some(name) => {
+                    let name = match node.value {
+                        Value::Str(text) => text,
+                        _ => shared_text(&name),
+                    };
                     *key = Some((name, node.span));
                     Ok(())
                 }
                 None if matches!(node.value, Value::Null) => {
-                    *key = Some((String::new(), node.span));
+                    *key = Some((Text::new(), node.span));
                     Ok(())
                 }
                 None => Err(Box::new(LoadProblem::new(
@@ -276,14 +280,14 @@ fn attach(
 fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag.filter(|tag| tag.is_yaml_core_schema()) {
         match tag.suffix.as_str() {
-            "str" => return Value::Str(text.to_owned()),
+            "str" => return Value::Str(shared_text(text)),
             "null" => return Value::Null,
             "bool" | "int" | "float" => {}
-            _ => return Value::Str(text.to_owned()),
+            _ => return Value::Str(shared_text(text)),
         }
     }
     if style != ScalarStyle::Plain {
-        return Value::Str(text.to_owned());
+        return Value::Str(shared_text(text));
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -304,7 +308,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
             return Value::Float(number);
         }
     }
-    Value::Str(text.to_owned())
+    Value::Str(shared_text(text))
 }
 
 fn is_implicit_null(node: &Node) -> bool {

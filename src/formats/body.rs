@@ -264,7 +264,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                         level: level as u8,
                         span: at..range.end,
                         content_start: range.end,
-                        title: heading.text.clone(),
+                        title: heading.text.clone().into(),
                     });
                     let heading = Text {
                         text: heading.text.replace('\n', " "),

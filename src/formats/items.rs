@@ -17,14 +17,14 @@ pub type ValueMap = BTreeMap<String, String>;
 
 pub fn text_node(text: &str, span: Span) -> Node {
     Node {
-        value: Value::Str(text.to_owned()),
+        value: Value::text(text.to_owned()),
         span,
     }
 }
 
 pub fn entry(key: &str, value: Node) -> Entry {
     Entry {
-        key: key.to_owned(),
+        key: key.into(),
         key_span: value.span.clone(),
         value,
     }
@@ -32,7 +32,7 @@ pub fn entry(key: &str, value: Node) -> Entry {
 
 pub fn map_node(entries: Vec<Entry>, span: Span) -> Node {
     Node {
-        value: Value::Map(entries),
+        value: Value::map(entries),
         span,
     }
 }
@@ -287,7 +287,7 @@ fn in_ticket(fields: &[&str], span: &Span) -> Entry {
     entry(
         "in_ticket",
         Node {
-            value: Value::Seq(
+            value: Value::list(
                 fields
                     .iter()
                     .map(|field| text_node(field, span.clone()))

@@ -89,7 +89,7 @@ pub fn apply(
     let mut entries: Vec<Entry> = match &root.value {
         Value::Map(entries) => entries
             .iter()
-            .filter(|entry| !consumed.contains(&entry.key))
+            .filter(|entry| !consumed.contains(entry.key.as_str()))
             .cloned()
             .collect(),
         _ => Vec::new(),
@@ -116,7 +116,7 @@ pub fn apply(
         }
     }
     document.root = Node {
-        value: Value::Map(entries),
+        value: Value::map(entries),
         span: document.root.span.clone(),
     };
     document.id = document
@@ -198,7 +198,7 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                     let mut node = node.clone();
                     if let (Some(map), Some(text)) = (map, node.scalar_text()) {
                         if let Some(target) = super::mapped(map, &text) {
-                            node.value = Value::Str(target);
+                            node.value = Value::text(target);
                         }
                     }
                     Some(Mapped {
@@ -289,7 +289,7 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                         mapped.push(entry(
                             "in_ticket",
                             Node {
-                                value: Value::Seq(missing),
+                                value: Value::list(missing),
                                 span: item.span.clone(),
                             },
                         ));
@@ -299,7 +299,7 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                 .collect();
             Some(Mapped {
                 node: Node {
-                    value: Value::Seq(items),
+                    value: Value::list(items),
                     span: list.span.clone(),
                 },
                 from: format!("each entry of `{}`", path.text()),
@@ -317,7 +317,7 @@ fn section_value(
 ) -> Node {
     let span = section.heading_span.clone();
     let list = |nodes: Vec<Node>| Node {
-        value: Value::Seq(nodes),
+        value: Value::list(nodes),
         span: span.clone(),
     };
     match target {
@@ -406,7 +406,5 @@ fn set(entries: &mut Vec<Entry>, target: &str, value: Node) {
     if !matches!(parent.value, Value::Map(_)) {
         *parent = map_node(Vec::new(), value.span.clone());
     }
-    if let Value::Map(children) = &mut parent.value {
-        set(children, rest, value);
-    }
+    parent.value.edit_map(|children| set(children, rest, value));
 }

@@ -213,8 +213,8 @@ fn constant(value: &serde_yaml::Value) -> Value {
         Yaml::Number(number) => number
             .as_i64()
             .map_or_else(|| Value::Float(number.as_f64().unwrap_or(0.0)), Value::Int),
-        Yaml::String(text) => Value::Str(text.clone()),
-        Yaml::Sequence(items) => Value::Seq(
+        Yaml::String(text) => Value::text(text.clone()),
+        Yaml::Sequence(items) => Value::list(
             items
                 .iter()
                 .map(|item| Node {
@@ -223,12 +223,12 @@ fn constant(value: &serde_yaml::Value) -> Value {
                 })
                 .collect(),
         ),
-        Yaml::Mapping(entries) => Value::Map(
+        Yaml::Mapping(entries) => Value::map(
             entries
                 .iter()
                 .filter_map(|(key, value)| {
                     Some(crate::document::Entry {
-                        key: scalar(key)?,
+                        key: scalar(key)?.into(),
                         key_span: 0..0,
                         value: Node {
                             value: constant(value),

@@ -854,7 +854,7 @@ fn training(outcome: &Outcome) -> BTreeMap<String, Training> {
         let Some(Value::Seq(entries)) = root.get("required_training").map(|n| &n.value) else {
             continue;
         };
-        for entry in entries {
+        for entry in entries.iter() {
             let Some(course) = text(entry.get("course")) else {
                 continue;
             };
@@ -888,7 +888,7 @@ fn training(outcome: &Outcome) -> BTreeMap<String, Training> {
         let Some(Value::Seq(people)) = loaded.document.root.get("people").map(|n| &n.value) else {
             continue;
         };
-        for person in people {
+        for person in people.iter() {
             // Gone as LL010 and LL016 judge it: departed, or left on or before the day.
             let left = moment(person.get("left_on")).is_some_and(|left| left.days_until(day) >= 0);
             if left || text(person.get("status")).as_deref() == Some("departed") {

@@ -25,6 +25,8 @@ pub struct Limits {
     pub string_bytes: usize,
     pub array_items: usize,
     pub map_entries: usize,
+    /// Wall time one call may take, whatever it spends it on.
+    pub call_time: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -35,10 +37,13 @@ impl Default for Limits {
             call_levels: 32,
             expression_depth: 128,
             function_expression_depth: 64,
-            // `docs(kind)` hands a rule every document of a kind: sized for 10,000 incidents.
+            // Lookups hand out views, which count as one item however large: these bound
+            // what a rule builds itself.
             string_bytes: 64 << 20,
             array_items: 1_000_000,
             map_entries: 1_000_000,
+            // A hundred times what the slowest built-in rule takes on a large document.
+            call_time: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -62,12 +67,74 @@ pub struct CallState {
     pub placeholders: Arc<[String]>,
     pub reports: Vec<Report>,
     pub printed: Vec<String>,
+    /// The rule's `memo` table for this run.
+    pub memo: Option<Arc<super::memo::Memo>>,
 }
 
+/// What a call has spent besides Rhai's own operations, and when it must stop.
+#[derive(Clone, Copy)]
+struct Meter {
+    /// Work native helpers did on the call's behalf, in operations.
+    charged: u64,
+    /// `charged` when the clock was last read.
+    seen: u64,
+    operations: u64,
+    deadline: Option<std::time::Instant>,
+}
+
+/// Why `on_progress` stopped a call: the token of Rhai's `ErrorTerminated`.
+pub const OUT_OF_OPERATIONS: &str = "operations";
+pub const OUT_OF_TIME: &str = "time";
+
 thread_local! {
-    static CALL: RefCell<CallState> = RefCell::new(CallState::default());
+    pub(super) static CALL: RefCell<CallState> = RefCell::new(CallState::default());
     /// The last position the tracer stepped on, in this thread.
     static TRACE: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
+    static METER: std::cell::Cell<Meter> = const {
+        std::cell::Cell::new(Meter { charged: 0, seen: 0, operations: 0, deadline: None })
+    };
+}
+
+/// Counts `operations` of native work against the current call (a helper that walks a list
+/// on a rule's behalf), so the call's operations limit bounds it too.
+pub fn charge(operations: u64) {
+    METER.with(|meter| {
+        let mut now = meter.get();
+        now.charged = now.charged.saturating_add(operations);
+        meter.set(now);
+    });
+}
+
+/// Moves the current call's deadline by `by`: time it spent waiting on another thread.
+pub fn extend_deadline(by: std::time::Duration) {
+    METER.with(|meter| {
+        let mut now = meter.get();
+        now.deadline = now.deadline.and_then(|deadline| deadline.checked_add(by));
+        meter.set(now);
+    });
+}
+
+/// Called by Rhai at every operation: stops the call when its operations, with what native
+/// helpers charged, pass the limit, or when its time is up (looked at every 1,024 steps and
+/// after a charge, so the clock is not read at every operation).
+fn progress(operations: u64) -> Option<Dynamic> {
+    METER.with(|meter| {
+        let mut now = meter.get();
+        if now.operations > 0 && operations.saturating_add(now.charged) > now.operations {
+            return Some(Dynamic::from(OUT_OF_OPERATIONS));
+        }
+        if operations % 1024 == 0 || now.charged != now.seen {
+            now.seen = now.charged;
+            meter.set(now);
+            if now
+                .deadline
+                .is_some_and(|deadline| std::time::Instant::now() > deadline)
+            {
+                return Some(Dynamic::from(OUT_OF_TIME));
+            }
+        }
+        None
+    })
 }
 
 pub fn reset_trace() {
@@ -85,6 +152,8 @@ pub struct CallInput {
     /// The checked document's file, relative to the root.
     pub file: ImmutableString,
     pub placeholders: Arc<[String]>,
+    pub memo: Option<Arc<super::memo::Memo>>,
+    pub limits: Limits,
 }
 
 /// Runs `body` as one rule call with `input`, returning what it reported and printed.
@@ -94,26 +163,41 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, CallState
             params: input.params,
             file: input.file,
             placeholders: input.placeholders,
+            memo: input.memo,
             ..CallState::default()
         };
+    });
+    METER.with(|meter| {
+        meter.set(Meter {
+            charged: 0,
+            seen: 0,
+            operations: input.limits.operations,
+            deadline: std::time::Instant::now().checked_add(input.limits.call_time),
+        });
     });
     let result = body();
     let state = CALL.with(|call| std::mem::take(&mut *call.borrow_mut()));
     (result, state)
 }
 
-/// The documents cross-document helpers see.
+/// The documents cross-document helpers see. Every answer is a view (a list view of
+/// document views), built once and handed out in O(1): never a copy.
 pub trait Lookup: Send + Sync + 'static {
-    /// Every document of `kind`, as Rhai values.
-    fn docs(&self, kind: &str) -> Array;
+    /// Every document of `kind`.
+    fn docs(&self, kind: &str) -> Dynamic;
     /// The documents of `kind` whose `field` is present and not blank: the few policies
-    /// with `required_training` among many, without copying the rest.
-    fn docs_with(&self, kind: &str, field: &str) -> Array;
+    /// with `required_training` among many.
+    fn docs_with(&self, kind: &str, field: &str) -> Dynamic;
     /// One document by kind and id; `()` when there is none.
     fn find(&self, kind: &str, id: &str) -> Dynamic;
     /// The documents of `kind` whose `field` is `id` or a list holding it: the reverse of a
     /// reference such as an incident's `runbooks_used`.
-    fn referencing(&self, kind: &str, field: &str, id: &str) -> Array;
+    fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic;
+}
+
+/// A lookup's answer when it found nothing.
+pub fn no_documents() -> Dynamic {
+    Dynamic::from(super::view::ListView::Values(Arc::from(Vec::new())))
 }
 
 /// An id as rules pass it: text, or a number written without quotes.
@@ -131,17 +215,17 @@ fn id_text(id: &Dynamic) -> Option<String> {
 pub struct NoDocuments;
 
 impl Lookup for NoDocuments {
-    fn docs(&self, _kind: &str) -> Array {
-        Array::new()
+    fn docs(&self, _kind: &str) -> Dynamic {
+        no_documents()
     }
     fn find(&self, _kind: &str, _id: &str) -> Dynamic {
         Dynamic::UNIT
     }
-    fn docs_with(&self, _kind: &str, _field: &str) -> Array {
-        Array::new()
+    fn docs_with(&self, _kind: &str, _field: &str) -> Dynamic {
+        no_documents()
     }
-    fn referencing(&self, _kind: &str, _field: &str, _id: &str) -> Array {
-        Array::new()
+    fn referencing(&self, _kind: &str, _field: &str, _id: &str) -> Dynamic {
+        no_documents()
     }
 }
 
@@ -208,7 +292,7 @@ pub fn is_blank_with(value: &Dynamic, placeholders: &[String]) -> bool {
     if let Some(map) = value.read_lock::<Map>() {
         return map.is_empty();
     }
-    false
+    super::view::is_empty_view(value).unwrap_or(false)
 }
 
 /// The engine that re-runs a failed rule step by step, remembering where it was when a
@@ -258,6 +342,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     engine.set_max_map_size(limits.map_entries);
     engine.set_max_variables(1_000);
     engine.set_max_functions(1_000);
+    engine.on_progress(progress);
 
     // Never to stdout: it would corrupt JSON and SARIF output. `--verbose` shows it.
     engine.on_print(|text| CALL.with(|call| call.borrow_mut().printed.push(text.to_owned())));
@@ -271,6 +356,8 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
 
     register_reporting(&mut engine);
     register_dates(&mut engine, as_of);
+    super::view::register(&mut engine);
+    super::memo::register(&mut engine);
 
     engine.register_fn("blank", |value: Dynamic| {
         CALL.with(|call| is_blank_with(&value, &call.borrow().placeholders))
@@ -293,10 +380,10 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     });
     engine.register_fn(
         "referencing",
-        move |kind: &str, field: &str, id: Dynamic| -> Array {
+        move |kind: &str, field: &str, id: Dynamic| -> Dynamic {
             match id_text(&id) {
                 Some(id) => lookup.referencing(&crate::document::normalise_kind(kind), field, &id),
-                None => Array::new(),
+                None => no_documents(),
             }
         },
     );

@@ -43,6 +43,8 @@ pub struct Session<'a> {
     pub limits: Limits,
     /// What `blank()` counts as blank: the pack's `placeholders`.
     pub placeholders: Arc<[String]>,
+    /// Each rule's `memo` table for the run (indexed like the rules).
+    pub memos: Vec<Arc<super::memo::Memo>>,
 }
 
 impl Session<'_> {
@@ -54,7 +56,7 @@ impl Session<'_> {
     ) -> Result<Dynamic, Box<EvalAltResult>> {
         let mut scope = Scope::new();
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        // A copy per call: no rule can change what the next one sees.
+        // A view, not a copy: no rule can change what the next one sees.
         engine.call_fn_with_options::<Dynamic>(
             options,
             &mut scope,
@@ -62,6 +64,21 @@ impl Session<'_> {
             "check",
             (value.clone(),),
         )
+    }
+
+    fn input(
+        &self,
+        rule: usize,
+        setting: &RuleSettings,
+        file: rhai::ImmutableString,
+    ) -> engine::CallInput {
+        engine::CallInput {
+            params: Arc::clone(&setting.params),
+            file,
+            placeholders: Arc::clone(&self.placeholders),
+            memo: self.memos.get(rule).cloned(),
+            limits: self.limits,
+        }
     }
 
     /// Runs the rules over the documents at `targets` (positions in the workspace);
@@ -110,15 +127,16 @@ impl Session<'_> {
         let source = &self.workspace.files[loaded.file];
         let value = &self.values[position];
         let file: rhai::ImmutableString = crate::finding::display_path(&source.path).into();
-        for (rule, setting) in self.rules.iter().zip(settings(loaded.file).iter()) {
+        for (position, (rule, setting)) in self
+            .rules
+            .iter()
+            .zip(settings(loaded.file).iter())
+            .enumerate()
+        {
             if !setting.enabled || !rule.applies_to(kind) {
                 continue;
             }
-            let input = engine::CallInput {
-                params: Arc::clone(&setting.params),
-                file: file.clone(),
-                placeholders: Arc::clone(&self.placeholders),
-            };
+            let input = self.input(position, setting, file.clone());
             let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
             result.printed.extend(
                 state
@@ -127,7 +145,8 @@ impl Session<'_> {
                     .map(|text| format!("{}: {text}", rule.id)),
             );
             if let Err(error) = outcome {
-                let position = self.failure_position(&error, rule, value, setting, file.clone());
+                let input = self.input(position, setting, file.clone());
+                let position = self.failure_position(&error, rule, value, input);
                 result
                     .errors
                     .push(self.rule_error(&error, rule, loaded, position));
@@ -162,18 +181,12 @@ impl Session<'_> {
         error: &EvalAltResult,
         rule: &Rule,
         value: &Dynamic,
-        setting: &RuleSettings,
-        file: rhai::ImmutableString,
+        input: engine::CallInput,
     ) -> Position {
         let position = innermost_position(error);
         if !position.is_none() {
             return position;
         }
-        let input = engine::CallInput {
-            params: Arc::clone(&setting.params),
-            file,
-            placeholders: Arc::clone(&self.placeholders),
-        };
         let (_, _) = engine::with_call(input, || {
             engine::reset_trace();
             self.call(self.tracer, rule, value)

@@ -9,7 +9,10 @@ pub mod builtin;
 pub mod convert;
 pub mod engine;
 pub mod evaluate;
+pub mod lookup;
+pub mod memo;
 pub mod native;
+pub mod view;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -151,6 +154,18 @@ pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
             what.to_lowercase(),
             limits.string_bytes >> 20,
             limits.array_items
+        ),
+        EvalAltResult::ErrorTerminated(token, _)
+            if token.clone().into_string().ok().as_deref() == Some(engine::OUT_OF_TIME) =>
+        {
+            format!(
+                "stopped after {} ms: an endless loop, or far too much work for one document",
+                limits.call_time.as_millis()
+            )
+        }
+        EvalAltResult::ErrorTerminated(..) => format!(
+            "stopped after {} operations: an endless loop, or far too much work for one document",
+            limits.operations
         ),
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => describe(inner, limits),
         EvalAltResult::ErrorRuntime(value, _) => value.to_string(),

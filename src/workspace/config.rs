@@ -202,7 +202,7 @@ fn check_globs(text: &str) -> Result<(), (usize, String)> {
     each(root.get("include"), "the `include` glob")?;
     each(root.get("exclude"), "the `exclude` glob")?;
     if let Some(Value::Map(entries)) = root.get("kinds").map(|node| &node.value) {
-        for entry in entries {
+        for entry in entries.iter() {
             super::discover::compile(&entry.key).map_err(|bad| {
                 (
                     entry.key_span.start,
@@ -220,7 +220,7 @@ fn check_globs(text: &str) -> Result<(), (usize, String)> {
         ("waivers", "file", "the `file` glob of a waiver"),
     ] {
         if let Some(Value::Seq(items)) = root.get(list).map(|node| &node.value) {
-            for item in items {
+            for item in items.iter() {
                 each(item.get(field), what)?;
             }
         }

@@ -66,6 +66,11 @@ impl Index {
         index
     }
 
+    /// The kinds of the documents loaded.
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.by_kind.keys().map(String::as_str)
+    }
+
     /// Positions (into [`Workspace::documents`]) of every document of `kind`.
     pub fn of_kind(&self, kind: &str) -> &[usize] {
         self.by_kind.get(kind).map_or(&[], Vec::as_slice)

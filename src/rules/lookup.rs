@@ -1,0 +1,153 @@
+//! The documents cross-document rules look up: `docs`, `find`, `referencing`.
+//!
+//! Each answer is a list of the document views built once at load, gathered the first time
+//! it is asked for and shared from then on, so a lookup costs the same for ten documents or
+//! a hundred thousand, and a rule looping over `docs("incident")` for every incident pays
+//! for its loop, not for copies.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rhai::Dynamic;
+
+use super::engine::{is_blank, no_documents, Lookup};
+use super::view::{ListView, MapView};
+use crate::workspace::Index;
+
+/// Answers by (kind, field), and by (kind, field) then id.
+type Lists = HashMap<(String, String), Arc<[Dynamic]>>;
+type References = HashMap<(String, String), Arc<HashMap<String, Arc<[Dynamic]>>>>;
+
+pub struct WorkspaceLookup {
+    /// Each document's view (`()` for one of no kind), indexed like the workspace's.
+    documents: Arc<[Dynamic]>,
+    index: Arc<Index>,
+    by_kind: HashMap<String, Arc<[Dynamic]>>,
+    having: Mutex<Lists>,
+    references: Mutex<References>,
+}
+
+fn list(values: Arc<[Dynamic]>) -> Dynamic {
+    Dynamic::from(ListView::Values(values))
+}
+
+fn field_of(document: &Dynamic, field: &str) -> Option<Dynamic> {
+    document.read_lock::<MapView>()?.get(field)
+}
+
+impl WorkspaceLookup {
+    pub fn new(documents: Arc<[Dynamic]>, index: Arc<Index>) -> Self {
+        let by_kind = index
+            .kinds()
+            .map(|kind| {
+                let of_kind: Arc<[Dynamic]> = index
+                    .of_kind(kind)
+                    .iter()
+                    .map(|&position| documents[position].clone())
+                    .collect();
+                (kind.to_owned(), of_kind)
+            })
+            .collect();
+        WorkspaceLookup {
+            documents,
+            index,
+            by_kind,
+            having: Mutex::new(HashMap::new()),
+            references: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn of_kind(&self, kind: &str) -> Arc<[Dynamic]> {
+        self.by_kind
+            .get(kind)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(Vec::new()))
+    }
+
+    /// id → documents of `kind` whose `field` names it.
+    fn references(&self, kind: &str, field: &str) -> Arc<HashMap<String, Arc<[Dynamic]>>> {
+        let key = (kind.to_owned(), field.to_owned());
+        let mut cache = self
+            .references
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let built = cache.entry(key).or_insert_with(|| {
+            let mut referencing: HashMap<String, Vec<Dynamic>> = HashMap::new();
+            for document in self.of_kind(kind).iter() {
+                let Some(value) = field_of(document, field) else {
+                    continue;
+                };
+                let mut ids: Vec<String> = match value.read_lock::<ListView>() {
+                    Some(items) => items
+                        .clone()
+                        .into_iter()
+                        .filter_map(|v| reference_text(&v))
+                        .collect(),
+                    None => reference_text(&value).into_iter().collect(),
+                };
+                ids.sort();
+                ids.dedup();
+                for id in ids {
+                    referencing.entry(id).or_default().push(document.clone());
+                }
+            }
+            Arc::new(
+                referencing
+                    .into_iter()
+                    .map(|(id, documents)| (id, Arc::from(documents)))
+                    .collect(),
+            )
+        });
+        Arc::clone(built)
+    }
+}
+
+fn reference_text(value: &Dynamic) -> Option<String> {
+    if value.is_string() || value.is_int() {
+        Some(value.to_string())
+    } else {
+        None
+    }
+}
+
+impl Lookup for WorkspaceLookup {
+    fn docs(&self, kind: &str) -> Dynamic {
+        list(self.of_kind(kind))
+    }
+
+    fn docs_with(&self, kind: &str, field: &str) -> Dynamic {
+        let key = (kind.to_owned(), field.to_owned());
+        let mut cache = self.having.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = cache.entry(key).or_insert_with(|| {
+            self.of_kind(kind)
+                .iter()
+                .filter(|document| field_of(document, field).is_some_and(|v| !is_blank(&v)))
+                .cloned()
+                .collect()
+        });
+        list(Arc::clone(found))
+    }
+
+    fn find(&self, kind: &str, id: &str) -> Dynamic {
+        if kind == "person" {
+            return self
+                .index
+                .person(id)
+                .and_then(|(roster, slot)| {
+                    let people = field_of(&self.documents[roster], "people")?;
+                    let people = people.read_lock::<ListView>()?;
+                    people.get(slot)
+                })
+                .unwrap_or(Dynamic::UNIT);
+        }
+        self.index
+            .find(kind, id)
+            .map_or(Dynamic::UNIT, |position| self.documents[position].clone())
+    }
+
+    fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic {
+        self.references(kind, field)
+            .get(id)
+            .map_or_else(no_documents, |documents| list(Arc::clone(documents)))
+    }
+}

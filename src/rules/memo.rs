@@ -1,0 +1,118 @@
+//! `memo(key, f)`: work a rule needs once per run (a table of training requirements), done
+//! once and shared by every later call on every thread.
+//!
+//! The result is frozen into views, so no call can change what the next one reads. A thread
+//! that asks for a key another thread is computing waits for it, unless it is computing a
+//! memo itself: then it computes its own, so two memos that need each other cannot deadlock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
+
+use super::engine::CALL;
+use super::view::freeze;
+
+/// One rule's memos for one run.
+#[derive(Default)]
+pub struct Memo {
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+enum State {
+    #[default]
+    Empty,
+    Computing,
+    Ready(Dynamic),
+}
+
+thread_local! {
+    /// The keys this thread is computing, innermost last.
+    static COMPUTING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Memo {
+    fn slot(&self, key: &str) -> Arc<Slot> {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(slots.entry(key.to_owned()).or_default())
+    }
+}
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dynamic> {
+    let table =
+        CALL.with(|call| call.borrow().memo.clone())
+            .ok_or_else(|| -> Box<EvalAltResult> {
+                "memo() is only available inside check()".into()
+            })?;
+    let nested = COMPUTING.with(|computing| {
+        let computing = computing.borrow();
+        (
+            computing.iter().any(|known| known == key),
+            !computing.is_empty(),
+        )
+    });
+    if nested.0 {
+        return Err(format!(
+            "memo(\"{key}\") needs its own result: the function calls memo with the same key"
+        )
+        .into());
+    }
+    let slot = table.slot(key);
+    {
+        let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            match &*state {
+                State::Ready(value) => return Ok(value.clone()),
+                State::Computing if !nested.1 => {
+                    // Time spent waiting for another thread is not this call's.
+                    let waiting = std::time::Instant::now();
+                    state = slot
+                        .ready
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    super::engine::extend_deadline(waiting.elapsed());
+                }
+                State::Computing => break,
+                State::Empty => {
+                    *state = State::Computing;
+                    break;
+                }
+            }
+        }
+    }
+    COMPUTING.with(|computing| computing.borrow_mut().push(key.to_owned()));
+    let result = compute.call_within_context::<Dynamic>(&context, ());
+    COMPUTING.with(|computing| computing.borrow_mut().pop());
+    let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
+    let outcome = match result {
+        Ok(value) => {
+            let value = freeze(value);
+            if !matches!(&*state, State::Ready(_)) {
+                *state = State::Ready(value.clone());
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            // Another call may do better (or fail the same way, at its own line).
+            if matches!(&*state, State::Computing) {
+                *state = State::Empty;
+            }
+            Err(error)
+        }
+    };
+    slot.ready.notify_all();
+    outcome
+}
+
+pub fn register(engine: &mut Engine) {
+    engine.register_fn("memo", memo);
+}

@@ -1,0 +1,433 @@
+//! Read-only views of documents: what rules receive instead of copies.
+//!
+//! A document is parsed once into a tree whose strings, lists and mappings are shared; a
+//! view is a handle on one of them. Reading a field through a view costs a lookup and a
+//! reference count, never a copy, and a lookup that hands out ten thousand documents hands
+//! out ten thousand handles. No rule can change what the next one sees: every write is an
+//! error at the line that tried it, and `to_map(x)` gives a writable copy. `type_of` still
+//! says `map` or `array`, so rules read documents as they read any Rhai value.
+
+use std::sync::Arc;
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
+
+use crate::document::{Document, Entry, Node, Text, Value};
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// A mapping as rules see it; `type_of` says `map`.
+#[derive(Clone)]
+pub enum MapView {
+    /// A document's top level: its fields, with the kind, id and sections the loader gives it.
+    Document(Arc<DocumentFields>),
+    /// A mapping inside a document.
+    Fields(Arc<[Entry]>),
+    /// A Markdown document's sections: lower-cased heading → text.
+    Sections(Arc<DocumentFields>),
+    /// A table a rule built once and `memo` froze.
+    Frozen(Arc<Map>),
+}
+
+/// A list as rules see it; `type_of` says `array`.
+#[derive(Clone)]
+pub enum ListView {
+    /// A list inside a document.
+    Items(Arc<[Node]>),
+    /// Documents a lookup returned, or a list `memo` froze: values that are views already.
+    Values(Arc<[Dynamic]>),
+}
+
+/// What `check(doc)` reads at a document's top level besides its own fields.
+pub struct DocumentFields {
+    fields: Arc<[Entry]>,
+    /// The normalised kind, whether the document wrote `kind:`, `type:`, an alias, or the
+    /// configuration gave it by path.
+    kind: Text,
+    /// The id it goes by when it has no `id:` of its own (a comply policy's `acronym`).
+    id: Option<Text>,
+    /// Markdown sections, unless the front matter has a `sections` field of its own.
+    sections: Option<Vec<(Text, Text)>>,
+    /// The keys added to the document's own, in the order `keys()` lists them.
+    added: Vec<Text>,
+}
+
+const READ_ONLY: &str =
+    "documents are read-only: `to_map(x)` gives a writable copy of a document or a list";
+
+fn read_only<T>() -> RhaiResult<T> {
+    Err(READ_ONLY.into())
+}
+
+/// A document's value for `check(doc)`.
+pub fn document(document: &Document, kind: &str) -> Dynamic {
+    let fields = match &document.root.value {
+        Value::Map(entries) => Arc::clone(entries),
+        _ => Arc::from(Vec::new()),
+    };
+    let has = |key: &str| fields.iter().any(|entry| entry.key == key);
+    let id = match (has("id"), &document.id) {
+        (false, Some(id)) => Some(Text::from(id.as_str())),
+        _ => None,
+    };
+    let sections = match (&document.sections, has("sections")) {
+        (Some(sections), false) => Some(
+            sections
+                .iter()
+                .map(|section| (section.title.clone(), section.text.clone()))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut added = Vec::new();
+    if !has("kind") {
+        added.push(Text::from("kind"));
+    }
+    if id.is_some() {
+        added.push(Text::from("id"));
+    }
+    if sections.is_some() {
+        added.push(Text::from("sections"));
+    }
+    Dynamic::from(MapView::Document(Arc::new(DocumentFields {
+        fields,
+        kind: kind.into(),
+        id,
+        sections,
+        added,
+    })))
+}
+
+/// A value of the tree as a rule reads it: scalars as they are, lists and maps as views.
+pub fn node_value(node: &Node) -> Dynamic {
+    match &node.value {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(flag) => Dynamic::from_bool(*flag),
+        Value::Int(number) => Dynamic::from_int(*number),
+        Value::Float(number) => Dynamic::from_float(*number),
+        Value::Str(text) => Dynamic::from(text.clone()),
+        Value::Seq(items) => Dynamic::from(ListView::Items(Arc::clone(items))),
+        Value::Map(entries) => Dynamic::from(MapView::Fields(Arc::clone(entries))),
+    }
+}
+
+fn field<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Node> {
+    entries
+        .iter()
+        .find(|entry| entry.key == key)
+        .map(|entry| &entry.value)
+}
+
+impl MapView {
+    /// The value at `key`; `None` when there is none (a rule reads `()`).
+    pub fn get(&self, key: &str) -> Option<Dynamic> {
+        match self {
+            MapView::Document(document) => {
+                if key == "kind" {
+                    return Some(Dynamic::from(document.kind.clone()));
+                }
+                if let Some(node) = field(&document.fields, key) {
+                    return Some(node_value(node));
+                }
+                match key {
+                    "id" => document.id.clone().map(Dynamic::from),
+                    "sections" if document.sections.is_some() => {
+                        Some(Dynamic::from(MapView::Sections(Arc::clone(document))))
+                    }
+                    _ => None,
+                }
+            }
+            MapView::Fields(entries) => field(entries, key).map(node_value),
+            MapView::Sections(document) => document
+                .sections
+                .iter()
+                .flatten()
+                .find(|(title, _)| title == key)
+                .map(|(_, text)| Dynamic::from(text.clone())),
+            MapView::Frozen(map) => map.get(key).cloned(),
+        }
+    }
+
+    pub fn keys(&self) -> Vec<Text> {
+        match self {
+            MapView::Document(document) => document
+                .fields
+                .iter()
+                .map(|entry| entry.key.clone())
+                .chain(document.added.iter().cloned())
+                .collect(),
+            MapView::Fields(entries) => entries.iter().map(|entry| entry.key.clone()).collect(),
+            MapView::Sections(document) => document
+                .sections
+                .iter()
+                .flatten()
+                .map(|(title, _)| title.clone())
+                .collect(),
+            MapView::Frozen(map) => map.keys().map(|key| key.as_str().into()).collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            MapView::Document(document) => document.fields.len() + document.added.len(),
+            MapView::Fields(entries) => entries.len(),
+            MapView::Sections(document) => document.sections.as_ref().map_or(0, Vec::len),
+            MapView::Frozen(map) => map.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A writable copy, all the way down.
+    pub fn to_map(&self) -> Map {
+        self.keys()
+            .into_iter()
+            .map(|key| {
+                let value = self
+                    .get(&key)
+                    .map_or(Dynamic::UNIT, |value| writable(&value));
+                (key.as_str().into(), value)
+            })
+            .collect()
+    }
+}
+
+impl ListView {
+    pub fn len(&self) -> usize {
+        match self {
+            ListView::Items(items) => items.len(),
+            ListView::Values(values) => values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, index: usize) -> Option<Dynamic> {
+        match self {
+            ListView::Items(items) => items.get(index).map(node_value),
+            ListView::Values(values) => values.get(index).cloned(),
+        }
+    }
+
+    /// The elements as a Rhai array of views: what the array functions run on.
+    pub fn to_array(&self) -> Array {
+        self.clone().into_iter().collect()
+    }
+}
+
+/// Iterating a list view hands out its elements one at a time, as views.
+pub struct ListIter {
+    list: ListView,
+    next: usize,
+}
+
+impl Iterator for ListIter {
+    type Item = Dynamic;
+
+    fn next(&mut self) -> Option<Dynamic> {
+        let value = self.list.get(self.next)?;
+        self.next += 1;
+        Some(value)
+    }
+}
+
+impl IntoIterator for ListView {
+    type Item = Dynamic;
+    type IntoIter = ListIter;
+
+    fn into_iter(self) -> ListIter {
+        ListIter {
+            list: self,
+            next: 0,
+        }
+    }
+}
+
+/// `to_map(x)`: a writable copy of a view (a map or an array), anything else as it is.
+pub fn writable(value: &Dynamic) -> Dynamic {
+    if let Some(map) = value.read_lock::<MapView>() {
+        return Dynamic::from_map(map.to_map());
+    }
+    if let Some(list) = value.read_lock::<ListView>() {
+        return Dynamic::from_array(list.clone().into_iter().map(|v| writable(&v)).collect());
+    }
+    value.clone()
+}
+
+/// A value a rule built, made shareable: maps and arrays become views, all the way down,
+/// so every later call reads the same table and none can change it.
+pub fn freeze(value: Dynamic) -> Dynamic {
+    let value = value.flatten();
+    if value.is_map() {
+        let map = value.cast::<Map>();
+        let frozen: Map = map.into_iter().map(|(k, v)| (k, freeze(v))).collect();
+        return Dynamic::from(MapView::Frozen(Arc::new(frozen)));
+    }
+    if value.is_array() {
+        let items = value.cast::<Array>();
+        let frozen: Arc<[Dynamic]> = items.into_iter().map(freeze).collect();
+        return Dynamic::from(ListView::Values(frozen));
+    }
+    value
+}
+
+/// Whether a view holds nothing (for `blank`); `None` when `value` is no view.
+pub fn is_empty_view(value: &Dynamic) -> Option<bool> {
+    if let Some(map) = value.read_lock::<MapView>() {
+        return Some(map.is_empty());
+    }
+    value.read_lock::<ListView>().map(|list| list.is_empty())
+}
+
+fn list_index(list: &ListView, index: i64) -> RhaiResult<Dynamic> {
+    let len = list.len();
+    // Negative indices count from the end, as for Rhai arrays.
+    let at = if index < 0 {
+        usize::try_from(index.unsigned_abs())
+            .ok()
+            .and_then(|back| len.checked_sub(back))
+    } else {
+        usize::try_from(index).ok()
+    };
+    at.and_then(|at| list.get(at))
+        .ok_or_else(|| EvalAltResult::ErrorArrayBounds(len, index, rhai::Position::NONE).into())
+}
+
+fn render(value: &Dynamic) -> String {
+    writable(value).to_string()
+}
+
+/// Registers the view types and every function rules call on maps and arrays.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<MapView>("map");
+    engine.register_type_with_name::<ListView>("array");
+    engine.register_iterator::<ListView>();
+
+    // Reading. A property (`doc.status`) falls back to the string indexer.
+    engine
+        .register_indexer_get(|map: &mut MapView, key: &str| map.get(key).unwrap_or(Dynamic::UNIT));
+    engine.register_indexer_get(|list: &mut ListView, index: i64| list_index(list, index));
+    engine.register_fn("get", |map: MapView, key: &str| {
+        map.get(key).unwrap_or(Dynamic::UNIT)
+    });
+    engine.register_fn("get", |list: ListView, index: i64| {
+        list_index(&list, index).unwrap_or(Dynamic::UNIT)
+    });
+    engine.register_fn("len", |map: MapView| map.len() as i64);
+    engine.register_fn("len", |list: ListView| list.len() as i64);
+    engine.register_get("len", |list: &mut ListView| list.len() as i64);
+    engine.register_fn("is_empty", |map: MapView| map.is_empty());
+    engine.register_fn("is_empty", |list: ListView| list.is_empty());
+    engine.register_fn("contains", |map: MapView, key: &str| map.get(key).is_some());
+    engine.register_fn("keys", |map: MapView| -> Array {
+        map.keys().into_iter().map(Dynamic::from).collect()
+    });
+    engine.register_fn("values", |map: MapView| -> Array {
+        map.keys()
+            .iter()
+            .map(|key| map.get(key).unwrap_or(Dynamic::UNIT))
+            .collect()
+    });
+    engine.register_fn("to_map", |value: Dynamic| writable(&value));
+    engine.register_fn("to_string", |map: MapView| render(&Dynamic::from(map)));
+    engine.register_fn("to_debug", |map: MapView| render(&Dynamic::from(map)));
+    engine.register_fn("to_string", |list: ListView| render(&Dynamic::from(list)));
+    engine.register_fn("to_debug", |list: ListView| render(&Dynamic::from(list)));
+    engine.register_fn("==", |a: MapView, b: MapView| {
+        same(&Dynamic::from(a), &Dynamic::from(b))
+    });
+    engine.register_fn("==", |a: ListView, b: ListView| {
+        same(&Dynamic::from(a), &Dynamic::from(b))
+    });
+    engine.register_fn("!=", |a: MapView, b: MapView| {
+        !same(&Dynamic::from(a), &Dynamic::from(b))
+    });
+    engine.register_fn("!=", |a: ListView, b: ListView| {
+        !same(&Dynamic::from(a), &Dynamic::from(b))
+    });
+
+    // The array functions read a list's elements as an array of views (shallow: one handle
+    // per element) and run Rhai's own function on it, so they behave exactly as on arrays.
+    fn on_array(
+        context: &NativeCallContext,
+        name: &str,
+        list: &ListView,
+        extra: Vec<Dynamic>,
+    ) -> RhaiResult<Dynamic> {
+        crate::rules::engine::charge(list.len() as u64);
+        let mut arguments = vec![Dynamic::from_array(list.to_array())];
+        arguments.extend(extra);
+        let mut references: Vec<&mut Dynamic> = arguments.iter_mut().collect();
+        context.call_native_fn_raw(name, false, &mut references)
+    }
+    for name in [
+        "filter",
+        "map",
+        "some",
+        "all",
+        "find",
+        "find_map",
+        "reduce",
+        "reduce_rev",
+        "index_of",
+        "contains",
+        "extract",
+        "split",
+    ] {
+        engine.register_fn(
+            name,
+            move |context: NativeCallContext, list: ListView, argument: Dynamic| {
+                on_array(&context, name, &list, vec![argument])
+            },
+        );
+    }
+    for name in ["reduce", "reduce_rev", "extract", "index_of"] {
+        engine.register_fn(
+            name,
+            move |context: NativeCallContext, list: ListView, a: Dynamic, b: Dynamic| {
+                on_array(&context, name, &list, vec![a, b])
+            },
+        );
+    }
+    engine.register_fn("+", |list: ListView, other: Array| -> Array {
+        let mut joined = list.to_array();
+        joined.extend(other);
+        joined
+    });
+    engine.register_fn("+", |map: MapView, other: Map| -> Map {
+        let mut joined = map.to_map();
+        joined.extend(other);
+        joined
+    });
+
+    // Writing: an error at the line that tried, whichever way it tried.
+    // The functions above take their view by value, so Rhai knows they change nothing and
+    // writes nothing back through a chain (`doc.sections.keys()`); what is left is writing.
+    engine.register_indexer_set(|_: &mut MapView, _: &str, _: Dynamic| read_only::<()>());
+    engine.register_indexer_set(|_: &mut ListView, _: i64, _: Dynamic| read_only::<()>());
+    for name in ["pop", "shift", "clear", "reverse", "sort", "dedup"] {
+        engine.register_fn(name, |_: &mut ListView| read_only::<()>());
+    }
+    for name in [
+        "push", "append", "+=", "remove", "truncate", "chop", "retain", "drain", "sort", "dedup",
+    ] {
+        engine.register_fn(name, |_: &mut ListView, _: Dynamic| read_only::<()>());
+    }
+    for name in ["insert", "splice", "drain", "retain", "pad"] {
+        engine.register_fn(name, |_: &mut ListView, _: Dynamic, _: Dynamic| {
+            read_only::<()>()
+        });
+    }
+    engine.register_fn("clear", |_: &mut MapView| read_only::<()>());
+    for name in ["remove", "mixin", "fill_with", "+="] {
+        engine.register_fn(name, |_: &mut MapView, _: Dynamic| read_only::<()>());
+    }
+}
+
+/// Structural equality of two values that may be views.
+fn same(a: &Dynamic, b: &Dynamic) -> bool {
+    writable(a).to_string() == writable(b).to_string()
+}
