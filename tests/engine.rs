@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lessons::document::date::Moment;
+use lessons::rules::engine::Limits;
 use lessons::{check, Options, Outcome};
 
 /// A repository in a temporary folder: `files` are (relative path, text); `rules` are
@@ -232,6 +233,143 @@ fn an_endless_loop_is_stopped_and_reported() {
         error.message
     );
     assert_eq!(error.line, 5, "the line of the loop");
+}
+
+/// A repository of `count` incidents, each with one action item, and `rules`.
+fn incidents(count: usize, rules: &[(&str, &str)]) -> tempfile::TempDir {
+    let files: Vec<(String, String)> = (0..count)
+        .map(|n| {
+            (
+                format!("incidents/inc-{n:04}.yaml"),
+                format!("kind: incident\nid: INC-{n}\nstatus: open\ndetected: 2026-09-02\naction_items:\n  - title: Rotate the key {n}\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
+    repository(&files, rules)
+}
+
+fn run_with_limits(folder: &tempfile::TempDir, select: &[&str], limits: Limits) -> Outcome {
+    check(&Options {
+        paths: vec![folder.path().to_path_buf()],
+        as_of: Moment::parse("2026-11-01"),
+        select: select.iter().map(|id| id.to_string()).collect(),
+        limits,
+        ..Options::default()
+    })
+    .expect("the run starts")
+}
+
+#[test]
+fn a_rule_is_stopped_when_its_time_is_up() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[(
+            "slow.rhai",
+            &rule("T901", "    let n = 0;\n    loop { n += 1; }"),
+        )],
+    );
+    // No operations limit: only the clock can stop it.
+    let limits = Limits {
+        operations: 0,
+        call_time: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let outcome = run_with_limits(&folder, &["T901"], limits);
+    let error = &outcome.rule_errors[0];
+    assert!(
+        error.message.starts_with("stopped after 200 ms"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.line, 5, "the line of the loop");
+}
+
+#[test]
+fn work_native_helpers_do_counts_against_the_call() {
+    let copies = |times: usize| {
+        rule(
+            "T902",
+            &format!("    for i in 0..{times} {{ let all = to_map(docs(\"incident\")); }}\n    if doc.id == \"INC-0\" {{ report(\"\", \"done\"); }}"),
+        )
+    };
+    let limits = Limits {
+        operations: 20_000,
+        ..Limits::default()
+    };
+    // Copying every incident once is cheap; two hundred times is far too much, although
+    // the loop itself takes a few hundred operations of the interpreter.
+    let once = incidents(40, &[("copies.rhai", &copies(1))]);
+    let outcome = run_with_limits(&once, &["T902"], limits);
+    assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
+    assert_eq!(outcome.findings.len(), 1);
+    let many = incidents(40, &[("copies.rhai", &copies(200))]);
+    let outcome = run_with_limits(&many, &["T902"], limits);
+    let error = &outcome.rule_errors[0];
+    assert!(
+        error.message.starts_with("stopped after 20000 operations"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.line, 4, "the line of the loop");
+}
+
+#[test]
+fn memo_computes_once_per_run_and_rule() {
+    let body = "    let table = memo(\"titles\", || {\n        print(\"computed\");\n        let titles = #{};\n        \
+                for incident in docs(\"incident\") { titles[incident.id] = incident.action_items[0].title; }\n        \
+                titles\n    });\n    report(\"\", `${table.len()} ${table[doc.id]} ${type_of(table)}`);";
+    let folder = incidents(6, &[("memo.rhai", &rule("T903", body))]);
+    let outcome = run(&folder, &["T903"]);
+    assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
+    assert_eq!(outcome.printed, ["T903: computed"]);
+    let mut messages: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    messages.sort();
+    assert_eq!(messages.len(), 6);
+    assert_eq!(messages[0], "6 Rotate the key 0 map");
+    assert_eq!(messages[5], "6 Rotate the key 5 map");
+}
+
+#[test]
+fn a_memo_that_needs_itself_is_a_rule_error() {
+    let source = format!(
+        "{}\nfn again() {{ memo(\"k\", || again()) }}\n",
+        rule("T904", "    again();")
+    );
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("memo.rhai", &source)],
+    );
+    let outcome = run(&folder, &["T904"]);
+    let error = &outcome.rule_errors[0];
+    assert!(
+        error.message.contains("memo(\"k\") needs its own result"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_rule_looking_at_every_incident_for_each_sees_them_all() {
+    // The pattern rule authors write first: quadratic in the loop, never in copies.
+    let body = "    let same = 0;\n    for other in docs(\"incident\") {\n        \
+                if other.detected == doc.detected && other.id != doc.id { same += 1; }\n    }\n    \
+                if same != 299 { report(\"\", `saw ${same}`); }";
+    let folder = incidents(300, &[("pairs.rhai", &rule("T905", body))]);
+    let outcome = run(&folder, &["T905"]);
+    assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
+    assert!(
+        outcome.findings.is_empty(),
+        "{:?}",
+        outcome.findings.first()
+    );
 }
 
 #[test]

@@ -269,6 +269,26 @@ fn join(path: &str, key: &str) -> String {
 /// The known field `key` is a typo of: the same name but for case, `-`, `_` and spaces,
 /// or one edit away (a letter missing, extra, wrong or two swapped) — two for long names.
 fn typo_of(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'static str> {
+    thread_local! {
+        /// The same unknown key turns up in thousands of documents: judged once per thread.
+        static JUDGED: std::cell::RefCell<std::collections::HashMap<(usize, String), Option<&'static str>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let at = (fields.as_ptr() as usize, key.to_owned());
+    if let Some(known) = JUDGED.with(|judged| judged.borrow().get(&at).copied()) {
+        return known;
+    }
+    let meant = judge_typo(key, fields);
+    JUDGED.with(|judged| {
+        let mut judged = judged.borrow_mut();
+        if judged.len() < 1 << 16 {
+            judged.insert(at, meant);
+        }
+    });
+    meant
+}
+
+fn judge_typo(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'static str> {
     let squash = |text: &str| -> String {
         text.chars()
             .filter(|c| !matches!(c, '-' | '_' | ' '))
@@ -283,6 +303,10 @@ fn typo_of(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'stat
         .iter()
         .map(|(name, _)| *name)
         .filter(|name| name.len() >= 4)
+        // Two edits at most, besides the separators squashing drops.
+        .filter(|name| {
+            name.len().abs_diff(wrong.len()) <= 2 + name.matches(['_', '-', ' ']).count()
+        })
         .map(|name| (name, edit_distance(&wrong, &squash(name))))
         .filter(|(name, distance)| *distance <= if name.len() >= 9 { 2 } else { 1 })
         .min_by_key(|(_, distance)| *distance)

@@ -29,11 +29,35 @@ pub enum Value {
     Map(Arc<[Entry]>),
 }
 
+/// FNV-1a: the shared texts are short, and SipHash (the standard hasher, built against
+/// hash flooding, which a bounded set does not fear) costs more than the lookup saves.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for byte in bytes {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type SharedTexts = std::collections::HashSet<Text, std::hash::BuildHasherDefault<Fnv>>;
+
 thread_local! {
     /// The short texts this thread has read: keys (`status`, `owner`) and values (`closed`,
     /// `high`, a date) repeat across thousands of documents and are held once.
-    static SHARED: std::cell::RefCell<std::collections::HashSet<Text>> =
-        std::cell::RefCell::new(std::collections::HashSet::new());
+    static SHARED: std::cell::RefCell<SharedTexts> = std::cell::RefCell::new(SharedTexts::default());
 }
 
 /// `text` as the tree holds it: short texts shared with every other document that has them.

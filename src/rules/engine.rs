@@ -358,6 +358,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     register_dates(&mut engine, as_of);
     super::view::register(&mut engine);
     super::memo::register(&mut engine);
+    super::text::register(&mut engine);
 
     engine.register_fn("blank", |value: Dynamic| {
         CALL.with(|call| is_blank_with(&value, &call.borrow().placeholders))

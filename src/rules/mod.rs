@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod lookup;
 pub mod memo;
 pub mod native;
+pub mod text;
 pub mod view;
 
 use std::fmt;

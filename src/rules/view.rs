@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 
+use super::engine::charge;
 use crate::document::{Document, Entry, Node, Text, Value};
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -148,6 +149,7 @@ impl MapView {
     }
 
     pub fn keys(&self) -> Vec<Text> {
+        charge(self.len() as u64);
         match self {
             MapView::Document(document) => document
                 .fields
@@ -248,6 +250,7 @@ impl IntoIterator for ListView {
 
 /// `to_map(x)`: a writable copy of a view (a map or an array), anything else as it is.
 pub fn writable(value: &Dynamic) -> Dynamic {
+    charge(1);
     if let Some(map) = value.read_lock::<MapView>() {
         return Dynamic::from_map(map.to_map());
     }
@@ -260,6 +263,7 @@ pub fn writable(value: &Dynamic) -> Dynamic {
 /// A value a rule built, made shareable: maps and arrays become views, all the way down,
 /// so every later call reads the same table and none can change it.
 pub fn freeze(value: Dynamic) -> Dynamic {
+    charge(1);
     let value = value.flatten();
     if value.is_map() {
         let map = value.cast::<Map>();
@@ -357,7 +361,7 @@ pub fn register(engine: &mut Engine) {
         list: &ListView,
         extra: Vec<Dynamic>,
     ) -> RhaiResult<Dynamic> {
-        crate::rules::engine::charge(list.len() as u64);
+        charge(list.len() as u64);
         let mut arguments = vec![Dynamic::from_array(list.to_array())];
         arguments.extend(extra);
         let mut references: Vec<&mut Dynamic> = arguments.iter_mut().collect();

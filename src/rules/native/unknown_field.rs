@@ -9,54 +9,64 @@ use crate::finding::Finding;
 pub const ID: &str = "LL031";
 
 pub fn evaluate(context: &Context) -> Vec<Finding> {
+    use rayon::prelude::*;
+    context
+        .workspace
+        .documents
+        .par_iter()
+        .flat_map_iter(|loaded| typos(context, loaded))
+        .collect()
+}
+
+fn typos(context: &Context, loaded: &crate::workspace::LoadedDocument) -> Vec<Finding> {
     let workspace = context.workspace;
     let mut findings = Vec::new();
-    for loaded in &workspace.documents {
-        let Some(kind) = &loaded.kind else { continue };
-        let source = &workspace.files[loaded.file];
-        let settings = context.settings(loaded.file);
-        if !settings.enabled || !(context.reported)(&source.path) {
-            continue;
-        }
-        for miss in schema::near_misses(&loaded.document, kind) {
-            let place = if miss.parent.is_empty() {
-                format!(
-                    "of {kind} {}",
-                    loaded
-                        .document
-                        .id
-                        .clone()
-                        .unwrap_or_else(|| crate::finding::display_path(&source.path))
-                )
-            } else {
-                format!("in `{}`", miss.parent)
-            };
-            let path = if miss.parent.is_empty() {
-                miss.key.clone()
-            } else {
-                format!("{}.{}", miss.parent, miss.key)
-            };
-            findings.push(Finding {
-                rule: context.rule.id.clone(),
-                name: context.rule.name.clone(),
-                severity: settings.severity,
-                message: format!(
-                    "`{}` {place} is not a field lessons knows; did you mean `{}`?",
-                    miss.key, miss.meant
-                ),
-                help: Some(format!(
-                    "rename it to `{}`: under its present name no rule reads its value",
-                    miss.meant
-                )),
-                file: source.path.clone(),
-                location: source.location(&miss.key_span),
-                path,
-                doc_id: loaded.document.id.clone(),
-                kind: loaded.kind.clone(),
-                suppressed: false,
-                suppression: None,
-            });
-        }
+    let Some(kind) = &loaded.kind else {
+        return findings;
+    };
+    let source = &workspace.files[loaded.file];
+    let settings = context.settings(loaded.file);
+    if !settings.enabled || !(context.reported)(&source.path) {
+        return findings;
+    }
+    for miss in schema::near_misses(&loaded.document, kind) {
+        let place = if miss.parent.is_empty() {
+            format!(
+                "of {kind} {}",
+                loaded
+                    .document
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| crate::finding::display_path(&source.path))
+            )
+        } else {
+            format!("in `{}`", miss.parent)
+        };
+        let path = if miss.parent.is_empty() {
+            miss.key.clone()
+        } else {
+            format!("{}.{}", miss.parent, miss.key)
+        };
+        findings.push(Finding {
+            rule: context.rule.id.clone(),
+            name: context.rule.name.clone(),
+            severity: settings.severity,
+            message: format!(
+                "`{}` {place} is not a field lessons knows; did you mean `{}`?",
+                miss.key, miss.meant
+            ),
+            help: Some(format!(
+                "rename it to `{}`: under its present name no rule reads its value",
+                miss.meant
+            )),
+            file: source.path.clone(),
+            location: source.location(&miss.key_span),
+            path,
+            doc_id: loaded.document.id.clone(),
+            kind: loaded.kind.clone(),
+            suppressed: false,
+            suppression: None,
+        });
     }
     findings
 }

@@ -1,0 +1,102 @@
+//! Word and phrase matching for rules that read prose (root causes, action item titles):
+//! loops a rule would otherwise run character by character in the interpreter, done once
+//! natively and charged to the call like any other work.
+
+use rhai::{Array, Dynamic, Engine, ImmutableString};
+
+use super::engine::charge;
+
+/// Lower-cased words of `text`, without the punctuation around them: "(SIEM)," is `siem`.
+/// Letters, digits, `-` and `'` make up a word.
+pub fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '\'')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+fn is_word_character(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether `phrase` (lower case) occurs in `lower` as whole words: no letter, digit or `_`
+/// right before or after it.
+fn contains_words(lower: &str, phrase: &str) -> bool {
+    if phrase.is_empty() {
+        return false;
+    }
+    lower.match_indices(phrase).any(|(at, _)| {
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + phrase.len()..].chars().next();
+        !before.is_some_and(is_word_character) && !after.is_some_and(is_word_character)
+    })
+}
+
+/// Whether `lower` is `phrase` or starts with it followed by a space.
+fn starts_with_words(lower: &str, phrase: &str) -> bool {
+    !phrase.is_empty()
+        && lower
+            .strip_prefix(phrase)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+}
+
+/// The first of `phrases` (as written) that `matches` the lower-cased, trimmed `text`.
+fn first_phrase(text: &str, phrases: &Array, matches: fn(&str, &str) -> bool) -> Dynamic {
+    let lower = text.trim().to_lowercase();
+    charge((lower.len() as u64 / 16 + 1) * phrases.len() as u64);
+    phrases
+        .iter()
+        .find(|phrase| {
+            phrase
+                .read_lock::<ImmutableString>()
+                .is_some_and(|phrase| matches(&lower, &phrase.trim().to_lowercase()))
+        })
+        .cloned()
+        .unwrap_or(Dynamic::UNIT)
+}
+
+pub fn register(engine: &mut Engine) {
+    engine.register_fn("words", |text: &str| -> Array {
+        charge(text.len() as u64 / 16 + 1);
+        words(text).into_iter().map(Dynamic::from).collect()
+    });
+    // `starts_with_words(title, ["look into", "investigate"])`: the phrase the text begins
+    // with, whatever the case, as whole words; `()` when none.
+    engine.register_fn("starts_with_words", |text: &str, phrases: Array| {
+        first_phrase(text, &phrases, starts_with_words)
+    });
+    // `find_words(cause, ["human error", "careless"])`: the first phrase found anywhere in
+    // the text as whole words, whatever the case; `()` when none.
+    engine.register_fn("find_words", |text: &str, phrases: Array| {
+        first_phrase(text, &phrases, contains_words)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_drop_punctuation_and_case() {
+        assert_eq!(
+            words("Send VPN logs (SIEM), don't wait — re-run"),
+            ["send", "vpn", "logs", "siem", "don't", "wait", "re-run"]
+        );
+    }
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        assert!(contains_words("it was human error.", "human error"));
+        assert!(!contains_words("lazy loading", "lazy load"));
+        assert!(!contains_words("the careless_flag", "careless"));
+        assert!(contains_words("careless, again", "careless"));
+        assert!(starts_with_words("look into the logs", "look into"));
+        assert!(starts_with_words("investigate", "investigate"));
+        assert!(!starts_with_words("investigated it", "investigate"));
+    }
+}
