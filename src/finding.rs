@@ -68,41 +68,27 @@ pub struct Finding {
     pub path: String,
     pub doc_id: Option<String>,
     pub kind: Option<String>,
-    /// Set when a waiver or baseline covers the finding; it then does not fail the run.
-    pub suppressed: bool,
-    /// Why it is suppressed: the waiver (reason, approver, expiry) or the baseline.
+    /// Why it does not count, when it does not: a waiver (reason, approver, expiry) or
+    /// the baseline.
     pub suppression: Option<Suppression>,
 }
 
 /// Where a suppression is written: SARIF calls a waiver in the document `inSource` and
 /// one kept elsewhere (the configuration, the baseline) `external`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SuppressionKind {
-    /// `waivers:` in the configuration.
-    Waiver,
-    /// `# lessons: allow …` in the document.
-    InlineWaiver,
+/// Why a finding does not count against the run: the one place that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suppression {
+    /// A waiver in the configuration's `waivers:`.
+    Waiver(Waived),
+    /// A waiver written in the document, beside the line it waives.
+    InlineWaiver(Waived),
+    /// An entry of the `--baseline` it was compared with: known debt.
     Baseline,
 }
 
-impl SuppressionKind {
-    /// `waiver` or `baseline`, as the JSON output names it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SuppressionKind::Waiver | SuppressionKind::InlineWaiver => "waiver",
-            SuppressionKind::Baseline => "baseline",
-        }
-    }
-
-    pub fn is_waiver(self) -> bool {
-        self != SuppressionKind::Baseline
-    }
-}
-
-/// What a waived finding carries into every machine-readable output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Suppression {
-    pub kind: SuppressionKind,
+/// What a waiver says for itself, carried into every machine-readable output.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Waived {
     pub reason: Option<String>,
     pub approved_by: Option<String>,
     pub expires: Option<String>,
@@ -110,20 +96,43 @@ pub struct Suppression {
 }
 
 impl Suppression {
+    /// `waiver` or `baseline`, as the outputs name it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Suppression::Waiver(_) | Suppression::InlineWaiver(_) => "waiver",
+            Suppression::Baseline => "baseline",
+        }
+    }
+
+    pub fn is_waiver(&self) -> bool {
+        self.waived().is_some()
+    }
+
+    /// The waiver's own words, for a waiver.
+    pub fn waived(&self) -> Option<&Waived> {
+        match self {
+            Suppression::Waiver(waived) | Suppression::InlineWaiver(waived) => Some(waived),
+            Suppression::Baseline => None,
+        }
+    }
+
     /// The reason, approver, expiry and ticket on one line:
     /// `forensics pending; approved by ciso; expires 2027-06-30; ticket SEC-12`.
     pub fn justification(&self) -> String {
-        let mut text = self
+        let Some(waived) = self.waived() else {
+            return "recorded in the baseline".to_owned();
+        };
+        let mut text = waived
             .reason
             .clone()
             .unwrap_or_else(|| "no reason given".to_owned());
-        if let Some(approver) = &self.approved_by {
+        if let Some(approver) = &waived.approved_by {
             text.push_str(&format!("; approved by {approver}"));
         }
-        if let Some(expires) = &self.expires {
+        if let Some(expires) = &waived.expires {
             text.push_str(&format!("; expires {expires}"));
         }
-        if let Some(ticket) = &self.ticket {
+        if let Some(ticket) = &waived.ticket {
             text.push_str(&format!("; ticket {ticket}"));
         }
         text
@@ -131,6 +140,11 @@ impl Suppression {
 }
 
 impl Finding {
+    /// Whether a waiver or the baseline takes it out of the count.
+    pub fn is_suppressed(&self) -> bool {
+        self.suppression.is_some()
+    }
+
     /// Sort key of the reports: by file, then position, then rule.
     pub fn sort_key(&self) -> (&PathBuf, usize, usize, &str) {
         (

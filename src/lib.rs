@@ -65,6 +65,9 @@ pub struct Options {
     /// The repository as an earlier run with the same options loaded it
     /// ([`Outcome::workspace`]): used instead of reading and parsing it again.
     pub workspace: Option<Arc<Workspace>>,
+    /// `--baseline`: findings it records are suppressed as known debt, and its entries
+    /// that no longer occur are listed in [`Outcome::unmatched_baseline`].
+    pub baseline: Option<PathBuf>,
     /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
     /// small repositories compiles them once; `None` compiles them for this run.
     pub compiled: Option<Arc<rules::RuleSet>>,
@@ -140,6 +143,9 @@ pub struct Outcome {
     pub settings: Vec<Arc<[RuleSettings]>>,
     /// The settings of a file no override names (a file that is gone, say).
     pub base_settings: Arc<[RuleSettings]>,
+    /// The entries of the baseline that no finding of what the run checked matches any
+    /// more (fixed debt: `--strict-baseline` asks to remove them).
+    pub unmatched_baseline: Vec<policy::baseline::Entry>,
     reported: Reported,
     /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
     /// report looks its files up instead of scanning them all.
@@ -209,6 +215,16 @@ impl Outcome {
     pub fn position_of_target(&self, canonical: &Path) -> Option<usize> {
         let root = std::fs::canonicalize(&self.root).ok()?;
         self.file_position(canonical.strip_prefix(root).ok()?)
+    }
+
+    /// Whether the run checked what a baseline entry records: its file was reported on and
+    /// its rule ran there.
+    pub fn checked(&self, entry: &policy::baseline::Entry) -> bool {
+        let file = Path::new(&entry.file);
+        self.reports_on(file)
+            && self
+                .rule_settings(&entry.rule, file)
+                .is_some_and(|settings| settings.enabled)
     }
 
     /// An integer parameter of rule `id` for `file`, as the run applied it.
@@ -476,6 +492,11 @@ fn run(
     };
     let started_at = jiff::Timestamp::now();
     let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
+    // Read before the work, so a baseline that cannot be read stops the run at once.
+    let baseline = match &options.baseline {
+        Some(path) => Some(policy::baseline::Baseline::load(path).map_err(Error::Usage)?),
+        None => None,
+    };
 
     let mut workspace = match &options.workspace {
         Some(loaded) => Workspace::clone(loaded),
@@ -601,6 +622,7 @@ fn run(
     if let Some(scope) = &closing_scope {
         findings.retain(|finding| scope.includes(finding));
     }
+    let unmatched = baseline.map_or_else(Vec::new, |baseline| baseline.apply(&mut findings));
     rule_errors.extend(evaluation.errors);
 
     let reported_files = workspace
@@ -633,7 +655,7 @@ fn run(
         .enumerate()
         .map(|(position, file)| (file.path.clone(), position))
         .collect();
-    Ok(Outcome {
+    let mut outcome = Outcome {
         file_positions,
         waivers: waiver_statuses,
         workspace: Arc::new(workspace),
@@ -657,8 +679,15 @@ fn run(
         pack: pack.name.clone(),
         settings: settings_of,
         base_settings: plan.base().into(),
+        unmatched_baseline: Vec::new(),
         reported,
-    })
+    };
+    let unmatched = unmatched
+        .into_iter()
+        .filter(|entry| outcome.checked(entry))
+        .collect();
+    outcome.unmatched_baseline = unmatched;
+    Ok(outcome)
 }
 
 /// Files and documents that could not be read become `LL000` findings, with the settings
@@ -693,7 +722,6 @@ fn load_problems(
                 path: problem.path.clone(),
                 doc_id: problem.doc_id.clone(),
                 kind: problem.kind.clone(),
-                suppressed: false,
                 suppression: None,
             })
         })

@@ -281,7 +281,7 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
     for mark in wanted.expected {
         *remaining.entry(mark).or_default() += 1;
     }
-    for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
+    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
         let mark = (finding.location.line, finding.rule.clone());
         match remaining.get_mut(&mark) {
             Some(count) if *count > 0 => *count -= 1,

@@ -269,7 +269,7 @@ fn closure_readiness_agrees_with_gate_close() {
         let said: Vec<String> = gate
             .findings
             .iter()
-            .filter(|f| !f.suppressed)
+            .filter(|f| !f.is_suppressed())
             .map(|f| {
                 let file = f.file.to_string_lossy().replace('\\', "/");
                 let at = (f.location.line, f.location.column);
@@ -293,7 +293,7 @@ fn closure_readiness_agrees_with_gate_close() {
         let blocked = gate
             .findings
             .iter()
-            .any(|f| !f.suppressed && f.severity == lessons::finding::Severity::Error);
+            .any(|f| !f.is_suppressed() && f.severity == lessons::finding::Severity::Error);
         assert_eq!(closure.ready, !blocked, "readiness of {}", closure.id);
     }
 }

@@ -73,7 +73,7 @@ fn table(outcome: &Outcome) -> Vec<(String, String, usize, Severity, bool)> {
                 f.file.display().to_string(),
                 f.location.line,
                 f.severity,
-                f.suppressed,
+                f.is_suppressed(),
             )
         })
         .collect()
@@ -98,6 +98,11 @@ fn waivers_suppress_report_and_expire() {
         .find(|f| f.rule == "LL003")
         .expect("LL003");
     let suppression = waived.suppression.as_ref().expect("a suppression");
+    assert!(matches!(
+        suppression,
+        lessons::finding::Suppression::Waiver(_)
+    ));
+    let suppression = suppression.waived().expect("a waiver's words");
     assert_eq!(suppression.reason.as_deref(), Some("owner on leave"));
     assert_eq!(suppression.approved_by.as_deref(), Some("ciso"));
     assert_eq!(suppression.ticket.as_deref(), Some("SEC-12"));

@@ -80,7 +80,11 @@ fn close_incident(args: &CloseArgs) -> i32 {
         .closing
         .clone()
         .unwrap_or_else(|| args.target.clone());
-    let open: Vec<_> = outcome.findings.iter().filter(|f| !f.suppressed).collect();
+    let open: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| !f.is_suppressed())
+        .collect();
     let blocking = |severity| {
         args.fail_on
             .threshold()

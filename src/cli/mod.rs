@@ -287,6 +287,7 @@ fn check(args: &CheckArgs) -> i32 {
         ignore: args.ignore.clone(),
         rule_dirs: args.source.rule_dirs.clone(),
         jobs: args.jobs.map(usize::from),
+        baseline: args.baseline.clone(),
         ..Options::default()
     };
     let stderr_style = style_for(
@@ -294,7 +295,7 @@ fn check(args: &CheckArgs) -> i32 {
         std::io::stderr().is_terminal(),
         args.quiet,
     );
-    let mut outcome = match crate::check(&options) {
+    let outcome = match crate::check(&options) {
         Ok(outcome) => outcome,
         Err(error) => {
             eprint!("{}", render_error(&error, &stderr_style));
@@ -312,10 +313,6 @@ fn check(args: &CheckArgs) -> i32 {
         eprintln!("error: {message}");
         return EXIT_FAILED;
     }
-    let paid = match apply_baseline(args.baseline.as_deref(), &mut outcome) {
-        Ok(paid) => paid,
-        Err(code) => return code,
-    };
     let to_terminal =
         output_file(args.output.as_deref()).is_none() && std::io::stdout().is_terminal();
     let mut style = style_for(args.source.color, to_terminal, args.quiet);
@@ -351,8 +348,8 @@ fn check(args: &CheckArgs) -> i32 {
         return write_baseline(path, &outcome, args.quiet);
     }
     let code = exit_code(&outcome, args.fail_on);
-    if args.strict_baseline && !paid.is_empty() {
-        for entry in &paid {
+    if args.strict_baseline && !outcome.unmatched_baseline.is_empty() {
+        for entry in &outcome.unmatched_baseline {
             eprintln!(
                 "baseline entry no longer found: {} {} {}{} (x{}): remove it from the baseline",
                 entry.rule,
@@ -386,7 +383,7 @@ fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32
     let mut baseline = Baseline::record(&outcome.findings);
     if path.exists() {
         match Baseline::load(path) {
-            Ok(previous) => baseline.keep(previous, |entry| !checked(outcome, entry)),
+            Ok(previous) => baseline.keep(previous, |entry| !outcome.checked(entry)),
             Err(message) => {
                 eprintln!("error: {message} (remove it to record a new baseline)");
                 return EXIT_FAILED;
@@ -408,16 +405,6 @@ fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32
         );
     }
     EXIT_CLEAN
-}
-
-/// Whether the run checked what a baseline entry records: its file was reported on and its
-/// rule ran there.
-fn checked(outcome: &Outcome, entry: &crate::policy::baseline::Entry) -> bool {
-    let file = std::path::Path::new(&entry.file);
-    outcome.reports_on(file)
-        && outcome
-            .rule_settings(&entry.rule, file)
-            .is_some_and(|settings| settings.enabled)
 }
 
 fn init(args: &InitArgs) -> i32 {
@@ -449,7 +436,7 @@ pub fn exit_code(outcome: &Outcome, fail_on: FailOn) -> i32 {
         outcome
             .findings
             .iter()
-            .any(|finding| !finding.suppressed && finding.severity >= threshold)
+            .any(|finding| !finding.is_suppressed() && finding.severity >= threshold)
     });
     if failing {
         EXIT_FINDINGS
@@ -552,30 +539,6 @@ pub fn render_error(error: &Error, style: &Style) -> String {
         },
     };
     render_frame(&frame, style)
-}
-
-/// Marks the findings `path`'s baseline holds as suppressed; returns its entries that no
-/// longer occur among what the run checked (entries of other files or of rules that did
-/// not run say nothing). `Err` is the exit code after saying why the baseline cannot be
-/// read.
-pub(crate) fn apply_baseline(
-    path: Option<&std::path::Path>,
-    outcome: &mut crate::Outcome,
-) -> Result<Vec<crate::policy::baseline::Entry>, i32> {
-    let Some(path) = path else {
-        return Ok(Vec::new());
-    };
-    match Baseline::load(path) {
-        Ok(baseline) => {
-            let mut paid = baseline.apply(&mut outcome.findings);
-            paid.retain(|entry| checked(outcome, entry));
-            Ok(paid)
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            Err(EXIT_FAILED)
-        }
-    }
 }
 
 #[cfg(test)]

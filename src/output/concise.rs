@@ -10,7 +10,7 @@ pub fn render(outcome: &Outcome) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = std::path::absolute(&outcome.root).unwrap_or_else(|_| outcome.root.clone());
     let mut out = String::new();
-    for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
+    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
         let path = root.join(&finding.file);
         let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
         // One line each: a message never breaks the `file:line:column:` grammar.

@@ -20,7 +20,7 @@ pub fn escape_property(text: &str) -> String {
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
     // Waived findings do not fail the run: an annotation would ask for a fix nobody owes.
-    for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
+    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
         let command = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -68,7 +68,7 @@ pub fn render(outcome: &Outcome) -> String {
     let issues: Vec<Issue> = outcome
         .findings
         .iter()
-        .filter(|finding| !finding.suppressed)
+        .filter(|finding| !finding.is_suppressed())
         .map(|finding| {
             let base = fingerprint(finding, 0);
             let occurrence = seen.entry(base.clone()).or_default();

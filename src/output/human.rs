@@ -177,7 +177,7 @@ pub fn render(outcome: &Outcome, style: &Style) -> String {
     for finding in outcome
         .findings
         .iter()
-        .filter(|finding| !finding.suppressed)
+        .filter(|finding| !finding.is_suppressed())
     {
         out.push_str(&render_frame(&finding_frame(outcome, finding), style));
         out.push('\n');
@@ -208,7 +208,7 @@ pub fn summary(outcome: &Outcome) -> String {
     let active: Vec<&Finding> = outcome
         .findings
         .iter()
-        .filter(|finding| !finding.suppressed)
+        .filter(|finding| !finding.is_suppressed())
         .collect();
     let count = |severity: Severity| {
         active

@@ -71,7 +71,7 @@ pub fn render(outcome: &Outcome) -> String {
         outcome
             .findings
             .iter()
-            .filter(|finding| !finding.suppressed)
+            .filter(|finding| !finding.is_suppressed())
     };
     let count = |severity: Severity| {
         active()
@@ -90,7 +90,7 @@ pub fn render(outcome: &Outcome) -> String {
             suppressed: outcome
                 .findings
                 .iter()
-                .filter(|finding| finding.suppressed)
+                .filter(|finding| finding.is_suppressed())
                 .count(),
         },
         findings: outcome
@@ -110,13 +110,19 @@ pub fn render(outcome: &Outcome) -> String {
                 path: &finding.path,
                 doc_id: finding.doc_id.as_deref(),
                 kind: finding.kind.as_deref(),
-                suppressed: finding.suppressed,
-                suppression: finding.suppression.as_ref().map(|s| Suppression {
-                    kind: s.kind.as_str(),
-                    reason: s.reason.as_deref(),
-                    approved_by: s.approved_by.as_deref(),
-                    expires: s.expires.as_deref(),
-                    ticket: s.ticket.as_deref(),
+                suppressed: finding.is_suppressed(),
+                suppression: finding.suppression.as_ref().map(|s| {
+                    let waived = s.waived();
+                    Suppression {
+                        kind: s.as_str(),
+                        reason: match waived {
+                            Some(waived) => waived.reason.as_deref(),
+                            None => Some("recorded in the baseline"),
+                        },
+                        approved_by: waived.and_then(|w| w.approved_by.as_deref()),
+                        expires: waived.and_then(|w| w.expires.as_deref()),
+                        ticket: waived.and_then(|w| w.ticket.as_deref()),
+                    }
                 }),
             })
             .collect(),

@@ -37,7 +37,11 @@ enum Verdict {
 
 impl Case<'_> {
     fn verdict(&self, fail_on: Option<Severity>) -> Verdict {
-        let active: Vec<&&Finding> = self.findings.iter().filter(|f| !f.suppressed).collect();
+        let active: Vec<&&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| !f.is_suppressed())
+            .collect();
         if active.is_empty() && !self.findings.is_empty() {
             return Verdict::Skipped;
         }
@@ -267,7 +271,7 @@ fn details(file: &str, findings: &[&Finding]) -> String {
 
 /// Why a finding does not count: the waiver's reason, approver and expiry, or the baseline.
 fn reason(suppression: &crate::finding::Suppression) -> String {
-    let how = if suppression.kind.is_waiver() {
+    let how = if suppression.is_waiver() {
         "waived"
     } else {
         "baselined"
@@ -298,7 +302,7 @@ fn write_case(
                     .findings
                     .iter()
                     .copied()
-                    .filter(|finding| !finding.suppressed)
+                    .filter(|finding| !finding.is_suppressed())
                     .collect();
                 let worst = active
                     .iter()

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::finding::{display_path, Severity, SuppressionKind};
+use crate::finding::{display_path, Severity};
 use crate::output::gitlab::fingerprint;
 use crate::Outcome;
 
@@ -257,7 +257,7 @@ pub fn render(outcome: &Outcome) -> String {
         .collect();
     // Unsuppressed first, so a cap never drops a finding that fails the run.
     let mut ordered: Vec<&crate::finding::Finding> = outcome.findings.iter().collect();
-    ordered.sort_by_key(|finding| finding.suppressed);
+    ordered.sort_by_key(|finding| finding.is_suppressed());
     let left_out = ordered.len().saturating_sub(MAX_RESULTS);
     ordered.truncate(MAX_RESULTS);
     let results = ordered
@@ -292,19 +292,15 @@ pub fn render(outcome: &Outcome) -> String {
                 partial_fingerprints: Fingerprints {
                     lessons: fingerprint(finding, 0),
                 },
-                suppressions: match (&finding.suppression, finding.suppressed) {
-                    (Some(suppression), _) => vec![Suppression {
-                        kind: match suppression.kind {
-                            SuppressionKind::InlineWaiver => "inSource",
-                            SuppressionKind::Waiver | SuppressionKind::Baseline => "external",
+                suppressions: match &finding.suppression {
+                    Some(suppression) => vec![Suppression {
+                        kind: match suppression {
+                            crate::finding::Suppression::InlineWaiver(_) => "inSource",
+                            _ => "external",
                         },
                         justification: suppression.justification(),
                     }],
-                    (None, true) => vec![Suppression {
-                        kind: "external",
-                        justification: "suppressed".into(),
-                    }],
-                    (None, false) => Vec::new(),
+                    None => Vec::new(),
                 },
             }
         })

@@ -9,7 +9,7 @@ use crate::Outcome;
 pub fn render(outcome: &Outcome) -> String {
     // rule → (count, name, highest severity)
     let mut counts: BTreeMap<&str, (usize, &str, Severity)> = BTreeMap::new();
-    for finding in outcome.findings.iter().filter(|f| !f.suppressed) {
+    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
         let entry = counts
             .entry(&finding.rule)
             .or_insert((0, &finding.name, finding.severity));

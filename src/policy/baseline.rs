@@ -57,7 +57,7 @@ impl Baseline {
     /// The findings not already waived, as a baseline.
     pub fn record(findings: &[Finding]) -> Baseline {
         let mut entries: BTreeMap<Key, Entry> = BTreeMap::new();
-        for finding in findings.iter().filter(|f| !f.suppressed) {
+        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
             let (rule, file, doc_id, path) = key(finding);
             entries
                 .entry((rule.clone(), file.clone(), doc_id.clone(), path.clone()))
@@ -128,18 +128,11 @@ impl Baseline {
             let slot = remaining.entry(key).or_insert((0, entry));
             slot.0 = slot.0.saturating_add(entry.count);
         }
-        for finding in findings.iter_mut().filter(|f| !f.suppressed) {
+        for finding in findings.iter_mut().filter(|f| !f.is_suppressed()) {
             if let Some((count, _)) = remaining.get_mut(&key(finding)) {
                 if *count > 0 {
                     *count -= 1;
-                    finding.suppressed = true;
-                    finding.suppression = Some(Suppression {
-                        kind: crate::finding::SuppressionKind::Baseline,
-                        reason: Some("recorded in the baseline".into()),
-                        approved_by: None,
-                        expires: None,
-                        ticket: None,
-                    });
+                    finding.suppression = Some(Suppression::Baseline);
                 }
             }
         }

@@ -14,7 +14,7 @@ use globset::GlobSet;
 
 use crate::document::date::Moment;
 use crate::document::{yaml, Format, SourceFile, Span};
-use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
+use crate::finding::{Finding, Severity, Suppression, Waived};
 use crate::rules::evaluate::RuleSettings;
 use crate::rules::Rule;
 use crate::workspace::{discover, Config};
@@ -197,19 +197,18 @@ impl Waivers {
             let invalid = matches!(state, Standing::Invalid(..));
             if !invalid {
                 for finding in findings.iter_mut() {
-                    if !finding.suppressed && waiver.matches(finding) {
-                        finding.suppressed = true;
+                    if !finding.is_suppressed() && waiver.matches(finding) {
                         waiver.used = true;
-                        finding.suppression = Some(Suppression {
-                            kind: if waiver.at_line.is_some() {
-                                SuppressionKind::InlineWaiver
-                            } else {
-                                SuppressionKind::Waiver
-                            },
+                        let waived = Waived {
                             reason: waiver.reason.clone(),
                             approved_by: waiver.approved_by.clone(),
                             expires: waiver.expires.clone(),
                             ticket: waiver.ticket.clone(),
+                        };
+                        finding.suppression = Some(if waiver.at_line.is_some() {
+                            Suppression::InlineWaiver(waived)
+                        } else {
+                            Suppression::Waiver(waived)
                         });
                     }
                 }
@@ -230,7 +229,6 @@ impl Waivers {
                                     path: String::new(),
                                     doc_id: None,
                                     kind: None,
-                                    suppressed: false,
                                     suppression: None,
                                 },
                                 Arc::clone(&waiver.source),

@@ -444,16 +444,19 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
     let mut rule_counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut worst: BTreeMap<(String, Option<String>), WorstDocument> = BTreeMap::new();
     for finding in &outcome.findings {
-        if finding.suppressed {
+        if finding.is_suppressed() {
             summary.suppressed += 1;
             match &finding.suppression {
-                Some(waiver) if waiver.kind.is_waiver() => summary.waived.push(Waived {
-                    gap: Gap::of(finding),
-                    reason: waiver.reason.clone(),
-                    approved_by: waiver.approved_by.clone(),
-                    expires: waiver.expires.clone(),
-                    ticket: waiver.ticket.clone(),
-                }),
+                Some(suppression) => match suppression.waived() {
+                    Some(waiver) => summary.waived.push(Waived {
+                        gap: Gap::of(finding),
+                        reason: waiver.reason.clone(),
+                        approved_by: waiver.approved_by.clone(),
+                        expires: waiver.expires.clone(),
+                        ticket: waiver.ticket.clone(),
+                    }),
+                    None => summary.baselined += 1,
+                },
                 _ => summary.baselined += 1,
             }
             continue;
@@ -679,7 +682,7 @@ fn commit(root: &Path) -> Option<String> {
 fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
     let mut by_document: HashMap<(&Path, Option<&str>), Vec<usize>> = HashMap::new();
     for (at, finding) in closing.findings.iter().enumerate() {
-        if !finding.suppressed {
+        if !finding.is_suppressed() {
             by_document
                 .entry((finding.file.as_path(), finding.doc_id.as_deref()))
                 .or_default()

@@ -165,7 +165,6 @@ impl Session<'_> {
                     path: report.path,
                     doc_id: loaded.document.id.clone(),
                     kind: Some(kind.clone()),
-                    suppressed: false,
                     suppression: None,
                 });
             }

@@ -110,7 +110,6 @@ pub fn evaluate(context: &Context) -> Vec<Finding> {
                 path: "category".into(),
                 doc_id: loaded.document.id.clone(),
                 kind: loaded.kind.clone(),
-                suppressed: false,
                 suppression: None,
             });
         }

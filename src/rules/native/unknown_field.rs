@@ -64,7 +64,6 @@ fn typos(context: &Context, loaded: &crate::workspace::LoadedDocument) -> Vec<Fi
             path,
             doc_id: loaded.document.id.clone(),
             kind: loaded.kind.clone(),
-            suppressed: false,
             suppression: None,
         });
     }

@@ -84,7 +84,6 @@ pub fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
             path: String::new(),
             doc_id: loaded.document.id.clone(),
             kind: loaded.kind.clone(),
-            suppressed: false,
             suppression: None,
         };
         let name = loaded
