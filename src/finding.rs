@@ -140,6 +140,49 @@ impl Suppression {
 }
 
 impl Finding {
+    /// Every finding is made here: rule `id` (`name`) at `span` of `source`, with the
+    /// severity the run gives the rule in that file. The builders below add the rest.
+    pub fn new(
+        (id, name): (&str, &str),
+        severity: Severity,
+        source: &crate::document::SourceFile,
+        span: &crate::document::Span,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule: id.to_owned(),
+            name: name.to_owned(),
+            severity,
+            message,
+            help: None,
+            file: source.path.clone(),
+            location: source.location(span),
+            path: String::new(),
+            doc_id: None,
+            kind: None,
+            suppression: None,
+        }
+    }
+
+    /// What to do about it.
+    pub fn help(mut self, help: impl Into<Option<String>>) -> Finding {
+        self.help = help.into();
+        self
+    }
+
+    /// The dotted path inside the document the finding is about.
+    pub fn path(mut self, path: impl Into<String>) -> Finding {
+        self.path = path.into();
+        self
+    }
+
+    /// The document it is in: its id and kind.
+    pub fn document(mut self, id: Option<String>, kind: Option<String>) -> Finding {
+        self.doc_id = id;
+        self.kind = kind;
+        self
+    }
+
     /// Whether a waiver or the baseline takes it out of the count.
     pub fn is_suppressed(&self) -> bool {
         self.suppression.is_some()

@@ -589,7 +589,6 @@ fn run(
     };
     let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
     let mut findings = evaluation.findings;
-    findings.extend(load_problems(&workspace, rules, &settings_of, &reported));
     findings.extend(rules::native::evaluate(
         &workspace,
         rules,
@@ -688,42 +687,4 @@ fn run(
         .collect();
     outcome.unmatched_baseline = unmatched;
     Ok(outcome)
-}
-
-/// Files and documents that could not be read become `LL000` findings, with the settings
-/// that rule has for their file.
-fn load_problems(
-    workspace: &Workspace,
-    rules: &[Rule],
-    settings_of: &[Arc<[RuleSettings]>],
-    reported: &Reported,
-) -> Vec<Finding> {
-    let Some(position) = rules.iter().position(|rule| rule.id == "LL000") else {
-        return Vec::new();
-    };
-    let rule = &rules[position];
-    workspace
-        .problems
-        .iter()
-        .filter_map(|(file, problem)| {
-            let source = &workspace.files[*file];
-            let setting = &settings_of[*file][position];
-            if !setting.enabled || !reported.includes(&source.path) {
-                return None;
-            }
-            Some(Finding {
-                rule: rule.id.clone(),
-                name: rule.name.clone(),
-                severity: setting.severity,
-                message: problem.message.clone(),
-                help: problem.help.clone(),
-                file: source.path.clone(),
-                location: source.location(&problem.span),
-                path: problem.path.clone(),
-                doc_id: problem.doc_id.clone(),
-                kind: problem.kind.clone(),
-                suppression: None,
-            })
-        })
-        .collect()
 }

@@ -218,19 +218,14 @@ impl Waivers {
                     if let Some((rule, settings)) = setting(id) {
                         if settings.enabled {
                             own.push((
-                                Finding {
-                                    rule: rule.id.clone(),
-                                    name: rule.name.clone(),
-                                    severity: severity.unwrap_or(settings.severity),
+                                Finding::new(
+                                    rule.key(),
+                                    severity.unwrap_or(settings.severity),
+                                    &waiver.source,
+                                    &waiver.span,
                                     message,
-                                    help: Some(help),
-                                    file: waiver.source.path.clone(),
-                                    location: waiver.source.location(&waiver.span),
-                                    path: String::new(),
-                                    doc_id: None,
-                                    kind: None,
-                                    suppression: None,
-                                },
+                                )
+                                .help(help),
                                 Arc::clone(&waiver.source),
                             ));
                         }

@@ -154,19 +154,12 @@ impl Session<'_> {
             }
             for report in state.reports {
                 let span = loaded.document.locate(&report.path);
-                result.findings.push(Finding {
-                    rule: rule.id.clone(),
-                    name: rule.name.clone(),
-                    severity: setting.severity,
-                    message: report.message,
-                    help: report.help,
-                    file: source.path.clone(),
-                    location: source.location(&span),
-                    path: report.path,
-                    doc_id: loaded.document.id.clone(),
-                    kind: Some(kind.clone()),
-                    suppression: None,
-                });
+                result.findings.push(
+                    Finding::new(rule.key(), setting.severity, source, &span, report.message)
+                        .help(report.help)
+                        .path(report.path)
+                        .document(loaded.document.id.clone(), Some(kind.clone())),
+                );
             }
         }
         result

@@ -68,6 +68,11 @@ impl Rule {
         self.scripted && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
     }
 
+    /// Id and name, as a finding names its rule.
+    pub fn key(&self) -> (&str, &str) {
+        (&self.id, &self.name)
+    }
+
     pub fn is_builtin(&self) -> bool {
         matches!(self.origin, Origin::Builtin(_))
     }

@@ -3,6 +3,24 @@
 //! incident with every other. Their id, severity, parameters and documentation are still
 //! their `rules/*.rhai` file, which has no `check`.
 
+/// Declares the native rule `$name` with the id `$id`, evaluated by `$evaluate`.
+macro_rules! native_rule {
+    ($name:ident, $id:expr, $evaluate:expr) => {
+        pub struct $name;
+
+        impl super::NativeRule for $name {
+            fn id(&self) -> &'static str {
+                $id
+            }
+
+            fn evaluate(&self, context: &super::Context) -> Vec<crate::finding::Finding> {
+                $evaluate(context)
+            }
+        }
+    };
+}
+
+mod invalid_document;
 mod recurring_cause;
 mod unknown_field;
 mod unknown_kind;
@@ -25,7 +43,29 @@ pub struct Context<'a> {
     pub as_of: Moment,
     /// Whether a file's findings are reported (named-file mode).
     pub reported: &'a (dyn Fn(&std::path::Path) -> bool + Sync),
+    /// The kinds the loaded rules check: kinds too, for LL030.
+    pub rule_kinds: &'a [String],
 }
+
+/// A built-in rule whose findings Rust produces; what it says of itself (id, severity,
+/// parameters, documentation) is its `rules/*.rhai` file, which has no `check`.
+pub trait NativeRule: Sync {
+    /// The id in its `.rhai` file.
+    fn id(&self) -> &'static str;
+    fn evaluate(&self, context: &Context) -> Vec<Finding>;
+}
+
+/// Every native rule. LL025 and LL026 are the waivers' own findings (`policy/waiver.rs`):
+/// they need every other finding first.
+pub const RULES: &[&dyn NativeRule] = &[
+    &invalid_document::InvalidDocument,
+    &recurring_cause::RecurringCause,
+    &unknown_kind::UnknownKind,
+    &unknown_field::UnknownField,
+];
+
+/// The rules the waivers produce.
+pub const WAIVER_RULES: &[&str] = &["LL025", "LL026"];
 
 impl Context<'_> {
     fn settings(&self, file: usize) -> &RuleSettings {
@@ -51,6 +91,9 @@ pub fn evaluate(
         if !rule.is_builtin() || rule.scripted {
             continue;
         }
+        let Some(native) = RULES.iter().find(|native| native.id() == rule.id) else {
+            continue;
+        };
         let context = Context {
             workspace,
             rule,
@@ -58,13 +101,33 @@ pub fn evaluate(
             settings_of,
             as_of,
             reported,
+            rule_kinds: &rule_kinds,
         };
-        match rule.id.as_str() {
-            recurring_cause::ID => findings.extend(recurring_cause::evaluate(&context)),
-            unknown_kind::ID => findings.extend(unknown_kind::evaluate(&context, &rule_kinds)),
-            unknown_field::ID => findings.extend(unknown_field::evaluate(&context)),
-            _ => {}
-        }
+        findings.extend(native.evaluate(&context));
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_rule_without_check_is_evaluated_natively() {
+        let rules = crate::rules::RuleSet::load(&[], &crate::rules::engine::Limits::default());
+        let mut without_check: Vec<&str> = rules
+            .rules
+            .iter()
+            .filter(|rule| rule.is_builtin() && !rule.scripted)
+            .map(|rule| rule.id.as_str())
+            .collect();
+        without_check.sort_unstable();
+        let mut native: Vec<&str> = RULES
+            .iter()
+            .map(|rule| rule.id())
+            .chain(WAIVER_RULES.iter().copied())
+            .collect();
+        native.sort_unstable();
+        assert_eq!(without_check, native);
+    }
 }

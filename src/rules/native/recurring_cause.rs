@@ -28,7 +28,9 @@ fn int_param(context: &Context, file: usize, name: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
-pub fn evaluate(context: &Context) -> Vec<Finding> {
+native_rule!(RecurringCause, ID, evaluate);
+
+fn evaluate(context: &Context) -> Vec<Finding> {
     let workspace = context.workspace;
     let mut by_category: HashMap<&str, Vec<Occurrence>> = HashMap::new();
     for &position in workspace.index.of_kind("incident") {
@@ -90,28 +92,28 @@ pub fn evaluate(context: &Context) -> Vec<Finding> {
                 shown.join(", ")
             };
             let span = loaded.document.locate("category");
-            findings.push(Finding {
-                rule: context.rule.id.clone(),
-                name: context.rule.name.clone(),
-                severity: settings.severity,
-                message: format!(
-                    "{} is the {} {category} incident within {window} days (after {}): a recurring cause",
-                    occurrence.id,
-                    ordinal(count),
-                    earlier
-                ),
-                help: Some(
-                    "find what these incidents share and fix it once: add an action item of type \
-                     `control` or `policy` whose `ref` names the change"
-                        .into(),
-                ),
-                file: source.path.clone(),
-                location: source.location(&span),
-                path: "category".into(),
-                doc_id: loaded.document.id.clone(),
-                kind: loaded.kind.clone(),
-                suppression: None,
-            });
+            let message = format!(
+                "{} is the {} {category} incident within {window} days (after {}): a recurring cause",
+                occurrence.id,
+                ordinal(count),
+                earlier
+            );
+            findings.push(
+                Finding::new(
+                    context.rule.key(),
+                    settings.severity,
+                    source,
+                    &span,
+                    message,
+                )
+                .help(
+                    "find what these incidents share and fix it once: add an action item \
+                         of type `control` or `policy` whose `ref` names the change"
+                        .to_owned(),
+                )
+                .path("category")
+                .document(loaded.document.id.clone(), loaded.kind.clone()),
+            );
         }
     }
     findings

@@ -8,7 +8,9 @@ use crate::finding::Finding;
 
 pub const ID: &str = "LL031";
 
-pub fn evaluate(context: &Context) -> Vec<Finding> {
+native_rule!(UnknownField, ID, evaluate);
+
+fn evaluate(context: &Context) -> Vec<Finding> {
     use rayon::prelude::*;
     context
         .workspace
@@ -47,25 +49,25 @@ fn typos(context: &Context, loaded: &crate::workspace::LoadedDocument) -> Vec<Fi
         } else {
             format!("{}.{}", miss.parent, miss.key)
         };
-        findings.push(Finding {
-            rule: context.rule.id.clone(),
-            name: context.rule.name.clone(),
-            severity: settings.severity,
-            message: format!(
-                "`{}` {place} is not a field lessons knows; did you mean `{}`?",
-                miss.key, miss.meant
-            ),
-            help: Some(format!(
+        let message = format!(
+            "`{}` {place} is not a field lessons knows; did you mean `{}`?",
+            miss.key, miss.meant
+        );
+        findings.push(
+            Finding::new(
+                context.rule.key(),
+                settings.severity,
+                source,
+                &miss.key_span,
+                message,
+            )
+            .help(format!(
                 "rename it to `{}`: under its present name no rule reads its value",
                 miss.meant
-            )),
-            file: source.path.clone(),
-            location: source.location(&miss.key_span),
-            path,
-            doc_id: loaded.document.id.clone(),
-            kind: loaded.kind.clone(),
-            suppression: None,
-        });
+            ))
+            .path(path)
+            .document(loaded.document.id.clone(), loaded.kind.clone()),
+        );
     }
     findings
 }

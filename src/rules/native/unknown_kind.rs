@@ -32,7 +32,12 @@ const NAMES: &[&str] = &[
     "veris",
 ];
 
-pub fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
+native_rule!(UnknownKind, ID, |context: &Context| evaluate(
+    context,
+    context.rule_kinds
+));
+
+fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
     let workspace = context.workspace;
     let known = |kind: &str| {
         NAMES.iter().any(|name| normalise_kind(name) == kind)
@@ -73,18 +78,16 @@ pub fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
             let node = root.get(key)?;
             Some((node, node.as_str()?.trim().to_owned()))
         };
-        let report = |node: &Node, message: String, help: String| Finding {
-            rule: context.rule.id.clone(),
-            name: context.rule.name.clone(),
-            severity: settings.severity,
-            message,
-            help: Some(help),
-            file: source.path.clone(),
-            location: source.location(&node.span),
-            path: String::new(),
-            doc_id: loaded.document.id.clone(),
-            kind: loaded.kind.clone(),
-            suppression: None,
+        let report = |node: &Node, message: String, help: String| {
+            Finding::new(
+                context.rule.key(),
+                settings.severity,
+                source,
+                &node.span,
+                message,
+            )
+            .help(help)
+            .document(loaded.document.id.clone(), loaded.kind.clone())
         };
         let name = loaded
             .document
