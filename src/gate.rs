@@ -46,6 +46,43 @@ impl CloseScope {
     }
 }
 
+/// The closing phase of a run: the documents rewritten as closed, and what to report.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// `gate close`: the id of the incident evaluated as if closed.
+    pub id: Option<String>,
+    /// `gate close`: the findings that belong to the close.
+    pub scope: Option<CloseScope>,
+    /// The files to report on, when closing decides them.
+    pub reported: Option<Vec<PathBuf>>,
+}
+
+impl Prepared {
+    /// Prepares `workspace` for what `closing` asks; nothing when it asks nothing.
+    pub fn for_run(
+        closing: Option<&crate::Closing>,
+        workspace: &mut Workspace,
+        root: &Path,
+        as_of: Moment,
+    ) -> Result<Prepared, Error> {
+        Ok(match closing {
+            Some(crate::Closing::Incident(target)) => {
+                let (id, scope) = prepare(workspace, root, target, as_of)?;
+                Prepared {
+                    id: Some(id),
+                    reported: Some(scope.files().cloned().collect()),
+                    scope: Some(scope),
+                }
+            }
+            Some(crate::Closing::Unclosed) => Prepared {
+                reported: Some(prepare_unclosed(workspace, as_of)),
+                ..Prepared::default()
+            },
+            None => Prepared::default(),
+        })
+    }
+}
+
 /// Finds the incident `target` names (an id, or a file holding one incident), rewrites it
 /// as closed, and returns its id and what the close is about.
 pub fn prepare(

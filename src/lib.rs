@@ -25,14 +25,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-use rhai::Dynamic;
-
 use crate::document::date::Moment;
 use crate::document::SourceFile;
 use crate::finding::Finding;
-use crate::policy::{Pack, Plan};
-use crate::rules::engine::{Limits, Lookup};
+use crate::policy::Pack;
+use crate::rules::engine::Limits;
 use crate::rules::evaluate::RuleSettings;
 use crate::rules::{Rule, RuleError};
 use crate::workspace::{Config, ConfigError, Workspace};
@@ -475,6 +472,9 @@ pub(crate) fn normalise(path: &Path) -> PathBuf {
     result
 }
 
+/// The run itself, one phase after another, each a call into the module it belongs to:
+/// load (read, parse, map `formats:`), prepare the closing, evaluate, waivers and baseline,
+/// assemble.
 fn run(
     options: &Options,
     as_of: Moment,
@@ -483,14 +483,14 @@ fn run(
     config_path: Option<PathBuf>,
     started: Instant,
 ) -> Result<Outcome, Error> {
-    let (reported, extra) = if options.isolated {
+    let started_at = jiff::Timestamp::now();
+    let (mut reported, extra) = if options.isolated {
         (Reported::EVERYTHING, options.paths.clone())
     } else {
         let reported = Reported::new(&root, &options.paths);
         let extra = reported.outside();
         (reported, extra)
     };
-    let started_at = jiff::Timestamp::now();
     let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
     // Read before the work, so a baseline that cannot be read stops the run at once.
     let baseline = match &options.baseline {
@@ -509,182 +509,127 @@ fn run(
             },
         )?,
     };
-    let mut reported = reported;
-    let mut closing_id = None;
-    let mut closing_scope = None;
-    match &options.closing {
-        Some(Closing::Incident(target)) => {
-            let (id, scope) = gate::prepare(&mut workspace, &root, target, as_of)?;
-            reported = Reported::files(scope.files().cloned());
-            closing_id = Some(id);
-            closing_scope = Some(scope);
-        }
-        Some(Closing::Unclosed) => {
-            reported = Reported::files(gate::prepare_unclosed(&mut workspace, as_of));
-        }
-        None => {}
+    let closing = gate::Prepared::for_run(options.closing.as_ref(), &mut workspace, &root, as_of)?;
+    if let Some(files) = &closing.reported {
+        reported = Reported::files(files.iter().cloned());
     }
-    // One view per document over its parsed tree: what every rule and lookup hands out.
-    let values: Arc<[Dynamic]> = workspace
-        .documents
-        .par_iter()
-        .map(|loaded| match &loaded.kind {
-            Some(kind) => rules::view::document(&loaded.document, kind),
-            None => Dynamic::UNIT,
-        })
-        .collect::<Vec<_>>()
-        .into();
     let loaded_at = started.elapsed();
 
-    let lookup = Arc::new(rules::lookup::WorkspaceLookup::new(
-        Arc::clone(&values),
-        Arc::clone(&workspace.index),
-    ));
-    let engine = rules::engine::build(
-        options.limits,
-        as_of,
-        Arc::clone(&lookup) as Arc<dyn Lookup>,
-    );
-    let tracer = rules::engine::build_tracer(options.limits, as_of, lookup);
-    let compiled = match &options.compiled {
-        Some(compiled) => Arc::clone(compiled),
-        None => Arc::new(rules::RuleSet::compile(
-            &engine,
-            &rule_dirs,
-            &options.limits,
-        )),
-    };
-    let rules = &compiled.rules;
-    let mut rule_errors = compiled.errors.clone();
-    let plan = Plan::new(
-        rules,
-        &pack,
-        &workspace.config,
-        &options.select,
-        &options.ignore,
-    )
-    .map_err(|error| Error::Usage(error.0))?;
-    let settings_of: Vec<Arc<[RuleSettings]>> = workspace
-        .files
-        .iter()
-        .map(|file| plan.settings(&file.path))
-        .collect();
-
-    let targets: Vec<usize> = workspace
-        .documents
-        .iter()
-        .enumerate()
-        .filter(|(_, loaded)| reported.includes(&workspace.files[loaded.file].path))
-        .map(|(position, _)| position)
-        .collect();
-    let session = rules::evaluate::Session {
-        engine: &engine,
-        tracer: &tracer,
-        rules,
+    let mut evaluated = rules::evaluate::evaluate_workspace(&rules::evaluate::Run {
         workspace: &workspace,
-        values: &values,
-        limits: options.limits,
-        placeholders: pack.placeholders.clone().into(),
-        memos: rules.iter().map(|_| Arc::default()).collect(),
-    };
-    let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings_of[file]));
-    let mut findings = evaluation.findings;
-    findings.extend(rules::native::evaluate(
-        &workspace,
-        rules,
-        &settings_of,
+        rule_dirs: &rule_dirs,
+        pack: &pack,
+        options,
         as_of,
-        &|file| reported.includes(file),
-    ));
-    let warn_days = rules
-        .iter()
-        .position(|rule| rule.id == "LL025")
-        .and_then(|position| plan.base()[position].params.get("warn_days")?.as_int().ok())
-        .unwrap_or(30);
-    let mut waivers = policy::waiver::Waivers::collect(
-        &workspace.config,
-        workspace.config_path.as_deref(),
-        &root,
-        &workspace.files,
-    );
-    let mut waiver_sources = Vec::new();
-    for (finding, source) in waivers.apply(&mut findings, rules, plan.base(), &as_of, warn_days) {
-        if reported.includes(&finding.file) {
-            waiver_sources.push(source);
-            findings.push(finding);
-        }
-    }
-    let waiver_statuses = waivers.statuses(&as_of, warn_days);
-    // Stable: findings at one place keep the order their rule reported them in.
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup();
-    if let Some(scope) = &closing_scope {
-        findings.retain(|finding| scope.includes(finding));
-    }
-    let unmatched = baseline.map_or_else(Vec::new, |baseline| baseline.apply(&mut findings));
-    rule_errors.extend(evaluation.errors);
+        reported: &|file| reported.includes(file),
+    })?;
 
-    let reported_files = workspace
-        .files
-        .iter()
-        .filter(|file| reported.includes(&file.path))
-        .count();
-    let unclassified = targets
-        .iter()
-        .map(|&position| &workspace.documents[position])
-        .filter(|loaded| loaded.kind.is_none())
-        .map(|loaded| {
-            let source = &workspace.files[loaded.file];
-            (
-                source.path.clone(),
-                source.location(&loaded.document.root.span).line,
-            )
-        })
-        .collect();
-    let evaluated_at = started.elapsed();
-    let sources = workspace
-        .files
-        .iter()
-        .chain(waiver_sources.iter())
-        .map(|file| (file.path.clone(), Arc::clone(file)))
-        .collect();
-    let file_positions = workspace
-        .files
-        .iter()
-        .enumerate()
-        .map(|(position, file)| (file.path.clone(), position))
-        .collect();
-    let mut outcome = Outcome {
-        file_positions,
-        waivers: waiver_statuses,
-        workspace: Arc::new(workspace),
-        closing: closing_id,
-        root,
-        as_of,
-        findings,
-        rule_errors,
-        documents: evaluation.documents_checked,
-        files: reported_files,
-        sources,
-        rules: rules.clone(),
-        unclassified,
-        printed: evaluation.printed,
-        timing: Timing {
-            load: loaded_at,
-            evaluate: evaluated_at - loaded_at,
-            total: evaluated_at,
+    let suppressed = policy::suppress(
+        &mut evaluated.findings,
+        &policy::Suppressing {
+            workspace: &workspace,
+            rules: &evaluated.rules.rules,
+            settings: &evaluated.base_settings,
+            as_of,
+            reported: &|file| reported.includes(file),
+            kept: &|finding| {
+                closing
+                    .scope
+                    .as_ref()
+                    .is_none_or(|scope| scope.includes(finding))
+            },
+            baseline,
         },
-        started_at,
-        pack: pack.name.clone(),
-        settings: settings_of,
-        base_settings: plan.base().into(),
-        unmatched_baseline: Vec::new(),
-        reported,
-    };
-    let unmatched = unmatched
+    );
+    let evaluated_at = started.elapsed();
+
+    let mut outcome = Outcome::assemble(
+        workspace,
+        evaluated,
+        suppressed.waivers,
+        &suppressed.sources,
+        Assembly {
+            root,
+            as_of,
+            closing: closing.id,
+            started_at,
+            pack: pack.name.clone(),
+            reported,
+            timing: Timing {
+                load: loaded_at,
+                evaluate: evaluated_at - loaded_at,
+                total: evaluated_at,
+            },
+        },
+    );
+    let unmatched = suppressed
+        .unmatched_baseline
         .into_iter()
         .filter(|entry| outcome.checked(entry))
         .collect();
     outcome.unmatched_baseline = unmatched;
     Ok(outcome)
+}
+
+/// What the outcome holds besides what evaluating produced.
+struct Assembly {
+    root: PathBuf,
+    as_of: Moment,
+    closing: Option<String>,
+    started_at: jiff::Timestamp,
+    pack: String,
+    reported: Reported,
+    timing: Timing,
+}
+
+impl Outcome {
+    fn assemble(
+        workspace: Workspace,
+        evaluated: rules::evaluate::Evaluated,
+        waivers: Vec<policy::waiver::WaiverStatus>,
+        waiver_sources: &[Arc<SourceFile>],
+        assembly: Assembly,
+    ) -> Outcome {
+        let reported = assembly.reported;
+        let files = workspace
+            .files
+            .iter()
+            .filter(|file| reported.includes(&file.path))
+            .count();
+        let sources = workspace
+            .files
+            .iter()
+            .chain(waiver_sources)
+            .map(|file| (file.path.clone(), Arc::clone(file)))
+            .collect();
+        let file_positions = workspace
+            .files
+            .iter()
+            .enumerate()
+            .map(|(position, file)| (file.path.clone(), position))
+            .collect();
+        Outcome {
+            file_positions,
+            waivers,
+            workspace: Arc::new(workspace),
+            closing: assembly.closing,
+            root: assembly.root,
+            as_of: assembly.as_of,
+            findings: evaluated.findings,
+            rule_errors: evaluated.rule_errors,
+            documents: evaluated.documents_checked,
+            files,
+            sources,
+            rules: evaluated.rules.rules.clone(),
+            unclassified: evaluated.unclassified,
+            printed: evaluated.printed,
+            timing: assembly.timing,
+            started_at: assembly.started_at,
+            pack: assembly.pack,
+            settings: evaluated.settings,
+            base_settings: evaluated.base_settings,
+            unmatched_baseline: Vec::new(),
+            reported,
+        }
+    }
 }

@@ -22,6 +22,75 @@ use crate::workspace::discover;
 
 /// The packs shipped in the binary: (name, YAML), one per file of `policies/` (a test holds
 /// the list to the folder).
+/// What the waivers-and-baseline phase works with.
+pub struct Suppressing<'a> {
+    pub workspace: &'a crate::workspace::Workspace,
+    pub rules: &'a [Rule],
+    /// The rules' settings no override changes (indexed like `rules`).
+    pub settings: &'a [RuleSettings],
+    pub as_of: crate::document::date::Moment,
+    /// Whether the run reports on a file.
+    pub reported: &'a dyn Fn(&Path) -> bool,
+    /// Whether a finding belongs to what is reported (`gate close` keeps the close's own).
+    pub kept: &'a dyn Fn(&crate::finding::Finding) -> bool,
+    pub baseline: Option<baseline::Baseline>,
+}
+
+/// What the phase leaves beside the findings it marked.
+pub struct Suppressed {
+    /// Every waiver and where it stands.
+    pub waivers: Vec<waiver::WaiverStatus>,
+    /// The sources the waivers' own findings point into (the configuration).
+    pub sources: Vec<Arc<crate::document::SourceFile>>,
+    /// Baseline entries no finding matched.
+    pub unmatched_baseline: Vec<baseline::Entry>,
+}
+
+/// Waivers, then the baseline: marks what they cover, adds the waivers' own findings
+/// (LL025, LL026), sorts the findings by place and drops repeats.
+pub fn suppress(findings: &mut Vec<crate::finding::Finding>, run: &Suppressing) -> Suppressed {
+    let warn_days = run
+        .rules
+        .iter()
+        .position(|rule| rule.id == "LL025")
+        .and_then(|position| {
+            run.settings[position]
+                .params
+                .get("warn_days")?
+                .as_int()
+                .ok()
+        })
+        .unwrap_or(30);
+    let workspace = run.workspace;
+    let mut waivers = waiver::Waivers::collect(
+        &workspace.config,
+        workspace.config_path.as_deref(),
+        &workspace.root,
+        &workspace.files,
+    );
+    let mut sources = Vec::new();
+    for (finding, source) in waivers.apply(findings, run.rules, run.settings, &run.as_of, warn_days)
+    {
+        if (run.reported)(&finding.file) {
+            sources.push(source);
+            findings.push(finding);
+        }
+    }
+    // Stable: findings at one place keep the order their rule reported them in.
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    findings.retain(|finding| (run.kept)(finding));
+    let unmatched_baseline = run
+        .baseline
+        .as_ref()
+        .map_or_else(Vec::new, |baseline| baseline.apply(findings));
+    Suppressed {
+        waivers: waivers.statuses(&run.as_of, warn_days),
+        sources,
+        unmatched_baseline,
+    }
+}
+
 pub const PACKS: &[(&str, &str)] = crate::embedded::embed!(
     "policies",
     ".yaml",

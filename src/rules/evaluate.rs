@@ -215,3 +215,130 @@ impl Session<'_> {
         rule_error
     }
 }
+
+/// What the evaluate phase of a run works with.
+pub struct Run<'a> {
+    pub workspace: &'a Workspace,
+    /// The custom rule folders: the configuration's, then `--rules`.
+    pub rule_dirs: &'a [std::path::PathBuf],
+    pub pack: &'a crate::policy::Pack,
+    pub options: &'a crate::Options,
+    pub as_of: crate::document::date::Moment,
+    /// Whether the run reports on a file.
+    pub reported: &'a (dyn Fn(&std::path::Path) -> bool + Sync),
+}
+
+/// What evaluating produced.
+pub struct Evaluated {
+    pub rules: Arc<super::RuleSet>,
+    /// The rules that could not load, then those that failed while running.
+    pub rule_errors: Vec<RuleError>,
+    /// Each file's effective settings (indexed like the workspace's files).
+    pub settings: Vec<Arc<[RuleSettings]>>,
+    /// The settings no override changes.
+    pub base_settings: Arc<[RuleSettings]>,
+    pub findings: Vec<Finding>,
+    pub documents_checked: usize,
+    pub printed: Vec<String>,
+    /// Reported documents no rule could check, having no kind: (file, line).
+    pub unclassified: Vec<(std::path::PathBuf, usize)>,
+}
+
+/// Builds each document's view once, compiles the rules (unless given compiled), settles
+/// each file's settings, and runs the Rhai rules in parallel, then the native ones.
+pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
+    let workspace = run.workspace;
+    let options = run.options;
+    // One view per document over its parsed tree: what every rule and lookup hands out.
+    let values: Arc<[Dynamic]> = workspace
+        .documents
+        .par_iter()
+        .map(|loaded| match &loaded.kind {
+            Some(kind) => super::view::document(&loaded.document, kind),
+            None => Dynamic::UNIT,
+        })
+        .collect::<Vec<_>>()
+        .into();
+    let lookup = Arc::new(super::lookup::WorkspaceLookup::new(
+        Arc::clone(&values),
+        Arc::clone(&workspace.index),
+    ));
+    let engine = engine::build(
+        options.limits,
+        run.as_of,
+        Arc::clone(&lookup) as Arc<dyn engine::Lookup>,
+    );
+    let tracer = engine::build_tracer(options.limits, run.as_of, lookup);
+    let compiled = match &options.compiled {
+        Some(compiled) => Arc::clone(compiled),
+        None => Arc::new(super::RuleSet::compile(
+            &engine,
+            run.rule_dirs,
+            &options.limits,
+        )),
+    };
+    let rules = &compiled.rules;
+    let plan = crate::policy::Plan::new(
+        rules,
+        run.pack,
+        &workspace.config,
+        &options.select,
+        &options.ignore,
+    )
+    .map_err(|error| crate::Error::Usage(error.0))?;
+    let settings: Vec<Arc<[RuleSettings]>> = workspace
+        .files
+        .iter()
+        .map(|file| plan.settings(&file.path))
+        .collect();
+    let targets: Vec<usize> = workspace
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, loaded)| (run.reported)(&workspace.files[loaded.file].path))
+        .map(|(position, _)| position)
+        .collect();
+    let session = Session {
+        engine: &engine,
+        tracer: &tracer,
+        rules,
+        workspace,
+        values: &values,
+        limits: options.limits,
+        placeholders: run.pack.placeholders.clone().into(),
+        memos: rules.iter().map(|_| Arc::default()).collect(),
+    };
+    let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings[file]));
+    let mut findings = evaluation.findings;
+    findings.extend(super::native::evaluate(
+        workspace,
+        rules,
+        &settings,
+        run.as_of,
+        run.reported,
+    ));
+    let unclassified = targets
+        .iter()
+        .map(|&position| &workspace.documents[position])
+        .filter(|loaded| loaded.kind.is_none())
+        .map(|loaded| {
+            let source = &workspace.files[loaded.file];
+            (
+                source.path.clone(),
+                source.location(&loaded.document.root.span).line,
+            )
+        })
+        .collect();
+    let mut rule_errors = compiled.errors.clone();
+    rule_errors.extend(evaluation.errors);
+    Ok(Evaluated {
+        rule_errors,
+        settings,
+        base_settings: plan.base().into(),
+        findings,
+        documents_checked: evaluation.documents_checked,
+        printed: evaluation.printed,
+        unclassified,
+        rules: compiled,
+    })
+}
