@@ -71,8 +71,9 @@ enum Frame {
         flow: bool,
         entries: Vec<Entry>,
         key: Option<(Text, Span)>,
-        /// The keys so far, for the duplicate check: a set, so a hostile mapping with a
-        /// million keys costs a million lookups, not a million squared comparisons.
+        /// The keys so far, for the duplicate check of a large mapping: a set, so a hostile
+        /// mapping with a million keys costs a million lookups, not a million squared
+        /// comparisons.
         keys: HashSet<Text>,
     },
 }
@@ -239,7 +240,18 @@ fn attach(
             entries, key, keys, ..
         }) => match key.take() {
             Some((name, key_span)) => {
-                if !keys.insert(name.clone()) {
+                // Most mappings are small: a scan of their keys beats hashing each; the set
+                // takes over past a few dozen.
+                const SCANNED: usize = 32;
+                let duplicate = if entries.len() < SCANNED {
+                    entries.iter().any(|entry| entry.key == name)
+                } else {
+                    if keys.is_empty() {
+                        keys.extend(entries.iter().map(|entry| entry.key.clone()));
+                    }
+                    !keys.insert(name.clone())
+                };
+                if duplicate {
                     let problem = LoadProblem::new(format!("duplicate key `{name}`"), key_span)
                         .with_help(format!(
                             "`{name}` is already set above in this mapping; keep one of them"

@@ -10,9 +10,18 @@ pub fn render(outcome: &Outcome) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = std::path::absolute(&outcome.root).unwrap_or_else(|_| outcome.root.clone());
     let mut out = String::new();
+    // Findings come sorted by file: each file is named once.
+    let mut named: Option<(&std::path::Path, String)> = None;
     for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
-        let path = root.join(&finding.file);
-        let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
+        let file = match &named {
+            Some((known, file)) if *known == finding.file.as_path() => file.clone(),
+            _ => {
+                let path = root.join(&finding.file);
+                let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
+                named = Some((finding.file.as_path(), file.clone()));
+                file
+            }
+        };
         // One line each: a message never breaks the `file:line:column:` grammar.
         let message = finding.message.replace(['\r', '\n'], " ");
         out.push_str(&format!(

@@ -114,10 +114,14 @@ pub fn extend_deadline(by: std::time::Duration) {
     });
 }
 
-/// Called by Rhai at every operation: stops the call when its operations, with what native
-/// helpers charged, pass the limit, or when its time is up (looked at every 1,024 steps and
-/// after a charge, so the clock is not read at every operation).
+/// Called by Rhai at every operation; looks every 256: stops the call when its operations,
+/// with what native helpers charged, pass the limit, or when its time is up (the clock is
+/// read every 1,024 operations and after a charge). Rhai's own operations limit stops a
+/// pure loop at the exact operation.
 fn progress(operations: u64) -> Option<Dynamic> {
+    if operations % 256 != 0 {
+        return None;
+    }
     METER.with(|meter| {
         let mut now = meter.get();
         if now.operations > 0 && operations.saturating_add(now.charged) > now.operations {
@@ -355,6 +359,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     });
 
     register_reporting(&mut engine);
+    register_contains(&mut engine);
     register_dates(&mut engine, as_of);
     super::view::register(&mut engine);
     super::memo::register(&mut engine);
@@ -389,6 +394,42 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
         },
     );
     engine
+}
+
+/// `x in [..]` (Rhai's `contains` on an array) compares every element through a call of
+/// `==` that resolves the function each time: a tenth of the built-in pack's time. Text,
+/// integers, booleans and `()` of the same type are compared here; anything else still goes
+/// through `==`, so the answer is Rhai's.
+fn register_contains(engine: &mut Engine) {
+    engine.register_fn(
+        "contains",
+        |context: rhai::NativeCallContext, items: &mut Array, value: Dynamic| -> RhaiResult<bool> {
+            Ok(items.iter().any(|item| equal(&context, item, &value)))
+        },
+    );
+}
+
+/// `a == b` as Rhai answers it, without a function call for text, integers, booleans and
+/// `()` of the same type.
+pub fn equal(context: &rhai::NativeCallContext, a: &Dynamic, b: &Dynamic) -> bool {
+    if let (Some(a), Some(b)) = (
+        a.read_lock::<ImmutableString>(),
+        b.read_lock::<ImmutableString>(),
+    ) {
+        return a.as_str() == b.as_str();
+    }
+    if let (Ok(a), Ok(b)) = (a.as_int(), b.as_int()) {
+        return a == b;
+    }
+    if let (Ok(a), Ok(b)) = (a.as_bool(), b.as_bool()) {
+        return a == b;
+    }
+    if a.is_unit() && b.is_unit() {
+        return true;
+    }
+    context
+        .call_native_fn::<Dynamic>("==", (a.clone(), b.clone()))
+        .is_ok_and(|equal| equal.as_bool().unwrap_or(false))
 }
 
 fn register_reporting(engine: &mut Engine) {

@@ -263,12 +263,16 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         Arc::clone(&values),
         Arc::clone(&workspace.index),
     ));
-    let engine = engine::build(
+    let mut engine = engine::build(
         options.limits,
         run.as_of,
         Arc::clone(&lookup) as Arc<dyn engine::Lookup>,
     );
-    let tracer = engine::build_tracer(options.limits, run.as_of, lookup);
+    let mut tracer = engine::build_tracer(options.limits, run.as_of, lookup);
+    let fields =
+        super::view::field_names(workspace.documents.iter().map(|loaded| &loaded.document));
+    super::view::register_fields(&mut engine, &fields);
+    super::view::register_fields(&mut tracer, &fields);
     let compiled = match &options.compiled {
         Some(compiled) => Arc::clone(compiled),
         None => Arc::new(super::RuleSet::compile(

@@ -52,9 +52,15 @@ fn first_phrase(text: &str, phrases: &Array, matches: fn(&str, &str) -> bool) ->
     phrases
         .iter()
         .find(|phrase| {
-            phrase
-                .read_lock::<ImmutableString>()
-                .is_some_and(|phrase| matches(&lower, &phrase.trim().to_lowercase()))
+            phrase.read_lock::<ImmutableString>().is_some_and(|phrase| {
+                let phrase = phrase.trim();
+                // Phrase lists are written in lower case: lowered only when they are not.
+                if phrase.chars().any(char::is_uppercase) {
+                    matches(&lower, &phrase.to_lowercase())
+                } else {
+                    matches(&lower, phrase)
+                }
+            })
         })
         .cloned()
         .unwrap_or(Dynamic::UNIT)

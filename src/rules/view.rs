@@ -304,6 +304,44 @@ fn render(value: &Dynamic) -> String {
     writable(value).to_string()
 }
 
+/// The field names documents use, for [`register_fields`]: a few hundred in any real
+/// repository, bounded so a hostile one cannot register millions.
+pub fn field_names<'a>(documents: impl Iterator<Item = &'a Document>) -> Vec<Text> {
+    const BOUND: usize = 4096;
+    let mut names: std::collections::HashSet<Text> = std::collections::HashSet::new();
+    let mut pending: Vec<&Node> = Vec::new();
+    for document in documents {
+        pending.push(&document.root);
+        while let Some(node) = pending.pop() {
+            match &node.value {
+                Value::Map(entries) => {
+                    for entry in entries.iter() {
+                        if names.len() < BOUND {
+                            names.insert(entry.key.clone());
+                        }
+                        pending.push(&entry.value);
+                    }
+                }
+                Value::Seq(items) => pending.extend(items.iter()),
+                _ => {}
+            }
+        }
+    }
+    names.extend(["kind", "id", "sections"].map(Text::from));
+    names.into_iter().collect()
+}
+
+/// A getter per field name: `doc.status` then finds its function at once, where otherwise
+/// Rhai looks for a getter, fails (building an error) and falls back to the indexer.
+pub fn register_fields(engine: &mut Engine, names: &[Text]) {
+    for name in names {
+        let key = name.clone();
+        engine.register_get(name.as_str(), move |map: &mut MapView| {
+            map.get(&key).unwrap_or(Dynamic::UNIT)
+        });
+    }
+}
+
 /// Registers the view types and every function rules call on maps and arrays.
 pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<MapView>("map");
@@ -396,6 +434,16 @@ pub fn register(engine: &mut Engine) {
             },
         );
     }
+    // `x in list`, the commonest question a rule asks of a list: no array is built.
+    engine.register_fn(
+        "contains",
+        |context: NativeCallContext, list: ListView, value: Dynamic| -> RhaiResult<bool> {
+            charge(list.len() as u64);
+            Ok(list
+                .into_iter()
+                .any(|item| crate::rules::engine::equal(&context, &item, &value)))
+        },
+    );
     engine.register_fn("+", |list: ListView, other: Array| -> Array {
         let mut joined = list.to_array();
         joined.extend(other);
