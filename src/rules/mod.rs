@@ -146,6 +146,9 @@ impl fmt::Display for RuleError {
 
 /// Explains why Rhai stopped a rule, in the words of a rule author.
 pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
+    if let Some(message) = view::read_only_message(error) {
+        return message.to_owned();
+    }
     match error {
         EvalAltResult::ErrorTooManyOperations(_) => format!(
             "stopped after {} operations: an endless loop, or far too much work for one document",

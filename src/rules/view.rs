@@ -52,6 +52,26 @@ pub struct DocumentFields {
     added: Vec<Text>,
 }
 
+/// What a rule is told when it assigns to a document, in place of Rhai's words for a
+/// missing setter; `None` for any other error.
+pub fn read_only_message(error: &EvalAltResult) -> Option<&'static str> {
+    let on_view = |text: &str| text.contains("'map'") || text.contains("'array'");
+    match error {
+        EvalAltResult::ErrorDotExpr(text, _)
+            if text.starts_with("No writable property") && on_view(text) =>
+        {
+            Some(READ_ONLY)
+        }
+        // `doc["x"] = 1`: Rhai names the indexer it lacks, `map [string] = i64`.
+        EvalAltResult::ErrorIndexingType(text, _)
+            if text.starts_with("map [") || text.starts_with("array [") =>
+        {
+            Some(READ_ONLY)
+        }
+        _ => None,
+    }
+}
+
 const READ_ONLY: &str =
     "documents are read-only: `to_map(x)` gives a writable copy of a document or a list";
 
@@ -456,10 +476,10 @@ pub fn register(engine: &mut Engine) {
     });
 
     // Writing: an error at the line that tried, whichever way it tried.
-    // The functions above take their view by value, so Rhai knows they change nothing and
-    // writes nothing back through a chain (`doc.sections.keys()`); what is left is writing.
-    engine.register_indexer_set(|_: &mut MapView, _: &str, _: Dynamic| read_only::<()>());
-    engine.register_indexer_set(|_: &mut ListView, _: i64, _: Dynamic| read_only::<()>());
+    // No setter and no indexer setter: Rhai then treats every field as read-only. It skips
+    // writing a chain's result back (`doc.responders.filter(..).len()` would otherwise call
+    // a setter), and an assignment fails with its own words, which `read_only_message`
+    // turns into ours.
     for name in ["pop", "shift", "clear", "reverse", "sort", "dedup"] {
         engine.register_fn(name, |_: &mut ListView| read_only::<()>());
     }
@@ -479,7 +499,19 @@ pub fn register(engine: &mut Engine) {
     }
 }
 
-/// Structural equality of two values that may be views.
+/// Structural equality of two values that may be views: the same keys with equal values,
+/// the same items in order, equal scalars of the same type.
 fn same(a: &Dynamic, b: &Dynamic) -> bool {
-    writable(a).to_string() == writable(b).to_string()
+    fn equal(a: &Dynamic, b: &Dynamic) -> bool {
+        if let (Some(a), Some(b)) = (a.read_lock::<Map>(), b.read_lock::<Map>()) {
+            return a.len() == b.len()
+                && a.iter()
+                    .all(|(key, value)| b.get(key).is_some_and(|other| equal(value, other)));
+        }
+        if let (Some(a), Some(b)) = (a.read_lock::<Array>(), b.read_lock::<Array>()) {
+            return a.len() == b.len() && a.iter().zip(b.iter()).all(|(a, b)| equal(a, b));
+        }
+        a.type_id() == b.type_id() && a.to_string() == b.to_string()
+    }
+    equal(&writable(a), &writable(b))
 }
