@@ -79,9 +79,9 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Suppression {
     /// A waiver in the configuration's `waivers:`.
-    Waiver(Waived),
+    Waiver(Box<Waived>),
     /// A waiver written in the document, beside the line it waives.
-    InlineWaiver(Waived),
+    InlineWaiver(Box<Waived>),
     /// An entry of the `--baseline` it was compared with: known debt.
     Baseline,
 }
@@ -111,7 +111,9 @@ impl Suppression {
     /// The waiver's own words, for a waiver.
     pub fn waived(&self) -> Option<&Waived> {
         match self {
-            Suppression::Waiver(waived) | Suppression::InlineWaiver(waived) => Some(waived),
+            Suppression::Waiver(waived) | Suppression::InlineWaiver(waived) => {
+                Some(waived.as_ref())
+            }
             Suppression::Baseline => None,
         }
     }

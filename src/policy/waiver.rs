@@ -199,12 +199,13 @@ impl Waivers {
                 for finding in findings.iter_mut() {
                     if !finding.is_suppressed() && waiver.matches(finding) {
                         waiver.used = true;
-                        let waived = Waived {
+                        // Boxed: a finding carries it only when waived.
+                        let waived = Box::new(Waived {
                             reason: waiver.reason.clone(),
                             approved_by: waiver.approved_by.clone(),
                             expires: waiver.expires.clone(),
                             ticket: waiver.ticket.clone(),
-                        };
+                        });
                         finding.suppression = Some(if waiver.at_line.is_some() {
                             Suppression::InlineWaiver(waived)
                         } else {

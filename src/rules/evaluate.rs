@@ -30,6 +30,26 @@ pub struct Evaluation {
     pub documents_checked: usize,
 }
 
+impl Evaluation {
+    fn absorb(&mut self, part: Evaluation) {
+        self.findings.extend(part.findings);
+        self.printed.extend(part.printed);
+        self.documents_checked += part.documents_checked;
+        for error in part.errors {
+            // One report per rule and failure, with the number of documents it hit.
+            let known = self.errors.iter_mut().find(|known| {
+                known.rule == error.rule
+                    && known.message == error.message
+                    && known.line == error.line
+            });
+            match known {
+                Some(known) => known.occurrences += error.occurrences,
+                None => self.errors.push(error),
+            }
+        }
+    }
+}
+
 /// What one run evaluates with.
 pub struct Session<'a> {
     pub engine: &'a Engine,
@@ -88,29 +108,17 @@ impl Session<'_> {
         targets: &[usize],
         settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
     ) -> Evaluation {
-        let per_document: Vec<Evaluation> = targets
+        // Folded per thread, then joined in document order: no list per document is kept.
+        targets
             .par_iter()
-            .map(|&position| self.evaluate_document(position, settings))
-            .collect();
-        let mut total = Evaluation::default();
-        for part in per_document {
-            total.findings.extend(part.findings);
-            total.printed.extend(part.printed);
-            total.documents_checked += part.documents_checked;
-            for error in part.errors {
-                // One report per rule and failure, with the number of documents it hit.
-                let known = total.errors.iter_mut().find(|known| {
-                    known.rule == error.rule
-                        && known.message == error.message
-                        && known.line == error.line
-                });
-                match known {
-                    Some(known) => known.occurrences += 1,
-                    None => total.errors.push(error),
-                }
-            }
-        }
-        total
+            .fold(Evaluation::default, |mut total, &position| {
+                total.absorb(self.evaluate_document(position, settings));
+                total
+            })
+            .reduce(Evaluation::default, |mut total, part| {
+                total.absorb(part);
+                total
+            })
     }
 
     fn evaluate_document(
