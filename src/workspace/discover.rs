@@ -67,7 +67,8 @@ pub fn find_root(start: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
     } else {
         start
     };
-    let absolute = std::path::absolute(&start).ok()?;
+    // `..` resolved first: the ancestors of `/repo/../elsewhere` are not the repository's.
+    let absolute = crate::normalise(&std::path::absolute(&start).ok()?);
     let mut git_root = None;
     for folder in absolute.ancestors() {
         let config = folder.join(CONFIG_FILE);
@@ -122,5 +123,26 @@ mod tests {
     fn a_bad_glob_names_its_pattern() {
         let error = glob_set(["incidents/[.yaml"]).expect_err("unclosed class");
         assert_eq!(error.pattern, "incidents/[.yaml");
+    }
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::find_root;
+
+    #[test]
+    fn a_path_that_leaves_a_repository_by_dot_dot_is_not_in_it() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let repository = folder.path().join("repository");
+        let elsewhere = folder.path().join("elsewhere");
+        std::fs::create_dir_all(repository.join(".git")).expect("git folder");
+        std::fs::create_dir_all(&elsewhere).expect("other folder");
+        assert_eq!(
+            find_root(&repository.join("../repository")).map(|(root, _)| root),
+            Some(repository.clone())
+        );
+        // Lexically under the repository, really beside it: the repository's root would
+        // make every file of it "outside the named path", and nothing would be checked.
+        assert_eq!(find_root(&repository.join("../elsewhere")), None);
     }
 }
