@@ -120,7 +120,8 @@ pub struct Outcome {
     /// Sorted by file, line, column and rule.
     pub findings: Vec<Finding>,
     pub rule_errors: Vec<RuleError>,
-    pub rules: Vec<Rule>,
+    /// The rules of the run, as they describe themselves (no compiled code).
+    pub rules: Vec<rules::RuleInfo>,
     pub sources: HashMap<PathBuf, Arc<SourceFile>>,
     /// Documents in the reported files that at least one rule checked.
     pub documents: usize,
@@ -620,7 +621,7 @@ impl Outcome {
             documents: evaluated.documents_checked,
             files,
             sources,
-            rules: evaluated.rules.rules.clone(),
+            rules: evaluated.rules.rules.iter().map(Rule::info).collect(),
             unclassified: evaluated.unclassified,
             printed: evaluated.printed,
             timing: assembly.timing,

@@ -63,7 +63,34 @@ pub struct Rule {
     pub ast: Arc<AST>,
 }
 
+/// What a rule says of itself, without its compiled code: all that outputs and reports
+/// need, so they never hold a Rhai AST.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    /// Kinds it runs on; empty means every kind.
+    pub kinds: Vec<String>,
+    pub summary: String,
+    /// The `//!` header, Markdown.
+    pub documentation: String,
+    pub origin: Origin,
+}
+
 impl Rule {
+    pub fn info(&self) -> RuleInfo {
+        RuleInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            severity: self.severity,
+            kinds: self.kinds.clone(),
+            summary: self.summary.clone(),
+            documentation: self.documentation.clone(),
+            origin: self.origin.clone(),
+        }
+    }
+
     pub fn applies_to(&self, kind: &str) -> bool {
         self.scripted && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
     }
