@@ -52,7 +52,10 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type SharedTexts = std::collections::HashSet<Text, std::hash::BuildHasherDefault<Fnv>>;
+/// Sets of short texts hashed with [`Fnv`].
+pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+type SharedTexts = std::collections::HashSet<Text, FnvBuild>;
 
 thread_local! {
     /// The short texts this thread has read: keys (`status`, `owner`) and values (`closed`,

@@ -328,7 +328,8 @@ fn render(value: &Dynamic) -> String {
 /// repository, bounded so a hostile one cannot register millions.
 pub fn field_names<'a>(documents: impl Iterator<Item = &'a Document>) -> Vec<Text> {
     const BOUND: usize = 4096;
-    let mut names: std::collections::HashSet<Text> = std::collections::HashSet::new();
+    let mut names: std::collections::HashSet<Text, crate::document::tree::FnvBuild> =
+        std::collections::HashSet::default();
     let mut pending: Vec<&Node> = Vec::new();
     for document in documents {
         pending.push(&document.root);
