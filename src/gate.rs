@@ -192,7 +192,7 @@ fn find(workspace: &Workspace, root: &Path, target: &str) -> Option<usize> {
 /// Sets `key` to `value` (replacing it when `replace`, else only when absent or empty),
 /// keeping the existing span so findings still point at the line to edit.
 fn set(root: &mut Node, key: &str, value: String, replace: bool) {
-    let at = root.span.start;
+    let at = root.span().start;
     root.value.edit_map(
         |entries| match entries.iter_mut().find(|entry| entry.key == key) {
             Some(entry) => {
@@ -204,10 +204,10 @@ fn set(root: &mut Node, key: &str, value: String, replace: bool) {
             }
             None => entries.push(Entry {
                 key: key.into(),
-                key_span: at..at,
+                key_span: (at..at).into(),
                 value: Node {
                     value: Value::text(value),
-                    span: at..at,
+                    span: (at..at).into(),
                 },
             }),
         },

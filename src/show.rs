@@ -103,7 +103,7 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                     Some(origin) => format!("{} ({})", origin.from, origin.target),
                     None => format!("field `{path}`"),
                 };
-                let at = source.location(&node.span);
+                let at = source.location(&node.span());
                 origins.push((
                     path.to_owned(),
                     Origin {
@@ -116,10 +116,10 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
             });
             let mut fields = document.root.clone();
             fields.value.edit_map(|entries| {
-                let at = document.root.span.start..document.root.span.start;
+                let at = document.root.span().start..document.root.span().start;
                 let text = |text: &str, span: &crate::document::Span| Node {
                     value: Value::text(text.to_owned()),
-                    span: span.clone(),
+                    span: span.clone().into(),
                 };
                 if let Some(kind) = &loaded.kind {
                     entries.retain(|entry| entry.key != "kind");
@@ -164,7 +164,7 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                 format: format.to_owned(),
                 fields: Node {
                     value: Value::Null,
-                    span: 0..0,
+                    span: (0..0).into(),
                 },
                 origins: Vec::new(),
                 problems,

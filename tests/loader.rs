@@ -130,13 +130,13 @@ fn parse(name: &str, text: &str, format: Format) -> ParsedFile {
 fn assert_spans(text: &str, node: &Node, shape: &Shape) -> Result<(), TestCaseError> {
     match (shape, &node.value) {
         (Shape::Scalar(source), _) => {
-            prop_assert_eq!(&text[node.span.clone()], source.as_str());
+            prop_assert_eq!(&text[node.span()], source.as_str());
         }
         (Shape::Map(entries), Value::Map(parsed)) => {
             prop_assert_eq!(entries.len(), parsed.len());
             for ((key, value), entry) in entries.iter().zip(parsed.iter()) {
                 prop_assert_eq!(&entry.key, key);
-                let written = &text[entry.key_span.clone()];
+                let written = &text[entry.key_span()];
                 prop_assert!(
                     written == key || written == format!("\"{key}\""),
                     "key {key} written {written}"
@@ -160,7 +160,7 @@ fn scalar_positions(file: &ParsedFile, node: &Node, out: &mut Vec<(usize, usize)
     match &node.value {
         Value::Map(entries) => {
             for entry in entries.iter() {
-                let key = file.source.location(&entry.key_span);
+                let key = file.source.location(&entry.key_span());
                 out.push((key.line, key.column));
                 scalar_positions(file, &entry.value, out);
             }
@@ -169,7 +169,7 @@ fn scalar_positions(file: &ParsedFile, node: &Node, out: &mut Vec<(usize, usize)
             .iter()
             .for_each(|item| scalar_positions(file, item, out)),
         _ => {
-            let at = file.source.location(&node.span);
+            let at = file.source.location(&node.span());
             out.push((at.line, at.column));
         }
     }
@@ -193,11 +193,8 @@ fn assert_sane(file: &ParsedFile) -> Result<(), TestCaseError> {
     for document in &file.documents {
         let mut stack = vec![&document.root];
         while let Some(node) = stack.pop() {
-            prop_assert!(node.span.end <= text.len());
-            prop_assert!(
-                text.get(node.span.clone()).is_some(),
-                "span off a char boundary"
-            );
+            prop_assert!(node.span().end <= text.len());
+            prop_assert!(text.get(node.span()).is_some(), "span off a char boundary");
             match &node.value {
                 Value::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
                 Value::Seq(items) => stack.extend(items.iter()),

@@ -313,7 +313,7 @@ mod property {
             leaves(&mapped.root, String::new(), &mut found);
             for (path, node) in found {
                 let Value::Str(value) = &node.value else { continue };
-                let spanned = text.get(node.span.clone()).expect("a span inside the file");
+                let spanned = text.get(node.span()).expect("a span inside the file");
                 let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
                 if path.ends_with(".at") || path == "detected" {
                     // `2026-03-02T09:05:00Z` from the bullet `09:05 …`.

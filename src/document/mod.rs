@@ -144,7 +144,7 @@ impl Document {
     /// points at a Markdown heading.
     pub fn locate(&self, path: &str) -> Span {
         let Some(steps) = tree::parse_path(path) else {
-            return self.root.span.clone();
+            return self.root.span();
         };
         if let ([Step::Key("sections"), Step::Key(title), ..], Some(sections)) =
             (steps.as_slice(), &self.sections)
@@ -153,7 +153,7 @@ impl Document {
                 if let Some(section) = sections.iter().find(|s| s.title == *title) {
                     return section.heading.clone();
                 }
-                return self.root.span.clone();
+                return self.root.span();
             }
         }
         self.root.locate(&steps)
@@ -279,7 +279,7 @@ fn body_sections(
 fn empty_map(at: usize) -> Node {
     Node {
         value: Value::map(Vec::new()),
-        span: at..at,
+        span: (at..at).into(),
     }
 }
 

@@ -249,7 +249,7 @@ fn near_misses_in(
                     found.push(NearMiss {
                         parent: path.to_owned(),
                         key: entry.key.to_string(),
-                        key_span: entry.key_span.clone(),
+                        key_span: entry.key_span(),
                         meant,
                     });
                 }
@@ -378,7 +378,7 @@ impl<'a> Walk<'a> {
     }
 
     fn report(&mut self, node: &Node, message: String, help: Option<String>) {
-        let mut problem = LoadProblem::new(message, node.span.clone());
+        let mut problem = LoadProblem::new(message, node.span());
         problem.help = help;
         problem.path = self.path();
         self.problems.push(problem);
@@ -542,7 +542,7 @@ impl<'a> Walk<'a> {
     /// The value as written: scalars as their value, anything else as its first source line.
     fn quote(&self, node: &Node) -> String {
         scalar_text(node).unwrap_or_else(|| {
-            let written = self.text.get(node.span.clone()).unwrap_or("");
+            let written = self.text.get(node.span()).unwrap_or("");
             written.lines().next().unwrap_or("").trim().to_owned()
         })
     }

@@ -14,7 +14,37 @@ pub type Span = Range<usize>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
-    pub span: Span,
+    /// Read it with [`Node::span`].
+    pub span: Compact,
+}
+
+/// A span in 8 bytes instead of 16: documents are far smaller than 4 GiB, and a repository
+/// of 100,000 holds some twenty million spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Compact {
+    start: u32,
+    end: u32,
+}
+
+impl From<Span> for Compact {
+    fn from(span: Span) -> Compact {
+        Compact::of(&span)
+    }
+}
+
+impl Compact {
+    fn of(span: &Span) -> Compact {
+        let at = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+        Compact {
+            start: at(span.start),
+            end: at(span.end),
+        }
+    }
+
+    fn span(self) -> Span {
+        let at = |offset: u32| usize::try_from(offset).unwrap_or(usize::MAX);
+        at(self.start)..at(self.end)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,8 +145,24 @@ impl Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub key: Text,
-    pub key_span: Span,
+    /// Read it with [`Entry::key_span`].
+    pub key_span: Compact,
     pub value: Node,
+}
+
+impl Entry {
+    pub fn new(key: impl Into<Text>, key_span: Span, value: Node) -> Entry {
+        Entry {
+            key: key.into(),
+            key_span: Compact::of(&key_span),
+            value,
+        }
+    }
+
+    /// Where the key is written.
+    pub fn key_span(&self) -> Span {
+        self.key_span.span()
+    }
 }
 
 /// One step of a finding path: `action_items[2].owner` is `Key(action_items)`, `Index(2)`,
@@ -158,6 +204,22 @@ pub fn parse_path(path: &str) -> Option<Vec<Step<'_>>> {
 }
 
 impl Node {
+    pub fn new(value: Value, span: Span) -> Node {
+        Node {
+            value,
+            span: Compact::of(&span),
+        }
+    }
+
+    /// Where the value is written.
+    pub fn span(&self) -> Span {
+        self.span.span()
+    }
+
+    pub fn set_span(&mut self, span: Span) {
+        self.span = Compact::of(&span);
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|entry| &entry.value)
     }
@@ -196,7 +258,7 @@ impl Node {
     /// that does (a missing `owner` points at its action item).
     pub fn locate(&self, steps: &[Step<'_>]) -> Span {
         let mut node = self;
-        let mut best = self.span.clone();
+        let mut best = self.span();
         for step in steps {
             match (step, &node.value) {
                 (Step::Key(key), Value::Map(entries)) => {
@@ -205,17 +267,17 @@ impl Node {
                         break;
                     };
                     let value = &entry.value;
-                    best = if value.is_collection() || value.span.is_empty() {
-                        entry.key_span.clone()
+                    best = if value.is_collection() || value.span().is_empty() {
+                        entry.key_span()
                     } else {
-                        value.span.clone()
+                        value.span()
                     };
                     node = value;
                 }
                 (Step::Index(index), Value::Seq(items)) => {
                     let Some(item) = items.get(*index) else { break };
-                    if !item.span.is_empty() {
-                        best = item.span.clone();
+                    if !item.span().is_empty() {
+                        best = item.span();
                     }
                     node = item;
                 }

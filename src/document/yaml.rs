@@ -123,7 +123,7 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
                 let span = scalar_span(&offsets, span, style);
                 Node {
                     value: resolve_scalar(&text, style, tag.as_deref()),
-                    span,
+                    span: span.into(),
                 }
             }
             Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -157,10 +157,11 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
                 Some(Frame::Seq { start, flow, items }) => {
-                    let end = collection_end(flow, &span, &start, items.last().map(|n| &n.span));
+                    let end =
+                        collection_end(flow, &span, &start, items.last().map(Node::span).as_ref());
                     Node {
                         value: Value::list(items),
-                        span: start.start..end,
+                        span: (start.start..end).into(),
                     }
                 }
                 Some(Frame::Map {
@@ -169,11 +170,15 @@ pub fn parse(text: &str, base: usize) -> YamlStream {
                     entries,
                     ..
                 }) => {
-                    let end =
-                        collection_end(flow, &span, &start, entries.last().map(|e| &e.value.span));
+                    let end = collection_end(
+                        flow,
+                        &span,
+                        &start,
+                        entries.last().map(|e| e.value.span()).as_ref(),
+                    );
                     Node {
                         value: Value::map(entries),
-                        span: start.start..end,
+                        span: (start.start..end).into(),
                     }
                 }
                 None => continue,
@@ -260,27 +265,28 @@ fn attach(
                 }
                 entries.push(Entry {
                     key: name,
-                    key_span,
+                    key_span: key_span.into(),
                     value: node,
                 });
                 Ok(())
             }
             None => match node.scalar_text() {
                 Some(name) => {
+                    let span = node.span();
                     let name = match node.value {
                         Value::Str(text) => text,
                         _ => shared_text(&name),
                     };
-                    *key = Some((name, node.span));
+                    *key = Some((name, span));
                     Ok(())
                 }
                 None if matches!(node.value, Value::Null) => {
-                    *key = Some((Text::new(), node.span));
+                    *key = Some((Text::new(), node.span()));
                     Ok(())
                 }
                 None => Err(Box::new(LoadProblem::new(
                     "a mapping or sequence used as a key is not supported",
-                    node.span,
+                    node.span(),
                 ))),
             },
         },
@@ -324,7 +330,7 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
 }
 
 fn is_implicit_null(node: &Node) -> bool {
-    matches!(node.value, Value::Null) && node.span.is_empty()
+    matches!(node.value, Value::Null) && node.span().is_empty()
 }
 
 fn parse_int(text: &str) -> Option<i64> {
@@ -396,9 +402,9 @@ mod tests {
         let text = "title: \"Überweisung – Betrug\"\nowner: p.okafor\n";
         let doc = one(text);
         let owner = doc.get("owner").expect("owner");
-        assert_eq!(&text[owner.span.clone()], "p.okafor");
+        assert_eq!(&text[owner.span()], "p.okafor");
         let title = doc.get("title").expect("title");
-        assert_eq!(&text[title.span.clone()], "\"Überweisung – Betrug\"");
+        assert_eq!(&text[title.span()], "\"Überweisung – Betrug\"");
     }
 
     #[test]
@@ -406,7 +412,7 @@ mod tests {
         let text = "text: |\n  first\n  second\n\nnext: 1\n";
         let doc = one(text);
         let node = doc.get("text").expect("text");
-        assert_eq!(&text[node.span.clone()], "first\n  second");
+        assert_eq!(&text[node.span()], "first\n  second");
     }
 
     #[test]

@@ -18,14 +18,14 @@ pub type ValueMap = BTreeMap<String, String>;
 pub fn text_node(text: &str, span: Span) -> Node {
     Node {
         value: Value::text(text.to_owned()),
-        span,
+        span: span.into(),
     }
 }
 
 pub fn entry(key: &str, value: Node) -> Entry {
     Entry {
         key: key.into(),
-        key_span: value.span.clone(),
+        key_span: value.span().into(),
         value,
     }
 }
@@ -33,7 +33,7 @@ pub fn entry(key: &str, value: Node) -> Entry {
 pub fn map_node(entries: Vec<Entry>, span: Span) -> Node {
     Node {
         value: Value::map(entries),
-        span,
+        span: span.into(),
     }
 }
 
@@ -209,7 +209,7 @@ pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
 }
 
 fn timeline_entry(at: Node, event: Node) -> Node {
-    let span = at.span.start.min(event.span.start)..at.span.end.max(event.span.end);
+    let span = at.span().start.min(event.span().start)..at.span().end.max(event.span().end);
     map_node(vec![entry("at", at), entry("event", event)], span)
 }
 
@@ -293,7 +293,7 @@ fn in_ticket(fields: &[&str], span: &Span) -> Entry {
                     .map(|field| text_node(field, span.clone()))
                     .collect(),
             ),
-            span: span.clone(),
+            span: span.clone().into(),
         },
     )
 }
@@ -506,7 +506,7 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(field(&entries[0], "at"), Some("2015-10-21T14:51:00Z"));
         assert_eq!(field(&entries[0], "event"), Some("News reports a sonnet"));
-        assert!(text[entries[1].span.clone()].contains("14:53 Traffic up 88x"));
+        assert!(text[entries[1].span()].contains("14:53 Traffic up 88x"));
     }
 
     #[test]
@@ -544,7 +544,7 @@ mod tests {
         let entries = timeline(&section(text), &[]);
         assert_eq!(entries.len(), 1, "the hint row is left out");
         assert_eq!(field(&entries[0], "at"), Some("2026-03-02T09:14:00Z"));
-        let at = &entries[0].get("at").expect("at").span;
+        let at = &entries[0].get("at").expect("at").span();
         assert_eq!(&text[at.clone()], " 2026-03-02 09:14 ");
     }
 

@@ -46,7 +46,7 @@ pub fn apply(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let at = root.span.start..root.span.start;
+    let at = root.span().start..root.span().start;
     let context = Context {
         root,
         body: body.as_deref(),
@@ -100,7 +100,7 @@ pub fn apply(
         origins.push(FieldOrigin {
             target: target.clone(),
             from: mapped.from,
-            span: mapped.node.span.clone(),
+            span: mapped.node.span(),
         });
         set(&mut entries, &target, mapped.node);
     }
@@ -110,14 +110,14 @@ pub fn apply(
             origins.push(FieldOrigin {
                 target: "detected".into(),
                 from: "the earliest timeline entry".into(),
-                span: first.span.clone(),
+                span: first.span(),
             });
             set(&mut entries, "detected", first);
         }
     }
     document.root = Node {
         value: Value::map(entries),
-        span: document.root.span.clone(),
+        span: document.root.span().into(),
     };
     document.id = document
         .root
@@ -209,7 +209,7 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                 None => default.as_ref().map(|value| Mapped {
                     node: Node {
                         value: value.clone(),
-                        span: context.at.clone(),
+                        span: context.at.clone().into(),
                     },
                     from: "the mapping's default".into(),
                 }),
@@ -218,7 +218,7 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
         Source::Constant(value) => Some(Mapped {
             node: Node {
                 value: value.clone(),
-                span: context.at.clone(),
+                span: context.at.clone().into(),
             },
             from: "a constant of the mapping".into(),
         }),
@@ -283,24 +283,24 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                     let missing: Vec<Node> = ["owner", "due"]
                         .into_iter()
                         .filter(|field| !owns(field))
-                        .map(|field| text_node(field, item.span.clone()))
+                        .map(|field| text_node(field, item.span()))
                         .collect();
                     if ticketed && !missing.is_empty() {
                         mapped.push(entry(
                             "in_ticket",
                             Node {
                                 value: Value::list(missing),
-                                span: item.span.clone(),
+                                span: item.span().into(),
                             },
                         ));
                     }
-                    map_node(mapped, item.span.clone())
+                    map_node(mapped, item.span())
                 })
                 .collect();
             Some(Mapped {
                 node: Node {
                     value: Value::list(items),
-                    span: list.span.clone(),
+                    span: list.span().into(),
                 },
                 from: format!("each entry of `{}`", path.text()),
             })
@@ -318,7 +318,7 @@ fn section_value(
     let span = section.heading_span.clone();
     let list = |nodes: Vec<Node>| Node {
         value: Value::list(nodes),
-        span: span.clone(),
+        span: span.clone().into(),
     };
     match target {
         "timeline" => list(items::timeline(section, placeholders)),
@@ -388,7 +388,7 @@ fn set(entries: &mut Vec<Entry>, target: &str, value: Node) {
     let Some(rest) = rest else {
         match entries.iter_mut().find(|entry| entry.key == head) {
             Some(known) => {
-                known.key_span = value.span.clone();
+                known.key_span = value.span().into();
                 known.value = value;
             }
             None => entries.push(entry(head, value)),
@@ -398,13 +398,13 @@ fn set(entries: &mut Vec<Entry>, target: &str, value: Node) {
     let position = match entries.iter().position(|entry| entry.key == head) {
         Some(position) => position,
         None => {
-            entries.push(entry(head, map_node(Vec::new(), value.span.clone())));
+            entries.push(entry(head, map_node(Vec::new(), value.span())));
             entries.len() - 1
         }
     };
     let parent = &mut entries[position].value;
     if !matches!(parent.value, Value::Map(_)) {
-        *parent = map_node(Vec::new(), value.span.clone());
+        *parent = map_node(Vec::new(), value.span());
     }
     parent.value.edit_map(|children| set(children, rest, value));
 }

@@ -219,7 +219,7 @@ fn constant(value: &serde_yaml::Value) -> Value {
                 .iter()
                 .map(|item| Node {
                     value: constant(item),
-                    span: 0..0,
+                    span: (0..0).into(),
                 })
                 .collect(),
         ),
@@ -229,10 +229,10 @@ fn constant(value: &serde_yaml::Value) -> Value {
                 .filter_map(|(key, value)| {
                     Some(crate::document::Entry {
                         key: scalar(key)?.into(),
-                        key_span: 0..0,
+                        key_span: (0..0).into(),
                         value: Node {
                             value: constant(value),
-                            span: 0..0,
+                            span: (0..0).into(),
                         },
                     })
                 })

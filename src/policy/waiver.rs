@@ -295,9 +295,9 @@ fn waiver_spans(text: &str) -> Vec<Span> {
             .iter()
             .map(|item| match &item.value {
                 crate::document::Value::Map(entries) if !entries.is_empty() => {
-                    entries[0].key_span.clone()
+                    entries[0].key_span()
                 }
-                _ => item.span.clone(),
+                _ => item.span(),
             })
             .collect(),
         _ => Vec::new(),

@@ -598,7 +598,7 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
                         days_overdue: due.map(|due| due.days_until(&outcome.as_of)),
                         status: status.clone(),
                         file: display_path(&source.path),
-                        line: source.location(&item.span).line,
+                        line: source.location(&item.span()).line,
                     });
                 }
                 action_items.total.add(done, overdue);
@@ -718,7 +718,7 @@ fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
             title: title_of(&loaded.document.root),
             status: text(loaded.document.root.get("status")).unwrap_or_else(|| "(none)".into()),
             file: display_path(&source.path),
-            line: source.location(&loaded.document.root.span).line,
+            line: source.location(&loaded.document.root.span()).line,
             ready: !missing.iter().any(|item| item.severity == "error"),
             missing,
         });

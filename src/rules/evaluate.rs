@@ -215,7 +215,7 @@ impl Session<'_> {
         let mut rule_error = RuleError::new(&rule.origin, &rule.source, position, reason);
         rule_error.rule = Some(rule.id.clone());
         let source = &self.workspace.files[loaded.file];
-        let line = source.location(&loaded.document.root.span).line;
+        let line = source.location(&loaded.document.root.span()).line;
         rule_error.context = Some(format!(
             "while checking {} (line {line})",
             crate::finding::display_path(&source.path)
@@ -337,7 +337,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
             let source = &workspace.files[loaded.file];
             (
                 source.path.clone(),
-                source.location(&loaded.document.root.span).line,
+                source.location(&loaded.document.root.span()).line,
             )
         })
         .collect();

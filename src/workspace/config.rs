@@ -187,7 +187,7 @@ fn check_globs(text: &str) -> Result<(), (usize, String)> {
             .map(|_| ())
             .map_err(|bad| {
                 (
-                    node.span.start,
+                    node.span().start,
                     format!("{what} `{pattern}` is not a glob: {}", bad.message),
                 )
             })
@@ -205,7 +205,7 @@ fn check_globs(text: &str) -> Result<(), (usize, String)> {
         for entry in entries.iter() {
             super::discover::compile(&entry.key).map_err(|bad| {
                 (
-                    entry.key_span.start,
+                    entry.key_span().start,
                     format!(
                         "the `kinds` glob `{}` is not a glob: {}",
                         entry.key, bad.message
@@ -241,11 +241,11 @@ fn locate(text: &str, list: &str, index: usize, at: &[String]) -> usize {
     let Some(mut node) = items.get(index) else {
         return 0;
     };
-    let mut offset = node.span.start;
+    let mut offset = node.span().start;
     for key in at {
         match node.entry(key) {
             Some(entry) => {
-                offset = entry.key_span.start;
+                offset = entry.key_span().start;
                 node = &entry.value;
             }
             None => break,

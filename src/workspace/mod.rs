@@ -192,7 +192,7 @@ impl Workspace {
                 // A file mapped to a kind must hold fields; a list or a bare value is not a
                 // document any rule can read (and an unmapped one is not ours to judge).
                 if kind.is_some() && !matches!(document.root.value, document::Value::Map(_)) {
-                    let span = document.root.span.clone();
+                    let span = document.root.span();
                     problems.push((
                         position,
                         LoadProblem::new(

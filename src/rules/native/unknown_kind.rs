@@ -83,7 +83,7 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
                 context.rule.key(),
                 settings.severity,
                 source,
-                &node.span,
+                &node.span(),
                 message,
             )
             .help(help)
