@@ -436,7 +436,6 @@ pub fn register(engine: &mut Engine) {
         "reduce",
         "reduce_rev",
         "index_of",
-        "contains",
         "extract",
         "split",
     ] {
