@@ -33,6 +33,7 @@ impl From<Span> for Compact {
 }
 
 impl Compact {
+    /// Offsets past 4 GiB are clamped: a finding there points at the 4 GiB mark, never panics.
     fn of(span: &Span) -> Compact {
         let at = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
         Compact {
@@ -151,14 +152,6 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(key: impl Into<Text>, key_span: Span, value: Node) -> Entry {
-        Entry {
-            key: key.into(),
-            key_span: Compact::of(&key_span),
-            value,
-        }
-    }
-
     /// Where the key is written.
     pub fn key_span(&self) -> Span {
         self.key_span.span()
@@ -204,20 +197,9 @@ pub fn parse_path(path: &str) -> Option<Vec<Step<'_>>> {
 }
 
 impl Node {
-    pub fn new(value: Value, span: Span) -> Node {
-        Node {
-            value,
-            span: Compact::of(&span),
-        }
-    }
-
     /// Where the value is written.
     pub fn span(&self) -> Span {
         self.span.span()
-    }
-
-    pub fn set_span(&mut self, span: Span) {
-        self.span = Compact::of(&span);
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rhai::Dynamic;
 
-use super::engine::{is_blank, no_documents, Lookup};
+use super::engine::{id_text, is_blank, no_documents, Lookup};
 use super::view::{ListView, MapView};
 use crate::workspace::Index;
 
@@ -81,9 +81,9 @@ impl WorkspaceLookup {
                     Some(items) => items
                         .clone()
                         .into_iter()
-                        .filter_map(|v| reference_text(&v))
+                        .filter_map(|v| id_text(&v))
                         .collect(),
-                    None => reference_text(&value).into_iter().collect(),
+                    None => id_text(&value).into_iter().collect(),
                 };
                 ids.sort();
                 ids.dedup();
@@ -99,14 +99,6 @@ impl WorkspaceLookup {
             )
         });
         Arc::clone(built)
-    }
-}
-
-fn reference_text(value: &Dynamic) -> Option<String> {
-    if value.is_string() || value.is_int() {
-        Some(value.to_string())
-    } else {
-        None
     }
 }
 

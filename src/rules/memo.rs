@@ -53,14 +53,14 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
             .ok_or_else(|| -> Box<EvalAltResult> {
                 "memo() is only available inside check()".into()
             })?;
-    let nested = COMPUTING.with(|computing| {
+    let (needs_itself, inside_a_memo) = COMPUTING.with(|computing| {
         let computing = computing.borrow();
         (
             computing.iter().any(|known| known == key),
             !computing.is_empty(),
         )
     });
-    if nested.0 {
+    if needs_itself {
         return Err(format!(
             "memo(\"{key}\") needs its own result: the function calls memo with the same key"
         )
@@ -72,7 +72,7 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
         loop {
             match &*state {
                 State::Ready(value) => return Ok(value.clone()),
-                State::Computing if !nested.1 => {
+                State::Computing if !inside_a_memo => {
                     // Time spent waiting for another thread is not this call's.
                     let waiting = std::time::Instant::now();
                     state = slot
