@@ -1,5 +1,6 @@
 //! Documents: YAML, JSON and Markdown files parsed once into spanned value trees.
 
+pub mod block;
 pub mod date;
 pub mod lines;
 pub mod markdown;

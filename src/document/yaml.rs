@@ -80,6 +80,18 @@ enum Frame {
 
 /// Parses `text`, which starts at byte `base` of its file (front matter is not at 0).
 pub fn parse(text: &str, base: usize) -> YamlStream {
+    match super::block::parse(text, base) {
+        Some(root) => YamlStream {
+            documents: vec![root],
+            problems: Vec::new(),
+        },
+        None => parse_events(text, base),
+    }
+}
+
+/// [`parse`] through saphyr's events, whatever the YAML: the reference the block reader is
+/// held to.
+pub fn parse_events(text: &str, base: usize) -> YamlStream {
     let offsets = ByteOffsets::new(text, base);
     let mut stream = YamlStream::default();
     let mut stack: Vec<Frame> = Vec::new();
@@ -270,27 +282,39 @@ fn attach(
                 });
                 Ok(())
             }
-            None => match node.scalar_text() {
-                Some(name) => {
-                    let span = node.span();
-                    let name = match node.value {
-                        Value::Str(text) => text,
-                        _ => shared_text(&name),
-                    };
-                    *key = Some((name, span));
-                    Ok(())
+            None => {
+                let span_of_key = node.span();
+                match key_text(node.value) {
+                    Some(name) => {
+                        *key = Some((name, span_of_key));
+                        Ok(())
+                    }
+                    None => Err(Box::new(LoadProblem::new(
+                        "a mapping or sequence used as a key is not supported",
+                        span_of_key,
+                    ))),
                 }
-                None if matches!(node.value, Value::Null) => {
-                    *key = Some((Text::new(), node.span()));
-                    Ok(())
-                }
-                None => Err(Box::new(LoadProblem::new(
-                    "a mapping or sequence used as a key is not supported",
-                    node.span(),
-                ))),
-            },
+            }
         },
     }
+}
+
+/// A scalar key as the tree holds keys: `1: x` is the key `"1"`, `null: x` or `: x` the
+/// empty key; `None` for a collection.
+pub fn key_text(value: Value) -> Option<Text> {
+    match value {
+        Value::Str(text) => Some(text),
+        Value::Null => Some(Text::new()),
+        Value::Int(number) => Some(shared_text(&number.to_string())),
+        Value::Float(number) => Some(shared_text(&number.to_string())),
+        Value::Bool(flag) => Some(shared_text(&flag.to_string())),
+        Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// A plain scalar resolved by the core schema.
+pub fn resolve_plain(text: &str) -> Value {
+    resolve_scalar(text, ScalarStyle::Plain, None)
 }
 
 /// YAML 1.2 core schema: plain scalars may be null, booleans or numbers; dates stay text
