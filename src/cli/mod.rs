@@ -296,7 +296,9 @@ fn check(args: &CheckArgs) -> i32 {
         args.quiet,
     );
     let outcome = match crate::check(&options) {
-        Ok(outcome) => outcome,
+        // The process exits once the outcome is printed: freeing a repository's documents
+        // one by one would only delay that (about 50 ms for 10,000 incidents).
+        Ok(outcome) => std::mem::ManuallyDrop::new(outcome),
         Err(error) => {
             eprint!("{}", render_error(&error, &stderr_style));
             return EXIT_FAILED;

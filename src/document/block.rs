@@ -38,6 +38,13 @@ pub fn parse(text: &str, base: usize) -> Option<Node> {
 /// No byte that needs YAML's full rules: tabs, carriage returns, other control characters,
 /// the byte-order mark and the Unicode line separators (NEL, LS, PS).
 fn plain_bytes(bytes: &[u8]) -> bool {
+    // Printable ASCII, the common case, in one pass the compiler can vectorise.
+    if bytes
+        .iter()
+        .all(|byte| (0x20..0x7f).contains(byte) || *byte == b'\n')
+    {
+        return true;
+    }
     let mut at = 0;
     while at < bytes.len() {
         match bytes[at] {

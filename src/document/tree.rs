@@ -60,33 +60,47 @@ pub enum Value {
     Map(Arc<[Entry]>),
 }
 
-/// FNV-1a: the shared texts are short, and SipHash (the standard hasher, built against
-/// hash flooding, which a bounded set does not fear) costs more than the lookup saves.
+/// A word-at-a-time multiplicative hash (the one rustc uses for its own tables): the shared
+/// texts are short, and SipHash (the standard hasher, built against hash flooding, which a
+/// bounded set does not fear) costs more than the lookup saves.
 #[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
+pub struct WordHash(u64);
 
-impl std::hash::Hasher for Fnv {
+impl WordHash {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for byte in bytes {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut eight = [0; 8];
+            eight.copy_from_slice(word);
+            self.add(u64::from_le_bytes(eight));
         }
-        self.0 = hash;
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut eight = [0; 8];
+            eight[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(eight));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
     }
 }
 
-/// Sets of short texts hashed with [`Fnv`].
-pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+/// Sets of short texts hashed with [`WordHash`].
+pub type WordHashBuild = std::hash::BuildHasherDefault<WordHash>;
 
-type SharedTexts = std::collections::HashSet<Text, FnvBuild>;
+type SharedTexts = std::collections::HashSet<Text, WordHashBuild>;
 
 thread_local! {
     /// The short texts this thread has read: keys (`status`, `owner`) and values (`closed`,

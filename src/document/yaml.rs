@@ -331,6 +331,17 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     if style != ScalarStyle::Plain {
         return Value::Str(shared_text(text));
     }
+    // Most plain scalars are words (`closed`, `p.okafor`): only these first characters can
+    // begin a null, a boolean or a number.
+    if text.as_bytes().first().is_some_and(|first| {
+        !first.is_ascii_digit()
+            && !matches!(
+                first,
+                b'-' | b'+' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
+            )
+    }) {
+        return Value::Str(shared_text(text));
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),

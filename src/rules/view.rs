@@ -328,7 +328,7 @@ fn render(value: &Dynamic) -> String {
 /// repository, bounded so a hostile one cannot register millions.
 pub fn field_names<'a>(documents: impl Iterator<Item = &'a Document>) -> Vec<Text> {
     const BOUND: usize = 4096;
-    let mut names: std::collections::HashSet<Text, crate::document::tree::FnvBuild> =
+    let mut names: std::collections::HashSet<Text, crate::document::tree::WordHashBuild> =
         std::collections::HashSet::default();
     let mut pending: Vec<&Node> = Vec::new();
     for document in documents {
