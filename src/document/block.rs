@@ -415,6 +415,11 @@ impl<'a> Reader<'a> {
             }
             at = line_end + 1;
         }
+        // Blank lines running into the end of a text with no final line break: saphyr keeps
+        // a line break for them that the rules above would not.
+        if at >= bytes.len() && blanks > 0 && !self.text.ends_with('\n') {
+            return None;
+        }
         if !strip {
             text.push('\n');
         }
@@ -824,6 +829,33 @@ mod tests {
             "\"unclosed",
             "'a' b",
             "x\t",
+            "[a, ]",
+            "[a, [b]]",
+            "[a: b]",
+            "['a' , b]",
+            "[a] x",
+            "[a,",
+            "{a: 1, a: 2}",
+            "{a: [1]}",
+            "{a:1}",
+            "{a: }",
+            "{a}",
+            "{'a': 1}",
+            "{a: 1} # c",
+            "[a, b]  ",
+            "[a , b ]",
+            "{ a : 1 }",
+            "[-a, -1]",
+            "[- a]",
+            "['it''s' , b]",
+            "|",
+            ">",
+            "|+",
+            "|1",
+            "> # c",
+            "|-",
+            "  text under a header",
+            "   deeper text",
         ]);
         let whole = prop::sample::select(vec!["", "# comment", "  # indented", "---", "...", "  "]);
         prop_oneof![
@@ -867,6 +899,23 @@ mod tests {
             "0x1F",
             "'a: b'",
             "12",
+            "[a, b]",
+            "[]",
+            "['x', \"y z\"]",
+            "['it''s', b]",
+            "[1, 2.5, true]",
+            "[a,b]",
+            "[ a ]",
+            "{}",
+            "{ person: d.osei, role: lead }",
+            "{a: 1,b: 'x''y'}",
+            "{ }",
+            "[ ]",
+            "|\n  first\n    indented\n\n  after a blank  \n\n",
+            ">\n  folded\n  line\n\n  para\n",
+            ">-\n   stripped\n   text\n",
+            "|-\n  x\n",
+            "|\n  # not a comment\n  - not a list\n",
         ])
         .prop_map(Shape::Scalar);
         let key = prop::sample::select(vec![
