@@ -4,10 +4,11 @@
 //! plain or quoted one-line scalars. Going through a general YAML parser's token and event
 //! streams for them costs more than the rules run on them, so this reader takes that subset
 //! in one pass and builds the same [`Node`] tree, spans included, that [`super::yaml`]
-//! folds from `saphyr-parser` events. Anything outside the subset — flow collections,
-//! anchors, tags, block scalars, multi-line or escaped scalars, several documents, tabs,
-//! carriage returns, a duplicate key — makes it give up (`None`), and the file goes to
-//! saphyr, which stays the reference for what YAML means and for every error message.
+//! folds from `saphyr-parser` events. It also takes one-line flow lists and maps of
+//! scalars and plain `|`/`>` block scalars. Anything else — nested or multi-line flow
+//! collections, anchors, tags, multi-line plain or escaped scalars, several documents,
+//! tabs, carriage returns, a duplicate key — makes it give up (`None`), and the file goes
+//! to saphyr, which stays the reference for what YAML means and for every error message.
 //! A test holds the two to the same tree on every YAML file the tests carry and on
 //! generated ones.
 
@@ -27,7 +28,7 @@ pub fn parse(text: &str, base: usize) -> Option<Node> {
         line: None,
     };
     let first = reader.first_line()?;
-    let root = reader.collection(first.indent, 0)?;
+    let root = reader.collection(first.indent(), 0)?;
     // Something left over is a line the structure did not take: not ours to judge.
     match reader.line {
         None => Some(root),
@@ -70,16 +71,16 @@ fn plain_bytes(bytes: &[u8]) -> bool {
 #[derive(Clone, Copy)]
 struct Line {
     /// Where the line starts, and where its content starts after the indentation; for the
-    /// mapping of a `- key: value` item, `indent` is the column of `key`.
+    /// mapping of a `- key: value` item, the content is `key`.
     start: usize,
-    indent: usize,
     content: usize,
     /// The end of the line, before its `\n`.
     end: usize,
 }
 
 impl Line {
-    fn col(&self) -> usize {
+    /// The column of the content.
+    fn indent(&self) -> usize {
         self.content - self.start
     }
 }
@@ -119,22 +120,18 @@ impl<'a> Reader<'a> {
                 return Ok(None);
             }
             let start = from;
-            let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |at| start + at);
-            let mut content = start;
-            while content < end && bytes[content] == b' ' {
-                content += 1;
-            }
+            let end = self.line_end(start);
+            let content = self.skip_spaces(start, end);
             from = end;
             if content == end || bytes[content] == b'#' {
                 continue;
             }
             let line = Line {
                 start,
-                indent: content - start,
                 content,
                 end,
             };
-            if line.indent == 0 && self.is_marker(&line) {
+            if line.indent() == 0 && self.is_marker(&line) {
                 return Err(line);
             }
             return Ok(Some(line));
@@ -179,10 +176,10 @@ impl<'a> Reader<'a> {
         }
         let mut entries: Vec<Entry> = Vec::new();
         while let Some(line) = self.line {
-            if line.indent < indent {
+            if line.indent() < indent {
                 break;
             }
-            if line.indent > indent || self.is_dash(&line) {
+            if line.indent() > indent || self.is_dash(&line) {
                 return None;
             }
             let colon = self.key_colon(&line)?;
@@ -195,10 +192,10 @@ impl<'a> Reader<'a> {
             let value = if after == line.end || self.bytes[after] == b'#' {
                 self.advance(line.end)?;
                 match self.line {
-                    Some(next) if next.indent > indent => {
-                        self.collection(next.indent, depth + 1)?
+                    Some(next) if next.indent() > indent => {
+                        self.collection(next.indent(), depth + 1)?
                     }
-                    Some(next) if next.indent == indent && self.is_dash(&next) => {
+                    Some(next) if next.indent() == indent && self.is_dash(&next) => {
                         self.sequence(indent, true, depth + 1)?
                     }
                     _ => self.null(colon),
@@ -230,10 +227,10 @@ impl<'a> Reader<'a> {
         let mut items: Vec<Node> = Vec::new();
         let mut first_dash = None;
         while let Some(line) = self.line {
-            if line.indent < indent {
+            if line.indent() < indent {
                 break;
             }
-            if line.indent > indent {
+            if line.indent() > indent {
                 return None;
             }
             if !self.is_dash(&line) {
@@ -247,8 +244,8 @@ impl<'a> Reader<'a> {
             let item = if dash + 1 == line.end {
                 self.advance(line.end)?;
                 match self.line {
-                    Some(next) if next.indent > indent => {
-                        self.collection(next.indent, depth + 1)?
+                    Some(next) if next.indent() > indent => {
+                        self.collection(next.indent(), depth + 1)?
                     }
                     _ => self.null(dash + 1),
                 }
@@ -259,7 +256,6 @@ impl<'a> Reader<'a> {
                 }
                 let inner = Line {
                     start: line.start,
-                    indent: content - line.start,
                     content,
                     end: line.end,
                 };
@@ -269,7 +265,7 @@ impl<'a> Reader<'a> {
                 if self.starts_plain(content) && self.find_colon(&inner).is_some() {
                     // `- key: value`: a mapping whose column is that of `key`.
                     self.line = Some(inner);
-                    self.mapping(inner.col(), depth + 1)?
+                    self.mapping(inner.indent(), depth + 1)?
                 } else {
                     self.value(content, line.end, indent)?
                 }
@@ -353,7 +349,7 @@ impl<'a> Reader<'a> {
             _ => (self.scalar(start, end)?, end),
         };
         self.advance(last)?;
-        if self.line.is_some_and(|next| next.indent > indent) {
+        if self.line.is_some_and(|next| next.indent() > indent) {
             return None;
         }
         Some(value)
@@ -375,9 +371,8 @@ impl<'a> Reader<'a> {
         if first >= bytes.len() {
             return None;
         }
-        let spaces = |at: usize| bytes[at..].iter().take_while(|byte| **byte == b' ').count();
-        let width = spaces(first);
         let first_end = self.line_end(first);
+        let width = self.skip_spaces(first, first_end) - first;
         if width <= indent || first + width == first_end {
             return None;
         }
@@ -388,7 +383,7 @@ impl<'a> Reader<'a> {
         let mut any = false;
         while at < bytes.len() {
             let line_end = self.line_end(at);
-            let lead = spaces(at).min(line_end - at);
+            let lead = self.skip_spaces(at, line_end) - at;
             if at + lead == line_end {
                 if lead > width {
                     return None;
@@ -423,10 +418,7 @@ impl<'a> Reader<'a> {
         if !strip {
             text.push('\n');
         }
-        let mut stop = last;
-        while bytes[stop - 1] == b' ' {
-            stop -= 1;
-        }
+        let stop = self.trim_spaces(first + width, last);
         let node = self.node(Value::Str(shared_text(&text)), first + width, stop);
         Some((node, last))
     }
@@ -437,32 +429,9 @@ impl<'a> Reader<'a> {
         match self.bytes[start] {
             b'[' => self.flow_list(start, end),
             b'{' => self.flow_map(start, end),
-            b'"' => {
-                let close = start + 1 + memchr(b'"', &self.bytes[start + 1..end])?;
-                let inner = &self.text[start + 1..close];
-                if inner.contains('\\') || close + 1 != end {
-                    return None;
-                }
-                Some(self.node(Value::Str(shared_text(inner)), start, close + 1))
-            }
-            b'\'' => {
-                let mut at = start + 1;
-                let mut text = String::new();
-                let mut from = at;
-                loop {
-                    let quote = at + memchr(b'\'', &self.bytes[at..end])?;
-                    if self.bytes.get(quote + 1) == Some(&b'\'') && quote + 1 < end {
-                        text.push_str(&self.text[from..=quote]);
-                        at = quote + 2;
-                        from = at;
-                        continue;
-                    }
-                    if quote + 1 != end {
-                        return None;
-                    }
-                    text.push_str(&self.text[from..quote]);
-                    return Some(self.node(Value::Str(shared_text(&text)), start, quote + 1));
-                }
+            b'"' | b'\'' => {
+                let (node, after) = self.quoted(start, end)?;
+                (after == end).then_some(node)
             }
             _ if !self.starts_plain(start) => None,
             _ => {
@@ -480,11 +449,8 @@ impl<'a> Reader<'a> {
                     }
                     at += 1;
                 }
-                while stop > start && bytes[stop - 1] == b' ' {
-                    stop -= 1;
-                }
-                let raw = &self.text[start..stop];
-                Some(self.node(resolve_plain(raw), start, stop))
+                let stop = self.trim_spaces(start, stop);
+                Some(self.node(resolve_plain(&self.text[start..stop]), start, stop))
             }
         }
     }
@@ -566,15 +532,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         match bytes[start] {
-            quote @ (b'"' | b'\'') => {
-                let close_quote = start + 1 + memchr(quote, &bytes[start + 1..end])?;
-                let inner = &self.text[start + 1..close_quote];
-                if inner.contains(['\\', '\'', '"']) {
-                    return None;
-                }
-                let node = self.node(Value::Str(shared_text(inner)), start, close_quote + 1);
-                Some((node, close_quote + 1))
-            }
+            b'"' | b'\'' => self.quoted(start, end),
             _ if !self.starts_plain(start) => None,
             _ => {
                 let mut stop = start;
@@ -587,13 +545,32 @@ impl<'a> Reader<'a> {
                     }
                     stop += 1;
                 }
-                let after = stop;
-                while stop > start && bytes[stop - 1] == b' ' {
-                    stop -= 1;
-                }
-                let node = self.node(resolve_plain(&self.text[start..stop]), start, stop);
-                Some((node, after))
+                let trimmed = self.trim_spaces(start, stop);
+                let node = self.node(resolve_plain(&self.text[start..trimmed]), start, trimmed);
+                Some((node, stop))
             }
+        }
+    }
+
+    /// A quoted scalar at `start` that closes before `end`, and the offset past its closing
+    /// quote: `'it''s'` is `it's`; a double-quoted one with an escape is saphyr's.
+    fn quoted(&self, start: usize, end: usize) -> Option<(Node, usize)> {
+        let quote = self.bytes[start];
+        let mut text = String::new();
+        let mut from = start + 1;
+        loop {
+            let close = from + memchr(quote, &self.bytes[from..end])?;
+            if quote == b'\'' && close + 1 < end && self.bytes[close + 1] == b'\'' {
+                text.push_str(&self.text[from..=close]);
+                from = close + 2;
+                continue;
+            }
+            text.push_str(&self.text[from..close]);
+            if quote == b'"' && text.contains('\\') {
+                return None;
+            }
+            let node = self.node(Value::Str(shared_text(&text)), start, close + 1);
+            return Some((node, close + 1));
         }
     }
 
@@ -610,6 +587,14 @@ impl<'a> Reader<'a> {
 
     fn span(&self, start: usize, end: usize) -> super::tree::Compact {
         (self.base + start..self.base + end).into()
+    }
+
+    /// `stop`, moved back over the spaces before it (not past `start`).
+    fn trim_spaces(&self, start: usize, mut stop: usize) -> usize {
+        while stop > start && self.bytes[stop - 1] == b' ' {
+            stop -= 1;
+        }
+        stop
     }
 
     fn line_end(&self, at: usize) -> usize {

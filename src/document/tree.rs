@@ -134,6 +134,17 @@ impl Value {
         Value::Str(text.into())
     }
 
+    /// A scalar as text (`42` is `"42"`); `None` for null and collections.
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::Str(text) => Some(text.to_string()),
+            Value::Int(number) => Some(number.to_string()),
+            Value::Float(number) => Some(number.to_string()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            _ => None,
+        }
+    }
+
     pub fn list(items: Vec<Node>) -> Value {
         Value::Seq(items.into())
     }
@@ -236,13 +247,7 @@ impl Node {
 
     /// A scalar as text (`id: 42` is the id `"42"`).
     pub fn scalar_text(&self) -> Option<String> {
-        match &self.value {
-            Value::Str(text) => Some(text.to_string()),
-            Value::Int(number) => Some(number.to_string()),
-            Value::Float(number) => Some(number.to_string()),
-            Value::Bool(flag) => Some(flag.to_string()),
-            _ => None,
-        }
+        self.value.scalar_text()
     }
 
     pub fn is_collection(&self) -> bool {

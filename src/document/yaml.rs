@@ -305,10 +305,7 @@ pub fn key_text(value: Value) -> Option<Text> {
     match value {
         Value::Str(text) => Some(text),
         Value::Null => Some(Text::new()),
-        Value::Int(number) => Some(shared_text(&number.to_string())),
-        Value::Float(number) => Some(shared_text(&number.to_string())),
-        Value::Bool(flag) => Some(shared_text(&flag.to_string())),
-        Value::Seq(_) | Value::Map(_) => None,
+        other => other.scalar_text().map(|text| shared_text(&text)),
     }
 }
 
