@@ -1,7 +1,8 @@
 //! The one vocabulary every room shares: a finding, its severity and where it points.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,22 +53,26 @@ pub struct Location {
 }
 
 /// One gap found in one document.
+///
+/// A repository of 100,000 incidents has hundreds of thousands of findings, so what many
+/// findings have in common (the rule, the file, the document, a rule's fixed help) is
+/// shared, not copied: only the message and the path are a finding's own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// Rule id, e.g. `LL001`.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// Rule name, e.g. `incident-root-cause`.
-    pub name: String,
+    pub name: Arc<str>,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<Arc<str>>,
     /// File relative to the repository root, with `/` separators.
-    pub file: PathBuf,
+    pub file: Arc<Path>,
     pub location: Location,
     /// Dotted path inside the document (`action_items[2].owner`), `""` for the document.
     pub path: String,
-    pub doc_id: Option<String>,
-    pub kind: Option<String>,
+    pub doc_id: Option<Arc<str>>,
+    pub kind: Option<Arc<str>>,
     /// Why it does not count, when it does not: a waiver (reason, approver, expiry) or
     /// the baseline.
     pub suppression: Option<Suppression>,
@@ -145,19 +150,19 @@ impl Finding {
     /// Every finding is made here: rule `id` (`name`) at `span` of `source`, with the
     /// severity the run gives the rule in that file. The builders below add the rest.
     pub fn new(
-        (id, name): (&str, &str),
+        rule: &RuleKey,
         severity: Severity,
         source: &crate::document::SourceFile,
         span: &crate::document::Span,
         message: String,
     ) -> Finding {
         Finding {
-            rule: id.to_owned(),
-            name: name.to_owned(),
+            rule: Arc::clone(&rule.id),
+            name: Arc::clone(&rule.name),
             severity,
             message,
             help: None,
-            file: source.path.clone(),
+            file: Arc::clone(&source.path),
             location: source.location(span),
             path: String::new(),
             doc_id: None,
@@ -167,8 +172,8 @@ impl Finding {
     }
 
     /// What to do about it.
-    pub fn help(mut self, help: impl Into<Option<String>>) -> Finding {
-        self.help = help.into();
+    pub fn help(mut self, help: Option<Arc<str>>) -> Finding {
+        self.help = help;
         self
     }
 
@@ -179,7 +184,7 @@ impl Finding {
     }
 
     /// The document it is in: its id and kind.
-    pub fn document(mut self, id: Option<String>, kind: Option<String>) -> Finding {
+    pub fn document(mut self, id: Option<Arc<str>>, kind: Option<Arc<str>>) -> Finding {
         self.doc_id = id;
         self.kind = kind;
         self
@@ -191,13 +196,29 @@ impl Finding {
     }
 
     /// Sort key of the reports: by file, then position, then rule.
-    pub fn sort_key(&self) -> (&PathBuf, usize, usize, &str) {
+    pub fn sort_key(&self) -> (&Path, usize, usize, &str) {
         (
             &self.file,
             self.location.line,
             self.location.column,
             &self.rule,
         )
+    }
+}
+
+/// A rule's id and name as every finding of it shares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleKey {
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+}
+
+impl RuleKey {
+    pub fn new(id: &str, name: &str) -> RuleKey {
+        RuleKey {
+            id: id.into(),
+            name: name.into(),
+        }
     }
 }
 

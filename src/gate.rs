@@ -25,8 +25,8 @@ impl CloseScope {
         let key = |position: usize| {
             let loaded = &workspace.documents[position];
             (
-                workspace.files[loaded.file].path.clone(),
-                loaded.document.id.clone(),
+                workspace.files[loaded.file].path.to_path_buf(),
+                loaded.document.id.as_deref().map(str::to_owned),
             )
         };
         let mut documents = vec![key(position)];
@@ -41,7 +41,8 @@ impl CloseScope {
 
     pub fn includes(&self, finding: &Finding) -> bool {
         self.documents.iter().any(|(file, id)| {
-            finding.file == *file && (finding.doc_id.is_none() || finding.doc_id == *id)
+            *finding.file == **file
+                && (finding.doc_id.is_none() || finding.doc_id.as_deref() == id.as_deref())
         })
     }
 }
@@ -99,8 +100,9 @@ pub fn prepare(
     let id = workspace.documents[position]
         .document
         .id
-        .clone()
-        .unwrap_or_else(|| target.to_owned());
+        .as_deref()
+        .unwrap_or(target)
+        .to_owned();
     close(workspace, position, as_of);
     Ok((id, CloseScope::of(workspace, position)))
 }
@@ -182,7 +184,7 @@ fn find(workspace: &Workspace, root: &Path, target: &str) -> Option<usize> {
         .copied()
         .filter(|&position| {
             let file = &workspace.files[workspace.documents[position].file].path;
-            file == &relative || file == path
+            **file == *relative || **file == *path
         });
     let first = incidents.next()?;
     // A file with several incidents names none of them.

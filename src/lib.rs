@@ -122,7 +122,7 @@ pub struct Outcome {
     pub rule_errors: Vec<RuleError>,
     /// The rules of the run, as they describe themselves (no compiled code).
     pub rules: Vec<rules::RuleInfo>,
-    pub sources: HashMap<PathBuf, Arc<SourceFile>>,
+    pub sources: HashMap<Arc<Path>, Arc<SourceFile>>,
     /// Documents in the reported files that at least one rule checked.
     pub documents: usize,
     /// Files reported on.
@@ -131,6 +131,8 @@ pub struct Outcome {
     pub unclassified: Vec<(PathBuf, usize)>,
     /// What rules printed.
     pub printed: Vec<String>,
+    /// What each rule cost, indexed like [`Outcome::rules`].
+    pub spent: Vec<rules::evaluate::Spent>,
     pub timing: Timing,
     /// When the run started (for JUnit's `timestamp`).
     pub started_at: jiff::Timestamp,
@@ -147,7 +149,7 @@ pub struct Outcome {
     reported: Reported,
     /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
     /// report looks its files up instead of scanning them all.
-    file_positions: HashMap<PathBuf, usize>,
+    file_positions: HashMap<Arc<Path>, usize>,
 }
 
 impl Outcome {
@@ -624,6 +626,7 @@ impl Outcome {
             rules: evaluated.rules.rules.iter().map(Rule::info).collect(),
             unclassified: evaluated.unclassified,
             printed: evaluated.printed,
+            spent: evaluated.spent,
             timing: assembly.timing,
             started_at: assembly.started_at,
             pack: assembly.pack,

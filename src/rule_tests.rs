@@ -282,7 +282,7 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
         *remaining.entry(mark).or_default() += 1;
     }
     for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
-        let mark = (finding.location.line, finding.rule.clone());
+        let mark = (finding.location.line, finding.rule.to_string());
         match remaining.get_mut(&mark) {
             Some(count) if *count > 0 => *count -= 1,
             _ => result

@@ -140,8 +140,8 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
             });
             Shown {
                 file: display_path(&source.path),
-                kind: loaded.kind.clone(),
-                id: document.id.clone(),
+                kind: loaded.kind.as_deref().map(str::to_owned),
+                id: document.id.as_deref().map(str::to_owned),
                 format: if document.presets.is_empty() {
                     format.to_owned()
                 } else {

@@ -174,7 +174,7 @@ fn every_built_in_rule_fires_on_the_shipped_example() {
         .rules
         .iter()
         .map(|rule| rule.id.as_str())
-        .filter(|id| !outcome.findings.iter().any(|finding| finding.rule == *id))
+        .filter(|id| !outcome.findings.iter().any(|finding| &*finding.rule == *id))
         .collect();
     assert!(
         silent.is_empty(),

@@ -26,7 +26,7 @@ fn invalid(outcome: &Outcome) -> Vec<(String, usize)> {
     let mut found: Vec<(String, usize)> = outcome
         .findings
         .iter()
-        .filter(|f| f.rule == "LL000")
+        .filter(|f| &*f.rule == "LL000")
         .map(|f| (f.file.display().to_string(), f.location.line))
         .collect();
     found.sort();
@@ -59,7 +59,7 @@ fn comply_policies_parse_and_its_malformed_fixtures_are_reported_at_their_line()
     let stale = outcome
         .findings
         .iter()
-        .find(|f| f.rule == "LL013" && f.message.contains("last reviewed"))
+        .find(|f| &*f.rule == "LL013" && f.message.contains("last reviewed"))
         .expect("a stale policy");
     assert!(stale.message.contains("(2018-06-01)"), "{}", stale.message);
     assert!(stale.path.starts_with("majorRevisions["), "{}", stale.path);
@@ -81,7 +81,7 @@ fn vcdb_records_are_recognised_as_veris() {
     assert_eq!(invalid(&outcome), []);
     // Public records compiled from news reports: the lessons-learned fields are what they
     // lack, and the VERIS rules say so.
-    let count = |rule: &str| outcome.findings.iter().filter(|f| f.rule == rule).count();
+    let count = |rule: &str| outcome.findings.iter().filter(|f| &*f.rule == rule).count();
     assert_eq!(count("LL100"), 5, "discovery method unknown");
     assert_eq!(count("LL101"), 14, "no corrective action");
     assert_eq!(

@@ -322,7 +322,7 @@ fn work_native_helpers_do_counts_against_the_call() {
     let outcome = run_with_limits(&once, &["T902"], limits);
     assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
     assert_eq!(outcome.findings.len(), 1);
-    assert_eq!(outcome.findings[0].rule, "T902");
+    assert_eq!(&*outcome.findings[0].rule, "T902");
     let many = incidents(40, &[("copies.rhai", &copies(200))]);
     let outcome = run_with_limits(&many, &["T902"], limits);
     let error = the_one_error(outcome, "T902", "copies.rhai", "incidents/inc-0000.yaml");

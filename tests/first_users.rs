@@ -540,3 +540,65 @@ fn force_color_colours_piped_output() {
     assert!(has_colour(&[("CLICOLOR_FORCE", "1")], &[]));
     assert!(!has_colour(&[("FORCE_COLOR", "1")], &["--color", "never"]));
 }
+
+/// A slow rule is named: `--verbose` lists the rules that ran, slowest first, with how often
+/// each was called and the time they took.
+#[test]
+fn verbose_names_the_time_each_rule_took() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let rule = |id: &str, body: &str| {
+        format!(
+            "const RULE = #{{ id: \"{id}\", name: \"{id}-rule\", severity: \"info\", \
+             kinds: [\"incident\"], summary: \"s\", params: #{{}} }};\nfn check(doc) {{ {body} }}\n"
+        )
+    };
+    write_files(
+        folder.path(),
+        &[
+            (".lessons.yaml", "rules: [\"checks\"]\n"),
+            (
+                "checks/slow.rhai",
+                &rule("T001", "let n = 0; for i in 0..20000 { n += i; }"),
+            ),
+            ("checks/fast.rhai", &rule("T002", "")),
+            ("incidents/a.yaml", RESOLVED_WITHOUT_ROOT_CAUSE),
+            (
+                "incidents/b.yaml",
+                &RESOLVED_WITHOUT_ROOT_CAUSE.replace("INC-1", "INC-2"),
+            ),
+            (
+                "incidents/c.yaml",
+                &RESOLVED_WITHOUT_ROOT_CAUSE.replace("INC-1", "INC-3"),
+            ),
+        ],
+    );
+    let (code, _, stderr) = run(
+        folder.path(),
+        &["check", "--verbose", "--select", "T001,T002"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let table: Vec<&str> = stderr
+        .lines()
+        .skip_while(|line| !line.starts_with("timing by rule"))
+        .skip(2)
+        .collect();
+    let row = |line: &str| -> (String, u64, String) {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        (
+            cells[0].to_owned(),
+            cells[2].parse().expect("calls"),
+            cells[4].to_owned(),
+        )
+    };
+    assert_eq!(table.len(), 2, "{stderr}");
+    assert_eq!(
+        row(table[0]),
+        ("T001".into(), 3, "T001-rule".into()),
+        "{stderr}"
+    );
+    assert_eq!(
+        row(table[1]),
+        ("T002".into(), 3, "T002-rule".into()),
+        "{stderr}"
+    );
+}

@@ -45,13 +45,13 @@ fn sarif_is_valid_against_the_official_schema() {
     assert_eq!(results.len(), outcome.findings.len());
     let first = &results[0];
     let finding = &outcome.findings[0];
-    assert_eq!(first["ruleId"], finding.rule.as_str());
+    assert_eq!(first["ruleId"], &*finding.rule);
     let region = &first["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["startLine"], finding.location.line);
     assert_eq!(region["startColumn"], finding.location.column);
     let rule =
         &run["tool"]["driver"]["rules"][first["ruleIndex"].as_u64().expect("index") as usize];
-    assert_eq!(rule["id"], finding.rule.as_str());
+    assert_eq!(rule["id"], &*finding.rule);
     assert!(rule["help"]["markdown"]
         .as_str()
         .expect("help")

@@ -69,7 +69,7 @@ fn table(outcome: &Outcome) -> Vec<(String, String, usize, Severity, bool)> {
         .iter()
         .map(|f| {
             (
-                f.rule.clone(),
+                f.rule.to_string(),
                 f.file.display().to_string(),
                 f.location.line,
                 f.severity,
@@ -95,7 +95,7 @@ fn waivers_suppress_report_and_expire() {
     let waived = outcome
         .findings
         .iter()
-        .find(|f| f.rule == "LL003")
+        .find(|f| &*f.rule == "LL003")
         .expect("LL003");
     let suppression = waived.suppression.as_ref().expect("a suppression");
     assert!(matches!(

@@ -506,7 +506,35 @@ fn verbose_notes(outcome: &Outcome) -> String {
         outcome.workspace.parse_time.as_secs_f64(),
         outcome.workspace.mapping_time.as_secs_f64()
     ));
+    notes.push_str(&rule_timing(outcome));
     notes
+}
+
+/// The rules that took time, slowest first, with their calls and CPU time summed over the
+/// worker threads: what names a slow rule.
+fn rule_timing(outcome: &Outcome) -> String {
+    let mut rules: Vec<(&crate::rules::RuleInfo, &crate::rules::evaluate::Spent)> = outcome
+        .rules
+        .iter()
+        .zip(&outcome.spent)
+        .filter(|(_, spent)| spent.calls > 0)
+        .collect();
+    if rules.is_empty() {
+        return String::new();
+    }
+    rules.sort_by(|a, b| b.1.time.cmp(&a.1.time).then_with(|| a.0.id.cmp(&b.0.id)));
+    let mut table = String::from("timing by rule (CPU, summed over threads):\n");
+    table.push_str("  rule    seconds      calls  µs per call  name\n");
+    for (rule, spent) in rules {
+        let seconds = spent.time.as_secs_f64();
+        #[allow(clippy::cast_precision_loss)] // a count of calls, far below 2^52
+        let per_call = seconds * 1e6 / spent.calls as f64;
+        table.push_str(&format!(
+            "  {:<7} {seconds:>7.3} {:>10} {per_call:>12.1}  {}\n",
+            rule.id, spent.calls, rule.name
+        ));
+    }
+    table
 }
 
 /// A run that could not start: a configuration error gets a code frame at its line.

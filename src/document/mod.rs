@@ -26,8 +26,8 @@ pub struct LoadProblem {
     /// The field path of a wrong-typed field (`action_items[0].due`); empty for the file.
     pub path: String,
     /// The document a field problem is in: its id and kind.
-    pub doc_id: Option<String>,
-    pub kind: Option<String>,
+    pub doc_id: Option<Arc<str>>,
+    pub kind: Option<Arc<str>>,
 }
 
 impl LoadProblem {
@@ -81,26 +81,31 @@ impl Format {
 /// A file's text, kept for code frames, with its line index.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// Relative to the repository root.
-    pub path: PathBuf,
+    /// Relative to the repository root; shared with every finding in the file.
+    pub path: Arc<Path>,
     pub text: Arc<str>,
-    pub lines: LineIndex,
+    /// Built the first time a place in the file is asked for: most files of a large
+    /// repository have no finding, and their index would only take room.
+    lines: std::sync::OnceLock<LineIndex>,
     pub format: Format,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String, format: Format) -> Self {
-        let lines = LineIndex::new(&text);
         SourceFile {
-            path,
+            path: path.into(),
             text: Arc::from(text),
-            lines,
+            lines: std::sync::OnceLock::new(),
             format,
         }
     }
 
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     pub fn location(&self, span: &Span) -> Location {
-        self.lines.location(&self.text, span)
+        self.lines().location(&self.text, span)
     }
 }
 
@@ -113,7 +118,7 @@ pub struct Document {
     pub sections: Option<Vec<Section>>,
     /// The kind the document declares (`kind:`, `type:`, or VERIS shape), normalised.
     pub declared_kind: Option<String>,
-    pub id: Option<String>,
+    pub id: Option<Arc<str>>,
     /// Where each mapped field came from, when `formats:` mapped the document.
     pub origins: Vec<crate::formats::FieldOrigin>,
     /// A Markdown body parsed as data, kept from parsing until `formats:` maps it.
@@ -129,7 +134,8 @@ impl Document {
         let id = root
             .get("id")
             .or_else(|| root.get("acronym"))
-            .and_then(Node::scalar_text);
+            .and_then(Node::scalar_text)
+            .map(Arc::from);
         Document {
             root,
             sections,
@@ -196,7 +202,7 @@ pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -
             // serde_json names JSON's own errors precisely; saphyr then gives the spans
             // (JSON is YAML 1.2 flow syntax).
             if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                let offset = source_offset(&source.lines, text, error.line(), error.column());
+                let offset = source_offset(source.lines(), text, error.line(), error.column());
                 problems.push(LoadProblem::new(
                     format!("JSON syntax error: {}", strip_position(&error.to_string())),
                     offset..offset,

@@ -1,7 +1,6 @@
 //! The spanned value tree every document is folded into, whatever its format.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 /// Text as the tree holds it: shared, so a rule reading a field gets the same string, not a
 /// copy (Rhai's own string type, so no conversion either).
@@ -56,8 +55,60 @@ pub enum Value {
     Float(f64),
     Str(Text),
     /// Lists and mappings are shared: a rule's view of a field is the field, never a copy.
-    Seq(Arc<[Node]>),
-    Map(Arc<[Entry]>),
+    Seq(Items<Node>),
+    Map(Items<Entry>),
+}
+
+/// A list's items or a mapping's entries, shared as `Arc<[T]>` is but behind one pointer
+/// instead of two (the length is kept with the items), which makes a [`Value`] 16 bytes
+/// instead of 24: a repository of 100,000 incidents holds some ten million of them.
+pub struct Items<T>(triomphe::ThinArc<(), T>);
+
+impl<T> std::ops::Deref for Items<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0.slice
+    }
+}
+
+impl<T> Clone for Items<T> {
+    fn clone(&self) -> Self {
+        Items(self.0.clone())
+    }
+}
+
+impl<T: PartialEq> PartialEq for Items<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Items<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T> From<Vec<T>> for Items<T> {
+    fn from(items: Vec<T>) -> Self {
+        Items(triomphe::ThinArc::from_header_and_iter(
+            (),
+            items.into_iter(),
+        ))
+    }
+}
+
+impl<T> FromIterator<T> for Items<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        Items::from(items.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items::from(Vec::new())
+    }
 }
 
 /// A word-at-a-time multiplicative hash (the one rustc uses for its own tables): the shared

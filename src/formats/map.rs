@@ -123,7 +123,8 @@ pub fn apply(
         .root
         .get("id")
         .or_else(|| document.root.get("acronym"))
-        .and_then(Node::scalar_text);
+        .and_then(Node::scalar_text)
+        .map(std::sync::Arc::from);
     document.declared_kind = mapping
         .kind
         .clone()

@@ -14,11 +14,11 @@ pub fn render(outcome: &Outcome) -> String {
     let mut named: Option<(&std::path::Path, String)> = None;
     for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
         let file = match &named {
-            Some((known, file)) if *known == finding.file.as_path() => file.clone(),
+            Some((known, file)) if *known == &*finding.file => file.clone(),
             _ => {
                 let path = root.join(&finding.file);
                 let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
-                named = Some((finding.file.as_path(), file.clone()));
+                named = Some((&*finding.file, file.clone()));
                 file
             }
         };

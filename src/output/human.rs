@@ -121,7 +121,7 @@ pub fn finding_frame(outcome: &Outcome, finding: &Finding) -> Frame {
         code: Some(format!("{} {}", finding.rule, finding.name)),
         message: finding.message.clone(),
         severity: miette_severity(finding.severity),
-        help: finding.help.clone(),
+        help: finding.help.as_deref().map(str::to_owned),
         source,
         label,
     }

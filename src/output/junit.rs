@@ -78,13 +78,16 @@ pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
     let mut files: BTreeMap<String, BTreeMap<String, BTreeMap<String, Case>>> = BTreeMap::new();
     for finding in &outcome.findings {
         let file = display_path(&finding.file);
-        let document = finding.doc_id.clone().unwrap_or_else(|| file.clone());
+        let document = finding
+            .doc_id
+            .as_deref()
+            .map_or_else(|| file.clone(), str::to_owned);
         files
             .entry(file)
             .or_default()
             .entry(document.clone())
             .or_default()
-            .entry(finding.rule.clone())
+            .entry(finding.rule.to_string())
             .or_insert_with(|| Case {
                 name: format!("{document}: {} {}", finding.rule, finding.name),
                 findings: Vec::new(),
@@ -104,7 +107,11 @@ pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
             continue;
         }
         let file = display_path(path);
-        let document = loaded.document.id.clone().unwrap_or_else(|| file.clone());
+        let document = loaded
+            .document
+            .id
+            .as_deref()
+            .map_or_else(|| file.clone(), str::to_owned);
         let documents = files.entry(file).or_default();
         if !documents.contains_key(&document) {
             documents.insert(

@@ -266,7 +266,7 @@ pub fn render(outcome: &Outcome) -> String {
             let rule_index = outcome
                 .rules
                 .iter()
-                .position(|rule| rule.id == finding.rule)
+                .position(|rule| *rule.id == *finding.rule)
                 .unwrap_or(0);
             let mut text = finding.message.clone();
             if let Some(help) = &finding.help {

@@ -46,9 +46,9 @@ type Key = (String, String, Option<String>, String);
 
 fn key(finding: &Finding) -> Key {
     (
-        finding.rule.clone(),
+        finding.rule.to_string(),
         display_path(&finding.file),
-        finding.doc_id.clone(),
+        finding.doc_id.as_deref().map(str::to_owned),
         finding.path.clone(),
     )
 }

@@ -41,11 +41,11 @@ struct Waiver {
 
 impl Waiver {
     fn matches(&self, finding: &Finding) -> bool {
-        if !self.rules.iter().any(|rule| rule == &finding.rule) {
+        if !self.rules.iter().any(|rule| **rule == *finding.rule) {
             return false;
         }
         if let Some((file, line)) = &self.at_line {
-            return &finding.file == file && finding.location.line == *line;
+            return *finding.file == **file && finding.location.line == *line;
         }
         let file_matches = self
             .files
@@ -226,7 +226,7 @@ impl Waivers {
                                     &waiver.span,
                                     message,
                                 )
-                                .help(help),
+                                .help(Some(help.into())),
                                 Arc::clone(&waiver.source),
                             ));
                         }
@@ -357,7 +357,7 @@ fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
             files: None,
             path: None,
             doc_id: None,
-            at_line: Some((file.path.clone(), target)),
+            at_line: Some((file.path.to_path_buf(), target)),
             reason: reason.filter(|reason| !reason.is_empty()),
             approved_by: None,
             expires,

@@ -205,7 +205,7 @@ pub struct Gap {
 impl Gap {
     fn of(finding: &crate::finding::Finding) -> Gap {
         Gap {
-            rule: finding.rule.clone(),
+            rule: finding.rule.to_string(),
             severity: finding.severity.to_string(),
             file: display_path(&finding.file),
             line: finding.location.line,
@@ -428,7 +428,10 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
     let mut summary = Summary::default();
     for loaded in &workspace.documents {
         if let Some(kind) = &loaded.kind {
-            *summary.documents_by_kind.entry(kind.clone()).or_default() += 1;
+            *summary
+                .documents_by_kind
+                .entry(kind.to_string())
+                .or_default() += 1;
         }
     }
     // (file, document id) → the document, for the owner, category and title of findings.
@@ -437,7 +440,8 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
         .iter()
         .map(|loaded| {
             let file = display_path(&workspace.files[loaded.file].path);
-            ((file, loaded.document.id.clone()), &loaded.document.root)
+            let id = loaded.document.id.as_deref().map(str::to_owned);
+            ((file, id), &loaded.document.root)
         })
         .collect();
     let mut recurring: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -466,32 +470,33 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             .entry(finding.severity.to_string())
             .or_default() += 1;
         rule_counts
-            .entry(finding.rule.clone())
-            .or_insert_with(|| (finding.name.clone(), 0))
+            .entry(finding.rule.to_string())
+            .or_insert_with(|| (finding.name.to_string(), 0))
             .1 += 1;
         *summary
             .findings_by_kind
-            .entry(finding.kind.clone().unwrap_or_else(|| "(file)".into()))
+            .entry(finding.kind.as_deref().unwrap_or("(file)").to_owned())
             .or_default() += 1;
         let file = display_path(&finding.file);
-        let document = documents.get(&(file.clone(), finding.doc_id.clone()));
+        let doc_id = finding.doc_id.as_deref().map(str::to_owned);
+        let document = documents.get(&(file.clone(), doc_id.clone()));
         let owner = document
             .and_then(|root| owner_of(root, &finding.path))
             .unwrap_or_else(|| "(no owner)".into());
         let category = document.and_then(|root| text(root.get("category")));
         let title = document.and_then(|root| title_of(root));
         *summary.findings_by_owner.entry(owner).or_default() += 1;
-        if finding.rule == "LL024" {
-            if let (Some(category), Some(id)) = (category, &finding.doc_id) {
+        if &*finding.rule == "LL024" {
+            if let (Some(category), Some(id)) = (category, &doc_id) {
                 recurring.entry(category).or_default().push(id.clone());
             }
         }
         let entry = worst
-            .entry((file.clone(), finding.doc_id.clone()))
+            .entry((file.clone(), doc_id.clone()))
             .or_insert(WorstDocument {
                 file,
                 line: finding.location.line,
-                doc_id: finding.doc_id.clone(),
+                doc_id,
                 title,
                 errors: 0,
                 warnings: 0,
@@ -570,8 +575,8 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
         let incident = loaded
             .document
             .id
-            .clone()
-            .unwrap_or_else(|| display_path(&source.path));
+            .as_deref()
+            .map_or_else(|| display_path(&source.path), str::to_owned);
         if let Some(Value::Seq(items)) = root.get("action_items").map(|node| &node.value) {
             for (index, item) in items.iter().enumerate() {
                 let changes = matches!(
@@ -684,7 +689,7 @@ fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
     for (at, finding) in closing.findings.iter().enumerate() {
         if !finding.is_suppressed() {
             by_document
-                .entry((finding.file.as_path(), finding.doc_id.as_deref()))
+                .entry((&*finding.file, finding.doc_id.as_deref()))
                 .or_default()
                 .push(at);
         }
@@ -713,8 +718,8 @@ fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
             id: loaded
                 .document
                 .id
-                .clone()
-                .unwrap_or_else(|| display_path(&source.path)),
+                .as_deref()
+                .map_or_else(|| display_path(&source.path), str::to_owned),
             title: title_of(&loaded.document.root),
             status: text(loaded.document.root.get("status")).unwrap_or_else(|| "(none)".into()),
             file: display_path(&source.path),
@@ -810,7 +815,8 @@ fn reviews(outcome: &Outcome) -> Vec<ReviewAge> {
             let id = loaded
                 .document
                 .id
-                .clone()
+                .as_deref()
+                .map(str::to_owned)
                 .or_else(|| text(root.get("acronym")))
                 .or_else(|| text(root.get("title")))
                 .unwrap_or_else(|| display_path(file));

@@ -53,7 +53,31 @@ impl Default for Limits {
 pub struct Report {
     pub path: String,
     pub message: String,
-    pub help: Option<String>,
+    /// Shared with every other report of the same help (see [`shared_help`]).
+    pub help: Option<Arc<str>>,
+}
+
+thread_local! {
+    /// Help texts this thread has reported: a rule's help is mostly one fixed sentence,
+    /// repeated on each of its findings, and held once.
+    static HELP: RefCell<std::collections::HashSet<Arc<str>>> = RefCell::default();
+}
+
+/// `help` as findings hold it: the same text shared, not copied per finding.
+fn shared_help(help: &str) -> Arc<str> {
+    // Bounded, so a rule that builds a new help for every finding cannot grow it forever.
+    const BOUND: usize = 4096;
+    HELP.with(|known| {
+        let mut known = known.borrow_mut();
+        if let Some(text) = known.get(help) {
+            return Arc::clone(text);
+        }
+        let text: Arc<str> = help.into();
+        if known.len() < BOUND {
+            known.insert(Arc::clone(&text));
+        }
+        text
+    })
 }
 
 /// What one `check` call may read and what it produced; lives in a thread-local so the
@@ -439,7 +463,7 @@ fn register_reporting(engine: &mut Engine) {
             call.borrow_mut().reports.push(Report {
                 path: path.to_owned(),
                 message: message.to_owned(),
-                help: help.map(str::to_owned),
+                help: help.map(shared_help),
             });
         });
     }

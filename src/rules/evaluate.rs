@@ -28,6 +28,15 @@ pub struct Evaluation {
     /// Documents with a kind: each had its fields checked while loading, and the rules of
     /// its kind run on it.
     pub documents_checked: usize,
+    /// What each rule cost (indexed like the rules): `--verbose` names a slow rule.
+    pub spent: Vec<Spent>,
+}
+
+/// The calls of one rule in a run and the time they took together.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Spent {
+    pub calls: u64,
+    pub time: std::time::Duration,
 }
 
 impl Evaluation {
@@ -35,18 +44,32 @@ impl Evaluation {
         self.findings.extend(part.findings);
         self.printed.extend(part.printed);
         self.documents_checked += part.documents_checked;
-        for error in part.errors {
-            // One report per rule and failure, with the number of documents it hit.
-            let known = self.errors.iter_mut().find(|known| {
-                known.rule == error.rule
-                    && known.message == error.message
-                    && known.line == error.line
-            });
-            match known {
-                Some(known) => known.occurrences += error.occurrences,
-                None => self.errors.push(error),
-            }
+        for (rule, spent) in part.spent.into_iter().enumerate() {
+            self.spend(rule, spent);
         }
+        for error in part.errors {
+            self.fail(error);
+        }
+    }
+
+    /// One report per rule and failure, with the number of documents it hit.
+    fn fail(&mut self, error: RuleError) {
+        let known = self.errors.iter_mut().find(|known| {
+            known.rule == error.rule && known.message == error.message && known.line == error.line
+        });
+        match known {
+            Some(known) => known.occurrences += error.occurrences,
+            None => self.errors.push(error),
+        }
+    }
+
+    fn spend(&mut self, rule: usize, spent: Spent) {
+        if self.spent.len() <= rule {
+            self.spent.resize(rule + 1, Spent::default());
+        }
+        let total = &mut self.spent[rule];
+        total.calls += spent.calls;
+        total.time += spent.time;
     }
 }
 
@@ -108,30 +131,52 @@ impl Session<'_> {
         targets: &[usize],
         settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
     ) -> Evaluation {
-        // Folded per thread, then joined in document order: no list per document is kept.
-        targets
+        // Folded per piece of work, then joined in document order: no list per document is
+        // kept, and the joined findings are allocated once at their final size.
+        let mut parts: Vec<Evaluation> = targets
             .par_iter()
             .fold(Evaluation::default, |mut total, &position| {
-                total.absorb(self.evaluate_document(position, settings));
+                self.evaluate_document(position, settings, &mut total);
                 total
             })
-            .reduce(Evaluation::default, |mut total, part| {
-                total.absorb(part);
-                total
-            })
+            .collect();
+        let found: usize = parts.iter().map(|part| part.findings.len()).sum();
+        // The part with the most room holds them all when it can (one piece of work, as
+        // on one thread): moving the findings again would only copy them. The order of the
+        // findings between parts does not matter: they are sorted by place later, and
+        // findings at one place come from one document, so from one part.
+        let roomiest = parts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, part)| part.findings.capacity())
+            .map(|(at, _)| at);
+        let mut base = match roomiest {
+            Some(at) if parts[at].findings.capacity() >= found => {
+                std::mem::take(&mut parts[at].findings)
+            }
+            _ => Vec::with_capacity(found),
+        };
+        let mut total = Evaluation::default();
+        for mut part in parts {
+            base.append(&mut part.findings);
+            total.absorb(part);
+        }
+        total.findings = base;
+        total
     }
 
+    /// Runs the rules of its kind on the document at `position`, into `result`.
     fn evaluate_document(
         &self,
         position: usize,
         settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
-    ) -> Evaluation {
+        result: &mut Evaluation,
+    ) {
         let loaded = &self.workspace.documents[position];
-        let mut result = Evaluation::default();
         let Some(kind) = &loaded.kind else {
-            return result;
+            return;
         };
-        result.documents_checked = 1;
+        result.documents_checked += 1;
         let source = &self.workspace.files[loaded.file];
         let value = &self.values[position];
         let file: rhai::ImmutableString = crate::finding::display_path(&source.path).into();
@@ -145,7 +190,10 @@ impl Session<'_> {
                 continue;
             }
             let input = self.input(position, setting, file.clone());
+            let started = std::time::Instant::now();
             let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
+            let time = started.elapsed();
+            result.spend(position, Spent { calls: 1, time });
             result.printed.extend(
                 state
                     .printed
@@ -154,10 +202,8 @@ impl Session<'_> {
             );
             if let Err(error) = outcome {
                 let input = self.input(position, setting, file.clone());
-                let position = self.failure_position(&error, rule, value, input);
-                result
-                    .errors
-                    .push(self.rule_error(&error, rule, loaded, position));
+                let at = self.failure_position(&error, rule, value, input);
+                result.fail(self.rule_error(&error, rule, loaded, at));
                 continue;
             }
             for report in state.reports {
@@ -170,7 +216,6 @@ impl Session<'_> {
                 );
             }
         }
-        result
     }
 
     /// Where a rule failed. Rhai drops the position of a limit (operations, call depth,
@@ -248,6 +293,8 @@ pub struct Evaluated {
     pub findings: Vec<Finding>,
     pub documents_checked: usize,
     pub printed: Vec<String>,
+    /// What each rule cost (indexed like the rules).
+    pub spent: Vec<Spent>,
     /// Reported documents no rule could check, having no kind: (file, line).
     pub unclassified: Vec<(std::path::PathBuf, usize)>,
 }
@@ -322,13 +369,19 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
     };
     let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings[file]));
     let mut findings = evaluation.findings;
-    findings.extend(super::native::evaluate(
+    let mut spent = evaluation.spent;
+    let native = super::native::evaluate(
         workspace,
         rules,
         &settings,
         run.as_of,
         run.reported,
-    ));
+        &mut spent,
+    );
+    spent.resize(rules.len(), Spent::default());
+    // Exactly: growing by doubling would leave up to half the findings' room unused.
+    findings.reserve_exact(native.len());
+    findings.extend(native);
     let unclassified = targets
         .iter()
         .map(|&position| &workspace.documents[position])
@@ -336,7 +389,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         .map(|loaded| {
             let source = &workspace.files[loaded.file];
             (
-                source.path.clone(),
+                source.path.to_path_buf(),
                 source.location(&loaded.document.root.span()).line,
             )
         })
@@ -350,6 +403,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         findings,
         documents_checked: evaluation.documents_checked,
         printed: evaluation.printed,
+        spent,
         unclassified,
         rules: compiled,
     })

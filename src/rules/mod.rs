@@ -61,6 +61,8 @@ pub struct Rule {
     pub origin: Origin,
     pub source: Arc<str>,
     pub ast: Arc<AST>,
+    /// Id and name as its findings share them.
+    key: crate::finding::RuleKey,
 }
 
 /// What a rule says of itself, without its compiled code: all that outputs and reports
@@ -96,8 +98,8 @@ impl Rule {
     }
 
     /// Id and name, as a finding names its rule.
-    pub fn key(&self) -> (&str, &str) {
-        (&self.id, &self.name)
+    pub fn key(&self) -> &crate::finding::RuleKey {
+        &self.key
     }
 
     pub fn is_builtin(&self) -> bool {
@@ -346,6 +348,7 @@ pub fn compile(
             .ok_or_else(|| fail("RULE.params must be a map of parameter defaults".into()))?,
     };
     Ok(Rule {
+        key: crate::finding::RuleKey::new(&id, &name),
         id,
         name,
         severity,

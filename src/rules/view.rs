@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
 
 use super::engine::charge;
+use crate::document::tree::Items;
 use crate::document::{Document, Entry, Node, Text, Value};
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -22,7 +23,7 @@ pub enum MapView {
     /// A document's top level: its fields, with the kind, id and sections the loader gives it.
     Document(Arc<DocumentFields>),
     /// A mapping inside a document.
-    Fields(Arc<[Entry]>),
+    Fields(Items<Entry>),
     /// A Markdown document's sections: lower-cased heading → text.
     Sections(Arc<DocumentFields>),
     /// A table a rule built once and `memo` froze.
@@ -33,14 +34,14 @@ pub enum MapView {
 #[derive(Clone)]
 pub enum ListView {
     /// A list inside a document.
-    Items(Arc<[Node]>),
+    Items(Items<Node>),
     /// Documents a lookup returned, or a list `memo` froze: values that are views already.
     Values(Arc<[Dynamic]>),
 }
 
 /// What `check(doc)` reads at a document's top level besides its own fields.
 pub struct DocumentFields {
-    fields: Arc<[Entry]>,
+    fields: Items<Entry>,
     /// The normalised kind, whether the document wrote `kind:`, `type:`, an alias, or the
     /// configuration gave it by path.
     kind: Text,
@@ -82,12 +83,12 @@ fn read_only<T>() -> RhaiResult<T> {
 /// A document's value for `check(doc)`.
 pub fn document(document: &Document, kind: &str) -> Dynamic {
     let fields = match &document.root.value {
-        Value::Map(entries) => Arc::clone(entries),
-        _ => Arc::from(Vec::new()),
+        Value::Map(entries) => entries.clone(),
+        _ => Items::default(),
     };
     let has = |key: &str| fields.iter().any(|entry| entry.key == key);
     let id = match (has("id"), &document.id) {
-        (false, Some(id)) => Some(Text::from(id.as_str())),
+        (false, Some(id)) => Some(Text::from(&**id)),
         _ => None,
     };
     let sections = match (&document.sections, has("sections")) {
@@ -126,8 +127,8 @@ pub fn node_value(node: &Node) -> Dynamic {
         Value::Int(number) => Dynamic::from_int(*number),
         Value::Float(number) => Dynamic::from_float(*number),
         Value::Str(text) => Dynamic::from(text.clone()),
-        Value::Seq(items) => Dynamic::from(ListView::Items(Arc::clone(items))),
-        Value::Map(entries) => Dynamic::from(MapView::Fields(Arc::clone(entries))),
+        Value::Seq(items) => Dynamic::from(ListView::Items(items.clone())),
+        Value::Map(entries) => Dynamic::from(MapView::Fields(entries.clone())),
     }
 }
 

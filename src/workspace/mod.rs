@@ -23,7 +23,7 @@ pub struct LoadedDocument {
     /// Index into [`Workspace::files`].
     pub file: usize,
     pub document: Document,
-    pub kind: Option<String>,
+    pub kind: Option<Arc<str>>,
 }
 
 /// Documents by kind, by kind and id, and people by id across rosters: every cross-document
@@ -42,16 +42,16 @@ impl Index {
             let Some(kind) = &loaded.kind else { continue };
             index
                 .by_kind
-                .entry(kind.clone())
+                .entry(kind.to_string())
                 .or_default()
                 .push(position);
             if let Some(id) = &loaded.document.id {
                 index
                     .by_id
-                    .entry((kind.clone(), id.clone()))
+                    .entry((kind.to_string(), id.to_string()))
                     .or_insert(position);
             }
-            if kind == "roster" {
+            if &**kind == "roster" {
                 if let Some(Value::Seq(people)) =
                     loaded.document.root.get("people").map(|n| &n.value)
                 {
@@ -188,7 +188,11 @@ impl Workspace {
                 .find(|(glob, _)| glob.is_match(&parsed_file.source.path))
                 .map(|(_, kind)| kind.clone());
             for document in parsed_file.documents {
-                let kind = document.declared_kind.clone().or_else(|| mapped.clone());
+                let kind: Option<Arc<str>> = document
+                    .declared_kind
+                    .as_deref()
+                    .or(mapped.as_deref())
+                    .map(Arc::from);
                 // A file mapped to a kind must hold fields; a list or a bare value is not a
                 // document any rule can read (and an unmapped one is not ours to judge).
                 if kind.is_some() && !matches!(document.root.value, document::Value::Map(_)) {

@@ -27,7 +27,7 @@ fn evaluate(context: &Context) -> Vec<Finding> {
                     &problem.span,
                     message,
                 )
-                .help(problem.help.clone())
+                .help(problem.help.as_deref().map(Into::into))
                 .path(problem.path.clone())
                 .document(problem.doc_id.clone(), problem.kind.clone()),
             )

@@ -80,6 +80,7 @@ pub fn evaluate(
     settings_of: &[Arc<[RuleSettings]>],
     as_of: Moment,
     reported: &(dyn Fn(&std::path::Path) -> bool + Sync),
+    spent: &mut Vec<super::evaluate::Spent>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     // The kinds custom rules check are kinds too.
@@ -94,6 +95,13 @@ pub fn evaluate(
         let Some(native) = RULES.iter().find(|native| native.id() == rule.id) else {
             continue;
         };
+        // Not selected, or turned off in every file: nothing to run.
+        if !settings_of
+            .iter()
+            .any(|settings| settings[position].enabled)
+        {
+            continue;
+        }
         let context = Context {
             workspace,
             rule,
@@ -103,7 +111,13 @@ pub fn evaluate(
             reported,
             rule_kinds: &rule_kinds,
         };
+        let started = std::time::Instant::now();
         findings.extend(native.evaluate(&context));
+        if spent.len() <= position {
+            spent.resize(position + 1, super::evaluate::Spent::default());
+        }
+        spent[position].calls += 1;
+        spent[position].time += started.elapsed();
     }
     findings
 }

@@ -56,7 +56,7 @@ fn evaluate(context: &Context) -> Vec<Finding> {
             .push(Occurrence {
                 position,
                 day,
-                id: loaded.document.id.clone().unwrap_or_else(|| "?".into()),
+                id: loaded.document.id.as_deref().unwrap_or("?").to_owned(),
             });
     }
     let mut findings = Vec::new();
@@ -106,11 +106,11 @@ fn evaluate(context: &Context) -> Vec<Finding> {
                     &span,
                     message,
                 )
-                .help(
+                .help(Some(
                     "find what these incidents share and fix it once: add an action item \
                          of type `control` or `policy` whose `ref` names the change"
-                        .to_owned(),
-                )
+                        .into(),
+                ))
                 .path("category")
                 .document(loaded.document.id.clone(), loaded.kind.clone()),
             );

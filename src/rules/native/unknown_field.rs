@@ -38,8 +38,8 @@ fn typos(context: &Context, loaded: &crate::workspace::LoadedDocument) -> Vec<Fi
                 loaded
                     .document
                     .id
-                    .clone()
-                    .unwrap_or_else(|| crate::finding::display_path(&source.path))
+                    .as_deref()
+                    .map_or_else(|| crate::finding::display_path(&source.path), str::to_owned)
             )
         } else {
             format!("in `{}`", miss.parent)
@@ -61,9 +61,12 @@ fn typos(context: &Context, loaded: &crate::workspace::LoadedDocument) -> Vec<Fi
                 &miss.key_span,
                 message,
             )
-            .help(format!(
-                "rename it to `{}`: under its present name no rule reads its value",
-                miss.meant
+            .help(Some(
+                format!(
+                    "rename it to `{}`: under its present name no rule reads its value",
+                    miss.meant
+                )
+                .into(),
             ))
             .path(path)
             .document(loaded.document.id.clone(), loaded.kind.clone()),

@@ -86,14 +86,14 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
                 &node.span(),
                 message,
             )
-            .help(help)
+            .help(Some(help.into()))
             .document(loaded.document.id.clone(), loaded.kind.clone())
         };
         let name = loaded
             .document
             .id
-            .clone()
-            .unwrap_or_else(|| crate::finding::display_path(&source.path));
+            .as_deref()
+            .map_or_else(|| crate::finding::display_path(&source.path), str::to_owned);
         if let Some((node, kind)) = text_of("kind").filter(|(_, kind)| !kind.is_empty()) {
             if known(&normalise_kind(&kind)) {
                 continue;
