@@ -199,7 +199,10 @@ fn set(root: &mut Node, key: &str, value: String, replace: bool) {
         |entries| match entries.iter_mut().find(|entry| entry.key == key) {
             Some(entry) => {
                 let empty = matches!(&entry.value.value, Value::Null)
-                    || matches!(&entry.value.value, Value::Str(text) if text.trim().is_empty());
+                    || entry
+                        .value
+                        .as_str()
+                        .is_some_and(|text| text.trim().is_empty());
                 if replace || empty {
                     entry.value.value = Value::text(value);
                 }

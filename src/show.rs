@@ -224,7 +224,8 @@ fn one_line(node: &Node) -> String {
         Value::Bool(flag) => flag.to_string(),
         Value::Int(number) => number.to_string(),
         Value::Float(number) => number.to_string(),
-        Value::Str(text) => {
+        Value::Str(_) | Value::Verbatim(_) | Value::Quoted(_) => {
+            let text = node.as_str().unwrap_or_default();
             let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let mut shown: String = flat.chars().take(60).collect();
             if flat.chars().count() > 60 {
@@ -251,7 +252,9 @@ fn tree<S: serde::Serializer>(node: &Node, serializer: S) -> Result<S::Ok, S::Er
         Value::Bool(flag) => serializer.serialize_bool(*flag),
         Value::Int(number) => serializer.serialize_i64(*number),
         Value::Float(number) => serializer.serialize_f64(*number),
-        Value::Str(text) => serializer.serialize_str(text),
+        Value::Str(_) | Value::Verbatim(_) | Value::Quoted(_) => {
+            serializer.serialize_str(node.as_str().unwrap_or_default())
+        }
         Value::Seq(items) => {
             let mut seq = serializer.serialize_seq(Some(items.len()))?;
             for item in items.iter() {

@@ -12,12 +12,21 @@
 //! A test holds the two to the same tree on every YAML file the tests carry and on
 //! generated ones.
 
-use super::tree::{shared_text, Entry, Node, Value};
-use super::yaml::{key_text, resolve_plain, MAX_DEPTH};
+use std::sync::Arc;
+
+use super::tree::{Entry, Node, Value};
+use super::yaml::{plain_key, resolve_plain, MAX_DEPTH};
+use super::SourceFile;
 
 /// The root node of `text` (which starts at byte `base` of its file), or `None` when the
 /// text is not in the subset.
 pub fn parse(text: &str, base: usize) -> Option<Node> {
+    parse_in(text, base, None)
+}
+
+/// [`parse`] for the text at `base` of `file`: plain scalars stay in the file
+/// ([`Value::Verbatim`]).
+pub fn parse_in(text: &str, base: usize, file: Option<&Arc<SourceFile>>) -> Option<Node> {
     if !plain_bytes(text.as_bytes()) {
         return None;
     }
@@ -25,6 +34,7 @@ pub fn parse(text: &str, base: usize) -> Option<Node> {
         text,
         bytes: text.as_bytes(),
         base,
+        file,
         line: None,
     };
     let first = reader.first_line()?;
@@ -89,6 +99,8 @@ struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
     base: usize,
+    /// The file the text is part of, when plain scalars should stay in it.
+    file: Option<&'a Arc<SourceFile>>,
     /// The next line with content, not yet taken.
     line: Option<Line>,
 }
@@ -324,7 +336,7 @@ impl<'a> Reader<'a> {
         {
             return None;
         }
-        key_text(resolve_plain(raw))
+        Some(plain_key(raw))
     }
 
     /// Whether a plain scalar may start at `at`: not an indicator, and `-` only before a
@@ -419,7 +431,8 @@ impl<'a> Reader<'a> {
             text.push('\n');
         }
         let stop = self.trim_spaces(first + width, last);
-        let node = self.node(Value::Str(shared_text(&text)), first + width, stop);
+        let span = self.base + first + width..self.base + stop;
+        let node = self.node(Value::text_in(&text, &span, self.file), first + width, stop);
         Some((node, last))
     }
 
@@ -450,7 +463,7 @@ impl<'a> Reader<'a> {
                     at += 1;
                 }
                 let stop = self.trim_spaces(start, stop);
-                Some(self.node(resolve_plain(&self.text[start..stop]), start, stop))
+                Some(self.plain(start, stop))
             }
         }
     }
@@ -546,8 +559,7 @@ impl<'a> Reader<'a> {
                     stop += 1;
                 }
                 let trimmed = self.trim_spaces(start, stop);
-                let node = self.node(resolve_plain(&self.text[start..trimmed]), start, trimmed);
-                Some((node, stop))
+                Some((self.plain(start, trimmed), stop))
             }
         }
     }
@@ -569,13 +581,24 @@ impl<'a> Reader<'a> {
             if quote == b'"' && text.contains('\\') {
                 return None;
             }
-            let node = self.node(Value::Str(shared_text(&text)), start, close + 1);
+            let span = self.base + start..self.base + close + 1;
+            let node = self.node(Value::text_in(&text, &span, self.file), start, close + 1);
             return Some((node, close + 1));
         }
     }
 
     fn null(&self, at: usize) -> Node {
         self.node(Value::Null, at, at)
+    }
+
+    /// The plain scalar from `start` to `end`: null, a boolean or a number as the core
+    /// schema reads it, else text.
+    fn plain(&self, start: usize, end: usize) -> Node {
+        let text = &self.text[start..end];
+        let value = resolve_plain(text).unwrap_or_else(|| {
+            Value::text_in(text, &(self.base + start..self.base + end), self.file)
+        });
+        self.node(value, start, end)
     }
 
     fn node(&self, value: Value, start: usize, end: usize) -> Node {
@@ -628,16 +651,58 @@ mod tests {
         stream.documents.into_iter().next()
     }
 
-    /// The block reader either gives up or builds saphyr's tree, spans included.
+    /// The block reader either gives up or builds saphyr's tree, spans included; and read
+    /// as part of a file, both keep every text written as it reads in the file.
     fn agrees(text: &str, base: usize) -> Result<bool, String> {
         let Some(fast) = parse(text, base) else {
             return Ok(false);
         };
         match reference(text, base) {
-            Some(expected) if expected == fast => Ok(true),
-            expected => Err(format!(
-                "{text:?}\nblock reader: {fast:#?}\nsaphyr: {expected:#?}"
+            Some(expected) if expected == fast => {}
+            expected => {
+                return Err(format!(
+                    "{text:?}\nblock reader: {fast:#?}\nsaphyr: {expected:#?}"
+                ))
+            }
+        }
+        let file = Arc::new(SourceFile::new(
+            "a.yaml".into(),
+            format!("{}{text}", " ".repeat(base)),
+            super::super::Format::Yaml,
+        ));
+        let kept = parse_in(text, base, Some(&file));
+        let events = yaml::parse_events_in(text, base, Some(&file));
+        match (kept, events.documents.first()) {
+            (Some(kept), Some(events)) if kept == fast && *events == fast => {
+                for tree in [&kept, events] {
+                    if let Some(copied) = copied_text(tree, &file) {
+                        return Err(format!("{text:?}\n{copied:?} is a copy"));
+                    }
+                }
+                Ok(true)
+            }
+            (kept, events) => Err(format!(
+                "{text:?}\nread from the file: {kept:#?}\nsaphyr: {events:#?}"
             )),
+        }
+    }
+
+    /// A text node holding a copy of what the file has at its span (or inside its quotes).
+    fn copied_text<'a>(node: &'a Node, file: &SourceFile) -> Option<&'a Node> {
+        match &node.value {
+            Value::Str(text) => {
+                let written = file.text.get(node.span()).unwrap_or_default();
+                let quoted = written.len() >= 2
+                    && written.starts_with(['"', '\''])
+                    && written.ends_with(['"', '\''])
+                    && written[1..written.len() - 1] == **text;
+                (written == text.as_str() || quoted).then_some(node)
+            }
+            Value::Seq(items) => items.iter().find_map(|item| copied_text(item, file)),
+            Value::Map(entries) => entries
+                .iter()
+                .find_map(|entry| copied_text(&entry.value, file)),
+            _ => None,
         }
     }
 
@@ -703,6 +768,9 @@ mod tests {
         assert_eq!(agrees(text, 0), Ok(false));
         let text = text.replace("numbers: [1, [2]]\n", "count: 12\nratio: 1.5\nflag: true\n");
         assert_eq!(agrees(&text, 7), Ok(true));
+        // A block scalar that reads as it is written stays in the file like a plain one
+        // (found by the generated documents).
+        assert_eq!(agrees("id:   |-\n  x\nroot cause:   x  \n", 0), Ok(true));
     }
 
     #[test]

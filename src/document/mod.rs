@@ -189,7 +189,7 @@ pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -
     let mut documents = Vec::new();
     match format {
         Format::Yaml => {
-            let stream = yaml::parse(text, 0);
+            let stream = yaml::parse_in(text, 0, Some(&source));
             problems.extend(stream.problems);
             documents.extend(
                 stream
@@ -208,7 +208,7 @@ pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -
                     offset..offset,
                 ));
             } else {
-                let stream = yaml::parse(text, 0);
+                let stream = yaml::parse_in(text, 0, Some(&source));
                 problems.extend(stream.problems);
                 documents.extend(
                     stream
@@ -221,7 +221,8 @@ pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -
         }
         Format::Markdown => match markdown::find_front_matter(text) {
             markdown::Header::Found(front) => {
-                let stream = yaml::parse(&text[front.yaml.clone()], front.yaml.start);
+                let stream =
+                    yaml::parse_in(&text[front.yaml.clone()], front.yaml.start, Some(&source));
                 let (sections, parsed_body) = body_sections(text, front.body_start, body);
                 if stream.problems.is_empty() || !front.headerless {
                     problems.extend(stream.problems);

@@ -343,8 +343,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 fn is_blank(node: &Node) -> bool {
     match &node.value {
         Value::Null => true,
-        Value::Str(text) => text.trim().is_empty(),
-        _ => false,
+        _ => node.as_str().is_some_and(|text| text.trim().is_empty()),
     }
 }
 
@@ -444,11 +443,10 @@ impl<'a> Walk<'a> {
             },
             Date => {
                 let parsed = match &node.value {
-                    Value::Str(text) => Moment::parse(text),
                     Value::Int(_) | Value::Float(_) => {
                         scalar_text(node).and_then(|t| Moment::parse(&t))
                     }
-                    _ => None,
+                    _ => node.as_str().and_then(Moment::parse),
                 };
                 if parsed.is_none() {
                     self.report(
@@ -462,7 +460,8 @@ impl<'a> Walk<'a> {
                 }
             }
             Text => {
-                if !matches!(node.value, Value::Str(_) | Value::Int(_) | Value::Float(_)) {
+                if !(node.value.is_text() || matches!(node.value, Value::Int(_) | Value::Float(_)))
+                {
                     let message = format!("`{}` must be text, not {}", self.path(), describe(node));
                     self.report(node, message, None);
                 }
@@ -492,10 +491,9 @@ impl<'a> Walk<'a> {
                 Value::Seq(items) => {
                     if matches!(field, TextList) {
                         for (index, item) in items.iter().enumerate() {
-                            if !matches!(
-                                item.value,
-                                Value::Str(_) | Value::Int(_) | Value::Float(_)
-                            ) {
+                            if !(item.value.is_text()
+                                || matches!(item.value, Value::Int(_) | Value::Float(_)))
+                            {
                                 self.path.push(Step::Index(index));
                                 let message = format!(
                                     "`{}` must be text, not {}",
@@ -519,10 +517,7 @@ impl<'a> Walk<'a> {
                 }
             },
             OneOf(allowed) => {
-                let known = match &node.value {
-                    Value::Str(text) => allowed.contains(&text.as_str()),
-                    _ => false,
-                };
+                let known = node.as_str().is_some_and(|text| allowed.contains(&text));
                 if !known {
                     let choices = allowed.join(", ");
                     self.report(
@@ -551,10 +546,9 @@ impl<'a> Walk<'a> {
 /// Strings and numbers read as text; booleans, lists and mappings do not.
 fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Str(text) => Some(text.to_string()),
         Value::Int(number) => Some(number.to_string()),
         Value::Float(number) => Some(number.to_string()),
-        _ => None,
+        _ => node.as_str().map(str::to_owned),
     }
 }
 
@@ -564,7 +558,7 @@ fn describe(node: &Node) -> &'static str {
         Value::Bool(_) => "true/false",
         Value::Int(_) => "a whole number",
         Value::Float(_) => "a number",
-        Value::Str(_) => "text",
+        Value::Str(_) | Value::Verbatim(_) | Value::Quoted(_) => "text",
         Value::Seq(_) => "a list",
         Value::Map(_) => "a mapping",
     }

@@ -1,6 +1,7 @@
 //! The spanned value tree every document is folded into, whatever its format.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Text as the tree holds it: shared, so a rule reading a field gets the same string, not a
 /// copy (Rhai's own string type, so no conversion either).
@@ -10,7 +11,7 @@ pub type Text = rhai::ImmutableString;
 pub type Span = Range<usize>;
 
 /// A value with the byte range of its source text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Node {
     pub value: Value,
     /// Read it with [`Node::span`].
@@ -47,16 +48,44 @@ impl Compact {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// Text that is not written as it reads (quoted, a block scalar, built by a mapping).
     Str(Text),
+    /// Text exactly as the file has it at the node's span (a plain scalar): read from the
+    /// file, never copied, so a repository's text is held once. [`Node::as_str`] reads it.
+    Verbatim(Arc<super::SourceFile>),
+    /// Text as the file has it inside the quotes that begin and end the node's span (a
+    /// quoted scalar with no escape, every string of a JSON file).
+    Quoted(Arc<super::SourceFile>),
     /// Lists and mappings are shared: a rule's view of a field is the field, never a copy.
     Seq(Items<Node>),
     Map(Items<Entry>),
+}
+
+/// Values compare as they read; a [`Value::Verbatim`] has no text of its own without its
+/// node's span, so two compare equal when they are of the same file (nodes compare the
+/// text itself, see [`Node`]'s `PartialEq`).
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Verbatim(a), Value::Verbatim(b)) | (Value::Quoted(a), Value::Quoted(b)) => {
+                Arc::ptr_eq(a, b)
+            }
+            (Value::Seq(a), Value::Seq(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// A list's items or a mapping's entries, shared as `Arc<[T]>` is but behind one pointer
@@ -185,15 +214,27 @@ impl Value {
         Value::Str(text.into())
     }
 
-    /// A scalar as text (`42` is `"42"`); `None` for null and collections.
-    pub fn scalar_text(&self) -> Option<String> {
-        match self {
-            Value::Str(text) => Some(text.to_string()),
-            Value::Int(number) => Some(number.to_string()),
-            Value::Float(number) => Some(number.to_string()),
-            Value::Bool(flag) => Some(flag.to_string()),
-            _ => None,
+    /// Text at `span` of `file` when the file has it there as it reads, else a copy:
+    /// what a parser makes of a scalar that is text.
+    pub fn text_in(text: &str, span: &Span, file: Option<&Arc<super::SourceFile>>) -> Value {
+        let Some(file) = file else {
+            return Value::Str(shared_text(text));
+        };
+        let written = file.text.get(span.clone()).unwrap_or_default();
+        if written == text {
+            return Value::Verbatim(Arc::clone(file));
         }
+        match written.as_bytes() {
+            [b'"', .., b'"'] | [b'\'', .., b'\''] if &written[1..written.len() - 1] == text => {
+                Value::Quoted(Arc::clone(file))
+            }
+            _ => Value::Str(shared_text(text)),
+        }
+    }
+
+    /// Whether it is text, wherever the text is kept.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Verbatim(_) | Value::Quoted(_))
     }
 
     pub fn list(items: Vec<Node>) -> Value {
@@ -272,6 +313,19 @@ pub fn parse_path(path: &str) -> Option<Vec<Step<'_>>> {
     Some(steps)
 }
 
+/// Nodes compare as they read: the same span and the same value, text compared as text
+/// wherever it is kept.
+impl PartialEq for Node {
+    fn eq(&self, other: &Node) -> bool {
+        self.span == other.span
+            && match (self.as_str(), other.as_str()) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => self.value == other.value,
+                _ => false,
+            }
+    }
+}
+
 impl Node {
     /// Where the value is written.
     pub fn span(&self) -> Span {
@@ -289,16 +343,37 @@ impl Node {
         }
     }
 
+    /// The text of a text value, wherever it is kept.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(text) => Some(text),
+            Value::Verbatim(file) => file.text.get(self.span()),
+            Value::Quoted(file) => {
+                let span = self.span();
+                file.text.get(span.start + 1..span.end.saturating_sub(1))
+            }
             _ => None,
         }
     }
 
-    /// A scalar as text (`id: 42` is the id `"42"`).
+    /// A text value as the tree shares text: a verbatim one is looked up among this
+    /// thread's short texts (`closed`, `high`), or copied when long.
+    pub fn text(&self) -> Option<Text> {
+        match &self.value {
+            Value::Str(text) => Some(text.clone()),
+            Value::Verbatim(_) | Value::Quoted(_) => self.as_str().map(shared_text),
+            _ => None,
+        }
+    }
+
+    /// A scalar as text (`id: 42` is the id `"42"`); `None` for null and collections.
     pub fn scalar_text(&self) -> Option<String> {
-        self.value.scalar_text()
+        match &self.value {
+            Value::Int(number) => Some(number.to_string()),
+            Value::Float(number) => Some(number.to_string()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            _ => self.as_str().map(str::to_owned),
+        }
     }
 
     pub fn is_collection(&self) -> bool {

@@ -6,9 +6,10 @@
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as MarkSpan, Tag};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::tree::{shared_text, Entry, Node, Span, Text, Value};
-use super::LoadProblem;
+use super::{LoadProblem, SourceFile};
 
 /// Nesting deeper than this is refused with a finding.
 pub const MAX_DEPTH: usize = 64;
@@ -80,18 +81,29 @@ enum Frame {
 
 /// Parses `text`, which starts at byte `base` of its file (front matter is not at 0).
 pub fn parse(text: &str, base: usize) -> YamlStream {
-    match super::block::parse(text, base) {
+    parse_in(text, base, None)
+}
+
+/// [`parse`] for the text at `base` of `file`: a plain scalar's text stays in the file
+/// ([`Value::Verbatim`]) instead of being copied into the tree.
+pub fn parse_in(text: &str, base: usize, file: Option<&Arc<SourceFile>>) -> YamlStream {
+    match super::block::parse_in(text, base, file) {
         Some(root) => YamlStream {
             documents: vec![root],
             problems: Vec::new(),
         },
-        None => parse_events(text, base),
+        None => parse_events_in(text, base, file),
     }
 }
 
 /// [`parse`] through saphyr's events, whatever the YAML: the reference the block reader is
 /// held to.
 pub fn parse_events(text: &str, base: usize) -> YamlStream {
+    parse_events_in(text, base, None)
+}
+
+/// [`parse_events`] for the text at `base` of `file`, as [`parse_in`].
+pub fn parse_events_in(text: &str, base: usize, file: Option<&Arc<SourceFile>>) -> YamlStream {
     let offsets = ByteOffsets::new(text, base);
     let mut stream = YamlStream::default();
     let mut stack: Vec<Frame> = Vec::new();
@@ -133,8 +145,10 @@ pub fn parse_events(text: &str, base: usize) -> YamlStream {
             }
             Event::Scalar(text, style, _anchor, tag) => {
                 let span = scalar_span(&offsets, span, style);
+                let value = typed_scalar(&text, style, tag.as_deref())
+                    .unwrap_or_else(|| Value::text_in(&text, &span, file));
                 Node {
-                    value: resolve_scalar(&text, style, tag.as_deref()),
+                    value,
                     span: span.into(),
                 }
             }
@@ -284,7 +298,7 @@ fn attach(
             }
             None => {
                 let span_of_key = node.span();
-                match key_text(node.value) {
+                match key_text(&node) {
                     Some(name) => {
                         *key = Some((name, span_of_key));
                         Ok(())
@@ -301,32 +315,45 @@ fn attach(
 
 /// A scalar key as the tree holds keys: `1: x` is the key `"1"`, `null: x` or `: x` the
 /// empty key; `None` for a collection.
-pub fn key_text(value: Value) -> Option<Text> {
-    match value {
-        Value::Str(text) => Some(text),
+pub fn key_text(node: &Node) -> Option<Text> {
+    match node.value {
         Value::Null => Some(Text::new()),
-        other => other.scalar_text().map(|text| shared_text(&text)),
+        Value::Seq(_) | Value::Map(_) => None,
+        Value::Str(_) | Value::Verbatim(_) | Value::Quoted(_) => node.text(),
+        _ => node.scalar_text().map(|text| shared_text(&text)),
     }
 }
 
-/// A plain scalar resolved by the core schema.
-pub fn resolve_plain(text: &str) -> Value {
-    resolve_scalar(text, ScalarStyle::Plain, None)
+/// A plain key as written: `1` is the key `"1"`, `null` or `~` the empty key.
+pub fn plain_key(text: &str) -> Text {
+    match resolve_plain(text) {
+        None => shared_text(text),
+        Some(Value::Null) => Text::new(),
+        Some(Value::Int(number)) => shared_text(&number.to_string()),
+        Some(Value::Float(number)) => shared_text(&number.to_string()),
+        Some(Value::Bool(flag)) => shared_text(&flag.to_string()),
+        Some(_) => shared_text(text),
+    }
+}
+
+/// A plain scalar resolved by the core schema: `None` when it is text.
+pub fn resolve_plain(text: &str) -> Option<Value> {
+    typed_scalar(text, ScalarStyle::Plain, None)
 }
 
 /// YAML 1.2 core schema: plain scalars may be null, booleans or numbers; dates stay text
 /// (rules parse them with `date()`, so a bad date is a finding, not a load failure).
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+/// `None` for text, which the caller keeps where it is written or copies.
+fn typed_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Option<Value> {
     if let Some(tag) = tag.filter(|tag| tag.is_yaml_core_schema()) {
         match tag.suffix.as_str() {
-            "str" => return Value::Str(shared_text(text)),
-            "null" => return Value::Null,
+            "null" => return Some(Value::Null),
             "bool" | "int" | "float" => {}
-            _ => return Value::Str(shared_text(text)),
+            _ => return None,
         }
     }
     if style != ScalarStyle::Plain {
-        return Value::Str(shared_text(text));
+        return None;
     }
     // Most plain scalars are words (`closed`, `p.okafor`): only these first characters can
     // begin a null, a boolean or a number.
@@ -337,28 +364,28 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
                 b'-' | b'+' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
             )
     }) {
-        return Value::Str(shared_text(text));
+        return None;
     }
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY)
+            return Some(Value::Float(f64::INFINITY))
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     if let Some(number) = parse_int(text) {
-        return Value::Int(number);
+        return Some(Value::Int(number));
     }
     if looks_like_float(text) {
         if let Ok(number) = text.parse::<f64>() {
-            return Value::Float(number);
+            return Some(Value::Float(number));
         }
     }
-    Value::Str(shared_text(text))
+    None
 }
 
 fn is_implicit_null(node: &Node) -> bool {

@@ -351,10 +351,9 @@ fn at_path<'a>(root: &'a Node, target: &str) -> Option<&'a Node> {
 fn is_empty(node: &Node) -> bool {
     match &node.value {
         Value::Null => true,
-        Value::Str(text) => text.trim().is_empty(),
         Value::Seq(items) => items.is_empty(),
         Value::Map(entries) => entries.is_empty(),
-        _ => false,
+        _ => node.as_str().is_some_and(|text| text.trim().is_empty()),
     }
 }
 

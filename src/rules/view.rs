@@ -126,7 +126,9 @@ pub fn node_value(node: &Node) -> Dynamic {
         Value::Bool(flag) => Dynamic::from_bool(*flag),
         Value::Int(number) => Dynamic::from_int(*number),
         Value::Float(number) => Dynamic::from_float(*number),
-        Value::Str(text) => Dynamic::from(text.clone()),
+        Value::Str(_) | Value::Verbatim(_) | Value::Quoted(_) => {
+            node.text().map_or(Dynamic::UNIT, Dynamic::from)
+        }
         Value::Seq(items) => Dynamic::from(ListView::Items(items.clone())),
         Value::Map(entries) => Dynamic::from(MapView::Fields(entries.clone())),
     }

@@ -8,7 +8,7 @@ use rhai::Dynamic;
 
 use super::Context;
 use crate::document::date::Moment;
-use crate::document::Value;
+use crate::document::Node;
 use crate::finding::Finding;
 
 pub const ID: &str = "LL024";
@@ -36,7 +36,7 @@ fn evaluate(context: &Context) -> Vec<Finding> {
     for &position in workspace.index.of_kind("incident") {
         let loaded = &workspace.documents[position];
         let root = &loaded.document.root;
-        let Some(Value::Str(category)) = root.get("category").map(|node| &node.value) else {
+        let Some(category) = root.get("category").and_then(Node::as_str) else {
             continue;
         };
         // When it happened: detected, else the first date the record has.
@@ -50,14 +50,11 @@ fn evaluate(context: &Context) -> Vec<Finding> {
         let Some(day) = day else {
             continue;
         };
-        by_category
-            .entry(category.as_str())
-            .or_default()
-            .push(Occurrence {
-                position,
-                day,
-                id: loaded.document.id.as_deref().unwrap_or("?").to_owned(),
-            });
+        by_category.entry(category).or_default().push(Occurrence {
+            position,
+            day,
+            id: loaded.document.id.as_deref().unwrap_or("?").to_owned(),
+        });
     }
     let mut findings = Vec::new();
     for (category, mut occurrences) in by_category {
