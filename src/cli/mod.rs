@@ -240,12 +240,21 @@ pub(crate) fn output_file(output: Option<&std::path::Path>) -> Option<&std::path
 /// Writes `text` to `output` (atomically) or standard output; a closed pipe (`lessons check
 /// | head`) is not a failure of the run.
 pub(crate) fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), String> {
+    emit_with(output, &mut |out| out.write_all(text.as_bytes()))
+}
+
+/// [`emit`] for output written piece by piece.
+pub(crate) fn emit_with(
+    output: Option<&std::path::Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     match output_file(output) {
-        Some(path) => output::write_atomically(path, text.as_bytes())
+        Some(path) => output::write_atomically_with(path, write)
             .map_err(|error| format!("cannot write {}: {error}", path.display())),
         None => {
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(text.as_bytes());
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`| head`) is the reader's choice, not a failure of the run.
+            let _ = write(&mut stdout);
             let _ = stdout.flush();
             Ok(())
         }
@@ -319,14 +328,13 @@ fn check(args: &CheckArgs) -> i32 {
         output_file(args.output.as_deref()).is_none() && std::io::stdout().is_terminal();
     let mut style = style_for(args.source.color, to_terminal, args.quiet);
     style.fail_on = args.fail_on.threshold();
-    let mut report = output::render(&outcome, args.format, &style);
+    let mut statistics = String::new();
     if args.statistics {
-        let statistics = output::statistics::render(&outcome);
-        match args.format {
-            // After the findings, in the same stream.
-            Format::Human | Format::Concise => report.push_str(&statistics),
-            // A machine format stays one document: the counts go to stderr.
-            _ => eprint!("{statistics}"),
+        statistics = output::statistics::render(&outcome);
+        // A machine format stays one document: the counts go to stderr.
+        if !matches!(args.format, Format::Human | Format::Concise) {
+            eprint!("{statistics}");
+            statistics.clear();
         }
     }
     if args.verbose {
@@ -342,7 +350,12 @@ fn check(args: &CheckArgs) -> i32 {
             output::human::render_rule_errors(&outcome, &stderr_style)
         );
     }
-    if let Err(message) = emit(args.output.as_deref(), &report) {
+    // After the findings, in the same stream (for the human and concise formats).
+    let written = emit_with(args.output.as_deref(), &mut |out| {
+        output::write(&outcome, args.format, &style, out)?;
+        out.write_all(statistics.as_bytes())
+    });
+    if let Err(message) = written {
         eprintln!("error: {message}");
         return EXIT_FAILED;
     }

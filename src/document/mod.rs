@@ -105,6 +105,11 @@ impl SourceFile {
     }
 
     pub fn location(&self, span: &Span) -> Location {
+        // Counting the lines of a small file is cheaper than an index kept for it.
+        const INDEXED: usize = 64 << 10;
+        if self.text.len() <= INDEXED && self.lines.get().is_none() {
+            return LineIndex::scan_location(&self.text, span);
+        }
         self.lines().location(&self.text, span)
     }
 }

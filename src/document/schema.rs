@@ -214,15 +214,21 @@ pub fn near_misses(document: &Document, kind: &str) -> Vec<NearMiss> {
         return Vec::new();
     };
     let mut found = Vec::new();
-    near_misses_in(&document.root, fields, "", &mut found);
+    near_misses_in(&document.root, fields, &mut Vec::new(), &mut found);
     found.sort_by_key(|miss| miss.key_span.start);
     found
 }
 
-fn near_misses_in(
-    node: &Node,
+/// One step of the path to a mapping: its key, or its index in a list.
+enum Place<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn near_misses_in<'a>(
+    node: &'a Node,
     fields: &'static [(&'static str, Field)],
-    path: &str,
+    path: &mut Vec<Place<'a>>,
     found: &mut Vec<NearMiss>,
 ) {
     let Value::Map(entries) = &node.value else {
@@ -232,22 +238,26 @@ fn near_misses_in(
         let known = fields.iter().find(|(name, _)| *name == entry.key);
         match known {
             Some((_, Map(inner))) => {
-                let child = join(path, &entry.key);
-                near_misses_in(&entry.value, inner, &child, found);
+                path.push(Place::Key(&entry.key));
+                near_misses_in(&entry.value, inner, path, found);
+                path.pop();
             }
             Some((_, Each(inner))) => {
                 if let Value::Seq(items) = &entry.value.value {
+                    path.push(Place::Key(&entry.key));
                     for (index, item) in items.iter().enumerate() {
-                        let child = format!("{}[{index}]", join(path, &entry.key));
-                        near_misses_in(item, inner, &child, found);
+                        path.push(Place::Index(index));
+                        near_misses_in(item, inner, path, found);
+                        path.pop();
                     }
+                    path.pop();
                 }
             }
             Some(_) => {}
             None => {
                 if let Some(meant) = typo_of(&entry.key, fields) {
                     found.push(NearMiss {
-                        parent: path.to_owned(),
+                        parent: written(path),
                         key: entry.key.to_string(),
                         key_span: entry.key_span(),
                         meant,
@@ -258,31 +268,43 @@ fn near_misses_in(
     }
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
+/// `action_items[2].links`: the path written out, only for the keys that are reported.
+fn written(path: &[Place<'_>]) -> String {
+    let mut text = String::new();
+    for place in path {
+        match place {
+            Place::Key(key) => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+            Place::Index(index) => text.push_str(&format!("[{index}]")),
+        }
     }
+    text
 }
 
 /// The known field `key` is a typo of: the same name but for case, `-`, `_` and spaces,
 /// or one edit away (a letter missing, extra, wrong or two swapped) — two for long names.
 fn typo_of(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'static str> {
+    type Judged = std::collections::HashMap<usize, std::collections::HashMap<String, Option<&'static str>>>;
     thread_local! {
-        /// The same unknown key turns up in thousands of documents: judged once per thread.
-        static JUDGED: std::cell::RefCell<std::collections::HashMap<(usize, String), Option<&'static str>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        /// The same unknown key turns up in thousands of documents: judged once per thread
+        /// and set of fields.
+        static JUDGED: std::cell::RefCell<Judged> = std::cell::RefCell::default();
     }
-    let at = (fields.as_ptr() as usize, key.to_owned());
-    if let Some(known) = JUDGED.with(|judged| judged.borrow().get(&at).copied()) {
+    let set = fields.as_ptr() as usize;
+    let known = JUDGED.with(|judged| judged.borrow().get(&set)?.get(key).copied());
+    if let Some(known) = known {
         return known;
     }
     let meant = judge_typo(key, fields);
     JUDGED.with(|judged| {
         let mut judged = judged.borrow_mut();
-        if judged.len() < 1 << 16 {
-            judged.insert(at, meant);
+        let keys = judged.entry(set).or_default();
+        if keys.len() < 1 << 16 {
+            keys.insert(key.to_owned(), meant);
         }
     });
     meant

@@ -2,14 +2,24 @@
 //! `concise` and eslint's `compact` write them: what terminals and editors jump to. The
 //! file is named from where `lessons` ran, so the jump lands on it.
 
+use std::io::Write;
+
 use crate::finding::display_path;
 use crate::Outcome;
 
 pub fn render(outcome: &Outcome) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(outcome, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the lines as they are made: a run with hundreds of thousands of findings never
+/// holds its whole output in memory.
+pub fn write(outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     // Both made absolute once, so that naming each file costs no system call.
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = std::path::absolute(&outcome.root).unwrap_or_else(|_| outcome.root.clone());
-    let mut out = String::new();
     // Findings come sorted by file: each file is named once.
     let mut named: Option<(&std::path::Path, String)> = None;
     for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
@@ -24,10 +34,11 @@ pub fn render(outcome: &Outcome) -> String {
         };
         // One line each: a message never breaks the `file:line:column:` grammar.
         let message = finding.message.replace(['\r', '\n'], " ");
-        out.push_str(&format!(
-            "{file}:{}:{}: {} {message}\n",
+        writeln!(
+            out,
+            "{file}:{}:{}: {} {message}",
             finding.location.line, finding.location.column, finding.rule
-        ));
+        )?;
     }
-    out
+    Ok(())
 }

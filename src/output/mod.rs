@@ -69,9 +69,31 @@ pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
     }
 }
 
+/// Writes the output of `format` to `out`: the concise lines as they are made, any other
+/// format rendered whole first.
+pub fn write(
+    outcome: &Outcome,
+    format: Format,
+    style: &Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Concise => concise::write(outcome, out),
+        _ => out.write_all(render(outcome, format, style).as_bytes()),
+    }
+}
+
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so
 /// a reader never sees half a report.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, &mut |file| file.write_all(contents))
+}
+
+/// [`write_atomically`], with what `write` writes into the temporary file.
+pub fn write_atomically_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let folder = match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => folder,
         _ => Path::new("."),
@@ -81,11 +103,13 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .map_or_else(|| "output".into(), |name| name.to_string_lossy());
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temporary)?;
-        file.write_all(contents)?;
+        let mut buffered = std::io::BufWriter::new(file);
+        write(&mut buffered)?;
+        let file = buffered.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)
     })();

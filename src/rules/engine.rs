@@ -452,9 +452,33 @@ pub fn equal(context: &rhai::NativeCallContext, a: &Dynamic, b: &Dynamic) -> boo
     if a.is_unit() && b.is_unit() {
         return true;
     }
+    // `()` against text (a missing `status` against `"done"`), text against a number: Rhai
+    // says `false` for values of different types, after looking for a function that would
+    // compare them. Integers and floats compare by value, so they are one kind here.
+    if let (Some(a), Some(b)) = (plain_kind(a), plain_kind(b)) {
+        if a != b {
+            return false;
+        }
+    }
     context
         .call_native_fn::<Dynamic>("==", (a.clone(), b.clone()))
         .is_ok_and(|equal| equal.as_bool().unwrap_or(false))
+}
+
+/// The kinds of value no two of which are ever equal; `None` for the rest (a character
+/// equals a one-character text in Rhai, and documents compare by their fields).
+fn plain_kind(value: &Dynamic) -> Option<u8> {
+    if value.is_unit() {
+        Some(0)
+    } else if value.is_bool() {
+        Some(1)
+    } else if value.is_string() {
+        Some(2)
+    } else if value.is_int() || value.is_float() {
+        Some(3)
+    } else {
+        None
+    }
 }
 
 fn register_reporting(engine: &mut Engine) {

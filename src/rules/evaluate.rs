@@ -88,6 +88,10 @@ pub struct Session<'a> {
     pub placeholders: Arc<[String]>,
     /// Each rule's `memo` table for the run (indexed like the rules).
     pub memos: Vec<Arc<super::memo::Memo>>,
+    /// Each file's rule settings (indexed like the workspace's files, then the rules).
+    pub settings: &'a [Arc<[RuleSettings]>],
+    /// The same settings' parameters as rules read them (see [`frozen_parameters`]).
+    pub params: &'a [Arc<[Arc<Map>]>],
 }
 
 impl Session<'_> {
@@ -109,14 +113,9 @@ impl Session<'_> {
         )
     }
 
-    fn input(
-        &self,
-        rule: usize,
-        setting: &RuleSettings,
-        file: rhai::ImmutableString,
-    ) -> engine::CallInput {
+    fn input(&self, rule: usize, params: &Arc<Map>, file: rhai::ImmutableString) -> engine::CallInput {
         engine::CallInput {
-            params: Arc::clone(&setting.params),
+            params: Arc::clone(params),
             file,
             placeholders: Arc::clone(&self.placeholders),
             memo: self.memos.get(rule).cloned(),
@@ -124,19 +123,14 @@ impl Session<'_> {
         }
     }
 
-    /// Runs the rules over the documents at `targets` (positions in the workspace);
-    /// `settings` gives each file's rule settings (indexed like the rules).
-    pub fn evaluate(
-        &self,
-        targets: &[usize],
-        settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
-    ) -> Evaluation {
+    /// Runs the rules over the documents at `targets` (positions in the workspace).
+    pub fn evaluate(&self, targets: &[usize]) -> Evaluation {
         // Folded per piece of work, then joined in document order: no list per document is
         // kept, and the joined findings are allocated once at their final size.
         let mut parts: Vec<Evaluation> = targets
             .par_iter()
             .fold(Evaluation::default, |mut total, &position| {
-                self.evaluate_document(position, settings, &mut total);
+                self.evaluate_document(position, &mut total);
                 total
             })
             .collect();
@@ -166,12 +160,7 @@ impl Session<'_> {
     }
 
     /// Runs the rules of its kind on the document at `position`, into `result`.
-    fn evaluate_document(
-        &self,
-        position: usize,
-        settings: &(dyn Fn(usize) -> Arc<[RuleSettings]> + Sync),
-        result: &mut Evaluation,
-    ) {
+    fn evaluate_document(&self, position: usize, result: &mut Evaluation) {
         let loaded = &self.workspace.documents[position];
         let Some(kind) = &loaded.kind else {
             return;
@@ -180,16 +169,17 @@ impl Session<'_> {
         let source = &self.workspace.files[loaded.file];
         let value = &self.values[position];
         let file: rhai::ImmutableString = crate::finding::display_path(&source.path).into();
+        let params = &self.params[loaded.file];
         for (position, (rule, setting)) in self
             .rules
             .iter()
-            .zip(settings(loaded.file).iter())
+            .zip(self.settings[loaded.file].iter())
             .enumerate()
         {
             if !setting.enabled || !rule.applies_to(kind) {
                 continue;
             }
-            let input = self.input(position, setting, file.clone());
+            let input = self.input(position, &params[position], file.clone());
             let started = std::time::Instant::now();
             let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
             let time = started.elapsed();
@@ -201,7 +191,7 @@ impl Session<'_> {
                     .map(|text| format!("{}: {text}", rule.id)),
             );
             if let Err(error) = outcome {
-                let input = self.input(position, setting, file.clone());
+                let input = self.input(position, &params[position], file.clone());
                 let at = self.failure_position(&error, rule, value, input);
                 result.fail(self.rule_error(&error, rule, loaded, at));
                 continue;
@@ -267,6 +257,33 @@ impl Session<'_> {
         ));
         rule_error
     }
+}
+
+/// Each file's parameters as rules read them: lists and maps frozen into read-only views
+/// once, so `param("phrases")` hands out the list and never copies it. Files that share
+/// their settings (all but those an override names) share these too.
+fn frozen_parameters(settings: &[Arc<[RuleSettings]>]) -> Vec<Arc<[Arc<Map>]>> {
+    let mut frozen: std::collections::HashMap<*const RuleSettings, Arc<[Arc<Map>]>> =
+        std::collections::HashMap::new();
+    settings
+        .iter()
+        .map(|file| {
+            let parameters = frozen.entry(file.as_ptr()).or_insert_with(|| {
+                file.iter()
+                    .map(|setting| {
+                        Arc::new(
+                            setting
+                                .params
+                                .iter()
+                                .map(|(name, value)| (name.clone(), super::view::freeze(value.clone())))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            });
+            Arc::clone(parameters)
+        })
+        .collect()
 }
 
 /// What the evaluate phase of a run works with.
@@ -366,8 +383,10 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         limits: options.limits,
         placeholders: run.pack.placeholders.clone().into(),
         memos: rules.iter().map(|_| Arc::default()).collect(),
+        settings: &settings,
+        params: &frozen_parameters(&settings),
     };
-    let evaluation = session.evaluate(&targets, &|file| Arc::clone(&settings[file]));
+    let evaluation = session.evaluate(&targets);
     let mut findings = evaluation.findings;
     let mut spent = evaluation.spent;
     let native = super::native::evaluate(

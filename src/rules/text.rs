@@ -5,6 +5,7 @@
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 
 use super::engine::charge;
+use super::view::ListView;
 
 /// Lower-cased words of `text`, without the punctuation around them: "(SIEM)," is `siem`.
 /// Letters, digits, `-` and `'` make up a word.
@@ -45,9 +46,18 @@ fn starts_with_words(lower: &str, phrase: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
+/// `text` in lower case; ASCII text, the common case, without Unicode's case tables.
+fn lowered(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
+}
+
 /// The first of `phrases` (as written) that `matches` the lower-cased, trimmed `text`.
-fn first_phrase(text: &str, phrases: &Array, matches: fn(&str, &str) -> bool) -> Dynamic {
-    let lower = text.trim().to_lowercase();
+fn first_phrase(text: &str, phrases: &[Dynamic], matches: fn(&str, &str) -> bool) -> Dynamic {
+    let lower = lowered(text.trim());
     charge((lower.len() as u64 / 16 + 1) * phrases.len() as u64);
     phrases
         .iter()
@@ -55,8 +65,13 @@ fn first_phrase(text: &str, phrases: &Array, matches: fn(&str, &str) -> bool) ->
             phrase.read_lock::<ImmutableString>().is_some_and(|phrase| {
                 let phrase = phrase.trim();
                 // Phrase lists are written in lower case: lowered only when they are not.
-                if phrase.chars().any(char::is_uppercase) {
-                    matches(&lower, &phrase.to_lowercase())
+                let upper = if phrase.is_ascii() {
+                    phrase.bytes().any(|byte| byte.is_ascii_uppercase())
+                } else {
+                    phrase.chars().any(char::is_uppercase)
+                };
+                if upper {
+                    matches(&lower, &lowered(phrase))
                 } else {
                     matches(&lower, phrase)
                 }
@@ -76,11 +91,26 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("starts_with_words", |text: &str, phrases: Array| {
         first_phrase(text, &phrases, starts_with_words)
     });
+    engine.register_fn("starts_with_words", |text: &str, phrases: ListView| {
+        on_list(&phrases, |phrases| first_phrase(text, phrases, starts_with_words))
+    });
     // `find_words(cause, ["human error", "careless"])`: the first phrase found anywhere in
     // the text as whole words, whatever the case; `()` when none.
     engine.register_fn("find_words", |text: &str, phrases: Array| {
         first_phrase(text, &phrases, contains_words)
     });
+    engine.register_fn("find_words", |text: &str, phrases: ListView| {
+        on_list(&phrases, |phrases| first_phrase(text, phrases, contains_words))
+    });
+}
+
+/// A read-only list (a parameter, a document's list) as the values it holds: shared when
+/// they are values already, read from the tree otherwise.
+fn on_list<T>(list: &ListView, read: impl FnOnce(&[Dynamic]) -> T) -> T {
+    match list {
+        ListView::Values(values) => read(values),
+        ListView::Items(_) => read(&list.to_array()),
+    }
 }
 
 #[cfg(test)]
