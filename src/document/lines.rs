@@ -132,7 +132,10 @@ fn count_newlines(bytes: &[u8]) -> usize {
             .count()
 }
 
-fn location_with(span: &std::ops::Range<usize>, position: impl Fn(usize) -> (usize, usize)) -> Location {
+fn location_with(
+    span: &std::ops::Range<usize>,
+    position: impl Fn(usize) -> (usize, usize),
+) -> Location {
     let (line, column) = position(span.start);
     let (end_line, end_column) = position(span.end.max(span.start));
     Location {

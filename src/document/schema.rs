@@ -288,7 +288,8 @@ fn written(path: &[Place<'_>]) -> String {
 /// The known field `key` is a typo of: the same name but for case, `-`, `_` and spaces,
 /// or one edit away (a letter missing, extra, wrong or two swapped) — two for long names.
 fn typo_of(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'static str> {
-    type Judged = std::collections::HashMap<usize, std::collections::HashMap<String, Option<&'static str>>>;
+    type Judged =
+        std::collections::HashMap<usize, std::collections::HashMap<String, Option<&'static str>>>;
     thread_local! {
         /// The same unknown key turns up in thousands of documents: judged once per thread
         /// and set of fields.

@@ -109,7 +109,9 @@ pub fn write_atomically_with(
             .open(&temporary)?;
         let mut buffered = std::io::BufWriter::new(file);
         write(&mut buffered)?;
-        let file = buffered.into_inner().map_err(std::io::IntoInnerError::into_error)?;
+        let file = buffered
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)
     })();

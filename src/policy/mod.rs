@@ -100,7 +100,12 @@ fn sort_by_place(findings: &mut [crate::finding::Finding]) {
     // The findings of a file share its path: told apart by address, then sorted once each.
     let mut files: Vec<std::sync::Arc<std::path::Path>> = findings
         .iter()
-        .map(|finding| (std::sync::Arc::as_ptr(&finding.file).cast::<u8>(), &finding.file))
+        .map(|finding| {
+            (
+                std::sync::Arc::as_ptr(&finding.file).cast::<u8>(),
+                &finding.file,
+            )
+        })
         .collect::<std::collections::HashMap<_, _>>()
         .into_values()
         .cloned()

@@ -184,16 +184,24 @@ pub struct CallInput {
     pub limits: Limits,
 }
 
+/// What one rule call reported and printed.
+pub struct Said {
+    pub reports: Vec<Report>,
+    pub printed: Vec<String>,
+}
+
 /// Runs `body` as one rule call with `input`, returning what it reported and printed.
-pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, CallState) {
+pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
+    // Field by field: the state stays in place between calls, and nothing is built to be
+    // thrown away (a call takes a few microseconds; the pack makes 17 per incident).
     CALL.with(|call| {
-        *call.borrow_mut() = CallState {
-            params: input.params,
-            file: input.file,
-            placeholders: input.placeholders,
-            memo: input.memo,
-            ..CallState::default()
-        };
+        let mut call = call.borrow_mut();
+        call.params = input.params;
+        call.file = input.file;
+        call.placeholders = input.placeholders;
+        call.memo = input.memo;
+        call.reports.clear();
+        call.printed.clear();
     });
     METER.with(|meter| {
         meter.set(Meter {
@@ -204,8 +212,14 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, CallState
         });
     });
     let result = body();
-    let state = CALL.with(|call| std::mem::take(&mut *call.borrow_mut()));
-    (result, state)
+    let said = CALL.with(|call| {
+        let mut call = call.borrow_mut();
+        Said {
+            reports: std::mem::take(&mut call.reports),
+            printed: std::mem::take(&mut call.printed),
+        }
+    });
+    (result, said)
 }
 
 /// The documents cross-document helpers see. Every answer is a view (a list view of

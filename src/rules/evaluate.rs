@@ -113,7 +113,12 @@ impl Session<'_> {
         )
     }
 
-    fn input(&self, rule: usize, params: &Arc<Map>, file: rhai::ImmutableString) -> engine::CallInput {
+    fn input(
+        &self,
+        rule: usize,
+        params: &Arc<Map>,
+        file: rhai::ImmutableString,
+    ) -> engine::CallInput {
         engine::CallInput {
             params: Arc::clone(params),
             file,
@@ -275,7 +280,9 @@ fn frozen_parameters(settings: &[Arc<[RuleSettings]>]) -> Vec<Arc<[Arc<Map>]>> {
                             setting
                                 .params
                                 .iter()
-                                .map(|(name, value)| (name.clone(), super::view::freeze(value.clone())))
+                                .map(|(name, value)| {
+                                    (name.clone(), super::view::freeze(value.clone()))
+                                })
                                 .collect(),
                         )
                     })

@@ -92,7 +92,9 @@ pub fn register(engine: &mut Engine) {
         first_phrase(text, &phrases, starts_with_words)
     });
     engine.register_fn("starts_with_words", |text: &str, phrases: ListView| {
-        on_list(&phrases, |phrases| first_phrase(text, phrases, starts_with_words))
+        on_list(&phrases, |phrases| {
+            first_phrase(text, phrases, starts_with_words)
+        })
     });
     // `find_words(cause, ["human error", "careless"])`: the first phrase found anywhere in
     // the text as whole words, whatever the case; `()` when none.
@@ -100,7 +102,9 @@ pub fn register(engine: &mut Engine) {
         first_phrase(text, &phrases, contains_words)
     });
     engine.register_fn("find_words", |text: &str, phrases: ListView| {
-        on_list(&phrases, |phrases| first_phrase(text, phrases, contains_words))
+        on_list(&phrases, |phrases| {
+            first_phrase(text, phrases, contains_words)
+        })
     });
 }
 
