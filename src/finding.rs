@@ -1,7 +1,7 @@
 //! The one vocabulary every room shares: a finding, its severity and where it points.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -226,4 +226,69 @@ impl RuleKey {
 pub fn display_path(path: &std::path::Path) -> String {
     let path = path.strip_prefix(".").unwrap_or(path);
     path.to_string_lossy().replace('\\', "/")
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Embedded in the binary: the file name under `rules/`.
+    Builtin(&'static str),
+    /// A custom rule file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Builtin(name) => write!(f, "rules/{name}"),
+            Origin::File(path) => f.write_str(&display_path(path)),
+        }
+    }
+}
+
+/// What a rule says of itself, without its compiled code: all that outputs and reports
+/// need, so they never hold a Rhai AST.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    /// Kinds it runs on; empty means every kind.
+    pub kinds: Vec<String>,
+    pub summary: String,
+    /// The `//!` header, Markdown.
+    pub documentation: String,
+    pub origin: Origin,
+}
+
+/// A rule that could not be loaded or failed while running: always fails the run (exit 2).
+#[derive(Debug, Clone)]
+pub struct RuleError {
+    /// The rule's id, when known.
+    pub rule: Option<String>,
+    pub origin: String,
+    pub source: Arc<str>,
+    /// Byte range in the rule's source, when the error has a position.
+    pub span: Option<std::ops::Range<usize>>,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// What the rule was doing, e.g. `while checking incidents/a.yaml (line 3)`.
+    pub context: Option<String>,
+    /// How many documents failed the same way (reported once).
+    pub occurrences: usize,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(context) = &self.context {
+            write!(f, " {context}")?;
+        }
+        Ok(())
+    }
 }

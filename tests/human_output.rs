@@ -90,7 +90,7 @@ fn a_rule_stopped_by_a_limit_points_into_the_rule() {
         width: 400,
         ..Style::default()
     };
-    let rendered = human::render_rule_errors(&outcome, &style);
+    let rendered = human::render_rule_errors(&lessons::output::Results::of(&outcome), &style);
     let rendered = rendered.replace(&fixture("").display().to_string(), "<fixtures>/");
     insta::assert_snapshot!(rendered);
 }

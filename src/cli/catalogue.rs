@@ -57,7 +57,10 @@ impl RuleSource {
         if !outcome.rule_errors.is_empty() {
             eprint!(
                 "{}",
-                crate::output::human::render_rule_errors(&outcome, &style)
+                crate::output::human::render_rule_errors(
+                    &crate::output::Results::of(&outcome),
+                    &style
+                )
             );
         }
         Ok(outcome)

@@ -330,7 +330,7 @@ fn check(args: &CheckArgs) -> i32 {
     style.fail_on = args.fail_on.threshold();
     let mut statistics = String::new();
     if args.statistics {
-        statistics = output::statistics::render(&outcome);
+        statistics = output::statistics::render(&output::Results::of(&outcome));
         // A machine format stays one document: the counts go to stderr.
         if !matches!(args.format, Format::Human | Format::Concise) {
             eprint!("{statistics}");
@@ -347,7 +347,7 @@ fn check(args: &CheckArgs) -> i32 {
     if !outcome.rule_errors.is_empty() {
         eprint!(
             "{}",
-            output::human::render_rule_errors(&outcome, &stderr_style)
+            output::human::render_rule_errors(&output::Results::of(&outcome), &stderr_style)
         );
     }
     // After the findings, in the same stream (for the human and concise formats).

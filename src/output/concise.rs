@@ -4,25 +4,25 @@
 
 use std::io::Write;
 
+use super::Results;
 use crate::finding::display_path;
-use crate::Outcome;
 
-pub fn render(outcome: &Outcome) -> String {
+pub fn render(results: &Results<'_>) -> String {
     let mut out = Vec::new();
     // Writing into memory cannot fail.
-    let _ = write(outcome, &mut out);
+    let _ = write(results, &mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Writes the lines as they are made: a run with hundreds of thousands of findings never
 /// holds its whole output in memory.
-pub fn write(outcome: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     // Both made absolute once, so that naming each file costs no system call.
     let cwd = std::env::current_dir().unwrap_or_default();
-    let root = std::path::absolute(&outcome.root).unwrap_or_else(|_| outcome.root.clone());
+    let root = std::path::absolute(results.root).unwrap_or_else(|_| results.root.to_path_buf());
     // Findings come sorted by file: each file is named once.
     let mut named: Option<(&std::path::Path, String)> = None;
-    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
+    for finding in results.findings.iter().filter(|f| !f.is_suppressed()) {
         let file = match &named {
             Some((known, file)) if *known == &*finding.file => file.clone(),
             _ => {

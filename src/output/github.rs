@@ -2,8 +2,8 @@
 //! `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=LL001 incident-root-cause::message`.
 //! Escaped as GitHub's toolkit (`@actions/core`, `command.ts`) escapes them.
 
+use super::Results;
 use crate::finding::{display_path, Severity};
-use crate::Outcome;
 
 /// A message: `%`, CR and LF.
 pub fn escape_data(text: &str) -> String {
@@ -17,10 +17,10 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(outcome: &Outcome) -> String {
+pub fn render(results: &Results<'_>) -> String {
     let mut out = String::new();
     // Waived findings do not fail the run: an annotation would ask for a fix nobody owes.
-    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
+    for finding in results.findings.iter().filter(|f| !f.is_suppressed()) {
         let command = match finding.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

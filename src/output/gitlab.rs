@@ -5,8 +5,8 @@
 
 use serde::Serialize;
 
+use super::Results;
 use crate::finding::{display_path, Finding, Severity};
-use crate::Outcome;
 
 #[derive(Serialize)]
 struct Issue {
@@ -63,9 +63,9 @@ fn severity(severity: Severity) -> &'static str {
     }
 }
 
-pub fn render(outcome: &Outcome) -> String {
+pub fn render(results: &Results<'_>) -> String {
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let issues: Vec<Issue> = outcome
+    let issues: Vec<Issue> = results
         .findings
         .iter()
         .filter(|finding| !finding.is_suppressed())

@@ -8,10 +8,8 @@ use miette::{
     SourceSpan,
 };
 
-use super::Style;
-use crate::finding::{display_path, Finding, Severity};
-use crate::rules::RuleError;
-use crate::Outcome;
+use super::{Results, Style};
+use crate::finding::{display_path, Finding, RuleError, Severity};
 
 /// One framed message: a finding, a rule failure or a configuration error.
 #[derive(Debug)]
@@ -103,8 +101,8 @@ fn first_line_span(text: &str, start: usize, end: usize) -> SourceSpan {
 
 /// The frame of a finding. The underline carries no text: the message above says what is
 /// wrong there, and the rule's general summary could contradict it.
-pub fn finding_frame(outcome: &Outcome, finding: &Finding) -> Frame {
-    let (source, label) = match outcome.source(&finding.file) {
+pub fn finding_frame(results: &Results<'_>, finding: &Finding) -> Frame {
+    let (source, label) = match results.source(&finding.file) {
         Some(file) => (
             Some(NamedSource::new(
                 display_path(&finding.file),
@@ -172,27 +170,27 @@ pub fn render_frame(frame: &Frame, style: &Style) -> String {
 }
 
 /// The findings with their frames, then the summary (unless quiet).
-pub fn render(outcome: &Outcome, style: &Style) -> String {
+pub fn render(results: &Results<'_>, style: &Style) -> String {
     let mut out = String::new();
-    for finding in outcome
+    for finding in results
         .findings
         .iter()
         .filter(|finding| !finding.is_suppressed())
     {
-        out.push_str(&render_frame(&finding_frame(outcome, finding), style));
+        out.push_str(&render_frame(&finding_frame(results, finding), style));
         out.push('\n');
     }
     if !style.quiet {
-        out.push_str(&summary(outcome));
+        out.push_str(&summary(results));
         out.push('\n');
     }
     out
 }
 
 /// Rule failures, for stderr.
-pub fn render_rule_errors(outcome: &Outcome, style: &Style) -> String {
+pub fn render_rule_errors(results: &Results<'_>, style: &Style) -> String {
     let mut out = String::new();
-    for error in &outcome.rule_errors {
+    for error in results.rule_errors {
         out.push_str(&render_frame(&rule_error_frame(error), style));
         out.push('\n');
     }
@@ -204,8 +202,8 @@ fn plural(count: usize, one: &str, many: &str) -> String {
 }
 
 /// `Found 7 findings (4 errors, 3 warnings, 0 infos) in 12 documents from 11 files in 0.04s.`
-pub fn summary(outcome: &Outcome) -> String {
-    let active: Vec<&Finding> = outcome
+pub fn summary(results: &Results<'_>) -> String {
+    let active: Vec<&Finding> = results
         .findings
         .iter()
         .filter(|finding| !finding.is_suppressed())
@@ -219,8 +217,8 @@ pub fn summary(outcome: &Outcome) -> String {
     let mut line = String::new();
     let scope = format!(
         "{} from {}",
-        plural(outcome.documents, "document", "documents"),
-        plural(outcome.files, "file", "files")
+        plural(results.documents, "document", "documents"),
+        plural(results.files, "file", "files")
     );
     if active.is_empty() {
         let _ = write!(line, "No findings in {scope}");
@@ -234,16 +232,16 @@ pub fn summary(outcome: &Outcome) -> String {
             plural(count(Severity::Info), "info", "infos"),
         );
     }
-    let suppressed = outcome.findings.len() - active.len();
+    let suppressed = results.findings.len() - active.len();
     if suppressed > 0 {
         let _ = write!(line, "; {suppressed} suppressed");
     }
-    let _ = write!(line, " in {:.2}s.", outcome.timing.total.as_secs_f64());
-    if !outcome.rule_errors.is_empty() {
+    let _ = write!(line, " in {:.2}s.", results.timing.total.as_secs_f64());
+    if !results.rule_errors.is_empty() {
         let _ = write!(
             line,
             "\n{} failed to run: the run is incomplete.",
-            plural(outcome.rule_errors.len(), "rule", "rules")
+            plural(results.rule_errors.len(), "rule", "rules")
         );
     }
     line

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
+use super::Results;
 use crate::finding::{display_path, Severity};
-use crate::Outcome;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -66,9 +66,9 @@ struct RuleError<'a> {
     occurrences: usize,
 }
 
-pub fn render(outcome: &Outcome) -> String {
+pub fn render(results: &Results<'_>) -> String {
     let active = || {
-        outcome
+        results
             .findings
             .iter()
             .filter(|finding| !finding.is_suppressed())
@@ -80,20 +80,20 @@ pub fn render(outcome: &Outcome) -> String {
     };
     let report = Report {
         version: 1,
-        as_of: outcome.as_of.to_string(),
+        as_of: results.as_of.to_string(),
         summary: Summary {
-            documents: outcome.documents,
-            findings: outcome.findings.len(),
+            documents: results.documents,
+            findings: results.findings.len(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
-            suppressed: outcome
+            suppressed: results
                 .findings
                 .iter()
                 .filter(|finding| finding.is_suppressed())
                 .count(),
         },
-        findings: outcome
+        findings: results
             .findings
             .iter()
             .map(|finding| Finding {
@@ -126,7 +126,7 @@ pub fn render(outcome: &Outcome) -> String {
                 }),
             })
             .collect(),
-        rule_errors: outcome
+        rule_errors: results
             .rule_errors
             .iter()
             .map(|error| RuleError {

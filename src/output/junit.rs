@@ -18,8 +18,8 @@ use std::io;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
+use super::Results;
 use crate::finding::{display_path, Finding, Severity};
-use crate::Outcome;
 
 /// One test case: a document and a rule, and what the rule found there; or a document
 /// where nothing fired (no findings).
@@ -73,10 +73,10 @@ impl Suite<'_> {
     }
 }
 
-pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
+pub fn render(results: &Results<'_>, fail_on: Option<Severity>) -> String {
     // file → document → rule → findings; documents and rules in the findings' order.
     let mut files: BTreeMap<String, BTreeMap<String, BTreeMap<String, Case>>> = BTreeMap::new();
-    for finding in &outcome.findings {
+    for finding in results.findings {
         let file = display_path(&finding.file);
         let document = finding
             .doc_id
@@ -96,22 +96,9 @@ pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
             .push(finding);
     }
     // Every document checked where nothing fired: a passing case of its own.
-    let workspace = &outcome.workspace;
-    for loaded in workspace
-        .documents
-        .iter()
-        .filter(|loaded| loaded.kind.is_some())
-    {
-        let path = &workspace.files[loaded.file].path;
-        if !outcome.reports_on(path) {
-            continue;
-        }
+    for (path, id) in results.checked_documents() {
         let file = display_path(path);
-        let document = loaded
-            .document
-            .id
-            .as_deref()
-            .map_or_else(|| file.clone(), str::to_owned);
+        let document = id.map_or_else(|| file.clone(), str::to_owned);
         let documents = files.entry(file).or_default();
         if !documents.contains_key(&document) {
             documents.insert(
@@ -141,11 +128,11 @@ pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
             errors: Vec::new(),
         })
         .collect();
-    if !outcome.rule_errors.is_empty() {
+    if !results.rule_errors.is_empty() {
         suites.push(Suite {
             name: "rules".into(),
             cases: Vec::new(),
-            errors: outcome
+            errors: results
                 .rule_errors
                 .iter()
                 .map(|error| {
@@ -167,7 +154,7 @@ pub fn render(outcome: &Outcome, fail_on: Option<Severity>) -> String {
         });
     }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let mut text = match write(&mut writer, &suites, outcome) {
+    let mut text = match write(&mut writer, &suites, results) {
         Ok(()) => String::from_utf8_lossy(&writer.into_inner()).into_owned(),
         Err(error) => format!("<!-- cannot write JUnit XML: {error} -->"),
     };
@@ -187,12 +174,12 @@ fn xml_text(text: &str) -> String {
         .collect()
 }
 
-fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], outcome: &Outcome) -> io::Result<()> {
+fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], results: &Results<'_>) -> io::Result<()> {
     let total =
         |count: &dyn Fn(&Suite) -> usize| suites.iter().map(count).sum::<usize>().to_string();
-    let time = format!("{:.3}", outcome.timing.total.as_secs_f64());
+    let time = format!("{:.3}", results.timing.total.as_secs_f64());
     // The schema's timestamp: local date and time without a zone, as Ant writes it.
-    let timestamp = outcome
+    let timestamp = results
         .started_at
         .to_zoned(jiff::tz::TimeZone::UTC)
         .strftime("%Y-%m-%dT%H:%M:%S")

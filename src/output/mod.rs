@@ -12,8 +12,12 @@ pub mod statistics;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
-use crate::Outcome;
+use crate::document::date::Moment;
+use crate::document::SourceFile;
+use crate::finding::{Finding, RuleError, RuleInfo};
+use crate::{Outcome, Timing};
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,15 +61,74 @@ impl Default for Style {
     }
 }
 
+/// What a renderer sees of a run: its findings, the rules as they describe themselves, the
+/// rules that failed, the sources code frames quote, and the run's counts and times. Never
+/// the rules' compiled code, nor the documents' trees.
+pub struct Results<'a> {
+    /// Sorted by file, line, column and rule.
+    pub findings: &'a [Finding],
+    pub rules: &'a [RuleInfo],
+    pub rule_errors: &'a [RuleError],
+    pub root: &'a Path,
+    pub as_of: Moment,
+    pub timing: Timing,
+    /// When the run started (JUnit's `timestamp`).
+    pub started_at: jiff::Timestamp,
+    /// Documents checked, files reported on.
+    pub documents: usize,
+    pub files: usize,
+    outcome: &'a Outcome,
+}
+
+impl<'a> Results<'a> {
+    pub fn of(outcome: &'a Outcome) -> Results<'a> {
+        Results {
+            findings: &outcome.findings,
+            rules: &outcome.rules,
+            rule_errors: &outcome.rule_errors,
+            root: &outcome.root,
+            as_of: outcome.as_of,
+            timing: outcome.timing,
+            started_at: outcome.started_at,
+            documents: outcome.documents,
+            files: outcome.files,
+            outcome,
+        }
+    }
+
+    /// The text of `file` (relative to the root), for a code frame.
+    pub fn source(&self, file: &Path) -> Option<&'a Arc<SourceFile>> {
+        self.outcome.source(file)
+    }
+
+    /// Every document the run checked, as (file, id): where JUnit puts a passing case.
+    pub fn checked_documents(&self) -> impl Iterator<Item = (&'a Path, Option<&'a str>)> + 'a {
+        let outcome = self.outcome;
+        let workspace = &*outcome.workspace;
+        workspace
+            .documents
+            .iter()
+            .filter(|loaded| loaded.kind.is_some())
+            .map(move |loaded| {
+                (
+                    &*workspace.files[loaded.file].path,
+                    loaded.document.id.as_deref(),
+                )
+            })
+            .filter(move |(file, _)| outcome.reports_on(file))
+    }
+}
+
 pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
+    let results = Results::of(outcome);
     match format {
-        Format::Human => human::render(outcome, style),
-        Format::Concise => concise::render(outcome),
-        Format::Json => json::render(outcome),
-        Format::Sarif => sarif::render(outcome),
-        Format::Junit => junit::render(outcome, style.fail_on),
-        Format::Github => github::render(outcome),
-        Format::Gitlab => gitlab::render(outcome),
+        Format::Human => human::render(&results, style),
+        Format::Concise => concise::render(&results),
+        Format::Json => json::render(&results),
+        Format::Sarif => sarif::render(&results),
+        Format::Junit => junit::render(&results, style.fail_on),
+        Format::Github => github::render(&results),
+        Format::Gitlab => gitlab::render(&results),
     }
 }
 
@@ -78,7 +141,7 @@ pub fn write(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Concise => concise::write(outcome, out),
+        Format::Concise => concise::write(&Results::of(outcome), out),
         _ => out.write_all(render(outcome, format, style).as_bytes()),
     }
 }

@@ -13,9 +13,9 @@
 
 use serde::Serialize;
 
+use super::Results;
 use crate::finding::{display_path, Severity};
 use crate::output::gitlab::fingerprint;
-use crate::Outcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -231,8 +231,8 @@ fn first_paragraph(documentation: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-pub fn render(outcome: &Outcome) -> String {
-    let rules: Vec<ReportingDescriptor> = outcome
+pub fn render(run: &Results<'_>) -> String {
+    let rules: Vec<ReportingDescriptor> = run
         .rules
         .iter()
         .map(|rule| ReportingDescriptor {
@@ -256,14 +256,14 @@ pub fn render(outcome: &Outcome) -> String {
         })
         .collect();
     // Unsuppressed first, so a cap never drops a finding that fails the run.
-    let mut ordered: Vec<&crate::finding::Finding> = outcome.findings.iter().collect();
+    let mut ordered: Vec<&crate::finding::Finding> = run.findings.iter().collect();
     ordered.sort_by_key(|finding| finding.is_suppressed());
     let left_out = ordered.len().saturating_sub(MAX_RESULTS);
     ordered.truncate(MAX_RESULTS);
     let results = ordered
         .into_iter()
         .map(|finding| {
-            let rule_index = outcome
+            let rule_index = run
                 .rules
                 .iter()
                 .position(|rule| *rule.id == *finding.rule)
@@ -305,7 +305,7 @@ pub fn render(outcome: &Outcome) -> String {
             }
         })
         .collect();
-    let mut notifications: Vec<Notification> = outcome
+    let mut notifications: Vec<Notification> = run
         .rule_errors
         .iter()
         .map(|error| Notification {
@@ -351,13 +351,13 @@ pub fn render(outcome: &Outcome) -> String {
                 },
             },
             invocations: vec![Invocation {
-                execution_successful: outcome.rule_errors.is_empty(),
+                execution_successful: run.rule_errors.is_empty(),
                 tool_execution_notifications: notifications,
             }],
             original_uri_base_ids: std::collections::BTreeMap::from([(
                 SRCROOT,
                 BaseUri {
-                    uri: root_uri(&outcome.root),
+                    uri: root_uri(run.root),
                 },
             )]),
             column_kind: "unicodeCodePoints",

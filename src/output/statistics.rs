@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use super::Results;
 use crate::finding::Severity;
-use crate::Outcome;
 
-pub fn render(outcome: &Outcome) -> String {
+pub fn render(results: &Results<'_>) -> String {
     // rule → (count, name, highest severity)
     let mut counts: BTreeMap<&str, (usize, &str, Severity)> = BTreeMap::new();
-    for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
+    for finding in results.findings.iter().filter(|f| !f.is_suppressed()) {
         let entry = counts
             .entry(&finding.rule)
             .or_insert((0, &finding.name, finding.severity));

@@ -15,7 +15,6 @@ pub mod native;
 pub mod text;
 pub mod view;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,24 +22,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, Position, Scope, AST};
 
 use crate::document::LineIndex;
 use crate::finding::Severity;
-
-/// Where a rule comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    /// Embedded in the binary: the file name under `rules/`.
-    Builtin(&'static str),
-    /// A custom rule file.
-    File(PathBuf),
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Builtin(name) => write!(f, "rules/{name}"),
-            Origin::File(path) => f.write_str(&crate::finding::display_path(path)),
-        }
-    }
-}
+// What a rule says of itself and how it failed are the vocabulary every room shares.
+pub use crate::finding::{Origin, RuleError, RuleInfo};
 
 /// A compiled rule with its metadata.
 #[derive(Debug, Clone)]
@@ -63,21 +46,6 @@ pub struct Rule {
     pub ast: Arc<AST>,
     /// Id and name as its findings share them.
     key: crate::finding::RuleKey,
-}
-
-/// What a rule says of itself, without its compiled code: all that outputs and reports
-/// need, so they never hold a Rhai AST.
-#[derive(Debug, Clone)]
-pub struct RuleInfo {
-    pub id: String,
-    pub name: String,
-    pub severity: Severity,
-    /// Kinds it runs on; empty means every kind.
-    pub kinds: Vec<String>,
-    pub summary: String,
-    /// The `//!` header, Markdown.
-    pub documentation: String,
-    pub origin: Origin,
 }
 
 impl Rule {
@@ -105,24 +73,6 @@ impl Rule {
     pub fn is_builtin(&self) -> bool {
         matches!(self.origin, Origin::Builtin(_))
     }
-}
-
-/// A rule that could not be loaded or failed while running: always fails the run (exit 2).
-#[derive(Debug, Clone)]
-pub struct RuleError {
-    /// The rule's id, when known.
-    pub rule: Option<String>,
-    pub origin: String,
-    pub source: Arc<str>,
-    /// Byte range in the rule's source, when the error has a position.
-    pub span: Option<std::ops::Range<usize>>,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-    /// What the rule was doing, e.g. `while checking incidents/a.yaml (line 3)`.
-    pub context: Option<String>,
-    /// How many documents failed the same way (reported once).
-    pub occurrences: usize,
 }
 
 impl RuleError {
@@ -156,20 +106,6 @@ impl RuleError {
             context: None,
             occurrences: 1,
         }
-    }
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.origin)?;
-        if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
-        }
-        write!(f, ": {}", self.message)?;
-        if let Some(context) = &self.context {
-            write!(f, " {context}")?;
-        }
-        Ok(())
     }
 }
 

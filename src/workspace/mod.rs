@@ -180,7 +180,10 @@ impl Workspace {
             .collect();
 
         let mut files = Vec::with_capacity(parsed.len());
-        let mut documents = Vec::new();
+        // At its final size: a repository of 100,000 documents would otherwise leave up
+        // to half the vector's room unused.
+        let mut documents =
+            Vec::with_capacity(parsed.iter().map(|file| file.documents.len()).sum());
         let mut problems = Vec::new();
         for (position, parsed_file) in parsed.into_iter().enumerate() {
             let mapped = kinds
