@@ -171,6 +171,63 @@ fn parameters_come_from_the_configuration() {
     );
 }
 
+/// A list parameter is handed out as it is, not copied per call: it reads like a list,
+/// the phrase helpers take it, an override replaces it per file, and changing it is an
+/// error at its line like changing a document.
+#[test]
+fn list_parameters_are_shared_and_read_only() {
+    let rule = |id: &str, body: &str| {
+        format!(
+            "const RULE = #{{ id: \"{id}\", name: \"t\", severity: \"warning\", kinds: [\"incident\"], \
+             summary: \"t\", params: #{{ words: [\"closed\", \"open\"] }} }};\n\nfn check(doc) {{\n{body}\n}}\n"
+        )
+    };
+    let folder = repository(
+        &[
+            ("incidents/inc.yaml", INCIDENT),
+            ("incidents/other/inc.yaml", &INCIDENT.replace("INC-7", "INC-8")),
+        ],
+        &[
+            (
+                "read.rhai",
+                &rule(
+                    "T006",
+                    "    let words = param(\"words\");\n    report(\"\", `${type_of(words)} ${words.len()} ${doc.status in words} ${words[0]} ${find_words(\"it is closed now\", words)}`);",
+                ),
+            ),
+            ("write.rhai", &rule("T007", "    let words = param(\"words\");\n    words.push(\"x\");")),
+        ],
+    );
+    write(
+        folder.path(),
+        ".lessons.yaml",
+        "rules: [rules/]\noverrides:\n  - files: \"incidents/other/**\"\n    params: { T006: { words: [resolved] } }\n",
+    );
+    let outcome = run(&folder, &["T006", "T007"]);
+    let said: Vec<(String, String)> = outcome
+        .findings
+        .iter()
+        .map(|finding| (finding.file.display().to_string(), finding.message.clone()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "incidents/inc.yaml".to_owned(),
+                "array 2 true closed closed".to_owned()
+            ),
+            (
+                "incidents/other/inc.yaml".to_owned(),
+                "array 1 false resolved ".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(outcome.rule_errors.len(), 1, "{:?}", outcome.rule_errors);
+    let error = &outcome.rule_errors[0];
+    assert_eq!((error.line, error.column), (5, 11), "{error}");
+    assert!(error.message.contains("documents are read-only"), "{error}");
+}
+
 #[test]
 fn findings_point_at_the_reported_path() {
     let folder = repository(
