@@ -282,12 +282,12 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
         *remaining.entry(mark).or_default() += 1;
     }
     for finding in outcome.findings.iter().filter(|f| !f.is_suppressed()) {
-        let mark = (finding.location.line, finding.rule.to_string());
+        let mark = (finding.location.line(), finding.rule.to_string());
         match remaining.get_mut(&mark) {
             Some(count) if *count > 0 => *count -= 1,
             _ => result
                 .unexpected
-                .push((mark.0, mark.1, finding.message.clone())),
+                .push((mark.0, mark.1, finding.message.to_string())),
         }
     }
     for (mark, count) in remaining {

@@ -78,8 +78,8 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                 let at = source.location(&problem.span);
                 Problem {
                     message: problem.message.clone(),
-                    line: at.line,
-                    column: at.column,
+                    line: at.line(),
+                    column: at.column(),
                 }
             })
             .collect()
@@ -108,8 +108,8 @@ pub fn documents(outcome: &Outcome, file: &Path) -> Vec<Shown> {
                     path.to_owned(),
                     Origin {
                         from,
-                        line: at.line,
-                        column: at.column,
+                        line: at.line(),
+                        column: at.column(),
                         value: one_line(node),
                     },
                 ));

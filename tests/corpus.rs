@@ -27,7 +27,7 @@ fn invalid(outcome: &Outcome) -> Vec<(String, usize)> {
         .findings
         .iter()
         .filter(|f| &*f.rule == "LL000")
-        .map(|f| (f.file.display().to_string(), f.location.line))
+        .map(|f| (f.file.display().to_string(), f.location.line()))
         .collect();
     found.sort();
     found

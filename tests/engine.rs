@@ -59,10 +59,10 @@ fn messages(outcome: &Outcome) -> Vec<String> {
         outcome.rule_errors
     );
     let mut findings = outcome.findings.clone();
-    findings.sort_by_key(|finding| finding.location.line);
+    findings.sort_by_key(|finding| finding.location.line());
     findings
         .iter()
-        .map(|finding| finding.message.clone())
+        .map(|finding| finding.message.to_string())
         .collect()
 }
 
@@ -207,7 +207,12 @@ fn list_parameters_are_shared_and_read_only() {
     let said: Vec<(String, String)> = outcome
         .findings
         .iter()
-        .map(|finding| (finding.file.display().to_string(), finding.message.clone()))
+        .map(|finding| {
+            (
+                finding.file.display().to_string(),
+                finding.message.to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         said,
@@ -238,7 +243,13 @@ fn findings_point_at_the_reported_path() {
     let mut at: Vec<(String, usize, usize)> = outcome
         .findings
         .iter()
-        .map(|f| (f.message.clone(), f.location.line, f.location.column))
+        .map(|f| {
+            (
+                f.message.to_string(),
+                f.location.line(),
+                f.location.column(),
+            )
+        })
         .collect();
     at.sort();
     assert_eq!(
@@ -401,11 +412,7 @@ fn memo_computes_once_per_run_and_rule() {
     let outcome = run(&folder, &["T903"]);
     assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
     assert_eq!(outcome.printed, ["T903: computed"]);
-    let mut messages: Vec<&str> = outcome
-        .findings
-        .iter()
-        .map(|f| f.message.as_str())
-        .collect();
+    let mut messages: Vec<&str> = outcome.findings.iter().map(|f| &*f.message).collect();
     messages.sort();
     assert_eq!(messages.len(), 6);
     assert_eq!(messages[0], "6 Rotate the key 0 map");

@@ -47,8 +47,8 @@ fn sarif_is_valid_against_the_official_schema() {
     let finding = &outcome.findings[0];
     assert_eq!(first["ruleId"], &*finding.rule);
     let region = &first["locations"][0]["physicalLocation"]["region"];
-    assert_eq!(region["startLine"], finding.location.line);
-    assert_eq!(region["startColumn"], finding.location.column);
+    assert_eq!(region["startLine"], finding.location.line());
+    assert_eq!(region["startColumn"], finding.location.column());
     let rule =
         &run["tool"]["driver"]["rules"][first["ruleIndex"].as_u64().expect("index") as usize];
     assert_eq!(rule["id"], &*finding.rule);
@@ -83,7 +83,7 @@ fn github_annotations_follow_the_workflow_command_grammar() {
         assert!(properties
             .iter()
             .all(|(_, value)| !value.contains([':', ',', '\n'])));
-        assert_eq!(properties[1].1, finding.location.line.to_string());
+        assert_eq!(properties[1].1, finding.location.line().to_string());
         assert!(!message.contains('\n'));
         assert!(message.starts_with(&finding.message.replace('%', "%25")));
     }

@@ -161,7 +161,7 @@ fn scalar_positions(file: &ParsedFile, node: &Node, out: &mut Vec<(usize, usize)
         Value::Map(entries) => {
             for entry in entries.iter() {
                 let key = file.source.location(&entry.key_span());
-                out.push((key.line, key.column));
+                out.push((key.line(), key.column()));
                 scalar_positions(file, &entry.value, out);
             }
         }
@@ -170,7 +170,7 @@ fn scalar_positions(file: &ParsedFile, node: &Node, out: &mut Vec<(usize, usize)
             .for_each(|item| scalar_positions(file, item, out)),
         _ => {
             let at = file.source.location(&node.span());
-            out.push((at.line, at.column));
+            out.push((at.line(), at.column()));
         }
     }
 }
@@ -184,7 +184,7 @@ fn assert_sane(file: &ParsedFile) -> Result<(), TestCaseError> {
         prop_assert!(text.is_char_boundary(problem.span.end));
         let at = file.source.location(&problem.span);
         prop_assert!(
-            at.line >= 1 && at.line <= lines + 1,
+            at.line() >= 1 && at.line() <= lines + 1,
             "line {} of {lines}",
             at.line
         );
@@ -280,7 +280,7 @@ proptest! {
         prop_assert_eq!(sections.len(), headings.len());
         for (index, (section, title)) in sections.iter().zip(&headings).enumerate() {
             prop_assert_eq!(&section.title, &title.to_lowercase());
-            let line = file.source.location(&section.heading).line;
+            let line = file.source.location(&section.heading).line();
             prop_assert_eq!(line, first_body_line + 1 + index * 4);
         }
     }

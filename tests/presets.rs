@@ -38,8 +38,8 @@ fn findings(outcome: &Outcome) -> Vec<String> {
                 "{} {}:{}:{}",
                 f.rule,
                 f.file.display(),
-                f.location.line,
-                f.location.column
+                f.location.line(),
+                f.location.column()
             )
         })
         .collect()

@@ -272,7 +272,7 @@ fn closure_readiness_agrees_with_gate_close() {
             .filter(|f| !f.is_suppressed())
             .map(|f| {
                 let file = f.file.to_string_lossy().replace('\\', "/");
-                let at = (f.location.line, f.location.column);
+                let at = (f.location.line(), f.location.column());
                 line(&f.rule, f.severity.to_string(), &file, at, &f.message)
             })
             .collect();

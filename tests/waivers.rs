@@ -71,7 +71,7 @@ fn table(outcome: &Outcome) -> Vec<(String, String, usize, Severity, bool)> {
             (
                 f.rule.to_string(),
                 f.file.display().to_string(),
-                f.location.line,
+                f.location.line(),
                 f.severity,
                 f.is_suppressed(),
             )

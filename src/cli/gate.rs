@@ -118,8 +118,8 @@ fn close_incident(args: &CloseArgs) -> i32 {
         let file = display_path(&outcome.root.join(&finding.file));
         out.push_str(&format!(
             "{mark} {file}:{}:{}  {} {}: {}\n",
-            finding.location.line,
-            finding.location.column,
+            finding.location.line(),
+            finding.location.column(),
             finding.rule,
             finding.severity,
             finding.message

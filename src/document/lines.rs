@@ -67,14 +67,7 @@ impl LineIndex {
         let at_start = scan_lines(text, (0, 1), span.start);
         let (line, column) = Self::scan_from(text, at_start, span.start);
         let (end_line, end_column) = Self::scan_from(text, at_start, end);
-        Location {
-            start: span.start,
-            end,
-            line,
-            column,
-            end_line,
-            end_column,
-        }
+        Location::new(span.start..end, (line, column), (end_line, end_column))
     }
 
     /// Byte range of line `line` (1-based), without its line break.
@@ -137,15 +130,9 @@ fn location_with(
     position: impl Fn(usize) -> (usize, usize),
 ) -> Location {
     let (line, column) = position(span.start);
-    let (end_line, end_column) = position(span.end.max(span.start));
-    Location {
-        start: span.start,
-        end: span.end.max(span.start),
-        line,
-        column,
-        end_line,
-        end_column,
-    }
+    let end = span.end.max(span.start);
+    let (end_line, end_column) = position(end);
+    Location::new(span.start..end, (line, column), (end_line, end_column))
 }
 
 #[cfg(test)]

@@ -399,7 +399,7 @@ mod tests {
         let file = parse("a.json", "{\n  \"id\": \"INC-1\",\n  \"title\": oops\n}\n");
         assert_eq!(file.problems.len(), 1);
         let location = file.source.location(&file.problems[0].span);
-        assert_eq!((location.line, location.column), (3, 12));
+        assert_eq!((location.line(), location.column()), (3, 12));
     }
 
     #[test]
@@ -409,9 +409,9 @@ mod tests {
         let document = &file.documents[0];
         let status = document.locate("status");
         assert_eq!(&text[status.clone()], "closed");
-        assert_eq!(file.source.location(&status).line, 3);
+        assert_eq!(file.source.location(&status).line(), 3);
         let heading = document.locate("sections.root cause");
-        assert_eq!(file.source.location(&heading).line, 6);
+        assert_eq!(file.source.location(&heading).line(), 6);
     }
 
     #[test]
@@ -422,6 +422,6 @@ mod tests {
         let file = parse("a.md", text);
         assert_eq!(file.problems.len(), 1, "{:?}", file.problems);
         let location = file.source.location(&file.problems[0].span);
-        assert_eq!(location.line, 8);
+        assert_eq!(location.line(), 8);
     }
 }

@@ -600,7 +600,7 @@ mod tests {
         validate(document, kind, text)
             .into_iter()
             .map(|problem| {
-                let line = file.source.location(&problem.span).line;
+                let line = file.source.location(&problem.span).line();
                 (problem.path, problem.message, line)
             })
             .collect()

@@ -37,7 +37,9 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
         writeln!(
             out,
             "{file}:{}:{}: {} {message}",
-            finding.location.line, finding.location.column, finding.rule
+            finding.location.line(),
+            finding.location.column(),
+            finding.rule
         )?;
     }
     Ok(())

@@ -29,7 +29,7 @@ pub fn render(results: &Results<'_>) -> String {
         // Relative to the repository root, wherever `lessons` ran from.
         let file = &finding.file;
         let location = &finding.location;
-        let mut message = finding.message.clone();
+        let mut message = finding.message.to_string();
         if let Some(help) = &finding.help {
             message.push_str("\n\n");
             message.push_str(help);
@@ -37,10 +37,10 @@ pub fn render(results: &Results<'_>) -> String {
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
             escape_property(&display_path(file)),
-            location.line,
-            location.column,
-            location.end_line,
-            location.end_column,
+            location.line(),
+            location.column(),
+            location.end_line(),
+            location.end_column(),
             escape_property(&format!("{} {}", finding.rule, finding.name)),
             escape_data(&message)
         ));

@@ -82,7 +82,7 @@ pub fn render(results: &Results<'_>) -> String {
                 kind: "issue",
                 description: match &finding.help {
                     Some(help) => format!("{} — {help}", finding.message),
-                    None => finding.message.clone(),
+                    None => finding.message.to_string(),
                 },
                 check_name: format!("{} {}", finding.rule, finding.name),
                 fingerprint,
@@ -91,8 +91,8 @@ pub fn render(results: &Results<'_>) -> String {
                     // Relative to the repository root, wherever `lessons` ran from.
                     path: display_path(&finding.file),
                     lines: Lines {
-                        begin: finding.location.line,
-                        end: finding.location.end_line,
+                        begin: finding.location.line(),
+                        end: finding.location.end_line(),
                     },
                 },
             }

@@ -109,7 +109,11 @@ pub fn finding_frame(results: &Results<'_>, finding: &Finding) -> Frame {
                 Arc::clone(&file.text),
             )),
             Some((
-                first_line_span(&file.text, finding.location.start, finding.location.end),
+                first_line_span(
+                    &file.text,
+                    finding.location.span().start,
+                    finding.location.span().end,
+                ),
                 None,
             )),
         ),
@@ -117,7 +121,7 @@ pub fn finding_frame(results: &Results<'_>, finding: &Finding) -> Frame {
     };
     Frame {
         code: Some(format!("{} {}", finding.rule, finding.name)),
-        message: finding.message.clone(),
+        message: finding.message.to_string(),
         severity: miette_severity(finding.severity),
         help: finding.help.as_deref().map(str::to_owned),
         source,

@@ -245,8 +245,8 @@ fn details(file: &str, findings: &[&Finding]) -> String {
         .map(|finding| {
             let mut line = format!(
                 "{file}:{}:{}: {} {}: {}",
-                finding.location.line,
-                finding.location.column,
+                finding.location.line(),
+                finding.location.column(),
                 finding.rule,
                 finding.severity,
                 finding.message

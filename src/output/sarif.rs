@@ -268,7 +268,7 @@ pub fn render(run: &Results<'_>) -> String {
                 .iter()
                 .position(|rule| *rule.id == *finding.rule)
                 .unwrap_or(0);
-            let mut text = finding.message.clone();
+            let mut text = finding.message.to_string();
             if let Some(help) = &finding.help {
                 text.push_str(&format!(" ({help})"));
             }
@@ -282,10 +282,10 @@ pub fn render(run: &Results<'_>) -> String {
                     physical_location: PhysicalLocation {
                         artifact_location: artifact(&finding.file),
                         region: Region {
-                            start_line: location.line.max(1),
-                            start_column: location.column.max(1),
-                            end_line: location.end_line.max(location.line).max(1),
-                            end_column: location.end_column.max(1),
+                            start_line: location.line().max(1),
+                            start_column: location.column().max(1),
+                            end_line: location.end_line().max(location.line()).max(1),
+                            end_column: location.end_column().max(1),
                         },
                     },
                 }],

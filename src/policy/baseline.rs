@@ -49,7 +49,7 @@ fn key(finding: &Finding) -> Key {
         finding.rule.to_string(),
         display_path(&finding.file),
         finding.doc_id.as_deref().map(str::to_owned),
-        finding.path.clone(),
+        finding.path.to_string(),
     )
 }
 
@@ -68,7 +68,7 @@ impl Baseline {
                     doc_id,
                     path,
                     count: 1,
-                    message: finding.message.clone(),
+                    message: finding.message.to_string(),
                 });
         }
         Baseline {

@@ -97,35 +97,58 @@ pub fn suppress(findings: &mut Vec<crate::finding::Finding>, run: &Suppressing) 
 /// at one place. Each file's rank is found once: comparing two paths walks their parts, and
 /// a run compares its findings' files hundreds of thousands of times.
 fn sort_by_place(findings: &mut [crate::finding::Finding]) {
-    // The findings of a file share its path: told apart by address, then sorted once each.
-    let mut files: Vec<std::sync::Arc<std::path::Path>> = findings
+    // The findings of a file share its path, and of a rule its id: each is told apart by
+    // its address, and only the distinct ones are sorted. A key is then four small numbers:
+    // a run of 100,000 incidents sorts some 400,000 findings.
+    let file_at = |finding: &crate::finding::Finding| Arc::as_ptr(&finding.file).cast::<u8>();
+    let rule_at = |finding: &crate::finding::Finding| Arc::as_ptr(&finding.rule).cast::<u8>();
+    let mut files: Vec<(&Path, *const u8)> = findings
         .iter()
-        .map(|finding| {
-            (
-                std::sync::Arc::as_ptr(&finding.file).cast::<u8>(),
-                &finding.file,
-            )
-        })
-        .collect::<std::collections::HashMap<_, _>>()
-        .into_values()
-        .cloned()
+        .map(|finding| (file_at(finding), &*finding.file))
+        .collect::<HashMap<_, _>>()
+        .into_iter()
+        .map(|(at, file)| (file, at))
         .collect();
     files.sort_unstable();
-    files.dedup();
-    let rank: std::collections::HashMap<std::sync::Arc<std::path::Path>, usize> = files
+    let mut rules: Vec<(&str, *const u8)> = findings
+        .iter()
+        .map(|finding| (rule_at(finding), &*finding.rule))
+        .collect::<HashMap<_, _>>()
         .into_iter()
-        .enumerate()
-        .map(|(rank, file)| (file, rank))
+        .map(|(at, rule)| (rule, at))
         .collect();
+    rules.sort_unstable();
+    let file_rank = rank_of(&files);
+    let rule_rank = rank_of(&rules);
     sort_stably_in_place(findings, |finding| {
         let location = &finding.location;
         (
-            rank[&finding.file],
-            location.line,
-            location.column,
-            finding.rule.clone(),
+            file_rank[&file_at(finding)],
+            small(location.line()),
+            small(location.column()),
+            rule_rank[&rule_at(finding)],
         )
     });
+}
+
+/// Sorted (value, address) pairs as address → rank, equal values at one rank.
+fn rank_of<T: PartialEq + ?Sized>(sorted: &[(&T, *const u8)]) -> HashMap<*const u8, u32> {
+    let mut rank = 0;
+    let mut previous: Option<&T> = None;
+    let mut ranks = HashMap::with_capacity(sorted.len());
+    for &(value, at) in sorted {
+        if previous.is_some_and(|previous| previous != value) {
+            rank += 1;
+        }
+        previous = Some(value);
+        ranks.insert(at, rank);
+    }
+    ranks
+}
+
+/// A count or a place as 32 bits: files, lines and columns past four billion sort last.
+fn small(number: usize) -> u32 {
+    u32::try_from(number).unwrap_or(u32::MAX)
 }
 
 /// A stable sort by `key` that makes no second copy of what it sorts: the positions are

@@ -45,14 +45,14 @@ impl Waiver {
             return false;
         }
         if let Some((file, line)) = &self.at_line {
-            return *finding.file == **file && finding.location.line == *line;
+            return *finding.file == **file && finding.location.line() == *line;
         }
         let file_matches = self
             .files
             .as_ref()
             .is_none_or(|globs| globs.is_match(&finding.file));
         let path_matches = self.path.as_ref().is_none_or(|path| {
-            finding.path == *path
+            *finding.path == **path
                 || finding.path.starts_with(&format!("{path}."))
                 || finding.path.starts_with(&format!("{path}["))
         });
@@ -272,7 +272,7 @@ impl Waivers {
                 WaiverStatus {
                     rules: waiver.rules.clone(),
                     file: crate::finding::display_path(&waiver.source.path),
-                    line: waiver.source.location(&waiver.span).line,
+                    line: waiver.source.location(&waiver.span).line(),
                     state,
                     reason: waiver.reason.clone(),
                     approved_by: waiver.approved_by.clone(),

@@ -208,9 +208,9 @@ impl Gap {
             rule: finding.rule.to_string(),
             severity: finding.severity.to_string(),
             file: display_path(&finding.file),
-            line: finding.location.line,
-            column: finding.location.column,
-            message: finding.message.clone(),
+            line: finding.location.line(),
+            column: finding.location.column(),
+            message: finding.message.to_string(),
         }
     }
 }
@@ -495,14 +495,14 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
             .entry((file.clone(), doc_id.clone()))
             .or_insert(WorstDocument {
                 file,
-                line: finding.location.line,
+                line: finding.location.line(),
                 doc_id,
                 title,
                 errors: 0,
                 warnings: 0,
                 infos: 0,
             });
-        entry.line = entry.line.min(finding.location.line);
+        entry.line = entry.line.min(finding.location.line());
         match finding.severity {
             Severity::Error => entry.errors += 1,
             Severity::Warning => entry.warnings += 1,
@@ -603,7 +603,7 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
                         days_overdue: due.map(|due| due.days_until(&outcome.as_of)),
                         status: status.clone(),
                         file: display_path(&source.path),
-                        line: source.location(&item.span()).line,
+                        line: source.location(&item.span()).line(),
                     });
                 }
                 action_items.total.add(done, overdue);
@@ -723,7 +723,7 @@ fn closure(workspace: &Workspace, closing: &Outcome) -> Vec<Closure> {
             title: title_of(&loaded.document.root),
             status: text(loaded.document.root.get("status")).unwrap_or_else(|| "(none)".into()),
             file: display_path(&source.path),
-            line: source.location(&loaded.document.root.span()).line,
+            line: source.location(&loaded.document.root.span()).line(),
             ready: !missing.iter().any(|item| item.severity == "error"),
             missing,
         });

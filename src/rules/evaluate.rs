@@ -22,6 +22,9 @@ pub struct RuleSettings {
 #[derive(Debug, Default)]
 pub struct Evaluation {
     pub findings: Vec<Finding>,
+    /// Findings as they are made, in chunks of [`CHUNK`]: a vector grown by doubling would
+    /// leave up to half its room unused, and a run of 100,000 incidents makes 400,000.
+    found: Vec<Vec<Finding>>,
     pub errors: Vec<RuleError>,
     /// What rules printed, prefixed with the rule id (shown with `--verbose`).
     pub printed: Vec<String>,
@@ -39,9 +42,24 @@ pub struct Spent {
     pub time: std::time::Duration,
 }
 
+/// How many findings a chunk of [`Evaluation::found`] holds.
+const CHUNK: usize = 1024;
+
 impl Evaluation {
+    fn found(&mut self, finding: Finding) {
+        match self.found.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(finding),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(finding);
+                self.found.push(chunk);
+            }
+        }
+    }
+
     fn absorb(&mut self, part: Evaluation) {
         self.findings.extend(part.findings);
+        self.found.extend(part.found);
         self.printed.extend(part.printed);
         self.documents_checked += part.documents_checked;
         for (rule, spent) in part.spent.into_iter().enumerate() {
@@ -129,38 +147,36 @@ impl Session<'_> {
     }
 
     /// Runs the rules over the documents at `targets` (positions in the workspace).
-    pub fn evaluate(&self, targets: &[usize]) -> Evaluation {
-        // Folded per piece of work, then joined in document order: no list per document is
-        // kept, and the joined findings are allocated once at their final size.
-        let mut parts: Vec<Evaluation> = targets
+    /// `native` are the native rules' findings, joined with the others here so the run's
+    /// findings are allocated once, at their final size.
+    pub fn evaluate(&self, targets: &[usize], native: Vec<Finding>) -> Evaluation {
+        // Folded per piece of work, then joined: no list per document is kept.
+        let parts: Vec<Evaluation> = targets
             .par_iter()
             .fold(Evaluation::default, |mut total, &position| {
                 self.evaluate_document(position, &mut total);
                 total
             })
             .collect();
-        let found: usize = parts.iter().map(|part| part.findings.len()).sum();
-        // The part with the most room holds them all when it can (one piece of work, as
-        // on one thread): moving the findings again would only copy them. The order of the
-        // findings between parts does not matter: they are sorted by place later, and
-        // findings at one place come from one document, so from one part.
-        let roomiest = parts
+        let found = parts
             .iter()
-            .enumerate()
-            .max_by_key(|(_, part)| part.findings.capacity())
-            .map(|(at, _)| at);
-        let mut base = match roomiest {
-            Some(at) if parts[at].findings.capacity() >= found => {
-                std::mem::take(&mut parts[at].findings)
-            }
-            _ => Vec::with_capacity(found),
-        };
+            .flat_map(|part| &part.found)
+            .map(Vec::len)
+            .sum::<usize>()
+            + native.len();
+        // Joined into one vector of their final size, each chunk freed once moved. The
+        // order between parts does not matter: findings are sorted by place later, and
+        // findings at one place come from one document, so from one part.
+        let mut findings = Vec::with_capacity(found);
         let mut total = Evaluation::default();
         for mut part in parts {
-            base.append(&mut part.findings);
+            for mut chunk in std::mem::take(&mut part.found) {
+                findings.append(&mut chunk);
+            }
             total.absorb(part);
         }
-        total.findings = base;
+        findings.extend(native);
+        total.findings = findings;
         total
     }
 
@@ -203,7 +219,7 @@ impl Session<'_> {
             }
             for report in state.reports {
                 let span = loaded.document.locate(&report.path);
-                result.findings.push(
+                result.found(
                     Finding::new(rule.key(), setting.severity, source, &span, report.message)
                         .help(report.help)
                         .path(report.path)
@@ -255,7 +271,7 @@ impl Session<'_> {
         let mut rule_error = RuleError::new(&rule.origin, &rule.source, position, reason);
         rule_error.rule = Some(rule.id.clone());
         let source = &self.workspace.files[loaded.file];
-        let line = source.location(&loaded.document.root.span()).line;
+        let line = source.location(&loaded.document.root.span()).line();
         rule_error.context = Some(format!(
             "while checking {} (line {line})",
             crate::finding::display_path(&source.path)
@@ -393,21 +409,23 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         settings: &settings,
         params: &frozen_parameters(&settings),
     };
-    let evaluation = session.evaluate(&targets);
-    let mut findings = evaluation.findings;
-    let mut spent = evaluation.spent;
+    let mut native_spent = Vec::new();
     let native = super::native::evaluate(
         workspace,
         rules,
         &settings,
         run.as_of,
         run.reported,
-        &mut spent,
+        &mut native_spent,
     );
+    let evaluation = session.evaluate(&targets, native);
+    let findings = evaluation.findings;
+    let mut spent = evaluation.spent;
     spent.resize(rules.len(), Spent::default());
-    // Exactly: growing by doubling would leave up to half the findings' room unused.
-    findings.reserve_exact(native.len());
-    findings.extend(native);
+    for (rule, native) in native_spent.into_iter().enumerate() {
+        spent[rule].calls += native.calls;
+        spent[rule].time += native.time;
+    }
     let unclassified = targets
         .iter()
         .map(|&position| &workspace.documents[position])
@@ -416,7 +434,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
             let source = &workspace.files[loaded.file];
             (
                 source.path.to_path_buf(),
-                source.location(&loaded.document.root.span()).line,
+                source.location(&loaded.document.root.span()).line(),
             )
         })
         .collect();

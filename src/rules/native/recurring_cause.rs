@@ -3,6 +3,7 @@
 //! category and day, one pass with a sliding window: n log n over the whole repository.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rhai::Dynamic;
 
@@ -57,6 +58,10 @@ fn evaluate(context: &Context) -> Vec<Finding> {
         });
     }
     let mut findings = Vec::new();
+    // One help for all its findings: a recurring cause is found in most incidents.
+    let help: Arc<str> = "find what these incidents share and fix it once: add an action item \
+                          of type `control` or `policy` whose `ref` names the change"
+        .into();
     for (category, mut occurrences) in by_category {
         occurrences.sort_by(|a, b| a.day.date.cmp(&b.day.date).then_with(|| a.id.cmp(&b.id)));
         let mut first = 0;
@@ -103,11 +108,7 @@ fn evaluate(context: &Context) -> Vec<Finding> {
                     &span,
                     message,
                 )
-                .help(Some(
-                    "find what these incidents share and fix it once: add an action item \
-                         of type `control` or `policy` whose `ref` names the change"
-                        .into(),
-                ))
+                .help(Some(Arc::clone(&help)))
                 .path("category")
                 .document(loaded.document.id.clone(), loaded.kind.clone()),
             );
