@@ -21,25 +21,27 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
     let cwd = std::env::current_dir().unwrap_or_default();
     let root = std::path::absolute(results.root).unwrap_or_else(|_| results.root.to_path_buf());
     // Findings come sorted by file: each file is named once.
-    let mut named: Option<(&std::path::Path, String)> = None;
+    let mut named: Option<(&std::sync::Arc<std::path::Path>, String)> = None;
     for finding in results.findings.iter().filter(|f| !f.is_suppressed()) {
-        let file = match &named {
-            Some((known, file)) if *known == &*finding.file => file.clone(),
-            _ => {
-                let path = root.join(&finding.file);
-                let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
-                named = Some((&*finding.file, file.clone()));
-                file
-            }
-        };
+        let known = named.as_ref().is_some_and(|(known, _)| {
+            std::sync::Arc::ptr_eq(known, &finding.file) || ***known == *finding.file
+        });
+        if !known {
+            let path = root.join(&finding.file);
+            let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
+            named = Some((&finding.file, file));
+        }
+        let file = named.as_ref().map_or("", |(_, file)| file.as_str());
         // One line each: a message never breaks the `file:line:column:` grammar.
-        let message = finding.message.replace(['\r', '\n'], " ");
+        let message = if finding.message.contains(['\r', '\n']) {
+            std::borrow::Cow::Owned(finding.message.replace(['\r', '\n'], " "))
+        } else {
+            std::borrow::Cow::Borrowed(&*finding.message)
+        };
         writeln!(
             out,
             "{file}:{}:{}: {} {message}",
-            finding.location.line(),
-            finding.location.column(),
-            finding.rule
+            finding.location.line, finding.location.column, finding.rule
         )?;
     }
     Ok(())
