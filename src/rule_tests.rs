@@ -3,11 +3,13 @@
 //!
 //! A fixture is a document file; `# expect: ID[, ID...]` at the end of a line, or alone on
 //! the line above it, expects a finding of that rule at that line (`<!-- expect: ID -->` in
-//! a Markdown body). `# lessons-test: as-of YYYY-MM-DD` fixes the date. Each fixture is
+//! a Markdown body). `# lessons-test: as-of YYYY-MM-DD` fixes the date, and
+//! `# lessons-test: policy NAME` runs it under a built-in policy pack. Each fixture is
 //! checked as a repository of its own, so a cross-document case keeps its roster or policy
 //! in the same file as further YAML documents. A fixture in a folder named after a rule id
 //! (`tests/LL005/late.yaml`), or whose file name starts with one (`LL005-late.yaml`), runs
-//! that rule only; any other runs every rule. Rules run with their default parameters.
+//! that rule only; any other runs every rule. Rules run with their default parameters, or
+//! those of the pack the fixture names.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,8 @@ impl TestReport {
 pub struct Annotations {
     /// `Err(text)` when the `as-of` line holds no date.
     pub as_of: Option<Result<Moment, String>>,
+    /// The built-in policy pack to run under (`default` when none is named).
+    pub policy: Option<String>,
     pub expected: Vec<Mark>,
 }
 
@@ -74,6 +78,9 @@ pub fn annotations(text: &str) -> Annotations {
             if let Some(date) = rest.trim().strip_prefix("as-of") {
                 let date = date.trim();
                 result.as_of = Some(Moment::parse(date).ok_or_else(|| date.to_owned()));
+            }
+            if let Some(pack) = rest.trim().strip_prefix("policy") {
+                result.policy = Some(pack.trim().to_owned());
             }
             continue;
         }
@@ -256,6 +263,7 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
         paths: vec![path],
         as_of,
         select,
+        policy: wanted.policy,
         jobs: Some(1),
         limits,
         isolated: true,

@@ -181,3 +181,86 @@ fn every_built_in_rule_fires_on_the_shipped_example() {
         "rules that never fire on examples/acme: {silent:?}"
     );
 }
+
+/// Every lessons-learned question a pack asks is held to a rule the pack runs: LL035 for the
+/// questions only a review answers, the rule of the field that answers it otherwise. NIST SP
+/// 800-61 asks the nine of section 3.4.1, the NCSC guide its ten.
+#[test]
+fn every_question_of_a_pack_is_held_to_a_rule_it_runs() {
+    let rules = RuleSet::load(&[], &Limits::default());
+    let rule = |id: &str| rules.rules.iter().find(|rule| rule.id == id);
+    for (name, _) in lessons::policy::PACKS {
+        let pack = lessons::policy::Pack::builtin(name).expect("the pack parses");
+        if pack.questions.is_empty() {
+            continue;
+        }
+        let ll035 = rule("LL035").expect("LL035 is built in");
+        assert!(
+            pack.enables(ll035),
+            "{name} asks questions but does not run LL035"
+        );
+        let mut ids = Vec::new();
+        for question in &pack.questions {
+            let holder = rule(&question.rule).unwrap_or_else(|| {
+                panic!("{name}: `{}` names no rule: {}", question.id, question.rule)
+            });
+            assert!(
+                pack.enables(holder),
+                "{name}: `{}` is held to {}, which it does not run",
+                question.id,
+                question.rule
+            );
+            assert!(
+                !question.question.trim().is_empty(),
+                "{name}: `{}` asks nothing",
+                question.id
+            );
+            ids.push(question.id.as_str());
+        }
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{name}: a question id repeats");
+    }
+    let ids = |name: &str| -> Vec<String> {
+        lessons::policy::Pack::builtin(name)
+            .expect("the pack parses")
+            .questions
+            .into_iter()
+            .map(|question| question.id)
+            .collect()
+    };
+    assert_eq!(
+        ids("nist-800-61"),
+        [
+            "what-happened",
+            "staff-performance",
+            "information-needed-sooner",
+            "steps-inhibited-recovery",
+            "do-differently",
+            "information-sharing",
+            "corrective-actions",
+            "precursors",
+            "tools-resources"
+        ]
+    );
+    assert_eq!(
+        ids("ncsc-small-business"),
+        [
+            "procedures-followed",
+            "information-needed-sooner",
+            "actions-slowed-response",
+            "preventable",
+            "do-differently",
+            "information-sharing",
+            "prevent-recurrence",
+            "early-warning-signs",
+            "feed-back-into-plan",
+            "lessons-learned"
+        ]
+    );
+    assert!(
+        ids("default").is_empty(),
+        "the default pack asks no questions"
+    );
+}

@@ -80,7 +80,8 @@ fn each_helper_of_the_rule_api() {
     report("", `docs=${docs("incident").len()} ${docs("roster").len()} ${docs("staff").len()} ${docs("runbook").len()}`);
     report("", `find=${find("incident", "INC-7").id} ${find("incident", "INC-404") == ()}`);
     report("", `person=${find("person", "p.okafor").training[0].course} ${find("person", "nobody") == ()}`);
-    report("", `kind=${doc.kind}`);"#;
+    report("", `kind=${doc.kind} ${doc.alias == ()}`);
+    report("", `nearest=${nearest("person", "p.okafr")} ${nearest("person", "P.OKAFOR")} ${nearest("person", "someone.else") == ()} ${nearest("incident", "INC-8")}`);"#;
     let folder = repository(
         &[
             ("incidents/inc.yaml", INCIDENT),
@@ -103,8 +104,63 @@ fn each_helper_of_the_rule_api() {
             "docs=1 1 1 0",
             "find=INC-7 true",
             "person=ir-basics true",
-            "kind=incident",
+            "kind=incident true",
+            "nearest=p.okafor p.okafor true INC-7",
         ]
+    );
+}
+
+/// A document written with an alias of its kind (`kind: plan` for a policy) says so in
+/// `doc.alias`, so a rule can tell the incident response plan from other policies.
+#[test]
+fn a_document_written_with_an_alias_says_which() {
+    let folder = repository(
+        &[
+            ("policies/plan.yaml", "kind: plan\nid: IRP\n"),
+            ("policies/access.yaml", "kind: policy\nid: POL-ACCESS\n"),
+            ("policies/own.yaml", "kind: Standard\nid: STD-1\nalias: the standard\n"),
+        ],
+        &[(
+            "alias.rhai",
+            "const RULE = #{ id: \"T050\", name: \"t\", severity: \"info\", kinds: [\"policy\"], summary: \"t\", params: #{} };\n\
+             fn check(doc) { report(\"\", `${doc.id} ${doc.kind} ${doc.alias ?? \"-\"} ${\"alias\" in doc.keys()}`); }\n",
+        )],
+    );
+    let outcome = run(&folder, &["T050"]);
+    let mut said: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| f.message.to_string())
+        .collect();
+    said.sort();
+    assert_eq!(
+        said,
+        [
+            "IRP policy plan true",
+            "POL-ACCESS policy - false",
+            // A field of its own named `alias` is the document's, not the loader's.
+            "STD-1 policy the standard true",
+        ]
+    );
+}
+
+/// An index of the wrong type is a read of nothing, not a write: the rule author is told
+/// what Rhai found, not that documents are read-only.
+#[test]
+fn indexing_a_document_with_a_list_is_not_called_a_write() {
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[(
+            "index.rhai",
+            &rule("T051", "    let x = doc[[\"status\"]];"),
+        )],
+    );
+    let outcome = run(&folder, &["T051"]);
+    assert_eq!(outcome.rule_errors.len(), 1, "{:?}", outcome.rule_errors);
+    assert!(
+        !outcome.rule_errors[0].message.contains("read-only"),
+        "{}",
+        outcome.rule_errors[0]
     );
 }
 

@@ -457,7 +457,7 @@ fn concise_is_one_line_per_finding_where_editors_jump() {
     let (code, stdout, _) = check_example(&["--format", "concise"]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 45, "{stdout}");
+    assert_eq!(lines.len(), 55, "{stdout}");
     assert!(
         lines.contains(&"examples/acme/incidents/2026/INC-2026-007-vpn-credential-stuffing.yaml:44:10: LL004 action item AI-2 of incident INC-2026-007 is 53 days overdue (due 2026-09-30, in-progress)"),
         "{stdout}"
@@ -481,9 +481,9 @@ fn concise_is_one_line_per_finding_where_editors_jump() {
 fn statistics_count_each_rule_most_frequent_first() {
     let (code, stdout, _) = check_example(&["--format", "concise", "--statistics"]);
     assert_eq!(code, 1);
-    let statistics: Vec<&str> = stdout.lines().skip(45).collect();
+    let statistics: Vec<&str> = stdout.lines().skip(55).collect();
     assert_eq!(
-        statistics[0], "2  LL000  error    invalid-document",
+        statistics[0], "3  LL036  warning  ir-plan-feedback",
         "{stdout}"
     );
     let counts: Vec<usize> = statistics
@@ -495,7 +495,7 @@ fn statistics_count_each_rule_most_frequent_first() {
                 .expect("count")
         })
         .collect();
-    assert_eq!(counts.iter().sum::<usize>(), 45);
+    assert_eq!(counts.iter().sum::<usize>(), 55);
     assert!(
         counts.windows(2).all(|pair| pair[0] >= pair[1]),
         "{counts:?}"

@@ -105,6 +105,7 @@ fn markdown_preset_on_six_public_templates_and_a_team_post_mortem() {
     assert_eq!(
         findings(&run("markdown")),
         [
+            "LL034 postmortems/2026-09-vpn-mfa-fatigue.md:3:11",
             "LL008 postmortems/2026-09-vpn-mfa-fatigue.md:40:1",
             "LL019 postmortems/2026-09-vpn-mfa-fatigue.md:40:1",
             "LL002 postmortems/2026-09-vpn-mfa-fatigue.md:43:1",
@@ -140,6 +141,7 @@ fn incident_io_export() {
         findings(&run("incident-io")),
         [
             "LL007 exports/INC-342.json:7:42",
+            "LL034 exports/INC-342.json:7:42",
             "LL001 exports/INC-342.json:8:71",
             "LL005 exports/INC-342.json:8:71",
             "LL008 exports/INC-342.json:23:17",
@@ -157,6 +159,7 @@ fn rootly_export() {
         [
             "LL001 exports/checkout-latency.json:10:17",
             "LL007 exports/checkout-latency.json:11:29",
+            "LL034 exports/checkout-latency.json:11:29",
             "LL004 exports/checkout-latency.json:31:19",
             "LL002 exports/checkout-latency.json:34:5",
             "LL003 exports/checkout-latency.json:34:5",

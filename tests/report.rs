@@ -132,15 +132,39 @@ fn lessons_applied_and_recurring_causes() {
     assert_eq!(report.incidents.lessons_not_applied, ["INC-B", "INC-C"]);
     // Two phishing incidents within a year do not make a recurrence (threshold 3).
     assert!(report.incidents.recurring.is_empty());
-    // Incidents name no owner; a finding on an action item goes to the item's owner (the
-    // overdue AI-2 of INC-A to p.okafor), the runbook and policy findings to s.iyer.
+    // Incidents name no owner (INC-D, open and untouched since July, is one more: LL033); a
+    // finding on an action item goes to the item's owner (the overdue AI-2 of INC-A to
+    // p.okafor), the runbook and policy findings to s.iyer.
     let owners: Vec<(&str, usize)> = report
         .summary
         .findings_by_owner
         .iter()
         .map(|(owner, count)| (owner.as_str(), *count))
         .collect();
-    assert_eq!(owners, [("(no owner)", 8), ("p.okafor", 1), ("s.iyer", 3)]);
+    assert_eq!(owners, [("(no owner)", 9), ("p.okafor", 1), ("s.iyer", 3)]);
+}
+
+/// The lessons that did not reach the review or the plan, per quarter: in the example, a
+/// review of 2026-Q3 leaves the team's question unanswered (INC-2026-029), and the plan did
+/// not change after INC-2026-011 (detected in Q2), INC-2026-027 and INC-2026-029 (Q3).
+#[test]
+fn lessons_missed_per_quarter() {
+    let report = report_of(&options("examples/acme", "2026-11-22"));
+    let missed: Vec<(&str, usize, usize)> = report
+        .incidents
+        .lessons_missed
+        .iter()
+        .map(|(quarter, missed)| {
+            (
+                quarter.as_str(),
+                missed.unanswered_reviews,
+                missed.plan_unchanged,
+            )
+        })
+        .collect();
+    assert_eq!(missed, [("2026-Q2", 0, 1), ("2026-Q3", 1, 2)]);
+    let markdown = report::markdown::render(&report);
+    assert!(markdown.contains("| 2026-Q3 | 1 | 2 |"), "{markdown}");
 }
 
 #[test]

@@ -78,7 +78,7 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The rule id, e.g. LL005
+    /// The rule id, e.g. LL005, or a built-in policy pack, e.g. nist-800-61
     #[arg(value_name = "ID")]
     pub id: String,
     #[command(flatten)]
@@ -209,6 +209,12 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         Ok(catalogue) => catalogue,
         Err(code) => return code,
     };
+    if catalogue.get(&args.id).is_none() {
+        if let Ok(pack) = crate::policy::Pack::builtin(&args.id) {
+            print!("{}", explain_pack(&pack, &catalogue));
+            return EXIT_CLEAN;
+        }
+    }
     let Some(entry) = catalogue.get(&args.id) else {
         // Ids one typo away from the one asked for (`LL05`, `LL0005`, `LL015` for `LL005`).
         let asked = args.id.to_uppercase();
@@ -257,7 +263,7 @@ pub fn explain(args: &ExplainArgs) -> i32 {
             let note = if current.to_string() == default.to_string() {
                 String::new()
             } else {
-                format!(" (set to {current})")
+                format!(" (set to {})", shown(&current))
             };
             out.push_str(&format!("  {name:<width$}  default {default}{note}\n"));
         }
@@ -267,6 +273,69 @@ pub fn explain(args: &ExplainArgs) -> i32 {
     }
     print!("{out}");
     EXIT_CLEAN
+}
+
+/// `lessons explain PACK`: what a built-in policy pack is for, the rules it runs, and the
+/// lessons-learned questions it asks, each with the rule that holds the records to it.
+fn explain_pack(pack: &crate::policy::Pack, catalogue: &Catalogue) -> String {
+    let mut out = format!("{} (policy pack)\n\n{}\n\n", pack.name, pack.description);
+    let enabled: Vec<&str> = catalogue
+        .entries
+        .iter()
+        .filter(|entry| entry.rule.is_builtin() && pack.enables(&entry.rule))
+        .map(|entry| entry.rule.id.as_str())
+        .collect();
+    let which = match &pack.enable {
+        crate::policy::Enable::All(_) => format!("every built-in rule ({})", enabled.len()),
+        crate::policy::Enable::Some(_) => {
+            format!("{} built-in rules: {}", enabled.len(), enabled.join(", "))
+        }
+    };
+    out.push_str(&format!(
+        "rules:    {which}; {} with their severity or thresholds refined\n",
+        pack.rules.len()
+    ));
+    if !pack.questions.is_empty() {
+        out.push_str(&format!(
+            "\nthe {} questions it asks of every review (LL035), each with the rule that holds the\nrecords to it:\n",
+            pack.questions.len()
+        ));
+        let name = |id: &str| {
+            catalogue
+                .get(id)
+                .map_or(String::new(), |entry| entry.rule.name.clone())
+        };
+        for question in &pack.questions {
+            out.push_str(&format!(
+                "\n  {}  ({} {})\n    {}\n",
+                question.id,
+                question.rule,
+                name(&question.rule),
+                question.question
+            ));
+        }
+        out.push_str(
+            "\nAnswer each in `review.answers.<id>`, or in a post-mortem section whose heading\n\
+             starts with one of its headings (`lessons explain LL035`).\n",
+        );
+    }
+    out
+}
+
+/// A parameter's value on one line: a list of entries with ids (a pack's questions) by
+/// their ids, anything else as Rhai writes it.
+fn shown(value: &rhai::Dynamic) -> String {
+    let Some(items) = value.read_lock::<rhai::Array>() else {
+        return value.to_string();
+    };
+    let ids: Vec<String> = items
+        .iter()
+        .filter_map(|item| Some(item.read_lock::<rhai::Map>()?.get("id")?.to_string()))
+        .collect();
+    if ids.is_empty() || ids.len() != items.len() {
+        return value.to_string();
+    }
+    format!("{} entries: {}", ids.len(), ids.join(", "))
 }
 
 /// Whether `a` becomes `b` by at most one inserted, deleted or replaced character.

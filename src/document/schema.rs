@@ -63,6 +63,8 @@ const INCIDENT: &[(&str, Field)] = &[
             ),
             ("went_well", List),
             ("could_improve", List),
+            // Answers to the pack's lessons-learned questions, by question id (LL035).
+            ("answers", Map(&[])),
         ]),
     ),
     (

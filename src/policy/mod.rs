@@ -207,6 +207,27 @@ pub struct Pack {
     /// any case: a template's `TBD`, `unknown`, `n/a`.
     #[serde(default = "default_placeholders")]
     pub placeholders: Vec<String>,
+    /// The lessons-learned questions the pack asks of every review: `LL035` holds each
+    /// review to them (they are its `review_questions`), and `lessons explain PACK` lists
+    /// them with the rule that answers each.
+    #[serde(default)]
+    pub questions: Vec<Question>,
+}
+
+/// One lessons-learned question of a pack.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// The key of its answer under `review.answers`: `information-needed-sooner`.
+    pub id: String,
+    pub question: String,
+    /// Headings of a post-mortem's section that answer it (matched by their start, in any
+    /// case).
+    #[serde(default)]
+    pub headings: Vec<String>,
+    /// The rule that holds the records to answering it: `LL035` for a question only a
+    /// review can answer, the rule of the field that answers it otherwise.
+    pub rule: String,
 }
 
 /// The placeholders of a pack that names none.
@@ -323,6 +344,42 @@ impl Plan {
                 &refinement.params,
                 &format!("policy pack `{}`", pack.name),
             )?;
+        }
+        if !pack.questions.is_empty() {
+            if let Ok(position) = known("LL035", "") {
+                // The pack's questions are LL035's, unless the pack sets them itself.
+                let set = pack
+                    .rules
+                    .get("LL035")
+                    .is_some_and(|rule| rule.params.contains_key("review_questions"));
+                if !set {
+                    let questions: Vec<serde_yaml::Value> = pack
+                        .questions
+                        .iter()
+                        .map(|question| {
+                            let mut map = serde_yaml::Mapping::new();
+                            map.insert("id".into(), question.id.clone().into());
+                            map.insert("question".into(), question.question.clone().into());
+                            map.insert(
+                                "headings".into(),
+                                serde_yaml::Value::Sequence(
+                                    question.headings.iter().cloned().map(Into::into).collect(),
+                                ),
+                            );
+                            serde_yaml::Value::Mapping(map)
+                        })
+                        .collect();
+                    set_params(
+                        &rules[position],
+                        &mut base[position],
+                        &BTreeMap::from([(
+                            "review_questions".to_owned(),
+                            serde_yaml::Value::Sequence(questions),
+                        )]),
+                        &format!("the questions of policy pack `{}`", pack.name),
+                    )?;
+                }
+            }
         }
         for id in &config.disable {
             base[known(id, "`disable` of the configuration")?].enabled = false;

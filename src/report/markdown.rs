@@ -302,6 +302,26 @@ pub fn render(report: &Report) -> String {
         list(&report.incidents.lessons_applied),
         list(&report.incidents.lessons_not_applied)
     );
+    if !report.incidents.lessons_missed.is_empty() {
+        out.push_str(
+            "Lessons that did not reach the review or the plan, by the quarter the incident was detected:\n\n",
+        );
+        table(
+            &mut out,
+            "| quarter | reviews with an unanswered question (LL035) | serious incidents the plan did not learn from (LL036) |\n|---|---:|---:|",
+            report
+                .incidents
+                .lessons_missed
+                .iter()
+                .map(|(quarter, missed)| {
+                    format!(
+                        "| {quarter} | {} | {} |",
+                        missed.unanswered_reviews, missed.plan_unchanged
+                    )
+                })
+                .collect(),
+        );
+    }
     let total = report.action_items.total;
     let _ = writeln!(
         out,

@@ -167,6 +167,10 @@ pub struct Incidents {
     pub lessons_not_applied: Vec<String>,
     /// `2026-Q3` → category → count, by the day each incident was detected.
     pub per_quarter: BTreeMap<String, BTreeMap<String, usize>>,
+    /// `2026-Q3` → the lessons of that quarter's incidents that went missing: reviews that
+    /// left a question of the pack unanswered (LL035), serious incidents the incident
+    /// response plan did not change after (LL036). By the day each incident was detected.
+    pub lessons_missed: BTreeMap<String, LessonsMissed>,
     /// `2026-Q3` → time to detect, contain and resolve.
     pub durations: BTreeMap<String, Durations>,
     /// The unit the durations are shown in, in tables and the chart alike: `hours`, or
@@ -174,6 +178,15 @@ pub struct Incidents {
     pub duration_unit: DurationUnit,
     /// Every incident not yet closed, as `gate close` would judge it: not ready first.
     pub closure: Vec<Closure>,
+}
+
+/// What one quarter's incidents left unlearned.
+#[derive(Debug, Default, Serialize)]
+pub struct LessonsMissed {
+    /// Reviews with an unanswered lessons-learned question (LL035).
+    pub unanswered_reviews: usize,
+    /// Serious incidents the incident response plan did not change after (LL036).
+    pub plan_unchanged: usize,
 }
 
 /// Whether an incident could be closed as of the report's day, and what is still missing.
@@ -445,6 +458,7 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
         })
         .collect();
     let mut recurring: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut lessons_missed: BTreeMap<String, LessonsMissed> = BTreeMap::new();
     let mut rule_counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut worst: BTreeMap<(String, Option<String>), WorstDocument> = BTreeMap::new();
     for finding in &outcome.findings {
@@ -489,6 +503,21 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
         if &*finding.rule == "LL024" {
             if let (Some(category), Some(id)) = (category, &doc_id) {
                 recurring.entry(category).or_default().push(id.clone());
+            }
+        }
+        if matches!(&*finding.rule, "LL035" | "LL036") {
+            let day = document.and_then(|root| {
+                ["detected", "contained", "resolved", "closed"]
+                    .into_iter()
+                    .find_map(|field| moment(root.get(field)))
+            });
+            if let Some(day) = day {
+                let missed = lessons_missed.entry(quarter(&day)).or_default();
+                if &*finding.rule == "LL035" {
+                    missed.unanswered_reviews += 1;
+                } else {
+                    missed.plan_unchanged += 1;
+                }
             }
         }
         let entry = worst
@@ -642,6 +671,7 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
     incidents.lessons_applied.sort();
     incidents.lessons_not_applied.sort();
     incidents.recurring = recurring;
+    incidents.lessons_missed = lessons_missed;
     for (quarter, [detect, contain, resolve]) in spans {
         incidents.durations.insert(
             quarter,

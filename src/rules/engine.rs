@@ -235,6 +235,9 @@ pub trait Lookup: Send + Sync + 'static {
     /// The documents of `kind` whose `field` is `id` or a list holding it: the reverse of a
     /// reference such as an incident's `runbooks_used`.
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic;
+    /// The id of a document of `kind` (or a person, for `person`) that `id` is most likely a
+    /// slip of; `()` when none is close.
+    fn nearest(&self, kind: &str, id: &str) -> Dynamic;
 }
 
 /// A lookup's answer when it found nothing.
@@ -269,6 +272,9 @@ impl Lookup for NoDocuments {
     }
     fn referencing(&self, _kind: &str, _field: &str, _id: &str) -> Dynamic {
         no_documents()
+    }
+    fn nearest(&self, _kind: &str, _id: &str) -> Dynamic {
+        Dynamic::UNIT
     }
 }
 
@@ -420,6 +426,13 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     engine.register_fn("find", move |kind: &str, id: Dynamic| -> Dynamic {
         match id_text(&id) {
             Some(id) => find.find(&crate::document::normalise_kind(kind), &id),
+            None => Dynamic::UNIT,
+        }
+    });
+    let nearest = Arc::clone(&lookup);
+    engine.register_fn("nearest", move |kind: &str, id: Dynamic| -> Dynamic {
+        match id_text(&id) {
+            Some(id) => nearest.nearest(&crate::document::normalise_kind(kind), &id),
             None => Dynamic::UNIT,
         }
     });

@@ -142,4 +142,38 @@ impl Lookup for WorkspaceLookup {
             .get(id)
             .map_or_else(no_documents, |documents| list(Arc::clone(documents)))
     }
+
+    fn nearest(&self, kind: &str, id: &str) -> Dynamic {
+        let nearest = if kind == "person" {
+            super::engine::charge(self.index.people_count() as u64);
+            closest(id, self.index.people_ids())
+        } else {
+            let documents = self.of_kind(kind);
+            super::engine::charge(documents.len() as u64);
+            let ids: Vec<String> = documents
+                .iter()
+                .filter_map(|document| id_text(&field_of(document, "id")?))
+                .collect();
+            closest(id, ids.iter().map(String::as_str))
+        };
+        nearest.map_or(Dynamic::UNIT, Dynamic::from)
+    }
+}
+
+/// The id among `ids` that `id` is most likely a slip of: the same but for case, or one
+/// or two letters off (`RB-PHSH` for `RB-PHISH`, `p.okafr` for `p.okafor`), never more
+/// than a third of it; `None` when none is that close.
+fn closest<'a>(id: &str, ids: impl Iterator<Item = &'a str>) -> Option<String> {
+    let wanted = id.trim().to_lowercase();
+    let most = (wanted.chars().count() / 3).clamp(1, 2);
+    ids.filter(|known| *known != id)
+        .map(|known| {
+            (
+                known,
+                crate::document::schema::edit_distance(&wanted, &known.to_lowercase()),
+            )
+        })
+        .filter(|(_, distance)| *distance <= most)
+        .min_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)))
+        .map(|(known, _)| known.to_owned())
 }

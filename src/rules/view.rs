@@ -49,6 +49,9 @@ pub struct DocumentFields {
     id: Option<Text>,
     /// Markdown sections, unless the front matter has a `sections` field of its own.
     sections: Option<Vec<(Text, Text)>>,
+    /// The alias of its kind the document was written with (`kind: plan` for a policy),
+    /// unless it has an `alias` field of its own.
+    alias: Option<Text>,
     /// The keys added to the document's own, in the order `keys()` lists them.
     added: Vec<Text>,
 }
@@ -63,9 +66,11 @@ pub fn read_only_message(error: &EvalAltResult) -> Option<&'static str> {
         {
             Some(READ_ONLY)
         }
-        // `doc["x"] = 1`: Rhai names the indexer it lacks, `map [string] = i64`.
+        // `doc["x"] = 1`: Rhai names the indexer it lacks, `map [string] = i64` (a read
+        // with an index of the wrong type, `map [array]`, is no write).
         EvalAltResult::ErrorIndexingType(text, _)
-            if text.starts_with("map [") || text.starts_with("array [") =>
+            if (text.starts_with("map [") || text.starts_with("array ["))
+                && text.contains("] =") =>
         {
             Some(READ_ONLY)
         }
@@ -100,9 +105,21 @@ pub fn document(document: &Document, kind: &str) -> Dynamic {
         ),
         _ => None,
     };
+    let alias = match has("alias") {
+        true => None,
+        false => ["kind", "type"]
+            .iter()
+            .find_map(|key| document.root.get(key).and_then(Node::as_str))
+            .map(|written| written.trim().to_lowercase())
+            .filter(|written| crate::document::normalise_kind(written) != *written)
+            .map(Text::from),
+    };
     let mut added = Vec::new();
     if !has("kind") {
         added.push(Text::from("kind"));
+    }
+    if alias.is_some() {
+        added.push(Text::from("alias"));
     }
     if id.is_some() {
         added.push(Text::from("id"));
@@ -115,6 +132,7 @@ pub fn document(document: &Document, kind: &str) -> Dynamic {
         kind: kind.into(),
         id,
         sections,
+        alias,
         added,
     })))
 }
@@ -154,6 +172,7 @@ impl MapView {
                 }
                 match key {
                     "id" => document.id.clone().map(Dynamic::from),
+                    "alias" => document.alias.clone().map(Dynamic::from),
                     "sections" if document.sections.is_some() => {
                         Some(Dynamic::from(MapView::Sections(Arc::clone(document))))
                     }
@@ -351,7 +370,7 @@ pub fn field_names<'a>(documents: impl Iterator<Item = &'a Document>) -> Vec<Tex
             }
         }
     }
-    names.extend(["kind", "id", "sections"].map(Text::from));
+    names.extend(["kind", "id", "sections", "alias"].map(Text::from));
     names.into_iter().collect()
 }
 

@@ -84,6 +84,15 @@ impl Index {
     pub fn person(&self, id: &str) -> Option<(usize, usize)> {
         self.people.get(id).copied()
     }
+
+    /// The ids of everyone on a roster.
+    pub fn people_ids(&self) -> impl Iterator<Item = &str> {
+        self.people.keys().map(String::as_str)
+    }
+
+    pub fn people_count(&self) -> usize {
+        self.people.len()
+    }
 }
 
 /// Cloned (sources and index shared) when a second run must change documents, as the
