@@ -323,6 +323,9 @@ pub struct RuleError {
     pub context: Option<String>,
     /// How many documents failed the same way (reported once).
     pub occurrences: usize,
+    /// Documents the rule was not run on because it had failed: a rule that fails is
+    /// stopped for the rest of the run, not run again on every other document.
+    pub unchecked: usize,
 }
 
 impl fmt::Display for RuleError {

@@ -373,6 +373,33 @@ fn an_endless_loop_is_stopped_and_reported() {
     assert_eq!(error.line, 5, "the line of the loop");
 }
 
+/// A rule that fails is stopped for the rest of the run: reported once, with the number of
+/// documents it was then not run on, while the other rules check every document.
+#[test]
+fn a_rule_that_fails_is_stopped_once_and_the_others_finish() {
+    let folder = incidents(
+        200,
+        &[
+            ("forever.rhai", &rule("T910", "    loop { }")),
+            ("says.rhai", &rule("T911", "    report(\"\", \"checked\");")),
+        ],
+    );
+    let outcome = run(&folder, &["T910", "T911"]);
+    assert_eq!(outcome.rule_errors.len(), 1, "{:?}", outcome.rule_errors);
+    let error = &outcome.rule_errors[0];
+    assert_eq!(error.rule.as_deref(), Some("T910"));
+    assert!(error.message.starts_with("stopped after"), "{error}");
+    // Each worker thread may meet the loop once before it sees the rule stopped.
+    assert!(error.occurrences <= 2, "{error:?}");
+    assert_eq!(error.occurrences + error.unchecked, 200, "{error:?}");
+    let checked = outcome
+        .findings
+        .iter()
+        .filter(|f| &*f.rule == "T911")
+        .count();
+    assert_eq!(checked, 200);
+}
+
 /// A repository of `count` incidents, each with one action item, and `rules`.
 fn incidents(count: usize, rules: &[(&str, &str)]) -> tempfile::TempDir {
     let files: Vec<(String, String)> = (0..count)

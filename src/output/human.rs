@@ -142,6 +142,14 @@ pub fn rule_error_frame(error: &RuleError) -> Frame {
             if more == 1 { "" } else { "s" }
         ));
     }
+    if error.unchecked > 0 {
+        help.push_str(&format!(
+            "; the rule was stopped there, and {} document{} {} left unchecked",
+            error.unchecked,
+            if error.unchecked == 1 { "" } else { "s" },
+            if error.unchecked == 1 { "was" } else { "were" }
+        ));
+    }
     Frame {
         code: Some("rule-error".into()),
         message: format!("rule{rule} ({}) {}", error.origin, error.message),

@@ -64,6 +64,8 @@ struct RuleError<'a> {
     message: &'a str,
     context: Option<&'a str>,
     occurrences: usize,
+    /// Documents the rule was not run on once it had failed.
+    unchecked: usize,
 }
 
 pub fn render(results: &Results<'_>) -> String {
@@ -137,6 +139,7 @@ pub fn render(results: &Results<'_>) -> String {
                 message: &error.message,
                 context: error.context.as_deref(),
                 occurrences: error.occurrences,
+                unchecked: error.unchecked,
             })
             .collect(),
     };

@@ -312,7 +312,7 @@ pub fn render(run: &Results<'_>) -> String {
             level: "error",
             message: Text {
                 text: format!(
-                    "{}:{}:{}: {}{}",
+                    "{}:{}:{}: {}{}{}",
                     error.origin,
                     error.line,
                     error.column,
@@ -321,7 +321,12 @@ pub fn render(run: &Results<'_>) -> String {
                         .context
                         .as_ref()
                         .map(|context| format!(" ({context})"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    if error.unchecked > 0 {
+                        format!("; stopped, {} documents left unchecked", error.unchecked)
+                    } else {
+                        String::new()
+                    }
                 ),
             },
             associated_rule: error.rule.clone().map(|id| RuleReference { id }),

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use std::sync::atomic::Ordering;
+
 use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Map, Position, Scope};
 
@@ -110,6 +112,10 @@ pub struct Session<'a> {
     pub settings: &'a [Arc<[RuleSettings]>],
     /// The same settings' parameters as rules read them (see [`frozen_parameters`]).
     pub params: &'a [Arc<[Arc<Map>]>],
+    /// Rules that failed (indexed like the rules): each is stopped for the rest of the
+    /// run, and the documents it then skips are counted.
+    pub stopped: Vec<std::sync::atomic::AtomicBool>,
+    pub unchecked: Vec<std::sync::atomic::AtomicUsize>,
 }
 
 impl Session<'_> {
@@ -177,6 +183,17 @@ impl Session<'_> {
         }
         findings.extend(native);
         total.findings = findings;
+        // Each stopped rule's error says how many documents it left unchecked.
+        for (rule, unchecked) in self.rules.iter().zip(&self.unchecked) {
+            let unchecked = unchecked.load(Ordering::Relaxed);
+            if let Some(error) = total
+                .errors
+                .iter_mut()
+                .find(|error| error.rule.as_deref() == Some(rule.id.as_str()))
+            {
+                error.unchecked += unchecked;
+            }
+        }
         total
     }
 
@@ -200,6 +217,10 @@ impl Session<'_> {
             if !setting.enabled || !rule.applies_to(kind) {
                 continue;
             }
+            if self.stopped[position].load(Ordering::Relaxed) {
+                self.unchecked[position].fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             let input = self.input(position, &params[position], file.clone());
             let started = std::time::Instant::now();
             let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
@@ -212,6 +233,9 @@ impl Session<'_> {
                     .map(|text| format!("{}: {text}", rule.id)),
             );
             if let Err(error) = outcome {
+                // Stopped once: a rule that failed here would most likely fail, or hit the
+                // same limit, on the next thousand documents too.
+                self.stopped[position].store(true, Ordering::Relaxed);
                 let input = self.input(position, &params[position], file.clone());
                 let at = self.failure_position(&error, rule, value, input);
                 result.fail(self.rule_error(&error, rule, loaded, at));
@@ -408,6 +432,8 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         memos: rules.iter().map(|_| Arc::default()).collect(),
         settings: &settings,
         params: &frozen_parameters(&settings),
+        stopped: rules.iter().map(|_| Default::default()).collect(),
+        unchecked: rules.iter().map(|_| Default::default()).collect(),
     };
     let mut native_spent = Vec::new();
     let native = super::native::evaluate(

@@ -105,6 +105,7 @@ impl RuleError {
             message,
             context: None,
             occurrences: 1,
+            unchecked: 0,
         }
     }
 }
