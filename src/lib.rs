@@ -12,6 +12,7 @@ pub mod finding;
 pub mod formats;
 pub mod gate;
 pub mod init;
+pub mod memory;
 pub mod output;
 pub mod policy;
 pub mod report;
@@ -267,7 +268,7 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
         None => Config::default(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
+        .num_threads(options.jobs.map_or(0, worker_threads))
         // Rhai recursion (bounded by the call-level limit) runs on these threads.
         .stack_size(8 << 20)
         .build()
@@ -275,15 +276,32 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
     pool.install(|| run(options, as_of, root, config, config_path, started))
 }
 
+/// The threads `--jobs N` gets: at most four per core (more only queue on the same cores,
+/// each with its own 8 MiB stack; `--jobs 65535` would spend a minute starting them).
+fn worker_threads(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    jobs.clamp(1, cores.saturating_mul(4).max(4))
+}
+
 /// Finds the repository root and its configuration, per the spec: `--config`'s folder, the
 /// nearest `.lessons.yaml` or git work tree above the first path, else the path itself.
 pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>), Error> {
     for path in &options.paths {
-        if !path.exists() {
-            return Err(Error::Usage(format!(
-                "{}: no such file or folder",
-                path.display()
-            )));
+        match std::fs::metadata(path) {
+            Err(_) => {
+                return Err(Error::Usage(format!(
+                    "{}: no such file or folder",
+                    path.display()
+                )));
+            }
+            // A FIFO or a device would be waited on, or read forever.
+            Ok(metadata) if !metadata.is_file() && !metadata.is_dir() => {
+                return Err(Error::Usage(format!(
+                    "{}: not a regular file or a folder; not read",
+                    path.display()
+                )));
+            }
+            Ok(_) => {}
         }
     }
     if let Some(config) = &options.config {
@@ -307,6 +325,18 @@ pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>)
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     if let Some((root, config)) = workspace::discover::find_root(&first) {
+        // Found, not named: a `.lessons.yaml` that is a symlink out of the repository is
+        // not read (its first line would be printed in the error).
+        if let Some(config) = &config {
+            if let Err(refused) = workspace::read::confined(config, &root) {
+                return Err(Error::Config(workspace::ConfigError {
+                    path: relative_to_cwd(config),
+                    text: String::new(),
+                    message: format!("the configuration is not read: {refused}"),
+                    offset: None,
+                }));
+            }
+        }
         return Ok((relative_to_cwd(&root), config.map(|c| relative_to_cwd(&c))));
     }
     let root = if first.is_dir() {
@@ -331,11 +361,19 @@ pub(crate) fn rule_folders_and_pack(
     root: &Path,
     config: &Config,
 ) -> Result<(Vec<PathBuf>, Pack), Error> {
-    let mut folders: Vec<PathBuf> = config
-        .rules
-        .iter()
-        .map(|folder| root.join(folder))
-        .collect();
+    let mut folders: Vec<PathBuf> = Vec::with_capacity(config.rules.len());
+    for folder in &config.rules {
+        let folder = root.join(folder);
+        // The configuration's folders are the repository's; one named on the command line
+        // (`--rules`) may be anywhere.
+        if let Err(refused) = workspace::read::confined(&folder, root) {
+            return Err(Error::Usage(format!(
+                "the rule folder {} is not read: {refused}",
+                folder.display()
+            )));
+        }
+        folders.push(folder);
+    }
     folders.extend(options.rule_dirs.iter().cloned());
     let name = options
         .policy

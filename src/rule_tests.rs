@@ -36,6 +36,9 @@ pub struct FixtureResult {
     pub unexpected: Vec<(usize, String, String)>,
     /// Why the fixture could not be checked: a bad `as-of`, a rule that failed on it.
     pub problems: Vec<String>,
+    /// A rule failed (an error or a limit) on the fixture: `lessons test` then exits 2, as
+    /// `lessons check` would.
+    pub rule_failed: bool,
 }
 
 impl FixtureResult {
@@ -234,6 +237,7 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
         missing: Vec::new(),
         unexpected: Vec::new(),
         problems: Vec::new(),
+        rule_failed: false,
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -277,6 +281,7 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
             return result;
         }
     };
+    result.rule_failed = !outcome.rule_errors.is_empty();
     for error in &outcome.rule_errors {
         let rule = error.rule.as_deref().unwrap_or("?");
         result.problems.push(format!(

@@ -757,3 +757,32 @@ fn a_custom_rule_without_check_is_a_rule_error() {
     );
     assert!(outcome.rule_errors[0].origin.ends_with("rules/typo.rhai"));
 }
+
+/// `pad`, `replace`, `split` and `to_chars` are registered again with a size check first
+/// (see `rules/bounded.rs`): they must still answer as Rhai's own.
+#[test]
+fn checked_string_helpers_answer_as_rhais_own() {
+    let body = r#"report("", `${"a,b,,c".split(",")} ${"a,b,c".split(",", 2)} ${"a,b,c".split_rev(",")} ${"a,b,c".split_rev(",", 2)}`);
+    report("", `${"a b  c".split()} ${"".split()} ${"abc".split("")} ${"a-b".split('-')} ${"a-b-c".split('-', 2)} ${"abc".split("x")}`);
+    report("", `${"ab".to_chars()} ${"".to_chars()}`);
+    let s = "ab"; s.pad(5, '-'); let t = "ab"; t.pad(6, "xy"); let u = "abc"; u.pad(2, "z");
+    report("", `${s} ${t} ${u}`);
+    let r = "a.b.c"; r.replace(".", "::"); let q = "a.b"; q.replace('.', '/'); let p = "aXb"; p.replace('X', "yy"); let o = "aXb"; o.replace("X", 'z');
+    report("", `${r} ${q} ${p} ${o}`);
+    let l = [1]; l.pad(3, 0); report("", `${l}`);"#;
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("helpers.rhai", &rule("T050", body))],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T050"])),
+        [
+            r#"["a", "b", "", "c"] ["a", "b,c"] ["c", "b", "a"] ["c", "a,b"]"#,
+            r#"["a", "b", "c"] [""] ["", "a", "b", "c", ""] ["a", "b"] ["a", "b-c"] ["abc"]"#,
+            "[a, b] []",
+            "ab--- abxyxy abc",
+            "a::b::c a/b ayyb azb",
+            "[1, 0, 0]",
+        ]
+    );
+}

@@ -82,6 +82,11 @@ fn a_rule_stopped_by_a_limit_points_into_the_rule() {
         paths: vec![fixture("repo/incidents/INC-2026-001-clean.yaml")],
         rule_dirs: vec![fixture("hostile-rules")],
         select: vec!["HOSTILE001".into()],
+        // The operations limit, not the clock, stops it: the same place on any machine.
+        limits: lessons::rules::engine::Limits {
+            call_time: std::time::Duration::from_secs(60),
+            ..Default::default()
+        },
         ..Options::default()
     });
     // The rule's path is absolute, so its length depends on where the project is checked

@@ -141,7 +141,11 @@ pub struct CheckArgs {
     /// Record the findings of this run as a baseline in FILE (written atomically)
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Worker threads (default: one per core)
+    /// Stop evaluating after SECONDS and report what was left unchecked, naming the
+    /// slowest rule (also `limits: run_seconds` in .lessons.yaml)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: Option<u64>,
+    /// Worker threads (default: one per core; at most four per core)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Print the findings only, no summary
@@ -297,6 +301,10 @@ fn check(args: &CheckArgs) -> i32 {
         rule_dirs: args.source.rule_dirs.clone(),
         jobs: args.jobs.map(usize::from),
         baseline: args.baseline.clone(),
+        limits: crate::rules::engine::Limits {
+            run_time: args.deadline.map(std::time::Duration::from_secs),
+            ..Default::default()
+        },
         ..Options::default()
     };
     let stderr_style = style_for(
@@ -509,7 +517,10 @@ fn verbose_notes(outcome: &Outcome) -> String {
         ));
     }
     for printed in &outcome.printed {
-        notes.push_str(&format!("print: {printed}\n"));
+        notes.push_str(&format!(
+            "print: {}\n",
+            crate::output::terminal::escape(printed)
+        ));
     }
     notes.push_str(&format!(
         "timing: load {:.3}s, evaluate {:.3}s, total {:.3}s; CPU: parsing {:.3}s, mapping {:.3}s\n",

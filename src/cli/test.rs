@@ -58,7 +58,7 @@ pub fn run(args: &TestArgs) -> i32 {
         }
     };
     print!("{}", render(&report));
-    if !report.rule_errors.is_empty() {
+    if !report.rule_errors.is_empty() || report.fixtures.iter().any(|f| f.rule_failed) {
         EXIT_FAILED
     } else if report.passed() {
         EXIT_CLEAN

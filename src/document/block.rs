@@ -215,6 +215,9 @@ impl<'a> Reader<'a> {
             } else {
                 self.value(after, line.end, indent)?
             };
+            if entries.len() >= super::yaml::max_items() {
+                return None; // saphyr's reader reports it, at the collection
+            }
             entries.push(Entry {
                 key,
                 key_span: self.span(line.content, colon),
@@ -282,6 +285,9 @@ impl<'a> Reader<'a> {
                     self.value(content, line.end, indent)?
                 }
             };
+            if items.len() >= super::yaml::max_items() {
+                return None;
+            }
             items.push(item);
         }
         // saphyr starts an indented sequence at its first dash, an indentless one where the
@@ -478,6 +484,9 @@ impl<'a> Reader<'a> {
         }
         loop {
             let (item, after) = self.flow_scalar(at, end, b']')?;
+            if items.len() >= super::yaml::max_items() {
+                return None;
+            }
             items.push(item);
             match self.flow_next(after, end, b']')? {
                 Some(next) => at = next,
@@ -512,6 +521,9 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let (value, after) = self.flow_scalar(self.skip_spaces(colon + 1, end), end, b'}')?;
+            if entries.len() >= super::yaml::max_items() {
+                return None; // saphyr's reader reports it, at the collection
+            }
             entries.push(Entry {
                 key,
                 key_span: self.span(key_start, colon),

@@ -188,7 +188,11 @@ pub fn parse_file(path: PathBuf, text: String, format: Format) -> ParsedFile {
 /// [`parse_file`], reading a Markdown body as data too when `body` says a `formats:`
 /// mapping will want it: the body is parsed once, for the mapping and `doc.sections` alike.
 pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -> ParsedFile {
-    let source = Arc::new(SourceFile::new(path, text, format));
+    let source = Arc::new(SourceFile::new(
+        path,
+        lone_carriage_returns_as_newlines(text),
+        format,
+    ));
     let text = &*source.text;
     let mut problems = Vec::new();
     let mut documents = Vec::new();
@@ -206,14 +210,20 @@ pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -
         Format::Json => {
             // serde_json names JSON's own errors precisely; saphyr then gives the spans
             // (JSON is YAML 1.2 flow syntax).
-            if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                let offset = source_offset(source.lines(), text, error.line(), error.column());
+            // A byte-order mark is not JSON, but Windows tools write one: read past it.
+            let (json, base) = match text.strip_prefix('\u{feff}') {
+                Some(rest) => (rest, text.len() - rest.len()),
+                None => (text, 0),
+            };
+            if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(json) {
+                let column = error.column() + usize::from(error.line() == 1 && base > 0);
+                let offset = source_offset(source.lines(), text, error.line(), column);
                 problems.push(LoadProblem::new(
                     format!("JSON syntax error: {}", strip_position(&error.to_string())),
                     offset..offset,
                 ));
             } else {
-                let stream = yaml::parse_in(text, 0, Some(&source));
+                let stream = yaml::parse_in(json, base, Some(&source));
                 problems.extend(stream.problems);
                 documents.extend(
                     stream
@@ -294,6 +304,23 @@ fn empty_map(at: usize) -> Node {
         value: Value::map(Vec::new()),
         span: (at..at).into(),
     }
+}
+
+/// Old Mac files break lines with a lone `\r`, which YAML reads as a line break and the
+/// line index would not: each becomes `\n`, byte for byte, so every offset stays the file's.
+fn lone_carriage_returns_as_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for at in 0..bytes.len() {
+        if bytes[at] == b'\r' && bytes.get(at + 1) != Some(&b'\n') {
+            bytes[at] = b'\n';
+        }
+    }
+    // An ASCII byte for another: still UTF-8.
+    String::from_utf8(bytes)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 fn source_offset(lines: &LineIndex, text: &str, line: usize, column: usize) -> usize {

@@ -14,6 +14,26 @@ use super::{LoadProblem, SourceFile};
 /// Nesting deeper than this is refused with a finding.
 pub const MAX_DEPTH: usize = 64;
 
+/// A list or mapping longer than this is refused with a finding, while it is read: a
+/// timeline of 100,000 entries is already a log pasted whole, not a record.
+pub const MAX_ITEMS: usize = 100_000;
+
+thread_local! {
+    /// This thread's bound on a collection (the configuration's `limits: max_items`),
+    /// set by the loader for the files it parses.
+    static ITEMS: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_ITEMS) };
+}
+
+/// The longest list or mapping the parsers on this thread accept.
+pub fn max_items() -> usize {
+    ITEMS.with(std::cell::Cell::get)
+}
+
+/// Sets [`max_items`] for what this thread parses next.
+pub fn set_max_items(items: usize) {
+    ITEMS.with(|bound| bound.set(items.max(1)));
+}
+
 /// The documents of one YAML stream, and what went wrong in it.
 #[derive(Debug, Default)]
 pub struct YamlStream {
@@ -258,6 +278,21 @@ fn attach(
     root: &mut Option<Node>,
     node: Node,
 ) -> Result<(), Box<LoadProblem>> {
+    let limit = max_items();
+    match stack.last() {
+        Some(Frame::Seq { items, start, .. }) if items.len() >= limit => {
+            return Err(too_many("list", "items", limit, start));
+        }
+        Some(Frame::Map {
+            entries,
+            start,
+            key: Some(_),
+            ..
+        }) if entries.len() >= limit => {
+            return Err(too_many("mapping", "keys", limit, start));
+        }
+        _ => {}
+    }
     match stack.last_mut() {
         None => {
             *root = Some(node);
@@ -311,6 +346,18 @@ fn attach(
             }
         },
     }
+}
+
+fn too_many(what: &str, of: &str, limit: usize, start: &Span) -> Box<LoadProblem> {
+    Box::new(
+        LoadProblem::new(
+            format!("a {what} of more than {limit} {of}: not read"),
+            start.start..start.start,
+        )
+        .with_help(
+            "split it into several documents, or raise `limits: max_items` in .lessons.yaml",
+        ),
+    )
 }
 
 /// A scalar key as the tree holds keys: `1: x` is the key `"1"`, `null: x` or `: x` the

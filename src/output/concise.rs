@@ -29,6 +29,7 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
         if !known {
             let path = root.join(&finding.file);
             let file = display_path(&crate::relative_from(&cwd, &path).unwrap_or(path));
+            let file = super::terminal::escape(&file).into_owned();
             named = Some((&finding.file, file));
         }
         let file = named.as_ref().map_or("", |(_, file)| file.as_str());
@@ -38,6 +39,7 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
         } else {
             std::borrow::Cow::Borrowed(&*finding.message)
         };
+        let message = super::terminal::escape(&message);
         writeln!(
             out,
             "{file}:{}:{}: {} {message}",

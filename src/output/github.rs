@@ -7,9 +7,14 @@ use crate::finding::{display_path, Severity};
 
 /// A message: `%`, CR and LF.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    // The log is shown in a terminal-like view: controls are written out, not sent.
+    super::terminal::escape(
+        &text
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
+    .into_owned()
 }
 
 /// A property value: the message's escapes, and `:` and `,` which end a property.

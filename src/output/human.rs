@@ -168,8 +168,48 @@ pub fn rule_error_frame(error: &RuleError) -> Frame {
     }
 }
 
+/// `frame` with every text from a document or a rule made terminal-safe.
+fn terminal_safe(frame: &Frame) -> Option<Frame> {
+    use super::terminal::{escape, frame_text};
+    let owned = |text: std::borrow::Cow<'_, str>| match text {
+        std::borrow::Cow::Owned(text) => Some(text),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    let code = frame.code.as_deref().and_then(|code| owned(escape(code)));
+    let message = owned(escape(&frame.message));
+    let help = frame.help.as_deref().and_then(|help| owned(escape(help)));
+    let source = frame.source.as_ref().and_then(|source| {
+        let name = owned(escape(source.name()));
+        let text = owned(frame_text(source.inner()));
+        (name.is_some() || text.is_some()).then(|| {
+            NamedSource::new(
+                name.unwrap_or_else(|| source.name().to_owned()),
+                text.map_or_else(|| Arc::clone(source.inner()), Arc::from),
+            )
+        })
+    });
+    let label = frame.label.as_ref().and_then(|(span, text)| {
+        let text = text.as_deref().and_then(|text| owned(escape(text)))?;
+        Some((*span, Some(text)))
+    });
+    if code.is_none() && message.is_none() && help.is_none() && source.is_none() && label.is_none()
+    {
+        return None;
+    }
+    Some(Frame {
+        code: code.or_else(|| frame.code.clone()),
+        message: message.unwrap_or_else(|| frame.message.clone()),
+        severity: frame.severity,
+        help: help.or_else(|| frame.help.clone()),
+        source: source.or_else(|| frame.source.clone()),
+        label: label.or_else(|| frame.label.clone()),
+    })
+}
+
 /// Renders any frame with the style's theme and width.
 pub fn render_frame(frame: &Frame, style: &Style) -> String {
+    let safe = terminal_safe(frame);
+    let frame = safe.as_ref().unwrap_or(frame);
     let mut out = String::new();
     if handler(style).render_report(&mut out, frame).is_err() {
         out = format!(

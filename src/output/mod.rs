@@ -9,6 +9,7 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod statistics;
+pub mod terminal;
 
 use std::io::Write;
 use std::path::Path;
@@ -153,10 +154,26 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 }
 
 /// [`write_atomically`], with what `write` writes into the temporary file.
+///
+/// A target that exists and is not a regular file (a device, a FIFO, a terminal behind
+/// `/proc/self/fd/1`) is written in place: a rename would replace the device node with a
+/// file. A symlink to a regular file keeps its link: the file it names is replaced.
 pub fn write_atomically_with(
     path: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    if let Ok(metadata) = std::fs::metadata(path) {
+        if !metadata.is_file() {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            let mut buffered = std::io::BufWriter::new(file);
+            write(&mut buffered)?;
+            return buffered.flush();
+        }
+        if std::fs::symlink_metadata(path).is_ok_and(|link| link.file_type().is_symlink()) {
+            let target = std::fs::canonicalize(path)?;
+            return write_atomically_with(&target, write);
+        }
+    }
     let folder = match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => folder,
         _ => Path::new("."),
@@ -164,6 +181,7 @@ pub fn write_atomically_with(
     let name = path
         .file_name()
         .map_or_else(|| "output".into(), |name| name.to_string_lossy());
+    remove_stale_temporaries(folder, &name);
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let file = std::fs::OpenOptions::new()
@@ -182,4 +200,28 @@ pub fn write_atomically_with(
         let _ = std::fs::remove_file(&temporary);
     }
     result
+}
+
+/// Removes the temporary files an earlier run left beside `name` when it was killed
+/// mid-write: `.{name}.{pid}.tmp` whose process is gone. A live run's is left alone.
+fn remove_stale_temporaries(folder: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|file| file.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .filter(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        if !alive && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -100,8 +100,9 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read the baseline {}: {error}", path.display()))?;
+        let text =
+            crate::workspace::read::bounded_text(path, crate::workspace::read::MAX_FILE_BYTES)
+                .map_err(|error| format!("cannot read the baseline {}: {error}", path.display()))?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|error| format!("the baseline {} is not valid: {error}", path.display()))?;
         if baseline.version != 1 {
@@ -109,6 +110,20 @@ impl Baseline {
                 "the baseline {} has version {}; this lessons reads version 1",
                 path.display(),
                 baseline.version
+            ));
+        }
+        // Counts are summed per finding when the baseline is applied: a total past what a
+        // counter holds is a hand-edited file, refused rather than wrapped.
+        if baseline
+            .findings
+            .iter()
+            .try_fold(0u64, |total, entry| total.checked_add(entry.count as u64))
+            .is_none()
+        {
+            return Err(format!(
+                "the baseline {} is not valid: its counts add up past {}",
+                path.display(),
+                u64::MAX
             ));
         }
         Ok(baseline)

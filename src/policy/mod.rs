@@ -512,9 +512,86 @@ fn set_params(
     check_param_names(rule, params, place)?;
     let mut merged = (*setting.params).clone();
     for (name, value) in params {
-        merged.insert(name.as_str().into(), yaml_to_dynamic(value));
+        let value = yaml_to_dynamic(value);
+        if let Some(default) = rule.params.get(name.as_str()) {
+            check_param_type(rule, name, default, &value, place)?;
+        }
+        merged.insert(name.as_str().into(), value);
     }
     setting.params = Arc::new(merged);
+    Ok(())
+}
+
+/// A parameter of another type than the rule's default (`review_within_days: {}`) is an
+/// error: the rule would read it as nothing and quietly fall back to its own default.
+fn check_param_type(
+    rule: &Rule,
+    name: &str,
+    default: &rhai::Dynamic,
+    value: &rhai::Dynamic,
+    place: &str,
+) -> Result<(), PlanError> {
+    fn shape(value: &rhai::Dynamic) -> &'static str {
+        if value.is_int() || value.is_float() {
+            "a number"
+        } else if value.is_string() {
+            "text"
+        } else if value.is_bool() {
+            "true or false"
+        } else if value.is_array() || value.is::<crate::rules::view::ListView>() {
+            "a list"
+        } else if value.is_map() || value.is::<crate::rules::view::MapView>() {
+            "a mapping"
+        } else if value.is_unit() {
+            "empty"
+        } else {
+            "a value"
+        }
+    }
+    let (expected, given) = (shape(default), shape(value));
+    if expected == "empty" {
+        return Ok(());
+    }
+    if given != expected {
+        return Err(PlanError(format!(
+            "parameter `{name}` of {} in {place} must be {expected}, not {given}",
+            rule.id
+        )));
+    }
+    // A mapping of fixed keys (days per severity): each key one of them, of its type.
+    let (Some(default), Some(value)) = (
+        default.read_lock::<rhai::Map>(),
+        value.read_lock::<rhai::Map>(),
+    ) else {
+        return Ok(());
+    };
+    if default.is_empty() {
+        return Ok(());
+    }
+    let keys = || {
+        default
+            .keys()
+            .map(|key| key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if value.is_empty() {
+        return Err(PlanError(format!(
+            "parameter `{name}` of {} in {place} is empty; give one or more of: {}",
+            rule.id,
+            keys()
+        )));
+    }
+    for (key, item) in value.iter() {
+        let Some(default_item) = default.get(key) else {
+            return Err(PlanError(format!(
+                "parameter `{name}` of {} in {place} has no key `{key}` (it has: {})",
+                rule.id,
+                keys()
+            )));
+        };
+        check_param_type(rule, &format!("{name}.{key}"), default_item, item, place)?;
+    }
     Ok(())
 }
 

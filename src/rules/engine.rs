@@ -27,6 +27,16 @@ pub struct Limits {
     pub map_entries: usize,
     /// Wall time one call may take, whatever it spends it on.
     pub call_time: std::time::Duration,
+    /// Memory one call may hold at once (counted when the binary's counting allocator is
+    /// installed; see [`crate::memory`]).
+    pub memory_bytes: usize,
+    /// Bytes one call may print and report.
+    pub output_bytes: usize,
+    /// Wall time of the whole evaluation, if bounded.
+    pub run_time: Option<std::time::Duration>,
+    /// The time a rule may take over a run, per document checked (beside two seconds):
+    /// a hundred times what the slowest built-in rule takes.
+    pub rule_per_document: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -37,13 +47,19 @@ impl Default for Limits {
             call_levels: 32,
             expression_depth: 128,
             function_expression_depth: 64,
-            // Lookups hand out views, which count as one item however large: these bound
-            // what a rule builds itself.
-            string_bytes: 64 << 20,
+            // What one helper may build in one step (`pad`, `replace`, `split`): the
+            // memory budget bounds the sum, checked at every operation.
+            string_bytes: 16 << 20,
             array_items: 1_000_000,
             map_entries: 1_000_000,
-            // Built-in rules take tens of microseconds per document: a second is a runaway.
-            call_time: std::time::Duration::from_secs(1),
+            // Built-in rules take tens of microseconds per document: half a second is a
+            // runaway (and the re-run that finds its line takes at most half that again).
+            call_time: std::time::Duration::from_millis(500),
+            // One step can double a string: a thread then briefly holds three times this.
+            memory_bytes: 64 << 20,
+            output_bytes: 8 << 20,
+            run_time: None,
+            rule_per_document: std::time::Duration::from_millis(2),
         }
     }
 }
@@ -104,19 +120,66 @@ struct Meter {
     seen: u64,
     operations: u64,
     deadline: Option<std::time::Instant>,
+    /// This thread's [`crate::memory::live`] when the call started, and what it may add.
+    memory_start: isize,
+    memory_limit: isize,
+    /// Bytes printed and reported so far, and the bound.
+    said: usize,
+    said_limit: usize,
 }
+
+const IDLE: Meter = Meter {
+    charged: 0,
+    seen: 0,
+    operations: 0,
+    deadline: None,
+    memory_start: 0,
+    memory_limit: 0,
+    said: 0,
+    said_limit: 0,
+};
 
 /// Why `on_progress` stopped a call: the token of Rhai's `ErrorTerminated`.
 pub const OUT_OF_OPERATIONS: &str = "operations";
 pub const OUT_OF_TIME: &str = "time";
+pub const OUT_OF_MEMORY: &str = "memory";
+pub const OUT_OF_OUTPUT: &str = "output";
 
 thread_local! {
     pub(super) static CALL: RefCell<CallState> = RefCell::new(CallState::default());
     /// The last position the tracer stepped on, in this thread.
     static TRACE: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
-    static METER: std::cell::Cell<Meter> = const {
-        std::cell::Cell::new(Meter { charged: 0, seen: 0, operations: 0, deadline: None })
-    };
+    static METER: std::cell::Cell<Meter> = const { std::cell::Cell::new(IDLE) };
+}
+
+/// The error that stops a call for the budget `token` names.
+pub fn stopped(token: &'static str) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorTerminated(
+        Dynamic::from(token),
+        Position::NONE,
+    ))
+}
+
+/// Whether the current call may build `bytes` more in one step (a helper about to pad,
+/// replace or split): within the largest single value, and within what the call has left.
+pub fn reserve(bytes: usize) -> RhaiResult<()> {
+    let meter = METER.with(std::cell::Cell::get);
+    let used = crate::memory::live().saturating_sub(meter.memory_start);
+    let wanted = isize::try_from(bytes).unwrap_or(isize::MAX);
+    if meter.memory_limit > 0 && used.saturating_add(wanted) > meter.memory_limit {
+        return Err(stopped(OUT_OF_MEMORY));
+    }
+    Ok(())
+}
+
+/// Counts `bytes` printed or reported by the current call; `false` once past its bound.
+fn say(bytes: usize) -> bool {
+    METER.with(|meter| {
+        let mut now = meter.get();
+        now.said = now.said.saturating_add(bytes);
+        meter.set(now);
+        now.said_limit == 0 || now.said <= now.said_limit
+    })
 }
 
 /// Counts `operations` of native work against the current call (a helper that walks a list
@@ -143,6 +206,16 @@ pub fn extend_deadline(by: std::time::Duration) {
 /// read every 1,024 operations and after a charge). Rhai's own operations limit stops a
 /// pure loop at the exact operation.
 fn progress(operations: u64) -> Option<Dynamic> {
+    let now = METER.with(std::cell::Cell::get);
+    // Memory at every operation: one step can double what the call holds.
+    if now.memory_limit > 0
+        && crate::memory::live().saturating_sub(now.memory_start) > now.memory_limit
+    {
+        return Some(Dynamic::from(OUT_OF_MEMORY));
+    }
+    if now.said_limit > 0 && now.said > now.said_limit {
+        return Some(Dynamic::from(OUT_OF_OUTPUT));
+    }
     if operations % 256 != 0 {
         return None;
     }
@@ -209,9 +282,14 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
             seen: 0,
             operations: input.limits.operations,
             deadline: std::time::Instant::now().checked_add(input.limits.call_time),
+            memory_start: crate::memory::live(),
+            memory_limit: isize::try_from(input.limits.memory_bytes).unwrap_or(isize::MAX),
+            said: 0,
+            said_limit: input.limits.output_bytes,
         });
     });
     let result = body();
+    METER.with(|meter| meter.set(IDLE));
     let said = CALL.with(|call| {
         let mut call = call.borrow_mut();
         Said {
@@ -386,22 +464,42 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     engine.set_max_operations(limits.operations);
     engine.set_max_call_levels(limits.call_levels);
     engine.set_max_expr_depths(limits.expression_depth, limits.function_expression_depth);
-    engine.set_max_string_size(limits.string_bytes);
-    engine.set_max_array_size(limits.array_items);
-    engine.set_max_map_size(limits.map_entries);
+    // No data size limits in Rhai: with any of them set it re-measures a whole array after
+    // every `push`, so building a list is quadratic. The call's memory budget, checked at
+    // every operation, and the checked helpers below (`pad`, `replace`, `split`…) bound
+    // what a rule builds instead.
+    // Without the counting allocator (the library embedded elsewhere) nothing measures a
+    // call's memory: Rhai's own limits then bound each value, at that quadratic cost.
+    if crate::memory::counting() {
+        engine.set_max_string_size(0);
+        engine.set_max_array_size(0);
+        engine.set_max_map_size(0);
+    } else {
+        engine.set_max_string_size(limits.string_bytes);
+        engine.set_max_array_size(limits.array_items);
+        engine.set_max_map_size(limits.map_entries);
+    }
     engine.set_max_variables(1_000);
     engine.set_max_functions(1_000);
     engine.on_progress(progress);
 
     // Never to stdout: it would corrupt JSON and SARIF output. `--verbose` shows it.
-    engine.on_print(|text| CALL.with(|call| call.borrow_mut().printed.push(text.to_owned())));
-    engine.on_debug(|text, _source, position| {
-        CALL.with(|call| {
-            call.borrow_mut()
-                .printed
-                .push(format!("{text} (line {})", position.line().unwrap_or(0)));
-        });
+    // Past the call's output budget nothing more is kept; the next operation stops it.
+    engine.on_print(|text| {
+        if say(text.len()) {
+            CALL.with(|call| call.borrow_mut().printed.push(text.to_owned()));
+        }
     });
+    engine.on_debug(|text, _source, position| {
+        if say(text.len()) {
+            CALL.with(|call| {
+                call.borrow_mut()
+                    .printed
+                    .push(format!("{text} (line {})", position.line().unwrap_or(0)));
+            });
+        }
+    });
+    super::bounded::register(&mut engine, limits);
 
     register_reporting(&mut engine);
     register_contains(&mut engine);
@@ -509,7 +607,11 @@ fn plain_kind(value: &Dynamic) -> Option<u8> {
 }
 
 fn register_reporting(engine: &mut Engine) {
-    fn push(path: &str, message: &str, help: Option<&str>) {
+    fn push(path: &str, message: &str, help: Option<&str>) -> RhaiResult<()> {
+        // The help is shared between findings: only a new one counts once more.
+        if !say(path.len() + message.len() + help.map_or(0, str::len)) {
+            return Err(stopped(OUT_OF_OUTPUT));
+        }
         CALL.with(|call| {
             call.borrow_mut().reports.push(Report {
                 path: path.to_owned(),
@@ -517,12 +619,13 @@ fn register_reporting(engine: &mut Engine) {
                 help: help.map(shared_help),
             });
         });
+        Ok(())
     }
     engine.register_fn("report", |path: &str, message: &str| {
         push(path, message, None)
     });
     engine.register_fn("report", |path: &str, message: &str, help: &str| {
-        push(path, message, Some(help));
+        push(path, message, Some(help))
     });
     // What to call a document without an id: its file, never "incident incident".
     engine.register_fn("file", || CALL.with(|call| call.borrow().file.clone()));

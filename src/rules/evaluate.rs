@@ -116,7 +116,24 @@ pub struct Session<'a> {
     /// run, and the documents it then skips are counted.
     pub stopped: Vec<std::sync::atomic::AtomicBool>,
     pub unchecked: Vec<std::sync::atomic::AtomicUsize>,
+    /// When the whole evaluation must end (`limits: run_seconds`), and whether it did.
+    pub deadline: Option<std::time::Instant>,
+    pub out_of_time: std::sync::atomic::AtomicBool,
+    pub documents_left: std::sync::atomic::AtomicUsize,
+    /// What rules printed so far, in bytes: past [`PRINTED_BYTES`] the rest is dropped.
+    pub printed_bytes: std::sync::atomic::AtomicUsize,
+    /// The time each rule has taken so far, in nanoseconds, and what a rule may take over
+    /// the whole run: a rule correct on each document but slow on all of them is named
+    /// and stopped, not left to run for minutes.
+    pub rule_nanos: Vec<std::sync::atomic::AtomicU64>,
+    pub rule_budget: std::time::Duration,
 }
+
+/// What any rule may take over a run, besides its time per document.
+const RULE_BASE_SECONDS: u64 = 2;
+
+/// What `--verbose` keeps of what rules print over a whole run.
+const PRINTED_BYTES: usize = 1 << 20;
 
 impl Session<'_> {
     fn call(
@@ -194,6 +211,9 @@ impl Session<'_> {
                 error.unchecked += unchecked;
             }
         }
+        if self.out_of_time.load(Ordering::Relaxed) {
+            total.errors.push(self.deadline_error(&total.spent));
+        }
         total
     }
 
@@ -203,6 +223,16 @@ impl Session<'_> {
         let Some(kind) = &loaded.kind else {
             return;
         };
+        if self.out_of_time.load(Ordering::Relaxed)
+            || self
+                .deadline
+                .is_some_and(|deadline| std::time::Instant::now() > deadline)
+        {
+            // Past the run's deadline no rule runs again.
+            self.out_of_time.store(true, Ordering::Relaxed);
+            self.documents_left.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         result.documents_checked += 1;
         let source = &self.workspace.files[loaded.file];
         let value = &self.values[position];
@@ -221,18 +251,43 @@ impl Session<'_> {
                 self.unchecked[position].fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            let input = self.input(position, &params[position], file.clone());
+            let mut input = self.input(position, &params[position], file.clone());
+            if let Some(deadline) = self.deadline {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                input.limits.call_time = input.limits.call_time.min(left);
+            }
             let started = std::time::Instant::now();
             let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
             let time = started.elapsed();
             result.spend(position, Spent { calls: 1, time });
-            result.printed.extend(
-                state
-                    .printed
-                    .into_iter()
-                    .map(|text| format!("{}: {text}", rule.id)),
-            );
+            let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
+            let total = self.rule_nanos[position]
+                .fetch_add(nanos, Ordering::Relaxed)
+                .saturating_add(nanos);
+            let over_budget = outcome.is_ok()
+                && u128::from(total) > self.rule_budget.as_nanos()
+                && !self.stopped[position].swap(true, Ordering::Relaxed);
+            let printed: usize = state.printed.iter().map(String::len).sum();
+            if printed > 0
+                && self.printed_bytes.fetch_add(printed, Ordering::Relaxed) < PRINTED_BYTES
+            {
+                result.printed.extend(
+                    state
+                        .printed
+                        .into_iter()
+                        .map(|text| format!("{}: {text}", rule.id)),
+                );
+            }
             if let Err(error) = outcome {
+                if self.out_of_time.load(Ordering::Relaxed)
+                    || self
+                        .deadline
+                        .is_some_and(|deadline| std::time::Instant::now() > deadline)
+                {
+                    // Cut short by the run's deadline, not failed: said once, below.
+                    self.out_of_time.store(true, Ordering::Relaxed);
+                    continue;
+                }
                 // Stopped once: a rule that failed here would most likely fail, or hit the
                 // same limit, on the next thousand documents too.
                 self.stopped[position].store(true, Ordering::Relaxed);
@@ -240,6 +295,9 @@ impl Session<'_> {
                 let at = self.failure_position(&error, rule, value, input);
                 result.fail(self.rule_error(&error, rule, loaded, at));
                 continue;
+            }
+            if over_budget {
+                result.fail(self.over_budget_error(rule, total, loaded));
             }
             for report in state.reports {
                 let span = loaded.document.locate(&report.path);
@@ -267,6 +325,7 @@ impl Session<'_> {
         if !position.is_none() {
             return position;
         }
+
         let (_, _) = engine::with_call(input, || {
             engine::reset_trace();
             self.call(self.tracer, rule, value)
@@ -277,6 +336,66 @@ impl Session<'_> {
         } else {
             traced
         }
+    }
+
+    /// The run passed its deadline: said on the rule that took the most time, so the
+    /// slow one is named; every rule's unchecked documents are added to it.
+    fn deadline_error(&self, spent: &[Spent]) -> RuleError {
+        let slowest = spent
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, spent)| spent.time)
+            .map_or(0, |(rule, _)| rule);
+        let seconds = self.limits.run_time.map_or(0, |time| time.as_secs());
+        let taken = spent.get(slowest).copied().unwrap_or_default();
+        let mut error = match self.rules.get(slowest) {
+            Some(rule) => {
+                let mut error = RuleError::new(
+                    &rule.origin,
+                    &rule.source,
+                    super::function_position(&rule.source, "check"),
+                    format!(
+                        "stopped: the run passed its deadline of {seconds} s (`limits: run_seconds`); \
+                         this rule took the most time, {:.1} s over {} calls",
+                        taken.time.as_secs_f64(),
+                        taken.calls
+                    ),
+                );
+                error.rule = Some(rule.id.clone());
+                error
+            }
+            None => RuleError::new(
+                &super::Origin::Builtin("run"),
+                &Arc::from(""),
+                Position::NONE,
+                format!("stopped: the run passed its deadline of {seconds} s"),
+            ),
+        };
+        error.unchecked = self.documents_left.load(Ordering::Relaxed);
+        error
+    }
+
+    fn over_budget_error(&self, rule: &Rule, nanos: u64, loaded: &LoadedDocument) -> RuleError {
+        let mut error = RuleError::new(
+            &rule.origin,
+            &rule.source,
+            super::function_position(&rule.source, "check"),
+            format!(
+                "stopped: it took {:.1} s in all, more than a rule may take in this run ({:.1} s: \
+                 {} s, and {} ms per document, `limits: rule_milliseconds_per_document`)",
+                std::time::Duration::from_nanos(nanos).as_secs_f64(),
+                self.rule_budget.as_secs_f64(),
+                RULE_BASE_SECONDS,
+                self.limits.rule_per_document.as_millis()
+            ),
+        );
+        error.rule = Some(rule.id.clone());
+        let source = &self.workspace.files[loaded.file];
+        error.context = Some(format!(
+            "the last document it checked: {}",
+            crate::finding::display_path(&source.path)
+        ));
+        error
     }
 
     fn rule_error(
@@ -382,23 +501,20 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         Arc::clone(&values),
         Arc::clone(&workspace.index),
     ));
+    let limits = workspace.config.limits.apply(options.limits);
     let mut engine = engine::build(
-        options.limits,
+        limits,
         run.as_of,
         Arc::clone(&lookup) as Arc<dyn engine::Lookup>,
     );
-    let mut tracer = engine::build_tracer(options.limits, run.as_of, lookup);
+    let mut tracer = engine::build_tracer(limits, run.as_of, lookup);
     let fields =
         super::view::field_names(workspace.documents.iter().map(|loaded| &loaded.document));
     super::view::register_fields(&mut engine, &fields);
     super::view::register_fields(&mut tracer, &fields);
     let compiled = match &options.compiled {
         Some(compiled) => Arc::clone(compiled),
-        None => Arc::new(super::RuleSet::compile(
-            &engine,
-            run.rule_dirs,
-            &options.limits,
-        )),
+        None => Arc::new(super::RuleSet::compile(&engine, run.rule_dirs, &limits)),
     };
     let rules = &compiled.rules;
     let plan = crate::policy::Plan::new(
@@ -427,13 +543,25 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         rules,
         workspace,
         values: &values,
-        limits: options.limits,
+        limits,
         placeholders: run.pack.placeholders.clone().into(),
         memos: rules.iter().map(|_| Arc::default()).collect(),
         settings: &settings,
         params: &frozen_parameters(&settings),
         stopped: rules.iter().map(|_| Default::default()).collect(),
         unchecked: rules.iter().map(|_| Default::default()).collect(),
+        deadline: limits
+            .run_time
+            .and_then(|time| std::time::Instant::now().checked_add(time)),
+        out_of_time: Default::default(),
+        documents_left: Default::default(),
+        printed_bytes: Default::default(),
+        rule_nanos: rules.iter().map(|_| Default::default()).collect(),
+        rule_budget: std::time::Duration::from_secs(RULE_BASE_SECONDS).saturating_add(
+            limits
+                .rule_per_document
+                .saturating_mul(u32::try_from(targets.len()).unwrap_or(u32::MAX)),
+        ),
     };
     let mut native_spent = Vec::new();
     let native = super::native::evaluate(

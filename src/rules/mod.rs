@@ -5,6 +5,7 @@
 // rule: boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod bounded;
 pub mod builtin;
 pub mod convert;
 pub mod engine;
@@ -117,7 +118,7 @@ pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
     }
     match error {
         EvalAltResult::ErrorTooManyOperations(_) => format!(
-            "stopped after {} operations: an endless loop, or far too much work for one document",
+            "stopped after {} operations (`limits: call_operations`): an endless loop, or far too much work for one document",
             limits.operations
         ),
         EvalAltResult::ErrorStackOverflow(_) => format!(
@@ -134,8 +135,24 @@ pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
             if token.clone().into_string().ok().as_deref() == Some(engine::OUT_OF_TIME) =>
         {
             format!(
-                "stopped after {} ms: an endless loop, or far too much work for one document",
+                "stopped after {} ms (`limits: call_milliseconds`): an endless loop, or far too much work for one document",
                 limits.call_time.as_millis()
+            )
+        }
+        EvalAltResult::ErrorTerminated(token, _)
+            if token.clone().into_string().ok().as_deref() == Some(engine::OUT_OF_MEMORY) =>
+        {
+            format!(
+                "stopped: it held more than {} MiB of memory at once (`limits: call_memory_mib`)",
+                limits.memory_bytes >> 20
+            )
+        }
+        EvalAltResult::ErrorTerminated(token, _)
+            if token.clone().into_string().ok().as_deref() == Some(engine::OUT_OF_OUTPUT) =>
+        {
+            format!(
+                "stopped: it printed and reported more than {} KiB for one document (`limits: call_output_kib`)",
+                limits.output_bytes >> 10
             )
         }
         EvalAltResult::ErrorTerminated(..) => format!(
@@ -326,12 +343,16 @@ fn line_position(source: &str, wanted: impl Fn(&str) -> bool) -> Position {
         })
 }
 
-/// The rule files of a folder (not its subfolders: `tests/` holds fixtures).
+/// The rule files of a folder (not its subfolders: `tests/` holds fixtures). A symlink is
+/// listed wherever it points: the reader refuses one that leaves the folder.
 pub fn rule_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "rhai") && path.is_file())
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "rhai")
+                && !std::fs::metadata(path).is_ok_and(|metadata| metadata.is_dir())
+        })
         .collect();
     files.sort();
     Ok(files)
@@ -384,13 +405,19 @@ pub fn load(
             Ok(files) => {
                 for file in files {
                     let origin = Origin::File(file.clone());
-                    match std::fs::read_to_string(&file) {
+                    let read = crate::workspace::read::confined(&file, folder).and_then(|()| {
+                        crate::workspace::read::bounded_text(
+                            &file,
+                            crate::workspace::read::MAX_FILE_BYTES,
+                        )
+                    });
+                    match read {
                         Ok(text) => sources.push((origin, Arc::from(text))),
                         Err(error) => errors.push(RuleError::new(
                             &origin,
                             &Arc::from(""),
                             Position::NONE,
-                            format!("cannot read the rule: {error}"),
+                            format!("the rule is not read: {error}"),
                         )),
                     }
                 }

@@ -43,9 +43,61 @@ pub struct Config {
     /// Documents of other shapes mapped onto the schema (`formats:`).
     #[serde(default)]
     pub formats: Vec<crate::formats::FormatEntry>,
+    /// Bounds of a run beyond their defaults (the README's Security section).
+    #[serde(default)]
+    pub limits: LimitsConfig,
     /// `formats:` compiled, once, when the configuration is read.
     #[serde(skip)]
     pub mappings: std::sync::Arc<crate::formats::Formats>,
+}
+
+/// `limits:` — what a file, a rule call and a run may take. Absent keys keep the defaults.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// A larger document is a located `LL000`, not read (default 10 MiB).
+    pub max_file_bytes: Option<u64>,
+    /// A longer list or mapping is a located `LL000` (default 100,000).
+    pub max_items: Option<usize>,
+    /// Wall time of one rule call on one document (default 500).
+    pub call_milliseconds: Option<u64>,
+    /// Rhai operations of one rule call, with the work helpers do for it (default 2,000,000).
+    pub call_operations: Option<u64>,
+    /// Memory one rule call may hold (default 256).
+    pub call_memory_mib: Option<u64>,
+    /// What one rule call may print and report (default 8,192).
+    pub call_output_kib: Option<u64>,
+    /// Wall time of the whole evaluation; none by default.
+    pub run_seconds: Option<u64>,
+    /// Time a rule may take over a run per document, beside 2 s (default 2).
+    pub rule_milliseconds_per_document: Option<u64>,
+}
+
+impl LimitsConfig {
+    /// `limits` with what the configuration sets.
+    pub fn apply(&self, mut limits: crate::rules::engine::Limits) -> crate::rules::engine::Limits {
+        let saturating = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        if let Some(milliseconds) = self.call_milliseconds {
+            limits.call_time = std::time::Duration::from_millis(milliseconds);
+        }
+        if let Some(operations) = self.call_operations {
+            limits.operations = operations;
+        }
+        if let Some(mib) = self.call_memory_mib {
+            limits.memory_bytes = saturating(mib.saturating_mul(1 << 20));
+        }
+        if let Some(kib) = self.call_output_kib {
+            limits.output_bytes = saturating(kib.saturating_mul(1 << 10));
+        }
+        if let Some(milliseconds) = self.rule_milliseconds_per_document {
+            limits.rule_per_document = std::time::Duration::from_millis(milliseconds);
+        }
+        // `--deadline` on the command line wins over the file.
+        if let (Some(seconds), None) = (self.run_seconds, limits.run_time) {
+            limits.run_time = Some(std::time::Duration::from_secs(seconds));
+        }
+        limits
+    }
 }
 
 /// Settings that apply to the files matching `files` only.
@@ -160,12 +212,15 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
-            path: path.to_owned(),
-            text: String::new(),
-            message: format!("cannot read the configuration: {error}"),
-            offset: None,
-        })?;
+        let text =
+            super::read::bounded_text(path, super::read::MAX_FILE_BYTES).map_err(|refused| {
+                ConfigError {
+                    path: path.to_owned(),
+                    text: String::new(),
+                    message: format!("cannot read the configuration: {refused}"),
+                    offset: None,
+                }
+            })?;
         Config::parse(path, &text)
     }
 }

@@ -84,26 +84,79 @@ pub fn find_root(start: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
 }
 
 /// Every file under `root` that the include globs take and the exclude globs leave, as paths
-/// relative to `root`, sorted. Hidden files and folders and what `.gitignore` ignores are
-/// skipped, as `git ls-files` would.
-pub fn walk(root: &Path, include: &GlobSet, exclude: &GlobSet) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+/// relative to `root`, sorted, and the folders or files that could not be read, with why.
+/// Hidden files and folders and what `.gitignore` ignores are skipped, as `git ls-files`
+/// would; symlinks are not followed.
+pub fn walk(
+    root: &Path,
+    include: &GlobSet,
+    exclude: &GlobSet,
+) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
         .require_git(false)
         .parents(false)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
-        .filter_map(|entry| entry.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .filter(|relative| {
-            is_match_any_case(include, relative) && !is_match_any_case(exclude, relative)
-        })
-        .collect();
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                    continue;
+                }
+                let Ok(relative) = entry.path().strip_prefix(root) else {
+                    continue;
+                };
+                if is_match_any_case(include, relative) && !is_match_any_case(exclude, relative) {
+                    files.push(relative.to_path_buf());
+                }
+            }
+            Err(error) => {
+                if let Some(problem) = unreadable_entry(root, &error, exclude) {
+                    unreadable.push(problem);
+                }
+            }
+        }
+    }
     files.sort();
-    files
+    unreadable.sort();
+    (files, unreadable)
+}
+
+/// A walk error as a problem at the path it names (relative to `root`), unless that path is
+/// excluded anyway.
+fn unreadable_entry(
+    root: &Path,
+    error: &ignore::Error,
+    exclude: &GlobSet,
+) -> Option<(PathBuf, String)> {
+    fn parts(error: &ignore::Error) -> (Option<&Path>, Option<&std::io::Error>) {
+        match error {
+            ignore::Error::WithPath { path, err } => (Some(path), parts(err).1),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                parts(err)
+            }
+            ignore::Error::Io(io) => (None, Some(io)),
+            _ => (None, None),
+        }
+    }
+    let (path, io) = parts(error);
+    let relative = path
+        .and_then(|path| path.strip_prefix(root).ok())
+        .map(Path::to_path_buf)?;
+    let folder = PathBuf::from(format!("{}/", relative.display()));
+    if is_match_any_case(exclude, &relative) || exclude.is_match(folder.join("x")) {
+        return None;
+    }
+    let why = io.map_or_else(|| error.to_string(), ToString::to_string);
+    Some((
+        relative,
+        format!("cannot read it: {why}; what it holds is not checked"),
+    ))
 }
 
 #[cfg(test)]
@@ -117,6 +170,31 @@ mod tests {
         assert!(!set.is_match("incidents/a.yaml"));
         let set = glob_set(["incidents/*.yaml"]).expect("valid");
         assert!(!set.is_match("incidents/2026/a.yaml"), "`*` stops at `/`");
+    }
+
+    #[test]
+    fn a_folder_the_walk_cannot_open_is_a_problem_at_its_path() {
+        let root = Path::new("/repo");
+        let denied = ignore::Error::WithPath {
+            path: root.join("incidents/2025"),
+            err: Box::new(ignore::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            ))),
+        };
+        let (path, message) =
+            unreadable_entry(root, &denied, &glob_set([]).expect("valid")).expect("a problem");
+        assert_eq!(path, Path::new("incidents/2025"));
+        assert!(
+            message.starts_with("cannot read it: permission denied"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("what it holds is not checked"),
+            "{message}"
+        );
+        // Excluded anyway: nothing to say.
+        let excluded = glob_set(["incidents/"]).expect("valid");
+        assert!(unreadable_entry(root, &denied, &excluded).is_none());
     }
 
     #[test]

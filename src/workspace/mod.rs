@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod discover;
+pub mod read;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -144,20 +145,23 @@ impl Workspace {
         let kinds = kind_mapping(&config)?;
         let formats = std::sync::Arc::clone(&config.mappings);
 
-        let mut paths: Vec<(PathBuf, PathBuf)> = if root.as_os_str().is_empty() {
-            Vec::new()
+        let (found, unreadable) = if root.as_os_str().is_empty() {
+            (Vec::new(), Vec::new())
         } else {
             discover::walk(root, &include, &exclude)
-                .into_iter()
-                .map(|relative| (root.join(&relative), relative))
-                .collect()
         };
+        let mut paths: Vec<(PathBuf, PathBuf)> = found
+            .into_iter()
+            .map(|relative| (root.join(&relative), relative))
+            .collect();
         for file in extra {
             if !paths.iter().any(|(absolute, _)| absolute == file) {
                 paths.push((file.clone(), file.clone()));
             }
         }
 
+        let max_file_bytes = config.limits.max_file_bytes.unwrap_or(read::MAX_FILE_BYTES);
+        let max_items = config.limits.max_items.unwrap_or(document::yaml::MAX_ITEMS);
         // Parsed, then mapped by `formats:`, once per file, in parallel.
         let parsing = std::sync::atomic::AtomicU64::new(0);
         let mapping_nanos = std::sync::atomic::AtomicU64::new(0);
@@ -171,7 +175,8 @@ impl Workspace {
                 let started = std::time::Instant::now();
                 let mapping = formats.for_file(relative);
                 let body = mapping.as_ref().is_some_and(|mapping| mapping.reads_body());
-                let mut parsed = read_and_parse(absolute, relative, body)?;
+                document::yaml::set_max_items(max_items);
+                let mut parsed = read_and_parse(absolute, relative, body, max_file_bytes)?;
                 add(&parsing, started);
                 let started = std::time::Instant::now();
                 if let Some(mapping) = mapping {
@@ -186,6 +191,14 @@ impl Workspace {
                 }
                 Some(parsed)
             })
+            .collect();
+        // A folder or file the walk could not open is a finding at its path: its
+        // documents must not vanish from the run without a word.
+        let parsed: Vec<document::ParsedFile> = parsed
+            .into_iter()
+            .chain(unreadable.into_iter().map(|(relative, message)| {
+                problem_file(&relative, String::new(), Format::Yaml, message, 0)
+            }))
             .collect();
 
         let mut files = Vec::with_capacity(parsed.len());
@@ -296,18 +309,21 @@ fn kind_mapping(config: &Config) -> Result<Vec<(GlobSet, String)>, BadGlob> {
 
 /// Reads one file; a file that cannot be read or is not UTF-8 still yields a source (so the
 /// problem gets a code frame) and a problem.
-fn read_and_parse(absolute: &Path, relative: &Path, body: bool) -> Option<document::ParsedFile> {
+fn read_and_parse(
+    absolute: &Path,
+    relative: &Path,
+    body: bool,
+    max_file_bytes: u64,
+) -> Option<document::ParsedFile> {
     let format = Format::of(relative).unwrap_or(Format::Yaml);
-    let bytes = match std::fs::read(absolute) {
+    let bytes = match read::bounded(absolute, max_file_bytes) {
         Ok(bytes) => bytes,
-        Err(error) => {
-            return Some(problem_file(
-                relative,
-                String::new(),
-                format,
-                format!("cannot read the file: {error}"),
-                0,
-            ));
+        Err(refused) => {
+            let message = match refused {
+                read::Refused::Io(error) => format!("cannot read the file: {error}"),
+                refused => format!("not read: {refused}"),
+            };
+            return Some(problem_file(relative, String::new(), format, message, 0));
         }
     };
     match String::from_utf8(bytes) {

@@ -1,0 +1,81 @@
+//! What each thread has allocated and not yet freed, so a rule call can be held to a memory
+//! budget as a whole — 400 strings of 60 MB are each under any per-value limit, their sum
+//! is not — and stopped with its name before the process runs out.
+//!
+//! The binary installs [`Counting`] as its global allocator. Without it (the library
+//! embedded elsewhere) [`live`] stays 0 and only the per-helper checks bound memory.
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+
+thread_local! {
+    /// Bytes allocated minus bytes freed on this thread. Const-initialised and without a
+    /// destructor, so reading it from inside the allocator is always possible.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+}
+
+/// Bytes this thread holds now, as counted since it started (may be negative when it frees
+/// what another thread allocated). Differences between two readings are what matters.
+pub fn live() -> isize {
+    LIVE.with(Cell::get)
+}
+
+/// Whether [`Counting`] is the global allocator: when it is not, a rule call's memory
+/// cannot be measured and the engine falls back to Rhai's per-value size limits.
+pub fn counting() -> bool {
+    static COUNTING: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *COUNTING.get_or_init(|| {
+        let before = live();
+        let probe = std::hint::black_box(vec![0u8; 4096]);
+        let counted = live().wrapping_sub(before) >= 4096;
+        drop(probe);
+        counted
+    })
+}
+
+fn add(bytes: usize) {
+    let bytes = isize::try_from(bytes).unwrap_or(isize::MAX);
+    let _ = LIVE.try_with(|live| live.set(live.get().wrapping_add(bytes)));
+}
+
+fn sub(bytes: usize) {
+    let bytes = isize::try_from(bytes).unwrap_or(isize::MAX);
+    let _ = LIVE.try_with(|live| live.set(live.get().wrapping_sub(bytes)));
+}
+
+/// A global allocator that counts, per thread, what `inner` hands out.
+pub struct Counting<A>(pub A);
+
+// SAFETY: every call is forwarded to `inner` unchanged; the counting touches only a
+// thread-local integer and never allocates.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let pointer = unsafe { self.0.alloc(layout) };
+        if !pointer.is_null() {
+            add(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let pointer = unsafe { self.0.alloc_zeroed(layout) };
+        if !pointer.is_null() {
+            add(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        unsafe { self.0.dealloc(pointer, layout) };
+        sub(layout.size());
+    }
+
+    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let moved = unsafe { self.0.realloc(pointer, layout, new_size) };
+        if !moved.is_null() {
+            sub(layout.size());
+            add(new_size);
+        }
+        moved
+    }
+}

@@ -1,0 +1,594 @@
+//! `lessons` tried as an attacker would: hostile rules from a contributor, hostile documents
+//! pasted from a log, hostile paths. Every case ends by itself, under a 1 GiB address-space
+//! limit, with exit 2 and the rule and limit named for a hostile rule, a located `LL000` for
+//! a hostile document, and the run going on; nothing read from outside the repository
+//! appears in any output.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What one run printed and how it ended.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `lessons ARGS` in `folder` under a 1 GiB address-space limit, killed after a minute
+/// (a hang is a failure, not a stuck suite).
+fn lessons(folder: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_lessons"))
+        .args(args)
+        .current_dir(folder)
+        // Wide enough that no message wraps inside a phrase a test looks for.
+        .env("COLUMNS", "400")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lessons starts");
+    let started = Instant::now();
+    // Read both pipes on threads: a full pipe must not stall the run being timed.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
+        text
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("lessons {args:?} still running after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = String::from_utf8_lossy(&out.join().expect("stdout read")).into_owned();
+    let stderr = String::from_utf8_lossy(&err.join().expect("stderr read")).into_owned();
+    let code = status.code().unwrap_or_else(|| {
+        panic!("lessons {args:?} was killed by a signal ({status}); stderr:\n{stderr}")
+    });
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
+}
+
+const ROSTER: &str = "kind: roster\npeople:\n  - id: p.okafor\n    role: responder\n";
+
+/// A closed incident with no root cause: LL001 at 5:13, the finding that must survive.
+fn incident(id: &str) -> String {
+    format!(
+        "kind: incident\nid: {id}\nstatus: closed\nseverity: low\nroot_cause: \"\"\nresponders: [p.okafor]\n"
+    )
+}
+
+/// A repository of `count` incidents and a roster, with `rules: [rules/]`, and `rule_body`
+/// as the `check` of rule X001 in `rules/x.rhai`.
+fn repository(count: usize, rule_body: Option<&str>) -> tempfile::TempDir {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let root = folder.path();
+    let mut files = vec![
+        (
+            ".lessons.yaml".to_owned(),
+            "rules: [\"rules/\"]\n".to_owned(),
+        ),
+        ("people/roster.yaml".to_owned(), ROSTER.to_owned()),
+    ];
+    for number in 1..=count {
+        files.push((
+            format!("incidents/inc-{number:04}.yaml"),
+            incident(&format!("INC-{number}")),
+        ));
+    }
+    if let Some(body) = rule_body {
+        files.push(("rules/x.rhai".to_owned(), hostile_rule(body)));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
+    common::write_files(root, &files);
+    std::fs::create_dir_all(root.join("rules")).expect("rules folder");
+    folder
+}
+
+fn hostile_rule(body: &str) -> String {
+    format!(
+        "const RULE = #{{ id: \"X001\", name: \"hostile\", severity: \"warning\", kinds: [\"incident\"], summary: \"h\" }};\n\nfn check(doc) {{\n{body}\n}}\n"
+    )
+}
+
+/// The run of a hostile rule: exit 2, the rule and its file named with `limit`, and the
+/// built-in rules' findings still there.
+fn assert_stopped(run: &Run, limit: &str) {
+    assert_eq!(run.code, 2, "{}", run.all());
+    let all = run.all();
+    assert!(all.contains("rule X001 (rules/x.rhai)"), "{all}");
+    assert!(all.contains(limit), "expected `{limit}` in:\n{all}");
+    assert!(
+        all.contains("incidents/inc-0001.yaml:5:13: LL001"),
+        "the other rules finish:\n{all}"
+    );
+}
+
+/// The run's output holds `text`.
+#[track_caller]
+fn says(run: &Run, text: &str) {
+    let all = run.all();
+    assert!(all.contains(text), "expected `{text}` in:\n{all}");
+}
+
+fn check_concise(folder: &Path) -> Run {
+    lessons(folder, &["check", ".", "--format", "concise"])
+}
+
+#[test]
+fn an_array_grown_forever_is_stopped_without_measuring_it_at_every_push() {
+    let folder = repository(1, Some("let a = []; loop { a.push(1); }"));
+    assert_stopped(&check_concise(folder.path()), "stopped after");
+}
+
+#[test]
+fn looking_up_every_document_forever_is_stopped() {
+    let folder = repository(20, Some("loop { let all = docs(\"incident\"); }"));
+    assert_stopped(&check_concise(folder.path()), "stopped after");
+}
+
+#[test]
+fn printing_a_megabyte_forever_is_stopped_by_the_output_budget() {
+    for flood in ["print(s)", "debug(s)", "report(\"\", s)"] {
+        let folder = repository(
+            2,
+            Some(&format!(
+                "let s = \"x\"; s.pad(1000000, \"y\"); loop {{ {flood} }}"
+            )),
+        );
+        assert_stopped(
+            &check_concise(folder.path()),
+            "printed and reported more than 8192 KiB",
+        );
+    }
+}
+
+#[test]
+fn a_short_print_flood_over_many_documents_stays_bounded() {
+    let folder = repository(
+        200,
+        Some("loop { print(\"012345678901234567890123456789012345678901234567890123456789\") }"),
+    );
+    let run = check_concise(folder.path());
+    assert_stopped(&run, "stopped");
+    says(&run, "left unchecked");
+}
+
+#[test]
+fn many_values_each_under_the_limits_are_stopped_by_their_sum() {
+    let folder = repository(
+        2,
+        Some(
+            "let s = \"x\"; s.pad(16000000, \"y\"); let v = []; for i in 0..400 { v.push(s + i) }",
+        ),
+    );
+    assert_stopped(
+        &check_concise(folder.path()),
+        "it held more than 64 MiB of memory at once",
+    );
+}
+
+#[test]
+fn one_step_that_would_build_too_much_is_refused_before_it_does() {
+    for (body, limit) in [
+        (
+            "let s = \"x\"; s.pad(1000000000000, \"y\");",
+            "length of string beyond the limit",
+        ),
+        (
+            "let s = \"x\"; s.pad(16000000, \"y\"); let p = s.split(\"\");",
+            "size of array beyond the limit",
+        ),
+        (
+            "let s = \"ab\"; s.pad(1000000, \"a\"); s.replace(\"a\", s);",
+            "length of string beyond the limit",
+        ),
+        ("let s = \"x\"; loop { s += s; }", "memory"),
+        (
+            "let a = []; a.pad(100000000000, \"x\");",
+            "size of array beyond the limit",
+        ),
+    ] {
+        let folder = repository(1, Some(body));
+        assert_stopped(&check_concise(folder.path()), limit);
+    }
+}
+
+#[test]
+fn a_rule_failing_on_every_document_is_stopped_once_and_says_what_it_left() {
+    let folder = repository(300, Some("loop {}"));
+    let run = check_concise(folder.path());
+    assert_stopped(&run, "stopped after");
+    assert_eq!(run.all().matches("rule X001").count(), 1, "{}", run.all());
+    says(&run, "documents were left unchecked");
+}
+
+#[test]
+fn a_rule_slow_on_every_document_is_named_and_stopped() {
+    // Correct on each document (60,000 operations), slow over the run: at 0 ms per
+    // document it may take two seconds in all.
+    let folder = repository(400, Some("let n = 0; for i in 0..30000 { n += i; }"));
+    std::fs::write(
+        folder.path().join(".lessons.yaml"),
+        "rules: [\"rules/\"]\nlimits:\n  rule_milliseconds_per_document: 0\n",
+    )
+    .expect("config");
+    let run = check_concise(folder.path());
+    assert_stopped(&run, "more than a rule may take in this run");
+}
+
+#[test]
+fn a_whole_run_stops_at_its_deadline_naming_the_slowest_rule() {
+    let folder = repository(400, Some("let n = 0; for i in 0..200000 { n += i; }"));
+    let run = lessons(
+        folder.path(),
+        &["check", ".", "--format", "concise", "--deadline", "1"],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    says(
+        &run,
+        "rule X001 (rules/x.rhai) stopped: the run passed its deadline of 1 s",
+    );
+    says(&run, "left unchecked");
+}
+
+#[test]
+fn a_rule_file_linked_outside_the_repository_is_not_read() {
+    let folder = repository(1, None);
+    let secret = tempfile::NamedTempFile::new().expect("secret file");
+    std::fs::write(secret.path(), "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\n").expect("secret");
+    std::os::unix::fs::symlink(secret.path(), folder.path().join("rules/x.rhai")).expect("symlink");
+    std::os::unix::fs::symlink("/proc/self/environ", folder.path().join("rules/env.rhai"))
+        .expect("symlink");
+    let run = check_concise(folder.path());
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(!run.all().contains("wJalrXUtnFEMI"), "{}", run.all());
+    assert!(!run.all().contains("PATH="), "{}", run.all());
+    says(&run, "the rule is not read: it resolves to");
+    says(&run, "incidents/inc-0001.yaml:5:13: LL001");
+}
+
+#[test]
+fn a_configuration_linked_outside_the_repository_is_not_read() {
+    let folder = repository(1, None);
+    std::fs::create_dir(folder.path().join(".git")).expect("a git work tree");
+    let secret = tempfile::NamedTempFile::new().expect("secret file");
+    std::fs::write(secret.path(), "root:x:0:0:secret-line\n").expect("secret");
+    std::fs::remove_file(folder.path().join(".lessons.yaml")).expect("remove");
+    std::os::unix::fs::symlink(secret.path(), folder.path().join(".lessons.yaml"))
+        .expect("symlink");
+    let run = check_concise(folder.path());
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(!run.all().contains("secret-line"), "{}", run.all());
+    says(&run, "the configuration is not read");
+}
+
+#[test]
+fn a_rule_folder_outside_the_repository_is_refused() {
+    let folder = repository(1, None);
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    std::fs::write(
+        elsewhere.path().join("x.rhai"),
+        hostile_rule("report(\"\", \"outside\");"),
+    )
+    .expect("rule");
+    std::fs::write(
+        folder.path().join(".lessons.yaml"),
+        format!("rules: [\"{}\"]\n", elsewhere.path().display()),
+    )
+    .expect("config");
+    let run = check_concise(folder.path());
+    assert_eq!(run.code, 2, "{}", run.all());
+    says(&run, "is not read: it resolves to");
+    assert!(!run.all().contains("X001"), "{}", run.all());
+}
+
+#[test]
+fn terminal_control_sequences_from_a_document_are_shown_not_sent() {
+    let folder = repository(1, None);
+    common::write_files(
+        folder.path(),
+        &[
+            // OSC 52 (write the clipboard), raw in the file and as a YAML escape.
+            ("incidents/raw.yaml", "kind: incident\nid: INC-8\u{1b}]52;c;aGk=\u{7}\nstatus: closed\nroot_cause: \"\"\n"),
+            ("incidents/escaped.yaml", "kind: incident\nid: \"INC-9\\e]52;c;aGk=\\a\\x9b2J\"\nstatus: closed\nroot_cause: \"\"\n"),
+        ],
+    );
+    for format in ["human", "concise", "github"] {
+        let run = lessons(
+            folder.path(),
+            &["check", ".", "--format", format, "--color", "always"],
+        );
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(!run.all().contains("\u{1b}]"), "{format}: {:?}", run.all());
+        assert!(!run.all().contains('\u{7}'), "{format}: {:?}", run.all());
+        assert!(!run.all().contains('\u{9b}'), "{format}: {:?}", run.all());
+        says(&run, "INC-9\\x1b]52;c;aGk=\\x07\\x9b2J");
+    }
+    let run = lessons(folder.path(), &["check", ".", "--format", "junit"]);
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("INC-9\u{fffd}]52;c;aGk=\u{fffd}"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_report_never_replaces_a_file_the_run_reads() {
+    let folder = repository(1, None);
+    let incident_before =
+        std::fs::read(folder.path().join("incidents/inc-0001.yaml")).expect("read");
+    for args in [
+        ["--output", "incidents/inc-0001.yaml"],
+        ["--write-baseline", ".lessons.yaml"],
+    ] {
+        let run = lessons(
+            folder.path(),
+            &["check", ".", "--format", "json", args[0], args[1]],
+        );
+        assert_eq!(run.code, 2, "{}", run.all());
+        says(&run, "is a file this run reads");
+    }
+    assert_eq!(
+        std::fs::read(folder.path().join("incidents/inc-0001.yaml")).expect("read"),
+        incident_before
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.path().join(".lessons.yaml")).expect("read"),
+        "rules: [\"rules/\"]\n"
+    );
+}
+
+#[test]
+fn a_report_onto_a_fifo_or_through_a_symlink_keeps_what_is_there() {
+    let folder = repository(1, None);
+    let root = folder.path();
+    // A FIFO is written in place (a rename would replace it with a file).
+    let fifo = root.join("report.pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the FIFO"))
+    };
+    let run = lessons(
+        root,
+        &["check", ".", "--format", "json", "--output", "report.pipe"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    let report = reader.join().expect("reader");
+    assert!(report.contains("\"findings\""), "{report}");
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(
+        &std::fs::symlink_metadata(&fifo)
+            .expect("still there")
+            .file_type()
+    ));
+    // A symlink to a report keeps its link; the file it names gets the report.
+    std::fs::create_dir(root.join("reports")).expect("folder");
+    std::fs::write(root.join("reports/latest.txt"), "old").expect("old report");
+    std::os::unix::fs::symlink("reports/latest.txt", root.join("report.json")).expect("link");
+    // A temporary file an earlier, killed run left is cleaned up.
+    std::fs::write(root.join("reports/.latest.txt.4194303.tmp"), "torn").expect("stale");
+    let run = lessons(
+        root,
+        &["check", ".", "--format", "json", "--output", "report.json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(std::fs::symlink_metadata(root.join("report.json"))
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(root.join("reports/latest.txt"))
+        .expect("report")
+        .contains("\"findings\""));
+    assert!(!root.join("reports/.latest.txt.4194303.tmp").exists());
+}
+
+#[test]
+fn a_document_over_the_size_limit_is_a_located_finding_and_the_run_goes_on() {
+    let folder = repository(1, None);
+    let mut big = String::from("kind: incident\nid: INC-BIG\ntimeline:\n");
+    while big.len() <= 10 << 20 {
+        big.push_str("  - at: 2026-01-01T00:00:00Z\n    what: a line pasted whole from a log\n");
+    }
+    common::write_files(folder.path(), &[("incidents/big.yaml", &big)]);
+    let run = check_concise(folder.path());
+    assert_eq!(run.code, 1, "{}", run.all());
+    says(&run, "incidents/big.yaml:1:1: LL000 not read: the file is");
+    says(&run, "over the limit of 10485760");
+    says(&run, "incidents/inc-0001.yaml:5:13: LL001");
+}
+
+#[test]
+fn a_collection_over_the_item_limit_is_a_located_finding() {
+    let folder = repository(1, None);
+    let mut keys = String::from("kind: incident\nid: INC-K\nstatus: open\nextra:\n");
+    for key in 0..100_001 {
+        keys.push_str(&format!("  k{key}: 1\n"));
+    }
+    let mut flow = String::from("{\"kind\": \"incident\", \"id\": \"INC-F\", \"timeline\": [");
+    flow.push_str(&vec!["1"; 100_001].join(","));
+    flow.push_str("]}");
+    common::write_files(
+        folder.path(),
+        &[
+            ("incidents/keys.yaml", &keys),
+            ("incidents/flow.json", &flow),
+        ],
+    );
+    let run = check_concise(folder.path());
+    assert_eq!(run.code, 1, "{}", run.all());
+    says(
+        &run,
+        "incidents/keys.yaml:5:3: LL000 a mapping of more than 100000 keys: not read",
+    );
+    says(
+        &run,
+        "incidents/flow.json:1:49: LL000 a list of more than 100000 items: not read",
+    );
+    says(&run, "incidents/inc-0001.yaml:5:13: LL001");
+}
+
+#[test]
+fn a_fifo_is_an_error_never_a_hang() {
+    let folder = repository(1, None);
+    let fifo = folder.path().join("incidents/pipe.yaml");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let run = lessons(folder.path(), &["check", "incidents/pipe.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    says(&run, "not a regular file or a folder");
+    let run = lessons(
+        folder.path(),
+        &["check", ".", "--baseline", "incidents/pipe.yaml"],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    says(&run, "not a regular file (a FIFO)");
+    // In the repository's walk it is no document at all.
+    let run = check_concise(folder.path());
+    assert_eq!(run.code, 1, "{}", run.all());
+}
+
+#[test]
+fn baseline_counts_that_overflow_are_refused() {
+    let folder = repository(1, None);
+    let entry = |n: u32| {
+        format!(
+            "{{\"rule\": \"LL001\", \"file\": \"incidents/inc-0001.yaml\", \"doc_id\": \"INC-{n}\", \"path\": \"root_cause\", \"message\": \"m\", \"count\": 18446744073709551615}}"
+        )
+    };
+    common::write_files(
+        folder.path(),
+        &[(
+            "baseline.json",
+            &format!(
+                "{{\"version\": 1, \"findings\": [{}, {}]}}",
+                entry(1),
+                entry(2)
+            ),
+        )],
+    );
+    let run = lessons(
+        folder.path(),
+        &["check", ".", "--baseline", "baseline.json"],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    says(&run, "its counts add up past");
+}
+
+#[test]
+fn old_mac_line_endings_and_a_json_byte_order_mark_are_read_where_they_are() {
+    let folder = repository(0, None);
+    common::write_files(
+        folder.path(),
+        &[
+            ("incidents/cr.yaml", "kind: incident\rid: INC-CR\rstatus: closed\rseverity: low\rroot_cause: \"\"\r"),
+            ("incidents/bom.json", "\u{feff}{\n  \"kind\": \"incident\",\n  \"id\": \"INC-J\",\n  \"status\": \"closed\",\n  \"root_cause\": \"\"\n}\n"),
+        ],
+    );
+    let run = lessons(
+        folder.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "concise",
+            "--select",
+            "LL000,LL001",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    says(&run, "incidents/cr.yaml:5:13: LL001");
+    says(&run, "incidents/bom.json:5:17: LL001");
+    assert!(!run.all().contains("LL000"), "{}", run.all());
+}
+
+#[test]
+fn a_parameter_of_the_wrong_type_is_a_configuration_error() {
+    let folder = repository(1, None);
+    for (params, said) in [
+        (
+            "LL005:\n    review_within_days: {}",
+            "is empty; give one or more of: critical, high, other",
+        ),
+        (
+            "LL005:\n    review_within_days: {critical: soon}",
+            "must be a number, not text",
+        ),
+        (
+            "LL033:\n    stale_open_days: [30]",
+            "must be a number, not a list",
+        ),
+    ] {
+        std::fs::write(
+            folder.path().join(".lessons.yaml"),
+            format!("rules: [\"rules/\"]\nparams:\n  {params}\n"),
+        )
+        .expect("config");
+        let run = check_concise(folder.path());
+        assert_eq!(run.code, 2, "{}", run.all());
+        says(&run, said);
+    }
+}
+
+#[test]
+fn an_absurd_number_of_jobs_is_capped() {
+    let folder = repository(3, None);
+    let run = lessons(
+        folder.path(),
+        &["check", ".", "--format", "concise", "--jobs", "65535"],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    says(&run, "incidents/inc-0003.yaml:5:13: LL001");
+}
+
+#[test]
+fn lessons_test_exits_2_when_a_rule_fails_as_check_does() {
+    let folder = repository(0, Some("throw \"broken\";"));
+    common::write_files(
+        folder.path(),
+        &[(
+            "rules/tests/X001/fires.yaml",
+            "kind: incident\nid: INC-1 # expect: X001\n",
+        )],
+    );
+    let run = lessons(folder.path(), &["test"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    says(&run, "broken");
+}
