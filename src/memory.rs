@@ -12,6 +12,33 @@ thread_local! {
     /// Bytes allocated minus bytes freed on this thread. Const-initialised and without a
     /// destructor, so reading it from inside the allocator is always possible.
     static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// What [`LIVE`] may reach before the rule call on this thread is stopped.
+    static CEILING: Cell<isize> = const { Cell::new(isize::MAX) };
+}
+
+/// Lets the current thread hold `bytes` more than it does now (`None`: no bound), until
+/// the next call.
+pub fn set_ceiling(bytes: Option<usize>) {
+    let ceiling = bytes.map_or(isize::MAX, |bytes| {
+        live().saturating_add(isize::try_from(bytes).unwrap_or(isize::MAX))
+    });
+    CEILING.with(|cell| cell.set(ceiling));
+}
+
+/// Trips [`over_ceiling`] whatever the thread holds: another budget of the call ran out.
+pub fn trip() {
+    CEILING.with(|cell| cell.set(isize::MIN));
+}
+
+/// Whether the thread holds more than its ceiling allows: one comparison, cheap enough
+/// for every operation of a rule.
+pub fn over_ceiling() -> bool {
+    LIVE.with(Cell::get) > CEILING.with(Cell::get)
+}
+
+/// What the thread may still take before it passes its ceiling.
+pub fn headroom() -> isize {
+    CEILING.with(Cell::get).saturating_sub(live())
 }
 
 /// Bytes this thread holds now, as counted since it started (may be negative when it frees

@@ -592,3 +592,44 @@ fn lessons_test_exits_2_when_a_rule_fails_as_check_does() {
     assert_eq!(run.code, 2, "{}", run.all());
     says(&run, "broken");
 }
+
+/// The README's table of limits says the defaults the engine has.
+#[test]
+fn the_readme_limits_table_is_current() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let default = |key: &str| -> String {
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{key}`")))
+            .unwrap_or_else(|| panic!("README.md has no row for `{key}`"));
+        row.split('|').nth(2).expect("a default").trim().to_owned()
+    };
+    let limits = lessons::rules::engine::Limits::default();
+    assert_eq!(default("max_file_bytes"), "10485760 (10 MiB)");
+    assert_eq!(
+        lessons::workspace::read::MAX_FILE_BYTES.to_string(),
+        "10485760"
+    );
+    assert_eq!(
+        default("max_items"),
+        lessons::document::yaml::MAX_ITEMS.to_string()
+    );
+    assert_eq!(default("call_operations"), limits.operations.to_string());
+    assert_eq!(
+        default("call_milliseconds"),
+        limits.call_time.as_millis().to_string()
+    );
+    assert_eq!(
+        default("call_memory_mib"),
+        (limits.memory_bytes >> 20).to_string()
+    );
+    assert_eq!(
+        default("call_output_kib"),
+        (limits.output_bytes >> 10).to_string()
+    );
+    assert_eq!(
+        default("rule_milliseconds_per_document"),
+        limits.rule_per_document.as_millis().to_string()
+    );
+}

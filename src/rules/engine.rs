@@ -120,9 +120,6 @@ struct Meter {
     seen: u64,
     operations: u64,
     deadline: Option<std::time::Instant>,
-    /// This thread's [`crate::memory::live`] when the call started, and what it may add.
-    memory_start: isize,
-    memory_limit: isize,
     /// Bytes printed and reported so far, and the bound.
     said: usize,
     said_limit: usize,
@@ -133,8 +130,6 @@ const IDLE: Meter = Meter {
     seen: 0,
     operations: 0,
     deadline: None,
-    memory_start: 0,
-    memory_limit: 0,
     said: 0,
     said_limit: 0,
 };
@@ -163,10 +158,7 @@ pub fn stopped(token: &'static str) -> Box<EvalAltResult> {
 /// Whether the current call may build `bytes` more in one step (a helper about to pad,
 /// replace or split): within the largest single value, and within what the call has left.
 pub fn reserve(bytes: usize) -> RhaiResult<()> {
-    let meter = METER.with(std::cell::Cell::get);
-    let used = crate::memory::live().saturating_sub(meter.memory_start);
-    let wanted = isize::try_from(bytes).unwrap_or(isize::MAX);
-    if meter.memory_limit > 0 && used.saturating_add(wanted) > meter.memory_limit {
+    if isize::try_from(bytes).unwrap_or(isize::MAX) > crate::memory::headroom() {
         return Err(stopped(OUT_OF_MEMORY));
     }
     Ok(())
@@ -178,7 +170,12 @@ fn say(bytes: usize) -> bool {
         let mut now = meter.get();
         now.said = now.said.saturating_add(bytes);
         meter.set(now);
-        now.said_limit == 0 || now.said <= now.said_limit
+        let within = now.said_limit == 0 || now.said <= now.said_limit;
+        if !within {
+            // Stopped at the next operation, by the one check `progress` always makes.
+            crate::memory::trip();
+        }
+        within
     })
 }
 
@@ -206,15 +203,15 @@ pub fn extend_deadline(by: std::time::Duration) {
 /// read every 1,024 operations and after a charge). Rhai's own operations limit stops a
 /// pure loop at the exact operation.
 fn progress(operations: u64) -> Option<Dynamic> {
-    let now = METER.with(std::cell::Cell::get);
     // Memory at every operation: one step can double what the call holds.
-    if now.memory_limit > 0
-        && crate::memory::live().saturating_sub(now.memory_start) > now.memory_limit
-    {
-        return Some(Dynamic::from(OUT_OF_MEMORY));
-    }
-    if now.said_limit > 0 && now.said > now.said_limit {
-        return Some(Dynamic::from(OUT_OF_OUTPUT));
+    if crate::memory::over_ceiling() {
+        let now = METER.with(std::cell::Cell::get);
+        let output = now.said_limit > 0 && now.said > now.said_limit;
+        return Some(Dynamic::from(if output {
+            OUT_OF_OUTPUT
+        } else {
+            OUT_OF_MEMORY
+        }));
     }
     if operations % 256 != 0 {
         return None;
@@ -282,14 +279,14 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
             seen: 0,
             operations: input.limits.operations,
             deadline: std::time::Instant::now().checked_add(input.limits.call_time),
-            memory_start: crate::memory::live(),
-            memory_limit: isize::try_from(input.limits.memory_bytes).unwrap_or(isize::MAX),
             said: 0,
             said_limit: input.limits.output_bytes,
         });
     });
+    crate::memory::set_ceiling(Some(input.limits.memory_bytes));
     let result = body();
     METER.with(|meter| meter.set(IDLE));
+    crate::memory::set_ceiling(None);
     let said = CALL.with(|call| {
         let mut call = call.borrow_mut();
         Said {
