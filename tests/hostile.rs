@@ -198,6 +198,18 @@ fn many_values_each_under_the_limits_are_stopped_by_their_sum() {
 }
 
 #[test]
+fn copies_of_every_document_are_stopped_by_the_memory_budget() {
+    // `to_map` copies a list of documents in one step; the copy stops growing past the
+    // budget, and the rule is not re-run under the (copying) debugger to find its line.
+    let folder = repository(
+        2000,
+        Some("let all = to_map(docs(\"incident\")); let s = all.to_string(); let t = []; for i in 0..100 { t.push(to_map(docs(\"incident\"))); }"),
+    );
+    // Its memory or, on a loaded machine, its time runs out first.
+    assert_stopped(&check_concise(folder.path()), "stopped");
+}
+
+#[test]
 fn one_step_that_would_build_too_much_is_refused_before_it_does() {
     for (body, limit) in [
         (

@@ -155,6 +155,20 @@ pub fn stopped(token: &'static str) -> Box<EvalAltResult> {
     ))
 }
 
+/// Which of this module's budgets stopped a call (`OUT_OF_MEMORY`…), if one did.
+pub fn stopped_for(error: &EvalAltResult) -> Option<&'static str> {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => stopped_for(inner),
+        EvalAltResult::ErrorTerminated(token, _) => {
+            let token = token.clone().into_string().ok()?;
+            [OUT_OF_OPERATIONS, OUT_OF_TIME, OUT_OF_MEMORY, OUT_OF_OUTPUT]
+                .into_iter()
+                .find(|known| *known == token)
+        }
+        _ => None,
+    }
+}
+
 /// Whether the current call may build `bytes` more in one step (a helper about to pad,
 /// replace or split): within the largest single value, and within what the call has left.
 pub fn reserve(bytes: usize) -> RhaiResult<()> {
@@ -430,6 +444,12 @@ pub fn build_tracer(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> E
             // Only steps: the exit events carry the closing brace of the function.
             if matches!(event, rhai::debugger::DebuggerEvent::Step) && !position.is_none() {
                 TRACE.with(|trace| trace.set(position));
+            }
+            // A step under the debugger can be slow (it sees the whole scope): the clock is
+            // read at each one, so the re-run ends on time whatever the rule holds.
+            let deadline = METER.with(std::cell::Cell::get).deadline;
+            if deadline.is_some_and(|deadline| std::time::Instant::now() > deadline) {
+                return Err(stopped(OUT_OF_TIME));
             }
             Ok(rhai::debugger::DebuggerCommand::StepInto)
         },

@@ -325,7 +325,11 @@ impl Session<'_> {
         if !position.is_none() {
             return position;
         }
-
+        // Under the debugger Rhai copies its call frames, arguments and all, at each step:
+        // a rule that filled its memory would take minutes to re-run. Its `check` is named.
+        if engine::stopped_for(error) == Some(engine::OUT_OF_MEMORY) {
+            return super::function_position(&rule.source, "check");
+        }
         let (_, _) = engine::with_call(input, || {
             engine::reset_trace();
             self.call(self.tracer, rule, value)

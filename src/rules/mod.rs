@@ -156,7 +156,7 @@ pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
             )
         }
         EvalAltResult::ErrorTerminated(..) => format!(
-            "stopped after {} operations: an endless loop, or far too much work for one document",
+            "stopped after {} operations (`limits: call_operations`): an endless loop, or far too much work for one document",
             limits.operations
         ),
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => describe(inner, limits),

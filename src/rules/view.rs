@@ -297,7 +297,15 @@ pub fn writable(value: &Dynamic) -> Dynamic {
         return Dynamic::from_map(map.to_map());
     }
     if let Some(list) = value.read_lock::<ListView>() {
-        return Dynamic::from_array(list.clone().into_iter().map(|v| writable(&v)).collect());
+        // A copy of a hundred thousand documents stops growing once the call holds more
+        // than its memory budget: the next operation then stops the call.
+        return Dynamic::from_array(
+            list.clone()
+                .into_iter()
+                .take_while(|_| !crate::memory::over_ceiling())
+                .map(|v| writable(&v))
+                .collect(),
+        );
     }
     value.clone()
 }
