@@ -247,7 +247,7 @@ fn a_rule_failing_on_every_document_is_stopped_once_and_says_what_it_left() {
 #[test]
 fn a_rule_slow_on_every_document_is_named_and_stopped() {
     // Correct on each document (60,000 operations), slow over the run: at 0 ms per
-    // document it may take two seconds in all.
+    // document it may take five seconds in all.
     let folder = repository(400, Some("let n = 0; for i in 0..30000 { n += i; }"));
     std::fs::write(
         folder.path().join(".lessons.yaml"),

@@ -34,7 +34,7 @@ pub struct Limits {
     pub output_bytes: usize,
     /// Wall time of the whole evaluation, if bounded.
     pub run_time: Option<std::time::Duration>,
-    /// The time a rule may take over a run, per document checked (beside two seconds):
+    /// The time a rule may take over a run, per document checked (beside five seconds):
     /// a hundred times what the slowest built-in rule takes.
     pub rule_per_document: std::time::Duration,
 }
@@ -145,6 +145,28 @@ thread_local! {
     /// The last position the tracer stepped on, in this thread.
     static TRACE: std::cell::Cell<Position> = const { std::cell::Cell::new(Position::NONE) };
     static METER: std::cell::Cell<Meter> = const { std::cell::Cell::new(IDLE) };
+    /// The operation at which the last call on this thread was stopped, and where the
+    /// tracer's re-run of it stops: the same step, on any machine.
+    static REACHED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static STOP_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The operation count at which the last stopped call on this thread was stopped.
+pub fn reached() -> u64 {
+    REACHED.with(std::cell::Cell::get)
+}
+
+/// Runs `body` (a tracer re-run) stopping at operation `at` (0: no such stop).
+pub fn stopping_at<T>(at: u64, body: impl FnOnce() -> T) -> T {
+    STOP_AT.with(|cell| cell.set(at));
+    let result = body();
+    STOP_AT.with(|cell| cell.set(0));
+    result
+}
+
+fn stop(operations: u64, token: &'static str) -> Option<Dynamic> {
+    REACHED.with(|cell| cell.set(operations));
+    Some(Dynamic::from(token))
 }
 
 /// The error that stops a call for the budget `token` names.
@@ -221,11 +243,10 @@ fn progress(operations: u64) -> Option<Dynamic> {
     if crate::memory::over_ceiling() {
         let now = METER.with(std::cell::Cell::get);
         let output = now.said_limit > 0 && now.said > now.said_limit;
-        return Some(Dynamic::from(if output {
-            OUT_OF_OUTPUT
-        } else {
-            OUT_OF_MEMORY
-        }));
+        return stop(
+            operations,
+            if output { OUT_OF_OUTPUT } else { OUT_OF_MEMORY },
+        );
     }
     if operations % 256 != 0 {
         return None;
@@ -233,7 +254,7 @@ fn progress(operations: u64) -> Option<Dynamic> {
     METER.with(|meter| {
         let mut now = meter.get();
         if now.operations > 0 && operations.saturating_add(now.charged) > now.operations {
-            return Some(Dynamic::from(OUT_OF_OPERATIONS));
+            return stop(operations, OUT_OF_OPERATIONS);
         }
         if operations % 1024 == 0 || now.charged != now.seen {
             now.seen = now.charged;
@@ -242,7 +263,7 @@ fn progress(operations: u64) -> Option<Dynamic> {
                 .deadline
                 .is_some_and(|deadline| std::time::Instant::now() > deadline)
             {
-                return Some(Dynamic::from(OUT_OF_TIME));
+                return stop(operations, OUT_OF_TIME);
             }
         }
         None
@@ -298,6 +319,8 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
         });
     });
     crate::memory::set_ceiling(Some(input.limits.memory_bytes));
+    // Rhai's own operations limit stops the operation past it.
+    REACHED.with(|cell| cell.set(input.limits.operations.saturating_add(1)));
     let result = body();
     METER.with(|meter| meter.set(IDLE));
     crate::memory::set_ceiling(None);
@@ -438,6 +461,13 @@ pub fn is_blank_with(value: &Dynamic, placeholders: &[String]) -> bool {
 #[allow(deprecated)] // Rhai marks its debugger interface volatile, not deprecated.
 pub fn build_tracer(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     let mut engine = build(limits, as_of, lookup);
+    engine.on_progress(|operations| {
+        let at = STOP_AT.with(std::cell::Cell::get);
+        if at > 0 && operations >= at {
+            return Some(Dynamic::from(OUT_OF_OPERATIONS));
+        }
+        progress(operations)
+    });
     engine.register_debugger(
         |_, debugger| debugger,
         |_context, event, _node, _source, position| {

@@ -130,7 +130,7 @@ pub struct Session<'a> {
 }
 
 /// What any rule may take over a run, besides its time per document.
-const RULE_BASE_SECONDS: u64 = 2;
+const RULE_BASE_SECONDS: u64 = 5;
 
 /// What `--verbose` keeps of what rules print over a whole run.
 const PRINTED_BYTES: usize = 1 << 20;
@@ -330,9 +330,13 @@ impl Session<'_> {
         if engine::stopped_for(error) == Some(engine::OUT_OF_MEMORY) {
             return super::function_position(&rule.source, "check");
         }
-        let (_, _) = engine::with_call(input, || {
-            engine::reset_trace();
-            self.call(self.tracer, rule, value)
+        // Replayed to the step the first run was stopped at (Rhai's own operations limit
+        // stops at its limit, the default of `reached`).
+        let (_, _) = engine::stopping_at(engine::reached(), || {
+            engine::with_call(input, || {
+                engine::reset_trace();
+                self.call(self.tracer, rule, value)
+            })
         });
         let traced = engine::last_traced_position();
         if traced.is_none() {

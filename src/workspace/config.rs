@@ -69,7 +69,7 @@ pub struct LimitsConfig {
     pub call_output_kib: Option<u64>,
     /// Wall time of the whole evaluation; none by default.
     pub run_seconds: Option<u64>,
-    /// Time a rule may take over a run per document, beside 2 s (default 2).
+    /// Time a rule may take over a run per document, beside 5 s (default 2).
     pub rule_milliseconds_per_document: Option<u64>,
 }
 
