@@ -67,17 +67,14 @@ fn pad_with(
             .saturating_add((len - have).saturating_mul(widest)),
         limits,
     )?;
+    // Whole copies of the padding, then as many of its characters as are still missing.
+    let each = padding.chars().count();
+    let missing = len - have;
     let padded = string.make_mut();
-    let mut count = have;
-    while count < len {
-        for character in padding.chars() {
-            if count == len {
-                break;
-            }
-            padded.push(character);
-            count += 1;
-        }
+    for _ in 0..missing / each {
+        padded.push_str(padding);
     }
+    padded.extend(padding.chars().take(missing % each));
     Ok(())
 }
 
