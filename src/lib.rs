@@ -325,17 +325,8 @@ pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>)
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     if let Some((root, config)) = workspace::discover::find_root(&first) {
-        // Found, not named: a `.lessons.yaml` that is a symlink out of the repository is
-        // not read (its first line would be printed in the error).
         if let Some(config) = &config {
-            if let Err(refused) = workspace::read::confined(config, &root) {
-                return Err(Error::Config(workspace::ConfigError {
-                    path: relative_to_cwd(config),
-                    text: String::new(),
-                    message: format!("the configuration is not read: {refused}"),
-                    offset: None,
-                }));
-            }
+            found_config_inside(config, &root)?;
         }
         return Ok((relative_to_cwd(&root), config.map(|c| relative_to_cwd(&c))));
     }
@@ -361,19 +352,7 @@ pub(crate) fn rule_folders_and_pack(
     root: &Path,
     config: &Config,
 ) -> Result<(Vec<PathBuf>, Pack), Error> {
-    let mut folders: Vec<PathBuf> = Vec::with_capacity(config.rules.len());
-    for folder in &config.rules {
-        let folder = root.join(folder);
-        // The configuration's folders are the repository's; one named on the command line
-        // (`--rules`) may be anywhere.
-        if let Err(refused) = workspace::read::confined(&folder, root) {
-            return Err(Error::Usage(format!(
-                "the rule folder {} is not read: {refused}",
-                folder.display()
-            )));
-        }
-        folders.push(folder);
-    }
+    let mut folders = config_rule_folders(root, config)?;
     folders.extend(options.rule_dirs.iter().cloned());
     let name = options
         .policy
@@ -382,6 +361,39 @@ pub(crate) fn rule_folders_and_pack(
         .unwrap_or_else(|| "default".to_owned());
     let pack = Pack::builtin(&name).map_err(Error::Usage)?;
     Ok((folders, pack))
+}
+
+/// A `.lessons.yaml` found, not named: one that is a symlink out of the repository is not
+/// read (its first line would be printed in the error).
+pub(crate) fn found_config_inside(config: &Path, root: &Path) -> Result<(), Error> {
+    workspace::read::confined(config, root).map_err(|refused| {
+        Error::Config(workspace::ConfigError {
+            path: relative_to_cwd(config),
+            text: String::new(),
+            message: format!("the configuration is not read: {refused}"),
+            offset: None,
+        })
+    })
+}
+
+/// The configuration's rule folders, under `root`. They are the repository's: one that
+/// resolves outside it is refused (a folder named on the command line, `--rules`, may lie
+/// anywhere).
+pub(crate) fn config_rule_folders(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Error> {
+    config
+        .rules
+        .iter()
+        .map(|folder| {
+            let folder = root.join(folder);
+            match workspace::read::confined(&folder, root) {
+                Ok(()) => Ok(folder),
+                Err(refused) => Err(Error::Usage(format!(
+                    "the rule folder {} is not read: {refused}",
+                    folder.display()
+                ))),
+            }
+        })
+        .collect()
 }
 
 /// Keeps paths short in messages: the root relative to the current folder (`.`, `docs`,

@@ -298,10 +298,12 @@ fn a_configuration_linked_outside_the_repository_is_not_read() {
     std::fs::remove_file(folder.path().join(".lessons.yaml")).expect("remove");
     std::os::unix::fs::symlink(secret.path(), folder.path().join(".lessons.yaml"))
         .expect("symlink");
-    let run = check_concise(folder.path());
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(!run.all().contains("secret-line"), "{}", run.all());
-    says(&run, "the configuration is not read");
+    for args in [&["check", "."][..], &["test"], &["rules"]] {
+        let run = lessons(folder.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert!(!run.all().contains("secret-line"), "{}", run.all());
+        says(&run, "the configuration is not read");
+    }
 }
 
 #[test]

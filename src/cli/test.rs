@@ -78,9 +78,12 @@ fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> 
     };
     let mut folders = Vec::new();
     if let Some((root, Some(config))) = found {
+        if args.config.is_none() {
+            crate::found_config_inside(&config, &root)?;
+        }
         let root = crate::relative_to_cwd(&root);
         let config = Config::load(&config).map_err(Error::Config)?;
-        folders.extend(config.rules.iter().map(|folder| root.join(folder)));
+        folders.extend(crate::config_rule_folders(&root, &config)?);
     }
     folders.extend(args.rule_dirs.iter().cloned());
     let tests = folders
