@@ -34,7 +34,9 @@ pub struct Limits {
     pub output_bytes: usize,
     /// Wall time of the whole evaluation, if bounded.
     pub run_time: Option<std::time::Duration>,
-    /// The time a rule may take over a run, per document checked (beside five seconds):
+    /// The time any rule may take over a run, whatever the number of documents.
+    pub rule_base: std::time::Duration,
+    /// The time a rule may take over a run, per document checked (beside `rule_base`):
     /// a hundred times what the slowest built-in rule takes.
     pub rule_per_document: std::time::Duration,
 }
@@ -59,6 +61,7 @@ impl Default for Limits {
             memory_bytes: 64 << 20,
             output_bytes: 8 << 20,
             run_time: None,
+            rule_base: std::time::Duration::from_secs(5),
             rule_per_document: std::time::Duration::from_millis(2),
         }
     }

@@ -129,9 +129,6 @@ pub struct Session<'a> {
     pub rule_budget: std::time::Duration,
 }
 
-/// What any rule may take over a run, besides its time per document.
-const RULE_BASE_SECONDS: u64 = 5;
-
 /// What `--verbose` keeps of what rules print over a whole run.
 const PRINTED_BYTES: usize = 1 << 20;
 
@@ -390,10 +387,11 @@ impl Session<'_> {
             super::function_position(&rule.source, "check"),
             format!(
                 "stopped: it took {:.1} s in all, more than a rule may take in this run ({:.1} s: \
-                 {} s, and {} ms per document, `limits: rule_milliseconds_per_document`)",
+                 {} s, and {} ms per document, `limits: rule_seconds`, \
+                 `rule_milliseconds_per_document`)",
                 std::time::Duration::from_nanos(nanos).as_secs_f64(),
                 self.rule_budget.as_secs_f64(),
-                RULE_BASE_SECONDS,
+                self.limits.rule_base.as_secs(),
                 self.limits.rule_per_document.as_millis()
             ),
         );
@@ -565,7 +563,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         documents_left: Default::default(),
         printed_bytes: Default::default(),
         rule_nanos: rules.iter().map(|_| Default::default()).collect(),
-        rule_budget: std::time::Duration::from_secs(RULE_BASE_SECONDS).saturating_add(
+        rule_budget: limits.rule_base.saturating_add(
             limits
                 .rule_per_document
                 .saturating_mul(u32::try_from(targets.len()).unwrap_or(u32::MAX)),

@@ -69,7 +69,9 @@ pub struct LimitsConfig {
     pub call_output_kib: Option<u64>,
     /// Wall time of the whole evaluation; none by default.
     pub run_seconds: Option<u64>,
-    /// Time a rule may take over a run per document, beside 5 s (default 2).
+    /// Time any rule may take over a run, beside its time per document (default 5).
+    pub rule_seconds: Option<u64>,
+    /// Time a rule may take over a run per document, beside `rule_seconds` (default 2).
     pub rule_milliseconds_per_document: Option<u64>,
 }
 
@@ -88,6 +90,9 @@ impl LimitsConfig {
         }
         if let Some(kib) = self.call_output_kib {
             limits.output_bytes = saturating(kib.saturating_mul(1 << 10));
+        }
+        if let Some(seconds) = self.rule_seconds {
+            limits.rule_base = std::time::Duration::from_secs(seconds);
         }
         if let Some(milliseconds) = self.rule_milliseconds_per_document {
             limits.rule_per_document = std::time::Duration::from_millis(milliseconds);
