@@ -5,7 +5,7 @@
 //! The binary installs [`Counting`] as its global allocator. Without it (the library
 //! embedded elsewhere) [`live`] stays 0 and only the per-helper checks bound memory.
 
-use std::alloc::{GlobalAlloc, Layout};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 thread_local! {
@@ -71,13 +71,27 @@ fn sub(bytes: usize) {
 }
 
 /// A global allocator that counts, per thread, what `inner` hands out.
+///
+/// Blocks of [`LARGE`] bytes or more go to the system allocator instead, which maps each
+/// from the operating system and unmaps it when it is freed. `inner` (mimalloc) keeps the
+/// address space it reserved for them: a rule building ever longer strings, each stopped
+/// by its budget, left hundreds of MiB reserved, and a run under `ulimit -v` aborted.
 pub struct Counting<A>(pub A);
 
-// SAFETY: every call is forwarded to `inner` unchanged; the counting touches only a
-// thread-local integer and never allocates.
+/// The size from which a block is the system allocator's.
+pub const LARGE: usize = 4 << 20;
+
+// SAFETY: every call is forwarded unchanged to `inner` or to the system allocator, chosen
+// by the block's size, so a block is always freed by the allocator that made it (`Layout`
+// gives `dealloc` and `realloc` the size it was made with); a block that changes owner in
+// `realloc` is copied. The counting touches only a thread-local integer and never allocates.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { self.0.alloc(layout) };
+        let pointer = if layout.size() >= LARGE {
+            unsafe { System.alloc(layout) }
+        } else {
+            unsafe { self.0.alloc(layout) }
+        };
         if !pointer.is_null() {
             add(layout.size());
         }
@@ -85,7 +99,11 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { self.0.alloc_zeroed(layout) };
+        let pointer = if layout.size() >= LARGE {
+            unsafe { System.alloc_zeroed(layout) }
+        } else {
+            unsafe { self.0.alloc_zeroed(layout) }
+        };
         if !pointer.is_null() {
             add(layout.size());
         }
@@ -93,16 +111,70 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     }
 
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { self.0.dealloc(pointer, layout) };
+        if layout.size() >= LARGE {
+            unsafe { System.dealloc(pointer, layout) };
+        } else {
+            unsafe { self.0.dealloc(pointer, layout) };
+        }
         sub(layout.size());
     }
 
     unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = unsafe { self.0.realloc(pointer, layout, new_size) };
+        let moved = match (layout.size() >= LARGE, new_size >= LARGE) {
+            (true, true) => unsafe { System.realloc(pointer, layout, new_size) },
+            (false, false) => unsafe { self.0.realloc(pointer, layout, new_size) },
+            _ => {
+                // SAFETY: `realloc`'s contract makes `new_size` valid with this alignment,
+                // and `alloc`/`dealloc` pick the owner of each block by its size.
+                let new_layout =
+                    unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+                let moved = unsafe { self.alloc(new_layout) };
+                if !moved.is_null() {
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(pointer, moved, layout.size().min(new_size));
+                        self.dealloc(pointer, layout);
+                    }
+                }
+                // `alloc` and `dealloc` counted the move already.
+                return moved;
+            }
+        };
         if !moved.is_null() {
             sub(layout.size());
             add(new_size);
         }
         moved
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block keeps its bytes and its count as it grows past [`LARGE`] (to the system
+    /// allocator) and shrinks back (to `inner`).
+    #[test]
+    fn a_block_moving_between_the_two_allocators_keeps_its_bytes() {
+        let counting = Counting(System);
+        let small = Layout::from_size_align(1 << 20, 16).expect("layout");
+        let before = live();
+        unsafe {
+            let block = counting.alloc(small);
+            assert!(!block.is_null());
+            for offset in 0..small.size() {
+                *block.add(offset) = (offset % 251) as u8;
+            }
+            let grown = counting.realloc(block, small, LARGE * 2);
+            assert!(!grown.is_null());
+            let large = Layout::from_size_align(LARGE * 2, 16).expect("layout");
+            assert_eq!(live() - before, large.size() as isize);
+            let shrunk = counting.realloc(grown, large, 4096);
+            assert!(!shrunk.is_null());
+            for offset in 0..4096 {
+                assert_eq!(*shrunk.add(offset), (offset % 251) as u8);
+            }
+            counting.dealloc(shrunk, Layout::from_size_align(4096, 16).expect("layout"));
+        }
+        assert_eq!(live(), before);
     }
 }

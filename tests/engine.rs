@@ -777,7 +777,8 @@ fn checked_string_helpers_answer_as_rhais_own() {
     report("", `${"a b  c".split()} ${"".split()} ${"abc".split("")} ${"a-b".split('-')} ${"a-b-c".split('-', 2)} ${"abc".split("x")}`);
     report("", `${"ab".to_chars()} ${"".to_chars()}`);
     let s = "ab"; s.pad(5, '-'); let t = "ab"; t.pad(6, "xy"); let u = "abc"; u.pad(2, "z");
-    report("", `${s} ${t} ${u}`);
+    let w = "é"; w.pad(8, "xyz"); let v = "a"; v.pad(4, "é"); let x = "a"; x.pad(7, "ab");
+    report("", `${s} ${t} ${u} ${w} ${v} ${x}`);
     let r = "a.b.c"; r.replace(".", "::"); let q = "a.b"; q.replace('.', '/'); let p = "aXb"; p.replace('X', "yy"); let o = "aXb"; o.replace("X", 'z');
     report("", `${r} ${q} ${p} ${o}`);
     let l = [1]; l.pad(3, 0); report("", `${l}`);"#;
@@ -791,7 +792,7 @@ fn checked_string_helpers_answer_as_rhais_own() {
             r#"["a", "b", "", "c"] ["a", "b,c"] ["c", "b", "a"] ["c", "a,b"]"#,
             r#"["a", "b", "c"] [""] ["", "a", "b", "c", ""] ["a", "b"] ["a", "b-c"] ["abc"]"#,
             "[a, b] []",
-            "ab--- abxyxy abc",
+            "ab--- abxyxy abc éxyzxyzx aééé aababab",
             "a::b::c a/b ayyb azb",
             "[1, 0, 0]",
         ]

@@ -198,6 +198,40 @@ fn many_values_each_under_the_limits_are_stopped_by_their_sum() {
 }
 
 #[test]
+fn strings_doubled_on_every_thread_are_stopped_without_exhausting_the_address_space() {
+    // Each thread builds ever longer strings until its budget stops it: the allocator must
+    // give their address space back, or the run aborts under the 1 GiB limit. What the run
+    // holds besides decides where the allocator's reservations land: on the benchmarks'
+    // 2,000-incident repository the abort came every time, on small ones seldom.
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let generated = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/generate.py"))
+        .args(["2000", &folder.path().to_string_lossy()])
+        .output()
+        .expect("python3 runs bench/generate.py");
+    assert!(generated.status.success(), "{generated:?}");
+    common::write_files(
+        folder.path(),
+        &[
+            (".lessons.yaml", "rules: [\"rules/\"]\n"),
+            (
+                "rules/x.rhai",
+                &hostile_rule("let s = \"xy\"; loop { s += s; }"),
+            ),
+        ],
+    );
+    for _ in 0..3 {
+        let run = lessons(
+            folder.path(),
+            &["check", ".", "--format", "concise", "--as-of", "2026-11-01"],
+        );
+        assert_eq!(run.code, 2, "{}", run.all());
+        says(&run, "rule X001 (rules/x.rhai)");
+        says(&run, "it held more than 64 MiB of memory at once");
+    }
+}
+
+#[test]
 fn copies_of_every_document_are_stopped_by_the_memory_budget() {
     // `to_map` copies a list of documents in one step; the copy stops growing past the
     // budget, and the rule is not re-run under the (copying) debugger to find its line.
@@ -256,6 +290,23 @@ fn a_rule_slow_on_every_document_is_named_and_stopped() {
     .expect("config");
     let run = check_concise(folder.path());
     assert_stopped(&run, "more than a rule may take in this run");
+}
+
+#[test]
+fn a_few_slow_steps_are_stopped_on_time() {
+    // A hundred steps each building 16 MB: some 500 operations, fewer than the system
+    // clock is read after, and far more time than the 50 ms the call is given.
+    let body = "\"x\".pad(16000000, \"y\");\n".repeat(100);
+    let folder = repository(1, Some(&body));
+    std::fs::write(
+        folder.path().join(".lessons.yaml"),
+        "rules: [\"rules/\"]\nlimits:\n  call_milliseconds: 50\n",
+    )
+    .expect("config");
+    assert_stopped(
+        &check_concise(folder.path()),
+        "stopped after 50 ms (`limits: call_milliseconds`)",
+    );
 }
 
 #[test]

@@ -61,20 +61,31 @@ fn pad_with(
         return Ok(());
     }
     let widest = padding.chars().map(char::len_utf8).max().unwrap_or(1);
-    string_of(
-        string
-            .len()
-            .saturating_add((len - have).saturating_mul(widest)),
-        limits,
-    )?;
-    // Whole copies of the padding, then as many of its characters as are still missing.
+    let bytes = string
+        .len()
+        .saturating_add((len - have).saturating_mul(widest));
+    string_of(bytes, limits)?;
+    // Built at its final size, the whole copies of the padding doubling what is there
+    // (Rhai's own string grows by what each push needs: a 16 MB padding took seconds).
     let each = padding.chars().count();
     let missing = len - have;
-    let padded = string.make_mut();
-    for _ in 0..missing / each {
-        padded.push_str(padding);
+    let mut padded = Vec::with_capacity(bytes);
+    padded.extend_from_slice(string.as_bytes());
+    let start = padded.len();
+    let whole = (missing / each).saturating_mul(padding.len());
+    if whole > 0 {
+        padded.extend_from_slice(padding.as_bytes());
     }
-    padded.extend(padding.chars().take(missing % each));
+    while padded.len() - start < whole {
+        let done = padded.len() - start;
+        padded.extend_from_within(start..start + done.min(whole - done));
+    }
+    for character in padding.chars().take(missing % each) {
+        padded.extend_from_slice(character.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+    // Whole copies of a string are text: the check cannot fail.
+    let padded = String::from_utf8(padded).map_err(|_| too_large("Length of string"))?;
+    *string = padded.into();
     Ok(())
 }
 

@@ -152,6 +152,8 @@ thread_local! {
     /// tracer's re-run of it stops: the same step, on any machine.
     static REACHED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     static STOP_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The tick of [`super::clock`] past which the current call is out of time.
+    static DEADLINE: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
 }
 
 /// The operation count at which the last stopped call on this thread was stopped.
@@ -235,6 +237,7 @@ pub fn extend_deadline(by: std::time::Duration) {
         now.deadline = now.deadline.and_then(|deadline| deadline.checked_add(by));
         meter.set(now);
     });
+    DEADLINE.with(|cell| cell.set(cell.get().saturating_add(super::clock::ticks(by))));
 }
 
 /// Called by Rhai at every operation; looks every 256: stops the call when its operations,
@@ -250,6 +253,10 @@ fn progress(operations: u64) -> Option<Dynamic> {
             operations,
             if output { OUT_OF_OUTPUT } else { OUT_OF_MEMORY },
         );
+    }
+    // Time at every operation too, on the coarse clock: one helper call can take long.
+    if super::clock::now() > DEADLINE.with(std::cell::Cell::get) {
+        return stop(operations, OUT_OF_TIME);
     }
     if operations % 256 != 0 {
         return None;
@@ -321,11 +328,13 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
             said_limit: input.limits.output_bytes,
         });
     });
+    DEADLINE.with(|cell| cell.set(super::clock::deadline_after(input.limits.call_time)));
     crate::memory::set_ceiling(Some(input.limits.memory_bytes));
     // Rhai's own operations limit stops the operation past it.
     REACHED.with(|cell| cell.set(input.limits.operations.saturating_add(1)));
     let result = body();
     METER.with(|meter| meter.set(IDLE));
+    DEADLINE.with(|cell| cell.set(u64::MAX));
     crate::memory::set_ceiling(None);
     let said = CALL.with(|call| {
         let mut call = call.borrow_mut();

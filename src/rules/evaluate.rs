@@ -543,6 +543,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         .filter(|(_, loaded)| (run.reported)(&workspace.files[loaded.file].path))
         .map(|(position, _)| position)
         .collect();
+    let _ticking = super::clock::Ticking::start();
     let session = Session {
         engine: &engine,
         tracer: &tracer,

@@ -7,6 +7,7 @@
 
 pub mod bounded;
 pub mod builtin;
+pub mod clock;
 pub mod convert;
 pub mod engine;
 pub mod evaluate;
