@@ -4,15 +4,17 @@
 //! next thousand of them. Reading the system clock at every operation would cost the pack
 //! a tenth of its time; this costs a load and a comparison.
 //!
-//! A ticker thread advances the clock every [`TICK`] while a run evaluates rules (the
-//! [`Ticking`] guards count the runs); when none does, it stops and the clock stands still,
-//! so a deadline in ticks is never early, only late by the ticker's delays.
+//! The clock holds the whole [`TICK`]s since the process first read it. A ticker thread
+//! brings it up to date every tick while a run evaluates rules (the [`Ticking`] guards
+//! count the runs), and a rule call brings it up to date every thousand operations and
+//! when it sets a deadline, so it only ever lags behind the time: a deadline is never
+//! early, and without the ticker it is late by a thousand operations at most.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
-/// How often the clock moves: the precision of a call's deadline.
+/// How often the ticker moves the clock: the precision of a call's deadline.
 pub const TICK: Duration = Duration::from_millis(5);
 
 static NOW: AtomicU64 = AtomicU64::new(0);
@@ -20,9 +22,16 @@ static NOW: AtomicU64 = AtomicU64::new(0);
 /// How many runs are evaluating, and whether the ticker thread is alive.
 static TICKER: Mutex<(usize, bool)> = Mutex::new((0, false));
 
-/// The clock now, in ticks.
+/// The clock now, in ticks, as last brought up to date.
 pub fn now() -> u64 {
     NOW.load(Ordering::Relaxed)
+}
+
+/// Brings the clock up to date from the system clock, and returns it.
+pub fn advance() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let elapsed = ticks(EPOCH.get_or_init(Instant::now).elapsed());
+    NOW.fetch_max(elapsed, Ordering::Relaxed).max(elapsed)
 }
 
 /// The whole ticks `span` takes, rounded up.
@@ -34,7 +43,7 @@ pub fn ticks(span: Duration) -> u64 {
 /// The tick after which `span` from now has surely gone by.
 pub fn deadline_after(span: Duration) -> u64 {
     // One more: the current tick may be nearly over.
-    now().saturating_add(ticks(span)).saturating_add(1)
+    advance().saturating_add(ticks(span)).saturating_add(1)
 }
 
 /// Keeps the clock moving while it is held.
@@ -45,8 +54,7 @@ impl Ticking {
         let mut ticker = TICKER.lock().unwrap_or_else(PoisonError::into_inner);
         ticker.0 += 1;
         if !ticker.1 {
-            // Without a thread the clock stands still and the deadline is read from the
-            // system clock every thousand operations only, as before.
+            // Without the thread, rule calls bring the clock up to date themselves.
             ticker.1 = std::thread::Builder::new()
                 .name("lessons-clock".into())
                 .spawn(tick)
@@ -71,7 +79,8 @@ fn tick() {
             ticker.1 = false;
             return;
         }
-        NOW.fetch_add(1, Ordering::Relaxed);
+        drop(ticker);
+        advance();
     }
 }
 
@@ -93,6 +102,13 @@ mod tests {
         // Never early: the deadline passed no sooner than the span it stands for.
         assert!(started.elapsed() >= Duration::from_millis(20));
         drop(ticking);
+    }
+
+    #[test]
+    fn the_clock_follows_the_system_clock_without_the_ticker() {
+        let before = advance();
+        std::thread::sleep(TICK * 3);
+        assert!(advance() >= before + 3);
     }
 
     #[test]

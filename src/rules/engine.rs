@@ -119,10 +119,7 @@ pub struct CallState {
 struct Meter {
     /// Work native helpers did on the call's behalf, in operations.
     charged: u64,
-    /// `charged` when the clock was last read.
-    seen: u64,
     operations: u64,
-    deadline: Option<std::time::Instant>,
     /// Bytes printed and reported so far, and the bound.
     said: usize,
     said_limit: usize,
@@ -130,9 +127,7 @@ struct Meter {
 
 const IDLE: Meter = Meter {
     charged: 0,
-    seen: 0,
     operations: 0,
-    deadline: None,
     said: 0,
     said_limit: 0,
 };
@@ -232,18 +227,13 @@ pub fn charge(operations: u64) {
 
 /// Moves the current call's deadline by `by`: time it spent waiting on another thread.
 pub fn extend_deadline(by: std::time::Duration) {
-    METER.with(|meter| {
-        let mut now = meter.get();
-        now.deadline = now.deadline.and_then(|deadline| deadline.checked_add(by));
-        meter.set(now);
-    });
     DEADLINE.with(|cell| cell.set(cell.get().saturating_add(super::clock::ticks(by))));
 }
 
-/// Called by Rhai at every operation; looks every 256: stops the call when its operations,
-/// with what native helpers charged, pass the limit, or when its time is up (the clock is
-/// read every 1,024 operations and after a charge). Rhai's own operations limit stops a
-/// pure loop at the exact operation.
+/// Called by Rhai at every operation: stops the call when it holds too much or is out of
+/// time (both looked at every operation), or, looked at every 256, when its operations with
+/// what native helpers charged pass the limit. Rhai's own operations limit stops a pure
+/// loop at the exact operation.
 fn progress(operations: u64) -> Option<Dynamic> {
     // Memory at every operation: one step can double what the call holds.
     if crate::memory::over_ceiling() {
@@ -261,23 +251,15 @@ fn progress(operations: u64) -> Option<Dynamic> {
     if operations % 256 != 0 {
         return None;
     }
-    METER.with(|meter| {
-        let mut now = meter.get();
-        if now.operations > 0 && operations.saturating_add(now.charged) > now.operations {
-            return stop(operations, OUT_OF_OPERATIONS);
-        }
-        if operations % 1024 == 0 || now.charged != now.seen {
-            now.seen = now.charged;
-            meter.set(now);
-            if now
-                .deadline
-                .is_some_and(|deadline| std::time::Instant::now() > deadline)
-            {
-                return stop(operations, OUT_OF_TIME);
-            }
-        }
-        None
-    })
+    if operations % 1024 == 0 {
+        // The ticker may not be running (or may be starved): the call keeps the clock going.
+        super::clock::advance();
+    }
+    let now = METER.with(std::cell::Cell::get);
+    if now.operations > 0 && operations.saturating_add(now.charged) > now.operations {
+        return stop(operations, OUT_OF_OPERATIONS);
+    }
+    None
 }
 
 pub fn reset_trace() {
@@ -321,9 +303,7 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
     METER.with(|meter| {
         meter.set(Meter {
             charged: 0,
-            seen: 0,
             operations: input.limits.operations,
-            deadline: std::time::Instant::now().checked_add(input.limits.call_time),
             said: 0,
             said_limit: input.limits.output_bytes,
         });
@@ -489,8 +469,7 @@ pub fn build_tracer(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> E
             }
             // A step under the debugger can be slow (it sees the whole scope): the clock is
             // read at each one, so the re-run ends on time whatever the rule holds.
-            let deadline = METER.with(std::cell::Cell::get).deadline;
-            if deadline.is_some_and(|deadline| std::time::Instant::now() > deadline) {
+            if super::clock::advance() > DEADLINE.with(std::cell::Cell::get) {
                 return Err(stopped(OUT_OF_TIME));
             }
             Ok(rhai::debugger::DebuggerCommand::StepInto)
