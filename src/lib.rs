@@ -551,17 +551,24 @@ fn run(
         None => None,
     };
 
-    let mut workspace = match &options.workspace {
-        Some(loaded) => Workspace::clone(loaded),
-        None => Workspace::load(&root, config, config_path, &extra, &pack.placeholders).map_err(
-            |bad| {
-                Error::Usage(format!(
-                    "bad glob `{}` in the configuration: {}",
-                    bad.pattern, bad.message
-                ))
-            },
-        )?,
-    };
+    // The rules are compiled while the repository loads: neither needs the other.
+    let limits = config.limits.apply(options.limits);
+    let (workspace, compiled) = rayon::join(
+        || match &options.workspace {
+            Some(loaded) => Ok(Workspace::clone(loaded)),
+            None => Workspace::load(&root, config, config_path, &extra, &pack.placeholders),
+        },
+        || match &options.compiled {
+            Some(compiled) => Arc::clone(compiled),
+            None => Arc::new(rules::RuleSet::load_as_of(&rule_dirs, &limits, as_of)),
+        },
+    );
+    let mut workspace = workspace.map_err(|bad| {
+        Error::Usage(format!(
+            "bad glob `{}` in the configuration: {}",
+            bad.pattern, bad.message
+        ))
+    })?;
     let closing = gate::Prepared::for_run(options.closing.as_ref(), &mut workspace, &root, as_of)?;
     if let Some(files) = &closing.reported {
         reported = Reported::files(files.iter().cloned());
@@ -570,7 +577,7 @@ fn run(
 
     let mut evaluated = rules::evaluate::evaluate_workspace(&rules::evaluate::Run {
         workspace: &workspace,
-        rule_dirs: &rule_dirs,
+        compiled,
         pack: &pack,
         options,
         as_of,

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use globset::GlobSet;
+use rayon::prelude::*;
 use rhai::Map;
 use serde::Deserialize;
 
@@ -100,9 +101,12 @@ fn sort_by_place(findings: &mut [crate::finding::Finding]) {
     // The findings of a file share its path, and of a rule its id: each is told apart by
     // its address, and only the distinct ones are sorted. A key is then four small numbers:
     // a run of 100,000 incidents sorts some 400,000 findings.
-    let file_at = |finding: &crate::finding::Finding| Arc::as_ptr(&finding.file).cast::<u8>();
-    let rule_at = |finding: &crate::finding::Finding| Arc::as_ptr(&finding.rule).cast::<u8>();
-    let mut files: Vec<(&Path, *const u8)> = findings
+    // Addresses as numbers: they are only compared, and numbers can be shared by threads.
+    let file_at =
+        |finding: &crate::finding::Finding| Arc::as_ptr(&finding.file).cast::<u8>() as usize;
+    let rule_at =
+        |finding: &crate::finding::Finding| Arc::as_ptr(&finding.rule).cast::<u8>() as usize;
+    let mut files: Vec<(&Path, usize)> = findings
         .iter()
         .map(|finding| (file_at(finding), &*finding.file))
         .collect::<HashMap<_, _>>()
@@ -110,7 +114,7 @@ fn sort_by_place(findings: &mut [crate::finding::Finding]) {
         .map(|(at, file)| (file, at))
         .collect();
     files.sort_unstable();
-    let mut rules: Vec<(&str, *const u8)> = findings
+    let mut rules: Vec<(&str, usize)> = findings
         .iter()
         .map(|finding| (rule_at(finding), &*finding.rule))
         .collect::<HashMap<_, _>>()
@@ -132,7 +136,7 @@ fn sort_by_place(findings: &mut [crate::finding::Finding]) {
 }
 
 /// Sorted (value, address) pairs as address → rank, equal values at one rank.
-fn rank_of<T: PartialEq + ?Sized>(sorted: &[(&T, *const u8)]) -> HashMap<*const u8, u32> {
+fn rank_of<T: PartialEq + ?Sized>(sorted: &[(&T, usize)]) -> HashMap<usize, u32> {
     let mut rank = 0;
     let mut previous: Option<&T> = None;
     let mut ranks = HashMap::with_capacity(sorted.len());
@@ -154,11 +158,17 @@ fn small(number: usize) -> u32 {
 /// A stable sort by `key` that makes no second copy of what it sorts: the positions are
 /// sorted, then the order is applied by swapping. The stable sort's scratch space (a copy
 /// of half the findings: tens of megabytes at 100,000 incidents) is never allocated.
-fn sort_stably_in_place<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
-    let keys: Vec<K> = items.iter().map(key).collect();
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
-    drop(keys);
+/// Each key sits beside its position (sorting positions that point into a list of keys
+/// reads all over memory), and the pairs are sorted on every thread: their positions make
+/// them distinct, so the unstable sort keeps a place's findings in the order they came.
+fn sort_stably_in_place<T: Sync, K: Ord + Send>(items: &mut [T], key: impl Fn(&T) -> K + Sync) {
+    let mut keyed: Vec<(K, usize)> = items
+        .par_iter()
+        .enumerate()
+        .map(|(at, item)| (key(item), at))
+        .collect();
+    keyed.par_sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, at)| at).collect();
     apply_order(items, order);
 }
 

@@ -167,17 +167,24 @@ impl Session<'_> {
     }
 
     /// Runs the rules over the documents at `targets` (positions in the workspace).
-    /// `native` are the native rules' findings, joined with the others here so the run's
-    /// findings are allocated once, at their final size.
-    pub fn evaluate(&self, targets: &[usize], native: Vec<Finding>) -> Evaluation {
+    /// `native` runs the native rules, beside the others (it is one task over the whole
+    /// workspace); their findings are joined here so the run's findings are allocated
+    /// once, at their final size.
+    pub fn evaluate(
+        &self,
+        targets: &[usize],
+        native: impl FnOnce() -> Vec<Finding> + Send,
+    ) -> Evaluation {
         // Folded per piece of work, then joined: no list per document is kept.
-        let parts: Vec<Evaluation> = targets
-            .par_iter()
-            .fold(Evaluation::default, |mut total, &position| {
-                self.evaluate_document(position, &mut total);
-                total
-            })
-            .collect();
+        let (native, parts) = rayon::join(native, || {
+            targets
+                .par_iter()
+                .fold(Evaluation::default, |mut total, &position| {
+                    self.evaluate_document(position, &mut total);
+                    total
+                })
+                .collect::<Vec<Evaluation>>()
+        });
         let found = parts
             .iter()
             .flat_map(|part| &part.found)
@@ -461,8 +468,8 @@ fn frozen_parameters(settings: &[Arc<[RuleSettings]>]) -> Vec<Arc<[Arc<Map>]>> {
 /// What the evaluate phase of a run works with.
 pub struct Run<'a> {
     pub workspace: &'a Workspace,
-    /// The custom rule folders: the configuration's, then `--rules`.
-    pub rule_dirs: &'a [std::path::PathBuf],
+    /// The rules, compiled while the workspace loaded.
+    pub compiled: Arc<super::RuleSet>,
     pub pack: &'a crate::policy::Pack,
     pub options: &'a crate::Options,
     pub as_of: crate::document::date::Moment,
@@ -514,14 +521,10 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         Arc::clone(&lookup) as Arc<dyn engine::Lookup>,
     );
     let mut tracer = engine::build_tracer(limits, run.as_of, lookup);
-    let fields =
-        super::view::field_names(workspace.documents.iter().map(|loaded| &loaded.document));
+    let compiled = Arc::clone(&run.compiled);
+    let fields = super::view::property_names(compiled.rules.iter().map(|rule| &*rule.source));
     super::view::register_fields(&mut engine, &fields);
     super::view::register_fields(&mut tracer, &fields);
-    let compiled = match &options.compiled {
-        Some(compiled) => Arc::clone(compiled),
-        None => Arc::new(super::RuleSet::compile(&engine, run.rule_dirs, &limits)),
-    };
     let rules = &compiled.rules;
     let plan = crate::policy::Plan::new(
         rules,
@@ -571,14 +574,16 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         ),
     };
     let mut native_spent = Vec::new();
-    let native = super::native::evaluate(
-        workspace,
-        rules,
-        &settings,
-        run.as_of,
-        run.reported,
-        &mut native_spent,
-    );
+    let native = || {
+        super::native::evaluate(
+            workspace,
+            rules,
+            &settings,
+            run.as_of,
+            run.reported,
+            &mut native_spent,
+        )
+    };
     let evaluation = session.evaluate(&targets, native);
     let findings = evaluation.findings;
     let mut spent = evaluation.spent;

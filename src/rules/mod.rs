@@ -20,6 +20,7 @@ pub mod view;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Position, Scope, AST};
 
 use crate::document::LineIndex;
@@ -378,11 +379,16 @@ impl RuleSet {
     /// Compiles them with an engine of their own (no documents to look up): for callers
     /// that run the same rules over many repositories.
     pub fn load(folders: &[PathBuf], limits: &engine::Limits) -> RuleSet {
-        let engine = engine::build(
-            *limits,
-            crate::today(),
-            std::sync::Arc::new(engine::NoDocuments),
-        );
+        RuleSet::load_as_of(folders, limits, crate::today())
+    }
+
+    /// The same, with `today()` answering `as_of` while the rules' constants are set.
+    pub fn load_as_of(
+        folders: &[PathBuf],
+        limits: &engine::Limits,
+        as_of: crate::document::date::Moment,
+    ) -> RuleSet {
+        let engine = engine::build(*limits, as_of, std::sync::Arc::new(engine::NoDocuments));
         RuleSet::compile(&engine, folders, limits)
     }
 
@@ -431,9 +437,15 @@ pub fn load(
             )),
         }
     }
+    // Compiled side by side (forty-odd rules take tens of milliseconds one after another),
+    // then taken in order, so the first of two rules with one id is the one kept.
+    let compiled: Vec<Result<Rule, RuleError>> = sources
+        .into_par_iter()
+        .map(|(origin, source)| compile(engine, origin, source, limits))
+        .collect();
     let mut rules: Vec<Rule> = Vec::new();
-    for (origin, source) in sources {
-        match compile(engine, origin, source, limits) {
+    for compiled in compiled {
+        match compiled {
             Ok(rule) => {
                 if let Some(first) = rules.iter().find(|known| known.id == rule.id) {
                     let mut error = RuleError::new(

@@ -354,32 +354,29 @@ fn render(value: &Dynamic) -> String {
     writable(value).to_string()
 }
 
-/// The field names documents use, for [`register_fields`]: a few hundred in any real
-/// repository, bounded so a hostile one cannot register millions.
-pub fn field_names<'a>(documents: impl Iterator<Item = &'a Document>) -> Vec<Text> {
+/// The names rules read as properties (`doc.status`, `item?.owner`), for
+/// [`register_fields`]: every identifier after a `.` in their source. A name that is in
+/// fact a method (`.len()`) costs one getter that is never used; a getter answers what the
+/// indexer would, so the set changes only the speed. Bounded, for a hostile rule file.
+pub fn property_names<'a>(sources: impl Iterator<Item = &'a str>) -> Vec<Text> {
     const BOUND: usize = 4096;
-    let mut names: std::collections::HashSet<Text, crate::document::tree::WordHashBuild> =
-        std::collections::HashSet::default();
-    let mut pending: Vec<&Node> = Vec::new();
-    for document in documents {
-        pending.push(&document.root);
-        while let Some(node) = pending.pop() {
-            match &node.value {
-                Value::Map(entries) => {
-                    for entry in entries.iter() {
-                        if names.len() < BOUND {
-                            names.insert(entry.key.clone());
-                        }
-                        pending.push(&entry.value);
-                    }
-                }
-                Value::Seq(items) => pending.extend(items.iter()),
-                _ => {}
+    let mut names: std::collections::BTreeSet<&str> = ["kind", "id", "sections", "alias"].into();
+    for source in sources {
+        let mut rest = source;
+        while let Some(dot) = rest.find('.') {
+            rest = &rest[dot + 1..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..end];
+            if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && names.len() < BOUND
+            {
+                names.insert(name);
             }
         }
     }
-    names.extend(["kind", "id", "sections", "alias"].map(Text::from));
-    names.into_iter().collect()
+    names.into_iter().map(Text::from).collect()
 }
 
 /// A getter per field name: `doc.status` then finds its function at once, where otherwise
