@@ -122,9 +122,26 @@ pub fn walk(
             }
         }
     }
-    files.sort();
+    files.sort_unstable_by(|a, b| by_parts(a, b));
     unreadable.sort();
     (files, unreadable)
+}
+
+/// The order of `Path`'s `Ord` (part by part) for the clean relative paths a walk yields,
+/// read byte by byte: a separator sorts before every other byte, as the end of a part
+/// does. `Path`'s own comparison splits both paths into parts at each step: a fifth of a
+/// 10,000-file walk went to sorting it.
+fn by_parts(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let part_end = |byte: &u8| {
+        if *byte == b'/' || *byte == std::path::MAIN_SEPARATOR as u8 {
+            0
+        } else {
+            *byte
+        }
+    };
+    let a = a.as_os_str().as_encoded_bytes().iter().map(part_end);
+    let b = b.as_os_str().as_encoded_bytes().iter().map(part_end);
+    a.cmp(b)
 }
 
 /// A walk error as a problem at the path it names (relative to `root`), unless that path is
@@ -195,6 +212,30 @@ mod tests {
         // Excluded anyway: nothing to say.
         let excluded = glob_set(["incidents/"]).expect("valid");
         assert!(unreadable_entry(root, &denied, &excluded).is_none());
+    }
+
+    #[test]
+    fn files_are_sorted_as_paths_sort() {
+        let mut paths: Vec<PathBuf> = [
+            "a-b/c.yaml",
+            "a/b.yaml",
+            "a/b/c.yaml",
+            "a.yaml",
+            "a/b-c.yaml",
+            "a/b.c/d.yaml",
+            "ab/c.yaml",
+            "A/b.yaml",
+            "incidents/2026/INC-2026-010.yaml",
+            "incidents/2026/INC-2026-01.yaml",
+            "incidents/2026-q1/INC-1.yaml",
+        ]
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut expected = paths.clone();
+        expected.sort();
+        paths.sort_unstable_by(|a, b| by_parts(a, b));
+        assert_eq!(paths, expected);
     }
 
     #[test]
