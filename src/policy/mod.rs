@@ -106,21 +106,12 @@ fn sort_by_place(findings: &mut [crate::finding::Finding]) {
         |finding: &crate::finding::Finding| Arc::as_ptr(&finding.file).cast::<u8>() as usize;
     let rule_at =
         |finding: &crate::finding::Finding| Arc::as_ptr(&finding.rule).cast::<u8>() as usize;
-    let mut files: Vec<(&Path, usize)> = findings
-        .iter()
-        .map(|finding| (file_at(finding), &*finding.file))
-        .collect::<HashMap<_, _>>()
-        .into_iter()
-        .map(|(at, file)| (file, at))
-        .collect();
-    files.sort_unstable();
-    let mut rules: Vec<(&str, usize)> = findings
-        .iter()
-        .map(|finding| (rule_at(finding), &*finding.rule))
-        .collect::<HashMap<_, _>>()
-        .into_iter()
-        .map(|(at, rule)| (rule, at))
-        .collect();
+    // A document's findings come together: one look-up per run of findings of one file.
+    let mut files: Vec<(&Path, usize)> = distinct(findings, file_at, |finding| &*finding.file);
+    // By their parts, as paths sort, each path split into its parts once: `Path`'s own
+    // comparison splits both at every step (10 ms for the files of 10,000 incidents).
+    files.par_sort_by_cached_key(|&(file, at)| (file.components().collect::<Vec<_>>(), at));
+    let mut rules: Vec<(&str, usize)> = distinct(findings, rule_at, |finding| &*finding.rule);
     rules.sort_unstable();
     let file_rank = rank_of(&files);
     let rule_rank = rank_of(&rules);
@@ -133,6 +124,26 @@ fn sort_by_place(findings: &mut [crate::finding::Finding]) {
             rule_rank[&rule_at(finding)],
         )
     });
+}
+
+/// The distinct values `value` reads from `findings`, each with its address (`at`).
+fn distinct<'a, T: ?Sized>(
+    findings: &'a [crate::finding::Finding],
+    at: impl Fn(&crate::finding::Finding) -> usize,
+    value: impl Fn(&'a crate::finding::Finding) -> &'a T,
+) -> Vec<(&'a T, usize)> {
+    let mut seen = HashMap::new();
+    let mut previous = None;
+    for finding in findings {
+        let address = at(finding);
+        if previous != Some(address) {
+            previous = Some(address);
+            seen.entry(address).or_insert_with(|| value(finding));
+        }
+    }
+    seen.into_iter()
+        .map(|(address, value)| (value, address))
+        .collect()
 }
 
 /// Sorted (value, address) pairs as address → rank, equal values at one rank.
