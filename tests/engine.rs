@@ -594,6 +594,25 @@ fn a_runtime_error_names_the_rule_line() {
 }
 
 #[test]
+fn a_pattern_matches_and_one_that_does_not_compile_names_the_rule_line() {
+    let body = r#"    report("", `id=${matches(doc.id, "^INC-[0-9]+$")} ${matches(doc.id, "^T[0-9]{4}$")} ${matches("see INC-7 now", "INC-7")}`);"#;
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("patterns.rhai", &rule("T002", body))],
+    );
+    assert_eq!(messages(&run(&folder, &["T002"])), ["id=true false true"]);
+    let error = stopped("    let id = doc.id;\n    matches(id, \"(INC\");");
+    assert!(
+        error
+            .message
+            .contains("the pattern `(INC` is not a regular expression"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.line, 5, "the line of `matches(id, \"(INC\")`");
+}
+
+#[test]
 fn one_rule_cannot_change_the_document_another_sees() {
     // Every way of writing is refused (and caught here, so the rule goes on); a writable
     // copy can be changed at will; the next rule sees the document as it was loaded.

@@ -81,7 +81,52 @@ fn first_phrase(text: &str, phrases: &[Dynamic], matches: fn(&str, &str) -> bool
         .unwrap_or(Dynamic::UNIT)
 }
 
+/// Patterns a thread has compiled, by their text: a rule calls `matches` with the same
+/// literal on every document. Bounded, so a rule building patterns cannot grow it.
+const PATTERNS_KEPT: usize = 256;
+/// What one pattern may compile to: `regex` refuses a larger automaton with an error.
+const PATTERN_BYTES: usize = 1 << 20;
+
+thread_local! {
+    static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
+        std::cell::RefCell::default();
+}
+
+/// Whether `pattern`, a regular expression (the `regex` crate's syntax: no look-around or
+/// back-references, so matching takes time linear in the text), matches anywhere in
+/// `text`; `^…$` anchors it to the whole text.
+fn matches(text: &str, pattern: &str) -> Result<bool, Box<rhai::EvalAltResult>> {
+    charge(text.len() as u64 / 16 + 1);
+    PATTERNS.with(|patterns| {
+        if let Some(regex) = patterns.borrow().get(pattern) {
+            return Ok(regex.is_match(text));
+        }
+        charge(pattern.len() as u64 + 1);
+        let regex = regex::RegexBuilder::new(pattern)
+            .size_limit(PATTERN_BYTES)
+            .build()
+            .map_err(|problem| {
+                Box::new(rhai::EvalAltResult::ErrorRuntime(
+                    format!(
+                        "`matches`: the pattern `{pattern}` is not a regular expression: {problem}"
+                    )
+                    .into(),
+                    rhai::Position::NONE,
+                ))
+            })?;
+        let found = regex.is_match(text);
+        let mut patterns = patterns.borrow_mut();
+        if patterns.len() < PATTERNS_KEPT {
+            patterns.insert(pattern.to_owned(), regex);
+        }
+        Ok(found)
+    })
+}
+
 pub fn register(engine: &mut Engine) {
+    // `matches(id, "^T[0-9]{4}([.][0-9]{3})?$")`: a pattern checked natively, where a rule
+    // would otherwise walk the text a character at a time.
+    engine.register_fn("matches", matches);
     engine.register_fn("words", |text: &str| -> Array {
         charge(text.len() as u64 / 16 + 1);
         words(text).into_iter().map(Dynamic::from).collect()
@@ -126,6 +171,26 @@ mod tests {
         assert_eq!(
             words("Send VPN logs (SIEM), don't wait — re-run"),
             ["send", "vpn", "logs", "siem", "don't", "wait", "re-run"]
+        );
+    }
+
+    #[test]
+    fn patterns_match_and_a_bad_one_says_so() {
+        assert_eq!(
+            matches("T1566.002", "^T[0-9]{4}([.][0-9]{3})?$").ok(),
+            Some(true)
+        );
+        assert_eq!(
+            matches("T1566.02", "^T[0-9]{4}([.][0-9]{3})?$").ok(),
+            Some(false)
+        );
+        assert_eq!(matches("see RB-PHISH", "RB-[A-Z]+").ok(), Some(true));
+        let error = matches("x", "(unclosed").expect_err("not a pattern");
+        assert!(
+            error
+                .to_string()
+                .contains("the pattern `(unclosed` is not a regular expression"),
+            "{error}"
         );
     }
 
