@@ -6,7 +6,7 @@
 //! memo itself: then it computes its own, so two memos that need each other cannot deadlock.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, RwLock};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 
@@ -16,13 +16,16 @@ use super::view::freeze;
 /// One rule's memos for one run.
 #[derive(Default)]
 pub struct Memo {
-    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    slots: RwLock<HashMap<String, Arc<Slot>>>,
 }
 
 #[derive(Default)]
 struct Slot {
     state: Mutex<State>,
     ready: Condvar,
+    /// The result once there is one: read without a lock by every later call (a rule asks
+    /// for its memo on each of tens of thousands of documents, on every thread).
+    value: OnceLock<Dynamic>,
 }
 
 #[derive(Default)]
@@ -40,8 +43,16 @@ thread_local! {
 
 impl Memo {
     fn slot(&self, key: &str) -> Arc<Slot> {
-        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(slots.entry(key.to_owned()).or_default())
+        let known = self
+            .slots
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(slots.entry(key.to_owned()).or_default())
+        })
     }
 }
 
@@ -67,6 +78,9 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
         .into());
     }
     let slot = table.slot(key);
+    if let Some(value) = slot.value.get() {
+        return Ok(value.clone());
+    }
     {
         let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
@@ -98,6 +112,7 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
             let value = freeze(value);
             if !matches!(&*state, State::Ready(_)) {
                 *state = State::Ready(value.clone());
+                let _ = slot.value.set(value.clone());
             }
             Ok(value)
         }
