@@ -605,7 +605,7 @@ fn a_pattern_matches_and_one_that_does_not_compile_names_the_rule_line() {
     assert!(
         error
             .message
-            .contains("the pattern `(INC` is not a regular expression"),
+            .contains("the pattern `(INC` cannot be used: regex parse error"),
         "{}",
         error.message
     );

@@ -84,10 +84,14 @@ fn first_phrase(text: &str, phrases: &[Dynamic], matches: fn(&str, &str) -> bool
 }
 
 /// Patterns a thread has compiled, by their text: a rule calls `matches` with the same
-/// literal on every document. Bounded, so a rule building patterns cannot grow it.
-const PATTERNS_KEPT: usize = 256;
-/// What one pattern may compile to: `regex` refuses a larger automaton with an error.
+/// literal on every document. Few and small, so that what a thread keeps between calls
+/// stays a few megabytes whatever a rule builds: past this number, a pattern is compiled
+/// for the call and dropped.
+const PATTERNS_KEPT: usize = 32;
+/// What one pattern may compile to (`regex` refuses a larger automaton with an error), and
+/// what its lazy DFA may cache while matching.
 const PATTERN_BYTES: usize = 1 << 20;
+const PATTERN_CACHE_BYTES: usize = 1 << 18;
 
 thread_local! {
     static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
@@ -106,13 +110,11 @@ fn matches(text: &str, pattern: &str) -> Result<bool, Box<rhai::EvalAltResult>> 
         charge(pattern.len() as u64 + 1);
         let regex = regex::RegexBuilder::new(pattern)
             .size_limit(PATTERN_BYTES)
+            .dfa_size_limit(PATTERN_CACHE_BYTES)
             .build()
             .map_err(|problem| {
                 Box::new(rhai::EvalAltResult::ErrorRuntime(
-                    format!(
-                        "`matches`: the pattern `{pattern}` is not a regular expression: {problem}"
-                    )
-                    .into(),
+                    format!("`matches`: the pattern `{pattern}` cannot be used: {problem}").into(),
                     rhai::Position::NONE,
                 ))
             })?;
@@ -216,7 +218,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("the pattern `(unclosed` is not a regular expression"),
+                .contains("the pattern `(unclosed` cannot be used: regex parse error"),
             "{error}"
         );
     }
