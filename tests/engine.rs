@@ -594,13 +594,17 @@ fn a_runtime_error_names_the_rule_line() {
 }
 
 #[test]
-fn a_pattern_matches_and_one_that_does_not_compile_names_the_rule_line() {
-    let body = r#"    report("", `id=${matches(doc.id, "^INC-[0-9]+$")} ${matches(doc.id, "^T[0-9]{4}$")} ${matches("see INC-7 now", "INC-7")}`);"#;
+fn patterns_and_joins_and_a_pattern_that_does_not_compile_names_the_rule_line() {
+    let body = r#"    report("", `id=${matches(doc.id, "^INC-[0-9]+$")} ${matches(doc.id, "^T[0-9]{4}$")} ${matches("see INC-7 now", "INC-7")}`);
+    report("", `join=${doc.responders.join(", ")} ${["a", 2, (), "d"].join("; ")}`);"#;
     let folder = repository(
         &[("incidents/inc.yaml", INCIDENT)],
         &[("patterns.rhai", &rule("T002", body))],
     );
-    assert_eq!(messages(&run(&folder, &["T002"])), ["id=true false true"]);
+    assert_eq!(
+        messages(&run(&folder, &["T002"])),
+        ["id=true false true", "join=p.okafor a; 2; ; d"]
+    );
     let error = stopped("    let id = doc.id;\n    matches(id, \"(INC\");");
     assert!(
         error

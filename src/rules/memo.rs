@@ -21,19 +21,12 @@ pub struct Memo {
 
 #[derive(Default)]
 struct Slot {
-    state: Mutex<State>,
-    ready: Condvar,
     /// The result once there is one: read without a lock by every later call (a rule asks
     /// for its memo on each of tens of thousands of documents, on every thread).
     value: OnceLock<Dynamic>,
-}
-
-#[derive(Default)]
-enum State {
-    #[default]
-    Empty,
-    Computing,
-    Ready(Dynamic),
+    /// Whether a thread is computing it; `ready` wakes the threads waiting for it.
+    computing: Mutex<bool>,
+    ready: Condvar,
 }
 
 thread_local! {
@@ -82,48 +75,46 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
         return Ok(value.clone());
     }
     {
-        let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut computing = slot
+            .computing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         loop {
-            match &*state {
-                State::Ready(value) => return Ok(value.clone()),
-                State::Computing if !inside_a_memo => {
-                    // Time spent waiting for another thread is not this call's.
-                    let waiting = std::time::Instant::now();
-                    state = slot
-                        .ready
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    super::engine::extend_deadline(waiting.elapsed());
-                }
-                State::Computing => break,
-                State::Empty => {
-                    *state = State::Computing;
-                    break;
-                }
+            if let Some(value) = slot.value.get() {
+                return Ok(value.clone());
             }
+            if !*computing {
+                *computing = true;
+                break;
+            }
+            if inside_a_memo {
+                break;
+            }
+            // Time spent waiting for another thread is not this call's.
+            let waiting = std::time::Instant::now();
+            computing = slot
+                .ready
+                .wait(computing)
+                .unwrap_or_else(PoisonError::into_inner);
+            super::engine::extend_deadline(waiting.elapsed());
         }
     }
     COMPUTING.with(|computing| computing.borrow_mut().push(key.to_owned()));
     let result = compute.call_within_context::<Dynamic>(&context, ());
     COMPUTING.with(|computing| computing.borrow_mut().pop());
-    let mut state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
-    let outcome = match result {
-        Ok(value) => {
-            let value = freeze(value);
-            if !matches!(&*state, State::Ready(_)) {
-                *state = State::Ready(value.clone());
-                let _ = slot.value.set(value.clone());
-            }
-            Ok(value)
-        }
-        Err(error) => {
-            // Another call may do better (or fail the same way, at its own line).
-            if matches!(&*state, State::Computing) {
-                *state = State::Empty;
-            }
-            Err(error)
-        }
-    };
+    let mut computing = slot
+        .computing
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    // On failure another call may do better (or fail the same way, at its own line).
+    *computing = false;
+    let outcome = result.map(|value| {
+        let value = freeze(value);
+        // The first result stays: one computed meanwhile inside another memo is this
+        // call's alone.
+        let _ = slot.value.set(value.clone());
+        value
+    });
     slot.ready.notify_all();
     outcome
 }
