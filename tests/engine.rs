@@ -617,6 +617,26 @@ fn patterns_and_joins_and_a_pattern_that_does_not_compile_names_the_rule_line() 
 }
 
 #[test]
+fn the_latest_date_of_a_list_passes_over_what_is_not_a_dated_mapping() {
+    let incident = "kind: incident\nid: INC-8\ntimeline:\n  - { at: 2026-10-01T08:00:00Z, event: a }\n  - not a mapping\n  - { event: no date }\n  - { at: 2026-10-03, event: b }\n  - { at: someday, event: c }\n  - { at: 2026-10-02T23:59:00Z, event: d }\n";
+    let body = r#"    report("", `timeline=${latest_date(doc.timeline, "at")}`);
+    report("", `built=${latest_date([#{ at: "2026-01-02" }, 7, #{ at: date("2026-03-04") }], "at")}`);
+    report("", `none=${latest_date(doc.nothing, "at") == ()} ${latest_date([], "at") == ()} ${latest_date(doc.timeline, "event") == ()}`);"#;
+    let folder = repository(
+        &[("incidents/inc.yaml", incident)],
+        &[("latest.rhai", &rule("T003", body))],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T003"])),
+        [
+            "timeline=2026-10-03",
+            "built=2026-03-04",
+            "none=true true true"
+        ]
+    );
+}
+
+#[test]
 fn one_rule_cannot_change_the_document_another_sees() {
     // Every way of writing is refused (and caught here, so the rule goes on); a writable
     // copy can be changed at will; the next rule sees the document as it was loaded.

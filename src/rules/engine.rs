@@ -696,6 +696,19 @@ fn register_dates(engine: &mut Engine, as_of: Moment) {
             Dynamic::from_int(moment.days_until(&as_of))
         })
     });
+    // `latest_date(doc.timeline, "at")`: the latest date among the items' `at`, `()` when
+    // none is one. A loop a rule would otherwise run per entry, with a parse and a compare.
+    engine.register_fn("latest_date", |list: Dynamic, field: &str| -> Dynamic {
+        let mut latest: Option<Moment> = None;
+        super::view::each_field(&list, field, |value| {
+            if let Some(day) = to_moment(value) {
+                if latest.is_none_or(|latest| day > latest) {
+                    latest = Some(day);
+                }
+            }
+        });
+        date_or_unit(latest)
+    });
     engine.register_fn("add_days", |moment: &mut Moment, days: i64| {
         date_or_unit(moment.add_days(days))
     });

@@ -2,6 +2,8 @@
 //! loops a rule would otherwise run character by character in the interpreter, done once
 //! natively and charged to the call like any other work.
 
+use std::sync::Arc;
+
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 
 use super::engine::charge;
@@ -64,23 +66,85 @@ fn first_phrase(text: &str, phrases: &[Dynamic], matches: fn(&str, &str) -> bool
     phrases
         .iter()
         .find(|phrase| {
-            phrase.read_lock::<ImmutableString>().is_some_and(|phrase| {
-                let phrase = phrase.trim();
-                // Phrase lists are written in lower case: lowered only when they are not.
-                let upper = if phrase.is_ascii() {
-                    phrase.bytes().any(|byte| byte.is_ascii_uppercase())
-                } else {
-                    phrase.chars().any(char::is_uppercase)
-                };
-                if upper {
-                    matches(&lower, &lowered(phrase))
-                } else {
-                    matches(&lower, phrase)
-                }
-            })
+            phrase
+                .read_lock::<ImmutableString>()
+                .is_some_and(|phrase| matches(&lower, &as_matched(phrase.as_str())))
         })
         .cloned()
         .unwrap_or(Dynamic::UNIT)
+}
+
+/// A phrase as it is matched: trimmed, and in lower case (phrase lists are written in lower
+/// case, so most are used as they are).
+fn as_matched(phrase: &str) -> std::borrow::Cow<'_, str> {
+    let phrase = phrase.trim();
+    let capitals = if phrase.is_ascii() {
+        phrase.bytes().any(|byte| byte.is_ascii_uppercase())
+    } else {
+        phrase.chars().any(char::is_uppercase)
+    };
+    if capitals {
+        lowered(phrase).into()
+    } else {
+        phrase.into()
+    }
+}
+
+/// A parameter's phrase list, each phrase as matched (`None` for what is not text).
+struct Prepared {
+    /// Kept so that its address, the key, is not another list's while it is here.
+    list: Arc<[Dynamic]>,
+    phrases: Vec<Option<String>>,
+}
+
+/// Lists a thread has prepared: a rule passes the same parameter list on every call, and
+/// trimming and lower-casing its phrases each time cost more than matching them.
+const LISTS_KEPT: usize = 16;
+
+thread_local! {
+    static PREPARED: std::cell::RefCell<Vec<Prepared>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`first_phrase`] for a shared list (a parameter, a document's list `memo` froze): its
+/// phrases prepared once per thread.
+fn first_shared_phrase(
+    text: &str,
+    list: &Arc<[Dynamic]>,
+    matches: fn(&str, &str) -> bool,
+) -> Dynamic {
+    let lower = lowered(text.trim());
+    charge((lower.len() as u64 / 16 + 1) * list.len() as u64);
+    let prepare = || Prepared {
+        list: Arc::clone(list),
+        phrases: list
+            .iter()
+            .map(|phrase| {
+                phrase
+                    .read_lock::<ImmutableString>()
+                    .map(|phrase| as_matched(phrase.as_str()).into_owned())
+            })
+            .collect(),
+    };
+    let first = |prepared: &Prepared| {
+        prepared.phrases.iter().position(|phrase| {
+            phrase
+                .as_deref()
+                .is_some_and(|phrase| matches(&lower, phrase))
+        })
+    };
+    let found = PREPARED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if let Some(prepared) = kept.iter().find(|kept| Arc::ptr_eq(&kept.list, list)) {
+            return first(prepared);
+        }
+        let prepared = prepare();
+        let found = first(&prepared);
+        if kept.len() < LISTS_KEPT {
+            kept.push(prepared);
+        }
+        found
+    });
+    found.map_or(Dynamic::UNIT, |at| list[at].clone())
 }
 
 /// Patterns a thread has compiled, by their text: a rule calls `matches` with the same
@@ -166,9 +230,7 @@ pub fn register(engine: &mut Engine) {
         first_phrase(text, &phrases, starts_with_words)
     });
     engine.register_fn("starts_with_words", |text: &str, phrases: ListView| {
-        on_list(&phrases, |phrases| {
-            first_phrase(text, phrases, starts_with_words)
-        })
+        phrases_of(&phrases, text, starts_with_words)
     });
     // `find_words(cause, ["human error", "careless"])`: the first phrase found anywhere in
     // the text as whole words, whatever the case; `()` when none.
@@ -176,9 +238,7 @@ pub fn register(engine: &mut Engine) {
         first_phrase(text, &phrases, contains_words)
     });
     engine.register_fn("find_words", |text: &str, phrases: ListView| {
-        on_list(&phrases, |phrases| {
-            first_phrase(text, phrases, contains_words)
-        })
+        phrases_of(&phrases, text, contains_words)
     });
 }
 
@@ -188,6 +248,14 @@ fn on_list<T>(list: &ListView, read: impl FnOnce(&[Dynamic]) -> T) -> T {
     match list {
         ListView::Values(values) => read(values),
         ListView::Items(_) => read(&list.to_array()),
+    }
+}
+
+/// The first phrase of a read-only list that `matches` `text`.
+fn phrases_of(list: &ListView, text: &str, matches: fn(&str, &str) -> bool) -> Dynamic {
+    match list {
+        ListView::Values(values) => first_shared_phrase(text, values, matches),
+        ListView::Items(_) => first_phrase(text, &list.to_array(), matches),
     }
 }
 

@@ -336,6 +336,41 @@ pub fn is_empty_view(value: &Dynamic) -> Option<bool> {
     value.read_lock::<ListView>().map(|list| list.is_empty())
 }
 
+/// `key` of each mapping in `list` (a list view or an array), in order; whatever is not a
+/// mapping, and a mapping without `key`, is passed over.
+pub fn each_field(list: &Dynamic, key: &str, mut each: impl FnMut(&Dynamic)) {
+    let of_value = |item: &Dynamic| {
+        if let Some(map) = item.read_lock::<MapView>() {
+            if let Some(value) = map.get(key) {
+                each(&value);
+            }
+        } else if let Some(map) = item.read_lock::<Map>() {
+            if let Some(value) = map.get(key) {
+                each(value);
+            }
+        }
+    };
+    if let Some(list) = list.read_lock::<ListView>() {
+        charge(list.len() as u64);
+        match &*list {
+            // Read from the tree: no view is made of an item only to read one field.
+            ListView::Items(items) => {
+                for node in items.iter() {
+                    if let Value::Map(entries) = &node.value {
+                        if let Some(node) = field(entries, key) {
+                            each(&node_value(node));
+                        }
+                    }
+                }
+            }
+            ListView::Values(values) => values.iter().for_each(of_value),
+        }
+    } else if let Some(items) = list.read_lock::<Array>() {
+        charge(items.len() as u64);
+        items.iter().for_each(of_value);
+    }
+}
+
 fn list_index(list: &ListView, index: i64) -> RhaiResult<Dynamic> {
     let len = list.len();
     // Negative indices count from the end, as for Rhai arrays.
