@@ -372,6 +372,50 @@ fn the_one_error(
 }
 
 #[test]
+fn documents_checked_together_keep_their_own_calls() {
+    // A rule checks many documents in one Rhai call: each still has its own findings, its
+    // own `file()`, its own operations budget (a document that alone needs most of it
+    // passes after others that did), and `exit` ends one document's call, not the rest.
+    let body = "    let n = parse_int(doc.id.sub_string(4));\n    \
+                let spin = 0; for i in 0..(if n == 59 || n == 60 { 15000 } else { 10 }) { spin += 1; }\n    \
+                if n % 7 == 0 { report(\"\", `${doc.id} ${file()}`); exit(); }\n    \
+                if n == 61 { report(\"\", \"after the heavy one\"); }";
+    let folder = incidents(80, &[("batch.rhai", &rule("T905", body))]);
+    let limits = Limits {
+        operations: 50_000,
+        ..Limits::default()
+    };
+    let outcome = run_with_limits(&folder, &["T905"], limits);
+    assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
+    let mut messages: Vec<&str> = outcome.findings.iter().map(|f| &*f.message).collect();
+    messages.sort();
+    assert_eq!(messages.len(), 13, "{messages:?}");
+    assert!(
+        messages.contains(&"INC-0 incidents/inc-0000.yaml"),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"INC-77 incidents/inc-0077.yaml"),
+        "{messages:?}"
+    );
+    assert!(messages.contains(&"after the heavy one"), "{messages:?}");
+}
+
+#[test]
+fn a_failure_amid_other_documents_names_its_own() {
+    // The 38th of 40 documents fails: the error names it, at the line that failed.
+    let body = "    if doc.id == \"INC-37\" {\n        let x = doc.missing.len();\n    }";
+    let folder = incidents(40, &[("fails.rhai", &rule("T906", body))]);
+    let error = the_one_error(
+        run(&folder, &["T906"]),
+        "T906",
+        "fails.rhai",
+        "incidents/inc-0037.yaml",
+    );
+    assert_eq!(error.line, 5, "{}", error.message);
+}
+
+#[test]
 fn an_endless_loop_is_stopped_and_reported() {
     let error = stopped("    let n = 0;\n    loop { n += 1; }");
     assert!(

@@ -117,17 +117,15 @@ pub struct CallState {
 /// What a call has spent besides Rhai's own operations, and when it must stop.
 #[derive(Clone, Copy)]
 struct Meter {
-    /// Work native helpers did on the call's behalf, in operations.
-    charged: u64,
-    operations: u64,
+    /// Rhai's operation count when the call began: a batch runs many calls in one.
+    base: u64,
     /// Bytes printed and reported so far, and the bound.
     said: usize,
     said_limit: usize,
 }
 
 const IDLE: Meter = Meter {
-    charged: 0,
-    operations: 0,
+    base: 0,
     said: 0,
     said_limit: 0,
 };
@@ -149,6 +147,12 @@ thread_local! {
     static STOP_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// The tick of [`super::clock`] past which the current call is out of time.
     static DEADLINE: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
+    /// Rhai's operation count at the last operation: where the next call of a batch begins.
+    static OPERATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The operation count past which the current call is out of operations: its start
+    /// plus its limit, less what native helpers charged it.
+    static LAST_OPERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(u64::MAX) };
+    static BATCH: RefCell<Option<Batch>> = const { RefCell::new(None) };
 }
 
 /// The operation count at which the last stopped call on this thread was stopped.
@@ -218,11 +222,7 @@ fn say(bytes: usize) -> bool {
 /// Counts `operations` of native work against the current call (a helper that walks a list
 /// on a rule's behalf), so the call's operations limit bounds it too.
 pub fn charge(operations: u64) {
-    METER.with(|meter| {
-        let mut now = meter.get();
-        now.charged = now.charged.saturating_add(operations);
-        meter.set(now);
-    });
+    LAST_OPERATION.with(|cell| cell.set(cell.get().saturating_sub(operations)));
 }
 
 /// Moves the current call's deadline by `by`: time it spent waiting on another thread.
@@ -230,34 +230,32 @@ pub fn extend_deadline(by: std::time::Duration) {
     DEADLINE.with(|cell| cell.set(cell.get().saturating_add(super::clock::ticks(by))));
 }
 
-/// Called by Rhai at every operation: stops the call when it holds too much or is out of
-/// time (both looked at every operation), or, looked at every 256, when its operations with
-/// what native helpers charged pass the limit. Rhai's own operations limit stops a pure
-/// loop at the exact operation.
+/// Called by Rhai at every operation: stops the call when it holds too much, is out of
+/// time, or its operations with what native helpers charged pass the limit. The count is
+/// the call's, not Rhai's: one Rhai call runs a batch of rule calls.
 fn progress(operations: u64) -> Option<Dynamic> {
+    OPERATIONS.with(|cell| cell.set(operations));
+    if operations > LAST_OPERATION.with(std::cell::Cell::get) {
+        let base = METER.with(std::cell::Cell::get).base;
+        return stop(operations.saturating_sub(base), OUT_OF_OPERATIONS);
+    }
     // Memory at every operation: one step can double what the call holds.
     if crate::memory::over_ceiling() {
         let now = METER.with(std::cell::Cell::get);
         let output = now.said_limit > 0 && now.said > now.said_limit;
         return stop(
-            operations,
+            operations.saturating_sub(now.base),
             if output { OUT_OF_OUTPUT } else { OUT_OF_MEMORY },
         );
     }
     // Time at every operation too, on the coarse clock: one helper call can take long.
     if super::clock::now() > DEADLINE.with(std::cell::Cell::get) {
-        return stop(operations, OUT_OF_TIME);
-    }
-    if operations % 256 != 0 {
-        return None;
+        let base = METER.with(std::cell::Cell::get).base;
+        return stop(operations.saturating_sub(base), OUT_OF_TIME);
     }
     if operations % 1024 == 0 {
         // The ticker may not be running (or may be starved): the call keeps the clock going.
         super::clock::advance();
-    }
-    let now = METER.with(std::cell::Cell::get);
-    if now.operations > 0 && operations.saturating_add(now.charged) > now.operations {
-        return stop(operations, OUT_OF_OPERATIONS);
     }
     None
 }
@@ -287,8 +285,8 @@ pub struct Said {
     pub printed: Vec<String>,
 }
 
-/// Runs `body` as one rule call with `input`, returning what it reported and printed.
-pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
+/// Sets the thread up for one rule call: its input, and its budgets from now.
+fn begin_call(input: CallInput) {
     // Field by field: the state stays in place between calls, and nothing is built to be
     // thrown away (a call takes a few microseconds; the pack makes 17 per incident).
     CALL.with(|call| {
@@ -300,30 +298,173 @@ pub fn with_call<T>(input: CallInput, body: impl FnOnce() -> T) -> (T, Said) {
         call.reports.clear();
         call.printed.clear();
     });
+    let base = OPERATIONS
+        .with(std::cell::Cell::get)
+        .saturating_add(DRIVER_STEPS);
     METER.with(|meter| {
         meter.set(Meter {
-            charged: 0,
-            operations: input.limits.operations,
+            base,
             said: 0,
             said_limit: input.limits.output_bytes,
         });
     });
+    LAST_OPERATION.with(|cell| {
+        cell.set(match input.limits.operations {
+            0 => u64::MAX,
+            limit => base.saturating_add(limit),
+        });
+    });
     DEADLINE.with(|cell| cell.set(super::clock::deadline_after(input.limits.call_time)));
     crate::memory::set_ceiling(Some(input.limits.memory_bytes));
-    // Rhai's own operations limit stops the operation past it.
-    REACHED.with(|cell| cell.set(input.limits.operations.saturating_add(1)));
-    let result = body();
+    REACHED.with(|cell| cell.set(0));
+}
+
+/// Ends the thread's rule call: what it reported and printed.
+fn end_call() -> Said {
     METER.with(|meter| meter.set(IDLE));
+    LAST_OPERATION.with(|cell| cell.set(u64::MAX));
     DEADLINE.with(|cell| cell.set(u64::MAX));
     crate::memory::set_ceiling(None);
-    let said = CALL.with(|call| {
+    CALL.with(|call| {
         let mut call = call.borrow_mut();
         Said {
             reports: std::mem::take(&mut call.reports),
             printed: std::mem::take(&mut call.printed),
         }
+    })
+}
+
+/// The script a rule's batch runs: `check` on each document `__lessons_next` hands out.
+/// One Rhai call for many documents shares Rhai's per-call set-up and its cache of
+/// resolved functions, which cost a fifth of a short rule's call.
+pub const BATCH_DRIVER: &str =
+    "fn __lessons_each() { for doc in __lessons_batch() { check(doc); } }";
+
+/// The operations the driver takes from handing out a document to the first step of
+/// `check`: not the call's, which counts from there as it would if called alone.
+const DRIVER_STEPS: u64 = 2;
+
+/// What the driver iterates: each step ends a rule call and begins the next.
+#[derive(Clone)]
+struct BatchDocuments;
+
+impl IntoIterator for BatchDocuments {
+    type Item = Dynamic;
+    type IntoIter = BatchSteps;
+
+    fn into_iter(self) -> BatchSteps {
+        BatchSteps
+    }
+}
+
+struct BatchSteps;
+
+impl Iterator for BatchSteps {
+    type Item = Dynamic;
+
+    fn next(&mut self) -> Option<Dynamic> {
+        next_in_batch()
+    }
+}
+
+/// One document of a batch: where it is in the workspace, its value, its call's input.
+pub struct BatchItem {
+    pub position: usize,
+    pub value: Dynamic,
+    pub input: CallInput,
+}
+
+/// A rule call of a batch that ended: its document, what it said, the time it took.
+pub struct BatchCall {
+    pub position: usize,
+    pub said: Said,
+    pub time: std::time::Duration,
+}
+
+struct Batch {
+    items: std::vec::IntoIter<BatchItem>,
+    /// The call under way: its document and when it began.
+    current: Option<(usize, std::time::Instant)>,
+    ended: Vec<BatchCall>,
+    /// Past this instant no further call begins (the rule's budget, the run's deadline).
+    stop_after: Option<std::time::Instant>,
+}
+
+/// What a batch did: its calls that ended, the call under way when it stopped (the one
+/// that failed, whose error is the batch's, or that left with `exit`), and the items it
+/// did not reach.
+pub struct BatchOutcome {
+    pub ended: Vec<BatchCall>,
+    pub unfinished: Option<BatchCall>,
+    pub left: Vec<BatchItem>,
+}
+
+/// Runs `body` (a Rhai call of [`BATCH_DRIVER`]) over `items`, each document as one rule
+/// call with its own input and budgets.
+pub fn with_batch<T>(
+    items: Vec<BatchItem>,
+    stop_after: Option<std::time::Instant>,
+    body: impl FnOnce() -> T,
+) -> (T, BatchOutcome) {
+    OPERATIONS.with(|cell| cell.set(0));
+    BATCH.with(|batch| {
+        *batch.borrow_mut() = Some(Batch {
+            items: items.into_iter(),
+            current: None,
+            ended: Vec::new(),
+            stop_after,
+        });
     });
-    (result, said)
+    let result = body();
+    let Some(batch) = BATCH.with(|batch| batch.borrow_mut().take()) else {
+        // Set above and taken only here.
+        let outcome = BatchOutcome {
+            ended: Vec::new(),
+            unfinished: None,
+            left: Vec::new(),
+        };
+        return (result, outcome);
+    };
+    let unfinished = batch.current.map(|(position, began)| BatchCall {
+        position,
+        said: end_call(),
+        time: began.elapsed(),
+    });
+    (
+        result,
+        BatchOutcome {
+            ended: batch.ended,
+            unfinished,
+            left: batch.items.collect(),
+        },
+    )
+}
+
+/// The driver's next document: ends the batch's current call and begins the next; `None`
+/// when the batch is done.
+fn next_in_batch() -> Option<Dynamic> {
+    BATCH.with(|batch| {
+        let mut batch = batch.borrow_mut();
+        let batch = batch.as_mut()?;
+        if let Some((position, began)) = batch.current.take() {
+            batch.ended.push(BatchCall {
+                position,
+                said: end_call(),
+                time: began.elapsed(),
+            });
+            // The first call always begins: every batch checks a document at least.
+            if batch
+                .stop_after
+                .is_some_and(|at| std::time::Instant::now() > at)
+            {
+                return None;
+            }
+        }
+        let item = batch.items.next()?;
+        begin_call(item.input);
+        batch.current = Some((item.position, std::time::Instant::now()));
+        Some(item.value)
+    })
 }
 
 /// The documents cross-document helpers see. Every answer is a view (a list view of
@@ -455,7 +596,8 @@ pub fn build_tracer(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> E
     let mut engine = build(limits, as_of, lookup);
     engine.on_progress(|operations| {
         let at = STOP_AT.with(std::cell::Cell::get);
-        if at > 0 && operations >= at {
+        let base = METER.with(std::cell::Cell::get).base;
+        if at > 0 && operations.saturating_sub(base) >= at {
             return Some(Dynamic::from(OUT_OF_OPERATIONS));
         }
         progress(operations)
@@ -502,7 +644,9 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     engine.disable_symbol("eval");
     engine.disable_symbol("import");
     engine.set_max_strings_interned(0);
-    engine.set_max_operations(limits.operations);
+    // Operations are counted per rule call by `progress`, not by Rhai: one Rhai call runs
+    // a batch of rule calls.
+    engine.set_max_operations(0);
     engine.set_max_call_levels(limits.call_levels);
     engine.set_max_expr_depths(limits.expression_depth, limits.function_expression_depth);
     // No data size limits in Rhai: with any of them set it re-measures a whole array after
@@ -541,6 +685,9 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
         }
     });
     super::bounded::register(&mut engine, limits);
+    engine.register_type_with_name::<BatchDocuments>("batch");
+    engine.register_iterator::<BatchDocuments>();
+    engine.register_fn("__lessons_batch", || BatchDocuments);
 
     register_reporting(&mut engine);
     register_contains(&mut engine);

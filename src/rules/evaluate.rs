@@ -129,26 +129,38 @@ pub struct Session<'a> {
     pub rule_budget: std::time::Duration,
 }
 
+/// Documents a rule checks in one Rhai call: enough to share Rhai's set-up, few enough
+/// that the threads share the work evenly.
+const BATCH_DOCUMENTS: usize = 32;
+
+/// A document with a kind, as a batch checks it.
+struct Checked<'a> {
+    position: usize,
+    loaded: &'a LoadedDocument,
+    kind: &'a Arc<str>,
+    /// Its file, relative to the root: `file()`.
+    file: rhai::ImmutableString,
+}
+
+/// A failed `check`'s error without the frame of the driver's call of `check`, as a single
+/// call of `check` reports it.
+fn without_check_frame(error: EvalAltResult) -> EvalAltResult {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(name, _, inner, _) if name == "check" => *inner,
+        other => other,
+    }
+}
+
 /// What `--verbose` keeps of what rules print over a whole run.
 const PRINTED_BYTES: usize = 1 << 20;
 
 impl Session<'_> {
-    fn call(
-        &self,
-        engine: &Engine,
-        rule: &Rule,
-        value: &Dynamic,
-    ) -> Result<Dynamic, Box<EvalAltResult>> {
+    /// One Rhai call of the rule's batch driver.
+    fn call_each(&self, engine: &Engine, rule: &Rule) -> Result<Dynamic, Box<EvalAltResult>> {
         let mut scope = Scope::new();
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        // A view, not a copy: no rule can change what the next one sees.
-        engine.call_fn_with_options::<Dynamic>(
-            options,
-            &mut scope,
-            &rule.ast,
-            "check",
-            (value.clone(),),
-        )
+        // Views, not copies: no rule can change what the next one sees.
+        engine.call_fn_with_options::<Dynamic>(options, &mut scope, &rule.ast, "__lessons_each", ())
     }
 
     fn input(
@@ -178,9 +190,9 @@ impl Session<'_> {
         // Folded per piece of work, then joined: no list per document is kept.
         let (native, parts) = rayon::join(native, || {
             targets
-                .par_iter()
-                .fold(Evaluation::default, |mut total, &position| {
-                    self.evaluate_document(position, &mut total);
+                .par_chunks(BATCH_DOCUMENTS)
+                .fold(Evaluation::default, |mut total, positions| {
+                    self.evaluate_documents(positions, &mut total);
                     total
                 })
                 .collect::<Vec<Evaluation>>()
@@ -221,97 +233,220 @@ impl Session<'_> {
         total
     }
 
-    /// Runs the rules of its kind on the document at `position`, into `result`.
-    fn evaluate_document(&self, position: usize, result: &mut Evaluation) {
-        let loaded = &self.workspace.documents[position];
-        let Some(kind) = &loaded.kind else {
-            return;
-        };
-        if self.out_of_time.load(Ordering::Relaxed)
+    fn past_deadline(&self) -> bool {
+        self.out_of_time.load(Ordering::Relaxed)
             || self
                 .deadline
                 .is_some_and(|deadline| std::time::Instant::now() > deadline)
-        {
-            // Past the run's deadline no rule runs again.
-            self.out_of_time.store(true, Ordering::Relaxed);
-            self.documents_left.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Runs the rules of their kinds on the documents at `positions`, into `result`: each
+    /// rule over all of them in one batch.
+    fn evaluate_documents(&self, positions: &[usize], result: &mut Evaluation) {
+        let documents: Vec<Checked> = positions
+            .iter()
+            .filter_map(|&position| {
+                let loaded = &self.workspace.documents[position];
+                let kind = loaded.kind.as_ref()?;
+                let source = &self.workspace.files[loaded.file];
+                Some(Checked {
+                    position,
+                    loaded,
+                    kind,
+                    file: crate::finding::display_path(&source.path).into(),
+                })
+            })
+            .collect();
+        if documents.is_empty() {
             return;
         }
-        result.documents_checked += 1;
-        let source = &self.workspace.files[loaded.file];
-        let value = &self.values[position];
-        let file: rhai::ImmutableString = crate::finding::display_path(&source.path).into();
-        let params = &self.params[loaded.file];
-        for (position, (rule, setting)) in self
-            .rules
-            .iter()
-            .zip(self.settings[loaded.file].iter())
-            .enumerate()
-        {
-            if !setting.enabled || !rule.applies_to(kind) {
+        if self.past_deadline() {
+            // Past the run's deadline no rule runs again.
+            self.out_of_time.store(true, Ordering::Relaxed);
+            self.documents_left
+                .fetch_add(documents.len(), Ordering::Relaxed);
+            return;
+        }
+        for (at, rule) in self.rules.iter().enumerate() {
+            let batch: Vec<&Checked> = documents
+                .iter()
+                .filter(|checked| {
+                    self.settings[checked.loaded.file][at].enabled && rule.applies_to(checked.kind)
+                })
+                .collect();
+            if batch.is_empty() {
                 continue;
             }
-            if self.stopped[position].load(Ordering::Relaxed) {
-                self.unchecked[position].fetch_add(1, Ordering::Relaxed);
-                continue;
+            self.run_rule(at, rule, &batch, result);
+            if self.out_of_time.load(Ordering::Relaxed) {
+                // Cut short by the run's deadline: these documents were not all checked.
+                self.documents_left
+                    .fetch_add(documents.len(), Ordering::Relaxed);
+                return;
             }
-            let mut input = self.input(position, &params[position], file.clone());
+        }
+        result.documents_checked += documents.len();
+    }
+
+    /// Runs rule `at` on `documents`, in batches until each is checked or the rule stops.
+    fn run_rule(&self, at: usize, rule: &Rule, documents: &[&Checked], result: &mut Evaluation) {
+        let by_position = |position: usize| {
+            documents
+                .iter()
+                .find(|checked| checked.position == position)
+                .copied()
+        };
+        let mut pending: Vec<&Checked> = documents.to_vec();
+        while !pending.is_empty() {
+            if self.stopped[at].load(Ordering::Relaxed) {
+                self.unchecked[at].fetch_add(pending.len(), Ordering::Relaxed);
+                return;
+            }
+            let now = std::time::Instant::now();
+            let spent =
+                std::time::Duration::from_nanos(self.rule_nanos[at].load(Ordering::Relaxed));
+            // No call begins past the rule's budget for the run, or the run's deadline.
+            let mut stop_after = now + self.rule_budget.saturating_sub(spent);
             if let Some(deadline) = self.deadline {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                input.limits.call_time = input.limits.call_time.min(left);
+                stop_after = stop_after.min(deadline);
             }
-            let started = std::time::Instant::now();
-            let (outcome, state) = engine::with_call(input, || self.call(self.engine, rule, value));
-            let time = started.elapsed();
-            result.spend(position, Spent { calls: 1, time });
-            let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
-            let total = self.rule_nanos[position]
-                .fetch_add(nanos, Ordering::Relaxed)
-                .saturating_add(nanos);
-            let over_budget = outcome.is_ok()
-                && u128::from(total) > self.rule_budget.as_nanos()
-                && !self.stopped[position].swap(true, Ordering::Relaxed);
-            let printed: usize = state.printed.iter().map(String::len).sum();
-            if printed > 0
-                && self.printed_bytes.fetch_add(printed, Ordering::Relaxed) < PRINTED_BYTES
+            let items = pending
+                .iter()
+                .map(|checked| {
+                    let mut input = self.input(
+                        at,
+                        &self.params[checked.loaded.file][at],
+                        checked.file.clone(),
+                    );
+                    if let Some(deadline) = self.deadline {
+                        let left = deadline.saturating_duration_since(now);
+                        input.limits.call_time = input.limits.call_time.min(left);
+                    }
+                    engine::BatchItem {
+                        position: checked.position,
+                        value: self.values[checked.position].clone(),
+                        input,
+                    }
+                })
+                .collect();
+            let (outcome, batch) = engine::with_batch(items, Some(stop_after), || {
+                self.call_each(self.engine, rule)
+            });
+            let mut total = 0;
+            let mut ended = batch.ended;
+            // A call that left with `exit` ended too; one that failed did not.
+            let failed = match (&outcome, batch.unfinished) {
+                (Ok(_), Some(call)) => {
+                    ended.push(call);
+                    None
+                }
+                (Err(_), Some(call)) => Some(call),
+                (_, None) => None,
+            };
+            for call in ended
+                .into_iter()
+                .chain(failed.iter().map(|call| engine::BatchCall {
+                    position: call.position,
+                    said: engine::Said {
+                        reports: Vec::new(),
+                        printed: Vec::new(),
+                    },
+                    time: call.time,
+                }))
             {
-                result.printed.extend(
-                    state
-                        .printed
-                        .into_iter()
-                        .map(|text| format!("{}: {text}", rule.id)),
+                result.spend(
+                    at,
+                    Spent {
+                        calls: 1,
+                        time: call.time,
+                    },
                 );
+                let nanos = u64::try_from(call.time.as_nanos()).unwrap_or(u64::MAX);
+                total = self.rule_nanos[at]
+                    .fetch_add(nanos, Ordering::Relaxed)
+                    .saturating_add(nanos);
+                if let Some(checked) = by_position(call.position) {
+                    self.said(rule, at, checked, call.said, result);
+                }
             }
+            pending = batch
+                .left
+                .iter()
+                .filter_map(|item| by_position(item.position))
+                .collect();
             if let Err(error) = outcome {
-                if self.out_of_time.load(Ordering::Relaxed)
-                    || self
-                        .deadline
-                        .is_some_and(|deadline| std::time::Instant::now() > deadline)
-                {
-                    // Cut short by the run's deadline, not failed: said once, below.
+                let error = without_check_frame(*error);
+                if self.past_deadline() {
+                    // Cut short by the run's deadline, not failed: said once, at the end.
                     self.out_of_time.store(true, Ordering::Relaxed);
-                    continue;
+                    return;
                 }
                 // Stopped once: a rule that failed here would most likely fail, or hit the
                 // same limit, on the next thousand documents too.
-                self.stopped[position].store(true, Ordering::Relaxed);
-                let input = self.input(position, &params[position], file.clone());
-                let at = self.failure_position(&error, rule, value, input);
-                result.fail(self.rule_error(&error, rule, loaded, at));
-                continue;
-            }
-            if over_budget {
-                result.fail(self.over_budget_error(rule, total, loaded));
-            }
-            for report in state.reports {
-                let span = loaded.document.locate(&report.path);
-                result.found(
-                    Finding::new(rule.key(), setting.severity, source, &span, report.message)
-                        .help(report.help)
-                        .path(report.path)
-                        .document(loaded.document.id.clone(), Some(kind.clone())),
+                self.stopped[at].store(true, Ordering::Relaxed);
+                let Some(checked) = failed
+                    .as_ref()
+                    .and_then(|call| by_position(call.position))
+                    .or_else(|| documents.first().copied())
+                else {
+                    return;
+                };
+                let input = self.input(
+                    at,
+                    &self.params[checked.loaded.file][at],
+                    checked.file.clone(),
                 );
+                let value = &self.values[checked.position];
+                let position = self.failure_position(&error, rule, value, input);
+                result.fail(self.rule_error(&error, rule, checked.loaded, position));
+                self.unchecked[at].fetch_add(pending.len(), Ordering::Relaxed);
+                return;
             }
+            if u128::from(total) > self.rule_budget.as_nanos()
+                && !self.stopped[at].swap(true, Ordering::Relaxed)
+            {
+                let last = documents
+                    .last()
+                    .map_or(documents[0].loaded, |checked| checked.loaded);
+                result.fail(self.over_budget_error(rule, total, last));
+                self.unchecked[at].fetch_add(pending.len(), Ordering::Relaxed);
+                return;
+            }
+            if !pending.is_empty() && self.past_deadline() {
+                self.out_of_time.store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+
+    /// What one call on `checked` reported and printed, into `result`.
+    fn said(
+        &self,
+        rule: &Rule,
+        at: usize,
+        checked: &Checked,
+        said: engine::Said,
+        result: &mut Evaluation,
+    ) {
+        let printed: usize = said.printed.iter().map(String::len).sum();
+        if printed > 0 && self.printed_bytes.fetch_add(printed, Ordering::Relaxed) < PRINTED_BYTES {
+            result.printed.extend(
+                said.printed
+                    .into_iter()
+                    .map(|text| format!("{}: {text}", rule.id)),
+            );
+        }
+        let loaded = checked.loaded;
+        let source = &self.workspace.files[loaded.file];
+        let severity = self.settings[loaded.file][at].severity;
+        for report in said.reports {
+            let span = loaded.document.locate(&report.path);
+            result.found(
+                Finding::new(rule.key(), severity, source, &span, report.message)
+                    .help(report.help)
+                    .path(report.path)
+                    .document(loaded.document.id.clone(), Some(checked.kind.clone())),
+            );
         }
     }
 
@@ -334,12 +469,17 @@ impl Session<'_> {
         if engine::stopped_for(error) == Some(engine::OUT_OF_MEMORY) {
             return super::function_position(&rule.source, "check");
         }
-        // Replayed to the step the first run was stopped at (Rhai's own operations limit
-        // stops at its limit, the default of `reached`).
+        // Replayed to the step the first run was stopped at, through the same driver, so
+        // that its steps are counted alike.
+        let item = engine::BatchItem {
+            position: 0,
+            value: value.clone(),
+            input,
+        };
         let (_, _) = engine::stopping_at(engine::reached(), || {
-            engine::with_call(input, || {
+            engine::with_batch(vec![item], None, || {
                 engine::reset_trace();
-                self.call(self.tracer, rule, value)
+                self.call_each(self.tracer, rule)
             })
         });
         let traced = engine::last_traced_position();

@@ -216,6 +216,15 @@ fn with_constants(engine: &Engine, ast: AST, run: &Scope) -> AST {
     engine.optimize_ast(&constants, ast, rhai::OptimizationLevel::Simple)
 }
 
+/// The rule with the function that runs its `check` over a batch of documents.
+fn with_batch_driver(engine: &Engine, ast: AST) -> AST {
+    match engine.compile(engine::BATCH_DRIVER) {
+        Ok(driver) => ast.merge(&driver),
+        // Never (a fixed script); the rule's batches would then fail with its id named.
+        Err(_) => ast,
+    }
+}
+
 /// Compiles a rule and reads its `RULE` metadata.
 pub fn compile(
     engine: &Engine,
@@ -315,7 +324,10 @@ pub fn compile(
         scripted,
         origin,
         source,
-        ast: Arc::new(with_constants(engine, ast, &scope)),
+        ast: Arc::new(with_batch_driver(
+            engine,
+            with_constants(engine, ast, &scope),
+        )),
     })
 }
 
