@@ -402,6 +402,37 @@ fn documents_checked_together_keep_their_own_calls() {
 }
 
 #[test]
+fn a_date_out_of_order_is_named_against_the_first_earlier_date_after_it() {
+    // LL007 compares each date with the latest before it, and walks the earlier ones only
+    // when it is out of order: `resolved` is before both, and `detected` comes first.
+    let incident = "kind: incident\nid: INC-9\nseverity: low\ndetected: 2026-09-10\ncontained: 2026-09-12\nresolved: 2026-09-08\n";
+    let folder = repository(&[("incidents/inc.yaml", incident)], &[]);
+    let outcome = run(&folder, &["LL007"]);
+    assert!(outcome.rule_errors.is_empty(), "{:?}", outcome.rule_errors);
+    let found: Vec<(&str, usize, usize, &str)> = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                &*f.rule,
+                f.location.line(),
+                f.location.column(),
+                &*f.message,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "LL007",
+            6,
+            11,
+            "resolved 2026-09-08 of incident INC-9 is before detected 2026-09-10"
+        )]
+    );
+}
+
+#[test]
 fn a_failure_amid_other_documents_names_its_own() {
     // The 38th of 40 documents fails: the error names it, at the line that failed.
     let body = "    if doc.id == \"INC-37\" {\n        let x = doc.missing.len();\n    }";
@@ -412,7 +443,13 @@ fn a_failure_amid_other_documents_names_its_own() {
         "fails.rhai",
         "incidents/inc-0037.yaml",
     );
-    assert_eq!(error.line, 5, "{}", error.message);
+    assert!(
+        error.message.starts_with("failed: Function not found: len"),
+        "{}",
+        error.message
+    );
+    // `len` of `doc.missing.len()`.
+    assert_eq!((error.line, error.column), (5, 29), "{}", error.message);
 }
 
 #[test]

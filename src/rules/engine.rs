@@ -334,7 +334,7 @@ fn end_call() -> Said {
     })
 }
 
-/// The script a rule's batch runs: `check` on each document `__lessons_next` hands out.
+/// The script a rule's batch runs: `check` on each document the batch hands out.
 /// One Rhai call for many documents shares Rhai's per-call set-up and its cache of
 /// resolved functions, which cost a fifth of a short rule's call.
 pub const BATCH_DRIVER: &str =
@@ -367,45 +367,45 @@ impl Iterator for BatchSteps {
     }
 }
 
-/// One document of a batch: where it is in the workspace, its value, its call's input.
+/// One document of a batch: the caller's key for it, its value, its call's input.
 pub struct BatchItem {
-    pub position: usize,
+    pub key: usize,
     pub value: Dynamic,
     pub input: CallInput,
 }
 
-/// A rule call of a batch that ended: its document, what it said, the time it took.
+/// A rule call of a batch that ended: its document's key, what it said, the time it took.
 pub struct BatchCall {
-    pub position: usize,
+    pub key: usize,
     pub said: Said,
     pub time: std::time::Duration,
 }
 
 struct Batch {
     items: std::vec::IntoIter<BatchItem>,
-    /// The call under way: its document and when it began.
+    /// The call under way: its document's key and when it began.
     current: Option<(usize, std::time::Instant)>,
     ended: Vec<BatchCall>,
     /// Past this instant no further call begins (the rule's budget, the run's deadline).
     stop_after: Option<std::time::Instant>,
 }
 
-/// What a batch did: its calls that ended, the call under way when it stopped (the one
-/// that failed, whose error is the batch's, or that left with `exit`), and the items it
-/// did not reach.
+/// What a batch did: its calls that ended (one that left with `exit` among them), the call
+/// that failed (the batch's error is its error; nothing it said is kept) with the time it
+/// took, and the items the batch did not reach.
 pub struct BatchOutcome {
     pub ended: Vec<BatchCall>,
-    pub unfinished: Option<BatchCall>,
+    pub failed: Option<(usize, std::time::Duration)>,
     pub left: Vec<BatchItem>,
 }
 
 /// Runs `body` (a Rhai call of [`BATCH_DRIVER`]) over `items`, each document as one rule
 /// call with its own input and budgets.
-pub fn with_batch<T>(
+pub fn with_batch<T, E>(
     items: Vec<BatchItem>,
     stop_after: Option<std::time::Instant>,
-    body: impl FnOnce() -> T,
-) -> (T, BatchOutcome) {
+    body: impl FnOnce() -> Result<T, E>,
+) -> (Result<T, E>, BatchOutcome) {
     OPERATIONS.with(|cell| cell.set(0));
     BATCH.with(|batch| {
         *batch.borrow_mut() = Some(Batch {
@@ -420,24 +420,27 @@ pub fn with_batch<T>(
         // Set above and taken only here.
         let outcome = BatchOutcome {
             ended: Vec::new(),
-            unfinished: None,
+            failed: None,
             left: Vec::new(),
         };
         return (result, outcome);
     };
-    let unfinished = batch.current.map(|(position, began)| BatchCall {
-        position,
-        said: end_call(),
-        time: began.elapsed(),
-    });
-    (
-        result,
-        BatchOutcome {
-            ended: batch.ended,
-            unfinished,
-            left: batch.items.collect(),
-        },
-    )
+    let mut ended = batch.ended;
+    let mut failed = None;
+    if let Some((key, began)) = batch.current {
+        let said = end_call();
+        let time = began.elapsed();
+        match &result {
+            Ok(_) => ended.push(BatchCall { key, said, time }),
+            Err(_) => failed = Some((key, time)),
+        }
+    }
+    let outcome = BatchOutcome {
+        ended,
+        failed,
+        left: batch.items.collect(),
+    };
+    (result, outcome)
 }
 
 /// The driver's next document: ends the batch's current call and begins the next; `None`
@@ -446,9 +449,9 @@ fn next_in_batch() -> Option<Dynamic> {
     BATCH.with(|batch| {
         let mut batch = batch.borrow_mut();
         let batch = batch.as_mut()?;
-        if let Some((position, began)) = batch.current.take() {
+        if let Some((key, began)) = batch.current.take() {
             batch.ended.push(BatchCall {
-                position,
+                key,
                 said: end_call(),
                 time: began.elapsed(),
             });
@@ -462,7 +465,7 @@ fn next_in_batch() -> Option<Dynamic> {
         }
         let item = batch.items.next()?;
         begin_call(item.input);
-        batch.current = Some((item.position, std::time::Instant::now()));
+        batch.current = Some((item.key, std::time::Instant::now()));
         Some(item.value)
     })
 }

@@ -163,15 +163,11 @@ impl Session<'_> {
         engine.call_fn_with_options::<Dynamic>(options, &mut scope, &rule.ast, "__lessons_each", ())
     }
 
-    fn input(
-        &self,
-        rule: usize,
-        params: &Arc<Map>,
-        file: rhai::ImmutableString,
-    ) -> engine::CallInput {
+    /// What rule `rule`'s call on `checked` runs with: its file's parameters and name.
+    fn input(&self, rule: usize, checked: &Checked) -> engine::CallInput {
         engine::CallInput {
-            params: Arc::clone(params),
-            file,
+            params: Arc::clone(&self.params[checked.loaded.file][rule]),
+            file: checked.file.clone(),
             placeholders: Arc::clone(&self.placeholders),
             memo: self.memos.get(rule).cloned(),
             limits: self.limits,
@@ -290,12 +286,7 @@ impl Session<'_> {
 
     /// Runs rule `at` on `documents`, in batches until each is checked or the rule stops.
     fn run_rule(&self, at: usize, rule: &Rule, documents: &[&Checked], result: &mut Evaluation) {
-        let by_position = |position: usize| {
-            documents
-                .iter()
-                .find(|checked| checked.position == position)
-                .copied()
-        };
+        // A batch's items are keyed by their place in `pending`.
         let mut pending: Vec<&Checked> = documents.to_vec();
         while !pending.is_empty() {
             if self.stopped[at].load(Ordering::Relaxed) {
@@ -312,18 +303,15 @@ impl Session<'_> {
             }
             let items = pending
                 .iter()
-                .map(|checked| {
-                    let mut input = self.input(
-                        at,
-                        &self.params[checked.loaded.file][at],
-                        checked.file.clone(),
-                    );
+                .enumerate()
+                .map(|(key, checked)| {
+                    let mut input = self.input(at, checked);
                     if let Some(deadline) = self.deadline {
                         let left = deadline.saturating_duration_since(now);
                         input.limits.call_time = input.limits.call_time.min(left);
                     }
                     engine::BatchItem {
-                        position: checked.position,
+                        key,
                         value: self.values[checked.position].clone(),
                         input,
                     }
@@ -333,47 +321,24 @@ impl Session<'_> {
                 self.call_each(self.engine, rule)
             });
             let mut total = 0;
-            let mut ended = batch.ended;
-            // A call that left with `exit` ended too; one that failed did not.
-            let failed = match (&outcome, batch.unfinished) {
-                (Ok(_), Some(call)) => {
-                    ended.push(call);
-                    None
-                }
-                (Err(_), Some(call)) => Some(call),
-                (_, None) => None,
-            };
-            for call in ended
-                .into_iter()
-                .chain(failed.iter().map(|call| engine::BatchCall {
-                    position: call.position,
-                    said: engine::Said {
-                        reports: Vec::new(),
-                        printed: Vec::new(),
-                    },
-                    time: call.time,
-                }))
-            {
-                result.spend(
-                    at,
-                    Spent {
-                        calls: 1,
-                        time: call.time,
-                    },
-                );
-                let nanos = u64::try_from(call.time.as_nanos()).unwrap_or(u64::MAX);
+            let mut account = |time: std::time::Duration| {
+                result.spend(at, Spent { calls: 1, time });
+                let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
                 total = self.rule_nanos[at]
                     .fetch_add(nanos, Ordering::Relaxed)
                     .saturating_add(nanos);
-                if let Some(checked) = by_position(call.position) {
-                    self.said(rule, at, checked, call.said, result);
-                }
+            };
+            let last = batch.ended.last().map(|call| pending[call.key]);
+            for call in &batch.ended {
+                account(call.time);
             }
-            pending = batch
-                .left
-                .iter()
-                .filter_map(|item| by_position(item.position))
-                .collect();
+            if let Some((_, time)) = batch.failed {
+                account(time);
+            }
+            for call in batch.ended {
+                self.said(rule, at, pending[call.key], call.said, result);
+            }
+            let left: Vec<&Checked> = batch.left.iter().map(|item| pending[item.key]).collect();
             if let Err(error) = outcome {
                 let error = without_check_frame(*error);
                 if self.past_deadline() {
@@ -382,40 +347,28 @@ impl Session<'_> {
                     return;
                 }
                 // Stopped once: a rule that failed here would most likely fail, or hit the
-                // same limit, on the next thousand documents too.
+                // same limit, on the next thousand documents too. Without a call under way
+                // (the driver itself failed), the batch's first document is named.
                 self.stopped[at].store(true, Ordering::Relaxed);
-                let Some(checked) = failed
-                    .as_ref()
-                    .and_then(|call| by_position(call.position))
-                    .or_else(|| documents.first().copied())
-                else {
-                    return;
-                };
-                let input = self.input(
-                    at,
-                    &self.params[checked.loaded.file][at],
-                    checked.file.clone(),
-                );
-                let value = &self.values[checked.position];
-                let position = self.failure_position(&error, rule, value, input);
+                let checked = pending[batch.failed.map_or(0, |(key, _)| key)];
+                let position = self.failure_position(&error, at, checked);
                 result.fail(self.rule_error(&error, rule, checked.loaded, position));
-                self.unchecked[at].fetch_add(pending.len(), Ordering::Relaxed);
+                self.unchecked[at].fetch_add(left.len(), Ordering::Relaxed);
                 return;
             }
             if u128::from(total) > self.rule_budget.as_nanos()
                 && !self.stopped[at].swap(true, Ordering::Relaxed)
             {
-                let last = documents
-                    .last()
-                    .map_or(documents[0].loaded, |checked| checked.loaded);
-                result.fail(self.over_budget_error(rule, total, last));
-                self.unchecked[at].fetch_add(pending.len(), Ordering::Relaxed);
+                let last = last.unwrap_or(pending[0]);
+                result.fail(self.over_budget_error(rule, total, last.loaded));
+                self.unchecked[at].fetch_add(left.len(), Ordering::Relaxed);
                 return;
             }
-            if !pending.is_empty() && self.past_deadline() {
+            if !left.is_empty() && self.past_deadline() {
                 self.out_of_time.store(true, Ordering::Relaxed);
                 return;
             }
+            pending = left;
         }
     }
 
@@ -453,13 +406,8 @@ impl Session<'_> {
     /// Where a rule failed. Rhai drops the position of a limit (operations, call depth,
     /// data size) at the outermost call, so such a failure is run once more under the
     /// tracer, whose last step is where the limit struck; else `fn check` is named.
-    fn failure_position(
-        &self,
-        error: &EvalAltResult,
-        rule: &Rule,
-        value: &Dynamic,
-        input: engine::CallInput,
-    ) -> Position {
+    fn failure_position(&self, error: &EvalAltResult, at: usize, checked: &Checked) -> Position {
+        let rule = &self.rules[at];
         let position = innermost_position(error);
         if !position.is_none() {
             return position;
@@ -472,9 +420,9 @@ impl Session<'_> {
         // Replayed to the step the first run was stopped at, through the same driver, so
         // that its steps are counted alike.
         let item = engine::BatchItem {
-            position: 0,
-            value: value.clone(),
-            input,
+            key: 0,
+            value: self.values[checked.position].clone(),
+            input: self.input(at, checked),
         };
         let (_, _) = engine::stopping_at(engine::reached(), || {
             engine::with_batch(vec![item], None, || {

@@ -59,10 +59,20 @@ fn lowered(text: &str) -> String {
     }
 }
 
-/// The first of `phrases` (as written) that `matches` the lower-cased, trimmed `text`.
-fn first_phrase(text: &str, phrases: &[Dynamic], matches: fn(&str, &str) -> bool) -> Dynamic {
+/// How a phrase is looked for in a text: [`starts_with_words`] or [`contains_words`].
+type Matcher = fn(&str, &str) -> bool;
+
+/// `text` as phrases are matched against it: trimmed and lower-cased. Matching it against
+/// `phrases` phrases is charged to the call.
+fn as_searched(text: &str, phrases: usize) -> String {
     let lower = lowered(text.trim());
-    charge((lower.len() as u64 / 16 + 1) * phrases.len() as u64);
+    charge((lower.len() as u64 / 16 + 1) * phrases as u64);
+    lower
+}
+
+/// The first of `phrases` (as written) that `matches` `text`.
+fn first_phrase(text: &str, phrases: &[Dynamic], matches: Matcher) -> Dynamic {
+    let lower = as_searched(text, phrases.len());
     phrases
         .iter()
         .find(|phrase| {
@@ -107,44 +117,42 @@ thread_local! {
 
 /// [`first_phrase`] for a shared list (a parameter, a document's list `memo` froze): its
 /// phrases prepared once per thread.
-fn first_shared_phrase(
-    text: &str,
-    list: &Arc<[Dynamic]>,
-    matches: fn(&str, &str) -> bool,
-) -> Dynamic {
-    let lower = lowered(text.trim());
-    charge((lower.len() as u64 / 16 + 1) * list.len() as u64);
-    let prepare = || Prepared {
-        list: Arc::clone(list),
-        phrases: list
+fn first_shared_phrase(text: &str, list: &Arc<[Dynamic]>, matches: Matcher) -> Dynamic {
+    let lower = as_searched(text, list.len());
+    let found = with_prepared(list, |phrases| {
+        phrases.iter().position(|phrase| {
+            phrase
+                .as_deref()
+                .is_some_and(|phrase| matches(&lower, phrase))
+        })
+    });
+    found.map_or(Dynamic::UNIT, |at| list[at].clone())
+}
+
+/// Calls `read` with `list`'s phrases as matched, prepared now or by an earlier call.
+fn with_prepared<T>(list: &Arc<[Dynamic]>, read: impl FnOnce(&[Option<String>]) -> T) -> T {
+    PREPARED.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        if let Some(prepared) = kept.iter().find(|kept| Arc::ptr_eq(&kept.list, list)) {
+            return read(&prepared.phrases);
+        }
+        let phrases: Vec<Option<String>> = list
             .iter()
             .map(|phrase| {
                 phrase
                     .read_lock::<ImmutableString>()
                     .map(|phrase| as_matched(phrase.as_str()).into_owned())
             })
-            .collect(),
-    };
-    let first = |prepared: &Prepared| {
-        prepared.phrases.iter().position(|phrase| {
-            phrase
-                .as_deref()
-                .is_some_and(|phrase| matches(&lower, phrase))
-        })
-    };
-    let found = PREPARED.with(|kept| {
-        let mut kept = kept.borrow_mut();
-        if let Some(prepared) = kept.iter().find(|kept| Arc::ptr_eq(&kept.list, list)) {
-            return first(prepared);
-        }
-        let prepared = prepare();
-        let found = first(&prepared);
+            .collect();
+        let found = read(&phrases);
         if kept.len() < LISTS_KEPT {
-            kept.push(prepared);
+            kept.push(Prepared {
+                list: Arc::clone(list),
+                phrases,
+            });
         }
         found
-    });
-    found.map_or(Dynamic::UNIT, |at| list[at].clone())
+    })
 }
 
 /// Patterns a thread has compiled, by their text: a rule calls `matches` with the same
@@ -252,7 +260,7 @@ fn on_list<T>(list: &ListView, read: impl FnOnce(&[Dynamic]) -> T) -> T {
 }
 
 /// The first phrase of a read-only list that `matches` `text`.
-fn phrases_of(list: &ListView, text: &str, matches: fn(&str, &str) -> bool) -> Dynamic {
+fn phrases_of(list: &ListView, text: &str, matches: Matcher) -> Dynamic {
     match list {
         ListView::Values(values) => first_shared_phrase(text, values, matches),
         ListView::Items(_) => first_phrase(text, &list.to_array(), matches),
@@ -312,5 +320,34 @@ mod tests {
         assert!(starts_with_words("look into the logs", "look into"));
         assert!(starts_with_words("investigate", "investigate"));
         assert!(!starts_with_words("investigated it", "investigate"));
+    }
+
+    #[test]
+    fn a_shared_list_answers_as_a_rule_array_does_and_as_written() {
+        let phrases = [
+            Dynamic::from(" Look Into "),
+            Dynamic::from_int(7),
+            Dynamic::from("human error"),
+        ];
+        let shared: Arc<[Dynamic]> = Arc::from(phrases.to_vec());
+        let written = |found: Dynamic| found.into_string().unwrap_or_default();
+        let cases: [(&str, Matcher, &str); 3] = [
+            ("  LOOK INTO the logs", starts_with_words, " Look Into "),
+            ("look into", starts_with_words, " Look Into "),
+            ("it was Human Error.", contains_words, "human error"),
+        ];
+        for (text, matcher, expected) in cases {
+            assert_eq!(written(first_phrase(text, &phrases, matcher)), expected);
+            // Twice: prepared on the first call, kept for the second.
+            assert_eq!(
+                written(first_shared_phrase(text, &shared, matcher)),
+                expected
+            );
+            assert_eq!(
+                written(first_shared_phrase(text, &shared, matcher)),
+                expected
+            );
+        }
+        assert!(first_shared_phrase("looking into it", &shared, starts_with_words).is_unit());
     }
 }
