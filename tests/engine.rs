@@ -718,6 +718,75 @@ fn the_latest_date_of_a_list_passes_over_what_is_not_a_dated_mapping() {
 }
 
 #[test]
+fn unresolved_names_the_places_of_ids_no_document_has() {
+    let incident = "kind: incident\nid: INC-9\nrunbooks_used: [rb-known, rb-gone, \"\", TBD, 42, [nested], rb-gone]\naction_items:\n  - { owner: p.okafor, ref: rb-known }\n  - not a mapping\n  - { owner: x.nobody, ref: pol-known }\n  - { ref: ticket-7 }\n";
+    let body = r#"    report("", `runbooks=${unresolved("runbook", doc.runbooks_used)}`);
+    report("", `owners=${unresolved("person", doc.action_items, "owner")}`);
+    report("", `refs=${unresolved(["policy", "runbook"], doc.action_items, "ref")} ${unresolved("runbook", doc.action_items, "ref")}`);
+    report("", `built=${unresolved("policy", ["pol-known", "pol-gone"])} ${unresolved("runbook", doc.id)} ${unresolved("runbook", doc.nothing)}`);"#;
+    let folder = repository(
+        &[
+            ("incidents/inc.yaml", incident),
+            ("people/roster.yaml", ROSTER),
+            ("runbooks/known.yaml", "kind: runbook\nid: rb-known\n"),
+            ("policies/known.yaml", "kind: policy\nid: pol-known\n"),
+        ],
+        &[("unresolved.rhai", &rule("T004", body))],
+    );
+    // Blank values (`""`, the placeholder `TBD`) and what is not an id are not judged; a
+    // number is an id.
+    assert_eq!(
+        messages(&run(&folder, &["T004"])),
+        [
+            "runbooks=[1, 4, 6]",
+            "owners=[2]",
+            "refs=[3] [2, 3]",
+            "built=[1] [] []"
+        ]
+    );
+}
+
+#[test]
+fn within_tells_whether_a_day_falls_in_a_span() {
+    let body = r#"    let day = date("2026-06-15");
+    report("", `one=${within(day, "2026-06-01", "2026-06-30")} ${within(day, "2026-06-15", "2026-06-15")} ${within(day, "2026-06-16", ())} ${within(day, (), "2026-06-14")} ${within(day, (), ())}`);
+    report("", `times=${within(date("2026-06-15T10:00:00Z"), day, "2026-06-15T09:00:00Z")} ${within("2026-06-15", "2026-06-01", "2026-07-01")}`);
+    report("", `spans=${within(day, [["2025-01-01", "2025-12-31"], ["2026-06-01", ()]])} ${within(day, [["2025-01-01", "2025-12-31"], "not a span", [day]])} ${within(day, [])}`);
+    report("", `odd=${within("someday", (), ())} ${within(day, "someday", ())} ${within(day, doc.nothing)}`);"#;
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("within.rhai", &rule("T005", body))],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T005"])),
+        [
+            "one=true true false false true",
+            "times=false true",
+            "spans=true false false",
+            "odd=false false false"
+        ]
+    );
+}
+
+#[test]
+fn a_list_a_lookup_returned_can_be_added_to_a_rules_own_list() {
+    let body = r#"    let names = ["a"];
+    names.append(memo("names", || ["b", "c"]));
+    names.append(doc.responders);
+    let more = names + doc.responders;
+    more.push("d");
+    report("", `names=${names} more=${more}`);"#;
+    let folder = repository(
+        &[("incidents/inc.yaml", INCIDENT)],
+        &[("lists.rhai", &rule("T006", body))],
+    );
+    assert_eq!(
+        messages(&run(&folder, &["T006"])),
+        [r#"names=["a", "b", "c", "p.okafor"] more=["a", "b", "c", "p.okafor", "p.okafor", "d"]"#]
+    );
+}
+
+#[test]
 fn one_rule_cannot_change_the_document_another_sees() {
     // Every way of writing is refused (and caught here, so the rule goes on); a writable
     // copy can be changed at will; the next rule sees the document as it was loaded.

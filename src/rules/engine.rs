@@ -545,6 +545,14 @@ pub fn to_moment(value: &Dynamic) -> Option<Moment> {
         .and_then(|text| Moment::parse(&text))
 }
 
+/// Whether `day` is on or after `from` and on or before `to`, either `()` for no bound; a
+/// bound that is neither `()` nor a date makes no span.
+fn in_span(day: Moment, from: &Dynamic, to: &Dynamic) -> bool {
+    let after = from.is_unit() || to_moment(from).is_some_and(|from| from <= day);
+    let before = to.is_unit() || to_moment(to).is_some_and(|to| day <= to);
+    after && before
+}
+
 fn date_or_unit(moment: Option<Moment>) -> Dynamic {
     moment.map_or(Dynamic::UNIT, Dynamic::from)
 }
@@ -725,6 +733,57 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
             None => Dynamic::UNIT,
         }
     });
+    // `unresolved("runbook", doc.runbooks_used)`, `unresolved("person", items, "owner")`:
+    // the positions of the ids that name no document of the kind (of any of the kinds in a
+    // list); blank values and values that are not ids are passed over (LL000's business).
+    // One call for a list a rule would otherwise look up an item at a time.
+    let unresolved = Arc::clone(&lookup);
+    let unresolved = move |kinds: &[String], list: &Dynamic, key: Option<&str>| -> Array {
+        let mut found = Array::new();
+        super::view::each_item(list, key, |at, value| {
+            let is_id = value.is_int()
+                || value.read_lock::<ImmutableString>().is_some_and(|text| {
+                    CALL.with(|call| !is_blank_text(&text, &call.borrow().placeholders))
+                });
+            let named = |id: &str| {
+                kinds
+                    .iter()
+                    .any(|kind| !unresolved.find(kind, id).is_unit())
+            };
+            if is_id && id_text(value).is_some_and(|id| !named(&id)) {
+                found.push(Dynamic::from_int(i64::try_from(at).unwrap_or(i64::MAX)));
+            }
+        });
+        found
+    };
+    let unresolved = Arc::new(unresolved);
+    let kinds_of = |kinds: &Array| -> Vec<String> {
+        kinds
+            .iter()
+            .filter_map(|kind| {
+                kind.read_lock::<ImmutableString>()
+                    .map(|kind| crate::document::normalise_kind(&kind))
+            })
+            .collect()
+    };
+    let one = Arc::clone(&unresolved);
+    engine.register_fn("unresolved", move |kind: &str, list: Dynamic| {
+        one(&[crate::document::normalise_kind(kind)], &list, None)
+    });
+    let one = Arc::clone(&unresolved);
+    engine.register_fn("unresolved", move |kind: &str, list: Dynamic, key: &str| {
+        one(&[crate::document::normalise_kind(kind)], &list, Some(key))
+    });
+    let any = Arc::clone(&unresolved);
+    engine.register_fn("unresolved", move |kinds: Array, list: Dynamic| {
+        any(&kinds_of(&kinds), &list, None)
+    });
+    engine.register_fn(
+        "unresolved",
+        move |kinds: Array, list: Dynamic, key: &str| {
+            unresolved(&kinds_of(&kinds), &list, Some(key))
+        },
+    );
     engine.register_fn(
         "referencing",
         move |kind: &str, field: &str, id: Dynamic| -> Dynamic {
@@ -858,6 +917,34 @@ fn register_dates(engine: &mut Engine, as_of: Moment) {
             }
         });
         date_or_unit(latest)
+    });
+    // `within(day, from, to)`, `within(day, spans)`: whether the day falls in the span, or in
+    // one of a list of `[from, to]` spans (a training record's completion and expiry); an
+    // end that is `()` is open. A day that is not a date is in no span.
+    engine.register_fn("within", |day: Dynamic, from: Dynamic, to: Dynamic| {
+        to_moment(&day).is_some_and(|day| in_span(day, &from, &to))
+    });
+    engine.register_fn("within", |day: Dynamic, spans: Dynamic| {
+        let Some(day) = to_moment(&day) else {
+            return false;
+        };
+        let mut found = false;
+        super::view::each_item(&spans, None, |_, span| {
+            if found {
+                return;
+            }
+            let bounds = if let Some(span) = span.read_lock::<Array>() {
+                span.first().cloned().zip(span.get(1).cloned())
+            } else if let Some(span) = span.read_lock::<super::view::ListView>() {
+                span.get(0).zip(span.get(1))
+            } else {
+                None
+            };
+            if let Some((from, to)) = bounds {
+                found = in_span(day, &from, &to);
+            }
+        });
+        found
     });
     engine.register_fn("add_days", |moment: &mut Moment, days: i64| {
         date_or_unit(moment.add_days(days))

@@ -339,14 +339,24 @@ pub fn is_empty_view(value: &Dynamic) -> Option<bool> {
 /// `key` of each mapping in `list` (a list view or an array), in order; whatever is not a
 /// mapping, and a mapping without `key`, is passed over.
 pub fn each_field(list: &Dynamic, key: &str, mut each: impl FnMut(&Dynamic)) {
-    let of_value = |item: &Dynamic| {
+    each_item(list, Some(key), |_, value| each(value));
+}
+
+/// Each item of `list` (a list view or an array) with its position, or with `key` the
+/// item's `key`: an item that is not a mapping, or has no `key`, is then passed over.
+/// Anything but a list has no items. Charged one operation an item.
+pub fn each_item(list: &Dynamic, key: Option<&str>, mut each: impl FnMut(usize, &Dynamic)) {
+    let mut of_value = |at: usize, item: &Dynamic| {
+        let Some(key) = key else {
+            return each(at, item);
+        };
         if let Some(map) = item.read_lock::<MapView>() {
             if let Some(value) = map.get(key) {
-                each(&value);
+                each(at, &value);
             }
         } else if let Some(map) = item.read_lock::<Map>() {
             if let Some(value) = map.get(key) {
-                each(value);
+                each(at, value);
             }
         }
     };
@@ -355,19 +365,29 @@ pub fn each_field(list: &Dynamic, key: &str, mut each: impl FnMut(&Dynamic)) {
         match &*list {
             // Read from the tree: no view is made of an item only to read one field.
             ListView::Items(items) => {
-                for node in items.iter() {
-                    if let Value::Map(entries) = &node.value {
-                        if let Some(node) = field(entries, key) {
-                            each(&node_value(node));
+                for (at, node) in items.iter().enumerate() {
+                    match (key, &node.value) {
+                        (None, _) => each(at, &node_value(node)),
+                        (Some(key), Value::Map(entries)) => {
+                            if let Some(node) = field(entries, key) {
+                                each(at, &node_value(node));
+                            }
                         }
+                        _ => {}
                     }
                 }
             }
-            ListView::Values(values) => values.iter().for_each(of_value),
+            ListView::Values(values) => {
+                for (at, item) in values.iter().enumerate() {
+                    of_value(at, item);
+                }
+            }
         }
     } else if let Some(items) = list.read_lock::<Array>() {
         charge(items.len() as u64);
-        items.iter().for_each(of_value);
+        for (at, item) in items.iter().enumerate() {
+            of_value(at, item);
+        }
     }
 }
 
@@ -530,6 +550,18 @@ pub fn register(engine: &mut Engine) {
         let mut joined = list.to_array();
         joined.extend(other);
         joined
+    });
+    // A writable list grown by a read-only one (`names.append(memo(..))`, `names + ..`): the
+    // items are added, as for two arrays. (`names += view` pushes the view as one item:
+    // Rhai's own `+=` on an array runs before any registered one.)
+    engine.register_fn("+", |mut list: Array, other: ListView| -> Array {
+        charge(other.len() as u64);
+        list.extend(other);
+        list
+    });
+    engine.register_fn("append", |list: &mut Array, other: ListView| {
+        charge(other.len() as u64);
+        list.extend(other);
     });
     engine.register_fn("+", |map: MapView, other: Map| -> Map {
         let mut joined = map.to_map();
