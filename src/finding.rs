@@ -98,13 +98,35 @@ fn wide(number: u32) -> usize {
     usize::try_from(number).unwrap_or(usize::MAX)
 }
 
-/// One gap found in one document.
+/// One gap found in one document: its [`Details`] behind one pointer, read through it
+/// (`finding.rule`, `finding.location`).
 ///
-/// A repository of 100,000 incidents has hundreds of thousands of findings, so what many
-/// findings have in common (the rule, the file, the document, a rule's fixed help) is
-/// shared, not copied: only the message and the path are a finding's own.
+/// A run moves and sorts its findings as a whole, hundreds of thousands of them at 100,000
+/// incidents: a pointer is 8 bytes to move where the details are 176, and joining the
+/// threads' findings into one list no longer holds a second copy of them all (69 MB).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub struct Finding(Box<Details>);
+
+impl std::ops::Deref for Finding {
+    type Target = Details;
+
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Finding {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
+/// What a finding says and where.
+///
+/// What many findings have in common (the rule, the file, the document, a rule's fixed
+/// help) is shared, not copied: only the message and the path are a finding's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
     /// Rule id, e.g. `LL001`.
     pub rule: Arc<str>,
     /// Rule name, e.g. `incident-root-cause`.
@@ -202,7 +224,7 @@ impl Finding {
         span: &crate::document::Span,
         message: String,
     ) -> Finding {
-        Finding {
+        Finding(Box::new(Details {
             rule: Arc::clone(&rule.id),
             name: Arc::clone(&rule.name),
             severity,
@@ -214,7 +236,7 @@ impl Finding {
             doc_id: None,
             kind: None,
             suppression: None,
-        }
+        }))
     }
 
     /// What to do about it.

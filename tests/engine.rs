@@ -723,7 +723,8 @@ fn unresolved_names_the_places_of_ids_no_document_has() {
     let body = r#"    report("", `runbooks=${unresolved("runbook", doc.runbooks_used)}`);
     report("", `owners=${unresolved("person", doc.action_items, "owner")}`);
     report("", `refs=${unresolved(["policy", "runbook"], doc.action_items, "ref")} ${unresolved("runbook", doc.action_items, "ref")}`);
-    report("", `built=${unresolved("policy", ["pol-known", "pol-gone"])} ${unresolved("runbook", doc.id)} ${unresolved("runbook", doc.nothing)}`);"#;
+    report("", `built=${unresolved("policy", ["pol-known", "pol-gone"])} ${unresolved("runbook", doc.id)} ${unresolved("runbook", doc.nothing)}`);
+    report("", `shared=${unresolved(memo("kinds", || ["policy", "runbook"]), doc.action_items, "ref")}`);"#;
     let folder = repository(
         &[
             ("incidents/inc.yaml", incident),
@@ -741,9 +742,20 @@ fn unresolved_names_the_places_of_ids_no_document_has() {
             "runbooks=[1, 4, 6]",
             "owners=[2]",
             "refs=[3] [2, 3]",
-            "built=[1] [] []"
+            "built=[1] [] []",
+            "shared=[3]"
         ]
     );
+    // A kind that is neither text nor a list would leave every id unresolved: an error.
+    let error = stopped("    let used = doc.responders;\n    unresolved(42, used);");
+    assert!(
+        error
+            .message
+            .contains("unresolved: the kind is a text or a list of texts"),
+        "{}",
+        error.message
+    );
+    assert_eq!(error.line, 5, "the line of `unresolved(42, used)`");
 }
 
 #[test]

@@ -545,6 +545,24 @@ pub fn to_moment(value: &Dynamic) -> Option<Moment> {
         .and_then(|text| Moment::parse(&text))
 }
 
+/// A kind (`"runbook"`) or a list of kinds, as the lookups name them; an error for
+/// anything else, which would otherwise leave every id unresolved.
+fn kinds_of(kinds: &Dynamic) -> RhaiResult<Vec<String>> {
+    let kind = |kind: &Dynamic| {
+        kind.read_lock::<ImmutableString>()
+            .map(|kind| crate::document::normalise_kind(&kind))
+    };
+    if let Some(kind) = kind(kinds) {
+        return Ok(vec![kind]);
+    }
+    if !kinds.is_array() && kinds.read_lock::<super::view::ListView>().is_none() {
+        return Err(error("unresolved: the kind is a text or a list of texts"));
+    }
+    let mut all = Vec::new();
+    super::view::each_item(kinds, None, |_, each| all.extend(kind(each)));
+    Ok(all)
+}
+
 /// Whether `day` is on or after `from` and on or before `to`, either `()` for no bound; a
 /// bound that is neither `()` nor a date makes no span.
 fn in_span(day: Moment, from: &Dynamic, to: &Dynamic) -> bool {
@@ -738,51 +756,34 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     // list); blank values and values that are not ids are passed over (LL000's business).
     // One call for a list a rule would otherwise look up an item at a time.
     let unresolved = Arc::clone(&lookup);
-    let unresolved = move |kinds: &[String], list: &Dynamic, key: Option<&str>| -> Array {
-        let mut found = Array::new();
-        super::view::each_item(list, key, |at, value| {
-            let is_id = value.is_int()
-                || value.read_lock::<ImmutableString>().is_some_and(|text| {
-                    CALL.with(|call| !is_blank_text(&text, &call.borrow().placeholders))
-                });
-            let named = |id: &str| {
-                kinds
-                    .iter()
-                    .any(|kind| !unresolved.find(kind, id).is_unit())
-            };
-            if is_id && id_text(value).is_some_and(|id| !named(&id)) {
-                found.push(Dynamic::from_int(i64::try_from(at).unwrap_or(i64::MAX)));
-            }
-        });
-        found
-    };
-    let unresolved = Arc::new(unresolved);
-    let kinds_of = |kinds: &Array| -> Vec<String> {
-        kinds
-            .iter()
-            .filter_map(|kind| {
-                kind.read_lock::<ImmutableString>()
-                    .map(|kind| crate::document::normalise_kind(&kind))
-            })
-            .collect()
-    };
-    let one = Arc::clone(&unresolved);
-    engine.register_fn("unresolved", move |kind: &str, list: Dynamic| {
-        one(&[crate::document::normalise_kind(kind)], &list, None)
-    });
-    let one = Arc::clone(&unresolved);
-    engine.register_fn("unresolved", move |kind: &str, list: Dynamic, key: &str| {
-        one(&[crate::document::normalise_kind(kind)], &list, Some(key))
-    });
-    let any = Arc::clone(&unresolved);
-    engine.register_fn("unresolved", move |kinds: Array, list: Dynamic| {
-        any(&kinds_of(&kinds), &list, None)
+    let unresolved = Arc::new(
+        move |kinds: &Dynamic, list: &Dynamic, key: Option<&str>| -> RhaiResult<Array> {
+            let kinds = kinds_of(kinds)?;
+            let mut found = Array::new();
+            super::view::each_item(list, key, |at, value| {
+                let is_id = value.is_int()
+                    || value.read_lock::<ImmutableString>().is_some_and(|text| {
+                        CALL.with(|call| !is_blank_text(&text, &call.borrow().placeholders))
+                    });
+                let named = |id: &str| {
+                    kinds
+                        .iter()
+                        .any(|kind| !unresolved.find(kind, id).is_unit())
+                };
+                if is_id && id_text(value).is_some_and(|id| !named(&id)) {
+                    found.push(Dynamic::from_int(i64::try_from(at).unwrap_or(i64::MAX)));
+                }
+            });
+            Ok(found)
+        },
+    );
+    let whole = Arc::clone(&unresolved);
+    engine.register_fn("unresolved", move |kinds: Dynamic, list: Dynamic| {
+        whole(&kinds, &list, None)
     });
     engine.register_fn(
         "unresolved",
-        move |kinds: Array, list: Dynamic, key: &str| {
-            unresolved(&kinds_of(&kinds), &list, Some(key))
-        },
+        move |kinds: Dynamic, list: Dynamic, key: &str| unresolved(&kinds, &list, Some(key)),
     );
     engine.register_fn(
         "referencing",
