@@ -268,15 +268,24 @@ pub fn last_traced_position() -> Position {
     TRACE.with(std::cell::Cell::get)
 }
 
-/// What one rule call runs with.
-#[derive(Clone)]
-pub struct CallInput {
-    pub params: Arc<Map>,
-    /// The checked document's file, relative to the root.
-    pub file: ImmutableString,
+/// What every call of a batch runs with: one rule's, in one run.
+pub struct BatchInput {
+    /// The rule's parameters in the batch's files: most often one set for them all.
+    pub parameters: Vec<Arc<Map>>,
+    /// What `blank()` counts as blank besides empty values: the pack's `placeholders`.
     pub placeholders: Arc<[String]>,
     pub memo: Option<Arc<super::memo::Memo>>,
     pub limits: Limits,
+}
+
+/// What one document's call adds to its batch's input. Nothing shared is cloned per call:
+/// the parameters, placeholders and memo are one `Arc` each for both threads, and a clone
+/// and a drop at every call were writes from both to the same few lines.
+pub struct CallInput {
+    /// Which of the batch's `parameters` apply: those of the document's file.
+    pub parameters: usize,
+    /// The checked document's file, relative to the root.
+    pub file: ImmutableString,
 }
 
 /// What one rule call reported and printed.
@@ -285,19 +294,23 @@ pub struct Said {
     pub printed: Vec<String>,
 }
 
-/// Sets the thread up for one rule call: its input, and its budgets from now.
-fn begin_call(input: CallInput) {
+/// Sets the thread up for one rule call of the batch whose input is `batch`: its input, and
+/// its budgets from `now`.
+fn begin_call(input: CallInput, batch: &BatchInput, now: std::time::Instant) {
     // Field by field: the state stays in place between calls, and nothing is built to be
     // thrown away (a call takes a few microseconds; the pack makes 17 per incident).
     CALL.with(|call| {
         let mut call = call.borrow_mut();
-        call.params = input.params;
+        if let Some(parameters) = batch.parameters.get(input.parameters) {
+            if !Arc::ptr_eq(&call.params, parameters) {
+                call.params = Arc::clone(parameters);
+            }
+        }
         call.file = input.file;
-        call.placeholders = input.placeholders;
-        call.memo = input.memo;
         call.reports.clear();
         call.printed.clear();
     });
+    let limits = batch.limits;
     let base = OPERATIONS
         .with(std::cell::Cell::get)
         .saturating_add(DRIVER_STEPS);
@@ -305,17 +318,17 @@ fn begin_call(input: CallInput) {
         meter.set(Meter {
             base,
             said: 0,
-            said_limit: input.limits.output_bytes,
+            said_limit: limits.output_bytes,
         });
     });
     LAST_OPERATION.with(|cell| {
-        cell.set(match input.limits.operations {
+        cell.set(match limits.operations {
             0 => u64::MAX,
             limit => base.saturating_add(limit),
         });
     });
-    DEADLINE.with(|cell| cell.set(super::clock::deadline_after(input.limits.call_time)));
-    crate::memory::set_ceiling(Some(input.limits.memory_bytes));
+    DEADLINE.with(|cell| cell.set(super::clock::deadline_after(now, limits.call_time)));
+    crate::memory::set_ceiling(Some(limits.memory_bytes));
     REACHED.with(|cell| cell.set(0));
 }
 
@@ -382,6 +395,7 @@ pub struct BatchCall {
 }
 
 struct Batch {
+    input: BatchInput,
     items: std::vec::IntoIter<BatchItem>,
     /// The call under way: its document's key and when it began.
     current: Option<(usize, std::time::Instant)>,
@@ -400,15 +414,22 @@ pub struct BatchOutcome {
 }
 
 /// Runs `body` (a Rhai call of [`BATCH_DRIVER`]) over `items`, each document as one rule
-/// call with its own input and budgets.
+/// call with the batch's `input`, its own, and its own budgets.
 pub fn with_batch<T, E>(
+    input: BatchInput,
     items: Vec<BatchItem>,
     stop_after: Option<std::time::Instant>,
     body: impl FnOnce() -> Result<T, E>,
 ) -> (Result<T, E>, BatchOutcome) {
     OPERATIONS.with(|cell| cell.set(0));
+    CALL.with(|call| {
+        let mut call = call.borrow_mut();
+        call.placeholders = Arc::clone(&input.placeholders);
+        call.memo.clone_from(&input.memo);
+    });
     BATCH.with(|batch| {
         *batch.borrow_mut() = Some(Batch {
+            input,
             items: items.into_iter(),
             current: None,
             ended: Vec::new(),
@@ -449,23 +470,22 @@ fn next_in_batch() -> Option<Dynamic> {
     BATCH.with(|batch| {
         let mut batch = batch.borrow_mut();
         let batch = batch.as_mut()?;
+        // The system clock read once: the end of one call, the start of the next.
+        let now = std::time::Instant::now();
         if let Some((key, began)) = batch.current.take() {
             batch.ended.push(BatchCall {
                 key,
                 said: end_call(),
-                time: began.elapsed(),
+                time: now.saturating_duration_since(began),
             });
             // The first call always begins: every batch checks a document at least.
-            if batch
-                .stop_after
-                .is_some_and(|at| std::time::Instant::now() > at)
-            {
+            if batch.stop_after.is_some_and(|at| now > at) {
                 return None;
             }
         }
         let item = batch.items.next()?;
-        begin_call(item.input);
-        batch.current = Some((item.key, std::time::Instant::now()));
+        begin_call(item.input, &batch.input, now);
+        batch.current = Some((item.key, now));
         Some(item.value)
     })
 }

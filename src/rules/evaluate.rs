@@ -163,15 +163,44 @@ impl Session<'_> {
         engine.call_fn_with_options::<Dynamic>(options, &mut scope, &rule.ast, "__lessons_each", ())
     }
 
-    /// What rule `rule`'s call on `checked` runs with: its file's parameters and name.
-    fn input(&self, rule: usize, checked: &Checked) -> engine::CallInput {
-        engine::CallInput {
-            params: Arc::clone(&self.params[checked.loaded.file][rule]),
-            file: checked.file.clone(),
+    /// A batch of rule `rule`'s calls on `documents`: what they share (the rule's parameters
+    /// in their files, each set once), and each document's own.
+    fn batch(
+        &self,
+        rule: usize,
+        documents: &[&Checked],
+        limits: Limits,
+    ) -> (engine::BatchInput, Vec<engine::BatchItem>) {
+        let mut parameters: Vec<Arc<Map>> = Vec::new();
+        let items = documents
+            .iter()
+            .enumerate()
+            .map(|(key, checked)| {
+                let params = &self.params[checked.loaded.file][rule];
+                let known = parameters
+                    .iter()
+                    .position(|known| Arc::ptr_eq(known, params));
+                let at = known.unwrap_or_else(|| {
+                    parameters.push(Arc::clone(params));
+                    parameters.len() - 1
+                });
+                engine::BatchItem {
+                    key,
+                    value: self.values[checked.position].clone(),
+                    input: engine::CallInput {
+                        parameters: at,
+                        file: checked.file.clone(),
+                    },
+                }
+            })
+            .collect();
+        let input = engine::BatchInput {
+            parameters,
             placeholders: Arc::clone(&self.placeholders),
             memo: self.memos.get(rule).cloned(),
-            limits: self.limits,
-        }
+            limits,
+        };
+        (input, items)
     }
 
     /// Runs the rules over the documents at `targets` (positions in the workspace).
@@ -306,23 +335,13 @@ impl Session<'_> {
             if let Some(deadline) = self.deadline {
                 stop_after = stop_after.min(deadline);
             }
-            let items = pending
-                .iter()
-                .enumerate()
-                .map(|(key, checked)| {
-                    let mut input = self.input(at, checked);
-                    if let Some(deadline) = self.deadline {
-                        let left = deadline.saturating_duration_since(now);
-                        input.limits.call_time = input.limits.call_time.min(left);
-                    }
-                    engine::BatchItem {
-                        key,
-                        value: self.values[checked.position].clone(),
-                        input,
-                    }
-                })
-                .collect();
-            let (outcome, batch) = engine::with_batch(items, Some(stop_after), || {
+            let mut limits = self.limits;
+            if let Some(deadline) = self.deadline {
+                let left = deadline.saturating_duration_since(now);
+                limits.call_time = limits.call_time.min(left);
+            }
+            let (input, items) = self.batch(at, &pending, limits);
+            let (outcome, batch) = engine::with_batch(input, items, Some(stop_after), || {
                 self.call_each(self.engine, rule)
             });
             let mut total = 0;
@@ -424,13 +443,9 @@ impl Session<'_> {
         }
         // Replayed to the step the first run was stopped at, through the same driver, so
         // that its steps are counted alike.
-        let item = engine::BatchItem {
-            key: 0,
-            value: self.values[checked.position].clone(),
-            input: self.input(at, checked),
-        };
+        let (input, items) = self.batch(at, &[checked], self.limits);
         let (_, _) = engine::stopping_at(engine::reached(), || {
-            engine::with_batch(vec![item], None, || {
+            engine::with_batch(input, items, None, || {
                 engine::reset_trace();
                 self.call_each(self.tracer, rule)
             })
