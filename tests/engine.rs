@@ -51,6 +51,12 @@ fn rule(id: &str, body: &str) -> String {
 const INCIDENT: &str = "kind: incident\nid: INC-7\nstatus: closed\ndetected: 2026-09-02\nresolved: 2026-09-02T08:00:00Z\nowner: \"\"\nresponders: [p.okafor]\n";
 const ROSTER: &str = "kind: roster\npeople:\n  - id: p.okafor\n    role: responder\n    training:\n      - course: ir-basics\n        completed_on: 2026-01-10\n";
 
+/// What a rule `id` whose `check` body is `body` reports on a repository of `files`.
+fn said_by(files: &[(&str, &str)], id: &str, body: &str) -> Vec<String> {
+    let folder = repository(files, &[(&format!("{id}.rhai"), &rule(id, body))]);
+    messages(&run(&folder, &[id]))
+}
+
 /// The messages reported, in the order the rule reported them (all point at one place).
 fn messages(outcome: &Outcome) -> Vec<String> {
     assert!(
@@ -82,15 +88,15 @@ fn each_helper_of_the_rule_api() {
     report("", `person=${find("person", "p.okafor").training[0].course} ${find("person", "nobody") == ()}`);
     report("", `kind=${doc.kind} ${doc.alias == ()}`);
     report("", `nearest=${nearest("person", "p.okafr")} ${nearest("person", "P.OKAFOR")} ${nearest("person", "someone.else") == ()} ${nearest("incident", "INC-8")}`);"#;
-    let folder = repository(
-        &[
-            ("incidents/inc.yaml", INCIDENT),
-            ("people/roster.yaml", ROSTER),
-        ],
-        &[("helpers.rhai", &rule("T001", body))],
-    );
     assert_eq!(
-        messages(&run(&folder, &["T001"])),
+        said_by(
+            &[
+                ("incidents/inc.yaml", INCIDENT),
+                ("people/roster.yaml", ROSTER),
+            ],
+            "T001",
+            body
+        ),
         [
             "today=2026-11-01",
             "date=2018-06-01 2018-06-01 2026-03-14T09:30:00Z",
@@ -678,12 +684,8 @@ fn a_runtime_error_names_the_rule_line() {
 fn patterns_and_joins_and_a_pattern_that_does_not_compile_names_the_rule_line() {
     let body = r#"    report("", `id=${matches(doc.id, "^INC-[0-9]+$")} ${matches(doc.id, "^T[0-9]{4}$")} ${matches("see INC-7 now", "INC-7")}`);
     report("", `join=${doc.responders.join(", ")} ${["a", 2, (), "d"].join("; ")}`);"#;
-    let folder = repository(
-        &[("incidents/inc.yaml", INCIDENT)],
-        &[("patterns.rhai", &rule("T002", body))],
-    );
     assert_eq!(
-        messages(&run(&folder, &["T002"])),
+        said_by(&[("incidents/inc.yaml", INCIDENT)], "T002", body),
         ["id=true false true", "join=p.okafor a; 2; ; d"]
     );
     let error = stopped("    let id = doc.id;\n    matches(id, \"(INC\");");
@@ -703,12 +705,8 @@ fn the_latest_date_of_a_list_passes_over_what_is_not_a_dated_mapping() {
     let body = r#"    report("", `timeline=${latest_date(doc.timeline, "at")}`);
     report("", `built=${latest_date([#{ at: "2026-01-02" }, 7, #{ at: date("2026-03-04") }], "at")}`);
     report("", `none=${latest_date(doc.nothing, "at") == ()} ${latest_date([], "at") == ()} ${latest_date(doc.timeline, "event") == ()}`);"#;
-    let folder = repository(
-        &[("incidents/inc.yaml", incident)],
-        &[("latest.rhai", &rule("T003", body))],
-    );
     assert_eq!(
-        messages(&run(&folder, &["T003"])),
+        said_by(&[("incidents/inc.yaml", incident)], "T003", body),
         [
             "timeline=2026-10-03",
             "built=2026-03-04",
@@ -725,19 +723,16 @@ fn unresolved_names_the_places_of_ids_no_document_has() {
     report("", `refs=${unresolved(["policy", "runbook"], doc.action_items, "ref")} ${unresolved("runbook", doc.action_items, "ref")}`);
     report("", `built=${unresolved("policy", ["pol-known", "pol-gone"])} ${unresolved("runbook", doc.id)} ${unresolved("runbook", doc.nothing)}`);
     report("", `shared=${unresolved(memo("kinds", || ["policy", "runbook"]), doc.action_items, "ref")}`);"#;
-    let folder = repository(
-        &[
-            ("incidents/inc.yaml", incident),
-            ("people/roster.yaml", ROSTER),
-            ("runbooks/known.yaml", "kind: runbook\nid: rb-known\n"),
-            ("policies/known.yaml", "kind: policy\nid: pol-known\n"),
-        ],
-        &[("unresolved.rhai", &rule("T004", body))],
-    );
+    let files = [
+        ("incidents/inc.yaml", incident),
+        ("people/roster.yaml", ROSTER),
+        ("runbooks/known.yaml", "kind: runbook\nid: rb-known\n"),
+        ("policies/known.yaml", "kind: policy\nid: pol-known\n"),
+    ];
     // Blank values (`""`, the placeholder `TBD`) and what is not an id are not judged; a
     // number is an id.
     assert_eq!(
-        messages(&run(&folder, &["T004"])),
+        said_by(&files, "T004", body),
         [
             "runbooks=[1, 4, 6]",
             "owners=[2]",
@@ -763,14 +758,10 @@ fn within_tells_whether_a_day_falls_in_a_span() {
     let body = r#"    let day = date("2026-06-15");
     report("", `one=${within(day, "2026-06-01", "2026-06-30")} ${within(day, "2026-06-15", "2026-06-15")} ${within(day, "2026-06-16", ())} ${within(day, (), "2026-06-14")} ${within(day, (), ())}`);
     report("", `times=${within(date("2026-06-15T10:00:00Z"), day, "2026-06-15T09:00:00Z")} ${within("2026-06-15", "2026-06-01", "2026-07-01")}`);
-    report("", `spans=${within(day, [["2025-01-01", "2025-12-31"], ["2026-06-01", ()]])} ${within(day, [["2025-01-01", "2025-12-31"], "not a span", [day]])} ${within(day, [])}`);
+    report("", `spans=${within(day, [["2025-01-01", "2025-12-31"], ["2026-06-01", ()]])} ${within(day, [["2025-01-01", "2025-12-31"], "not a span", [day], [day, day, day]])} ${within(day, [])}`);
     report("", `odd=${within("someday", (), ())} ${within(day, "someday", ())} ${within(day, doc.nothing)}`);"#;
-    let folder = repository(
-        &[("incidents/inc.yaml", INCIDENT)],
-        &[("within.rhai", &rule("T005", body))],
-    );
     assert_eq!(
-        messages(&run(&folder, &["T005"])),
+        said_by(&[("incidents/inc.yaml", INCIDENT)], "T005", body),
         [
             "one=true true false false true",
             "times=false true",
@@ -788,12 +779,8 @@ fn a_list_a_lookup_returned_can_be_added_to_a_rules_own_list() {
     let more = names + doc.responders;
     more.push("d");
     report("", `names=${names} more=${more}`);"#;
-    let folder = repository(
-        &[("incidents/inc.yaml", INCIDENT)],
-        &[("lists.rhai", &rule("T006", body))],
-    );
     assert_eq!(
-        messages(&run(&folder, &["T006"])),
+        said_by(&[("incidents/inc.yaml", INCIDENT)], "T006", body),
         [r#"names=["a", "b", "c", "p.okafor"] more=["a", "b", "c", "p.okafor", "p.okafor", "d"]"#]
     );
 }

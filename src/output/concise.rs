@@ -23,13 +23,18 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
     // The root as seen from here, once: a file below it is named by joining its path to
     // that (a run of 100,000 files named each by walking both paths took a fifth of a
     // second). Not when the root holds the folder we are in: a file there is named from it.
-    let from_here = crate::relative_from(&cwd, &root).filter(|from_here| {
-        from_here == std::path::Path::new(".")
-            || matches!(
+    let from_here = crate::relative_from(&cwd, &root)
+        .map(|from_here| match from_here.to_str() {
+            // The root itself: its files are named as they are.
+            Some(".") => std::path::PathBuf::new(),
+            _ => from_here,
+        })
+        .filter(|from_here| {
+            matches!(
                 from_here.components().next_back(),
-                Some(std::path::Component::Normal(_))
+                None | Some(std::path::Component::Normal(_))
             )
-    });
+        });
     // Findings come sorted by file: each file is named once.
     let mut named: Option<(&std::sync::Arc<std::path::Path>, String)> = None;
     for finding in results.findings.iter().filter(|f| !f.is_suppressed()) {
@@ -42,9 +47,6 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
                 .components()
                 .all(|part| matches!(part, std::path::Component::Normal(_)));
             let path = match &from_here {
-                Some(from_here) if below && from_here == std::path::Path::new(".") => {
-                    finding.file.to_path_buf()
-                }
                 Some(from_here) if below => from_here.join(&finding.file),
                 _ => {
                     let path = root.join(&finding.file);

@@ -407,6 +407,7 @@ struct Batch {
 /// What a batch did: its calls that ended (one that left with `exit` among them), the call
 /// that failed (the batch's error is its error; nothing it said is kept) with the time it
 /// took, and the items the batch did not reach.
+#[derive(Default)]
 pub struct BatchOutcome {
     pub ended: Vec<BatchCall>,
     pub failed: Option<(usize, std::time::Duration)>,
@@ -437,14 +438,9 @@ pub fn with_batch<T, E>(
         });
     });
     let result = body();
+    // Set above and taken only here.
     let Some(batch) = BATCH.with(|batch| batch.borrow_mut().take()) else {
-        // Set above and taken only here.
-        let outcome = BatchOutcome {
-            ended: Vec::new(),
-            failed: None,
-            left: Vec::new(),
-        };
-        return (result, outcome);
+        return (result, BatchOutcome::default());
     };
     let mut ended = batch.ended;
     let mut failed = None;
@@ -638,6 +634,11 @@ pub fn is_blank_with(value: &Dynamic, placeholders: &[String]) -> bool {
     super::view::is_empty_view(value).unwrap_or(false)
 }
 
+/// `blank(value)` as the current call's rule reads it: with the pack's placeholders.
+fn blank(value: &Dynamic) -> bool {
+    CALL.with(|call| is_blank_with(value, &call.borrow().placeholders))
+}
+
 /// The engine that re-runs a failed rule step by step, remembering where it was when a
 /// limit stopped it. Slower; used only after a failure.
 #[allow(deprecated)] // Rhai marks its debugger interface volatile, not deprecated.
@@ -745,9 +746,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     super::memo::register(&mut engine);
     super::text::register(&mut engine);
 
-    engine.register_fn("blank", |value: Dynamic| {
-        CALL.with(|call| is_blank_with(&value, &call.borrow().placeholders))
-    });
+    engine.register_fn("blank", |value: Dynamic| blank(&value));
 
     let docs = Arc::clone(&lookup);
     engine.register_fn("docs", move |kind: &str| {
@@ -781,10 +780,8 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
             let kinds = kinds_of(kinds)?;
             let mut found = Array::new();
             super::view::each_item(list, key, |at, value| {
-                let is_id = value.is_int()
-                    || value.read_lock::<ImmutableString>().is_some_and(|text| {
-                        CALL.with(|call| !is_blank_text(&text, &call.borrow().placeholders))
-                    });
+                // What LL000 does not report: text that says something, or a number.
+                let is_id = (value.is_string() || value.is_int()) && !blank(value);
                 let named = |id: &str| {
                     kinds
                         .iter()
@@ -951,18 +948,13 @@ fn register_dates(engine: &mut Engine, as_of: Moment) {
         };
         let mut found = false;
         super::view::each_item(&spans, None, |_, span| {
-            if found {
-                return;
+            // A span is a list of two, whichever kind of list it is.
+            let mut bounds = Vec::with_capacity(2);
+            if !found {
+                super::view::each_item(span, None, |_, bound| bounds.push(bound.clone()));
             }
-            let bounds = if let Some(span) = span.read_lock::<Array>() {
-                span.first().cloned().zip(span.get(1).cloned())
-            } else if let Some(span) = span.read_lock::<super::view::ListView>() {
-                span.get(0).zip(span.get(1))
-            } else {
-                None
-            };
-            if let Some((from, to)) = bounds {
-                found = in_span(day, &from, &to);
+            if let [from, to] = bounds.as_slice() {
+                found = in_span(day, from, to);
             }
         });
         found
