@@ -26,13 +26,19 @@ pub const TEMPLATES: &[(&str, &str)] = crate::embedded::embed!(
 );
 
 /// Writes the starting point into `folder` (created if needed). Refuses, writing nothing,
-/// when any of its files already exists.
+/// when any of its files already exists, or when a file or folder it would write is a
+/// symbolic link (`rules/` linked elsewhere would put the rule there).
 pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
+    for (path, _) in TEMPLATES {
+        crate::output::refuse_links(&folder.join(path), folder)
+            .map_err(|error| format!("not writing into {}: {error}", show(folder)))?;
+    }
     let existing: Vec<String> = TEMPLATES
         .iter()
         .map(|(path, _)| folder.join(path))
-        .filter(|path| path.exists())
-        .map(|path| path.display().to_string())
+        // A link is there even when what it names is not.
+        .filter(|path| std::fs::symlink_metadata(path).is_ok())
+        .map(|path| show(&path))
         .collect();
     if !existing.is_empty() {
         return Err(format!(
@@ -53,7 +59,10 @@ pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
         let target = folder.join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+                .map_err(|error| format!("cannot create {}: {error}", show(parent)))?;
+            // Checked again now that the folders are there: one made meanwhile may be a link.
+            crate::output::refuse_links(&target, folder)
+                .map_err(|error| format!("not writing into {}: {error}", show(folder)))?;
         }
         let text = template
             .replace("{{today}}", &today.to_string())
@@ -64,10 +73,15 @@ pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
             .write(true)
             .create_new(true)
             .open(&target)
-            .map_err(|error| format!("cannot create {}: {error}", target.display()))?;
+            .map_err(|error| format!("cannot create {}: {error}", show(&target)))?;
         std::io::Write::write_all(&mut file, text.as_bytes())
-            .map_err(|error| format!("cannot write {}: {error}", target.display()))?;
+            .map_err(|error| format!("cannot write {}: {error}", show(&target)))?;
         written.push(target);
     }
     Ok(written)
+}
+
+/// A path in a message, on one line.
+fn show(path: &Path) -> String {
+    crate::output::terminal::escape_line(&path.display().to_string()).into_owned()
 }

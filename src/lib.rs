@@ -547,7 +547,15 @@ fn run(
     let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
     // Read before the work, so a baseline that cannot be read stops the run at once.
     let baseline = match &options.baseline {
-        Some(path) => Some(policy::baseline::Baseline::load(path).map_err(Error::Usage)?),
+        Some(path) => {
+            workspace::read::confined_if_inside(path, &root).map_err(|refused| {
+                Error::Usage(format!(
+                    "the baseline {} is not read: {refused}",
+                    output::terminal::escape_line(&path.display().to_string())
+                ))
+            })?;
+            Some(policy::baseline::Baseline::load(path).map_err(Error::Usage)?)
+        }
         None => None,
     };
 

@@ -241,20 +241,30 @@ pub(crate) fn output_file(output: Option<&std::path::Path>) -> Option<&std::path
     output.filter(|path| path.as_os_str() != "-")
 }
 
-/// Writes `text` to `output` (atomically) or standard output; a closed pipe (`lessons check
-/// | head`) is not a failure of the run.
-pub(crate) fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), String> {
-    emit_with(output, &mut |out| out.write_all(text.as_bytes()))
+/// Writes `text` to `output` (atomically, never through a link inside the repository at
+/// `root`) or standard output; a closed pipe (`lessons check | head`) is not a failure of
+/// the run.
+pub(crate) fn emit(
+    output: Option<&std::path::Path>,
+    root: &std::path::Path,
+    text: &str,
+) -> Result<(), String> {
+    emit_with(output, root, &mut |out| out.write_all(text.as_bytes()))
 }
 
 /// [`emit`] for output written piece by piece.
 pub(crate) fn emit_with(
     output: Option<&std::path::Path>,
+    root: &std::path::Path,
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
     match output_file(output) {
-        Some(path) => output::write_atomically_with(path, write)
-            .map_err(|error| format!("cannot write {}: {error}", path.display())),
+        Some(path) => output::write_atomically_with(path, root, write).map_err(|error| {
+            format!(
+                "cannot write {}: {error}",
+                output::terminal::escape_line(&path.display().to_string())
+            )
+        }),
         None => {
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is the reader's choice, not a failure of the run.
@@ -359,7 +369,7 @@ fn check(args: &CheckArgs) -> i32 {
         );
     }
     // After the findings, in the same stream (for the human and concise formats).
-    let written = emit_with(args.output.as_deref(), &mut |out| {
+    let written = emit_with(args.output.as_deref(), &outcome.root, &mut |out| {
         output::write(&outcome, args.format, &style, out)?;
         out.write_all(statistics.as_bytes())
     });
@@ -396,6 +406,11 @@ fn check(args: &CheckArgs) -> i32 {
 /// some files never drops the debt recorded for the rest. Exit 0 once written; 2 when a
 /// rule failed (the baseline would miss its findings) or the file cannot be written.
 fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32 {
+    // Before the earlier baseline is read: a link there is not followed for reading either.
+    if let Err(error) = output::refuse_links(path, &outcome.root) {
+        eprintln!("error: cannot write the baseline: {error}");
+        return EXIT_FAILED;
+    }
     if !outcome.rule_errors.is_empty() {
         eprintln!(
             "error: not writing the baseline {}: a rule failed to run, so its findings are missing",
@@ -403,6 +418,8 @@ fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32
         );
         return EXIT_FAILED;
     }
+    // What a baseline it was compared with suppressed is still debt: recorded again, so
+    // `--baseline b.json --write-baseline b.json` keeps every entry that still occurs.
     let mut baseline = Baseline::record(&outcome.findings);
     if path.exists() {
         match Baseline::load(path) {
@@ -413,7 +430,8 @@ fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32
             }
         }
     }
-    if let Err(error) = output::write_atomically(path, baseline.to_json().as_bytes()) {
+    if let Err(error) = output::write_atomically(path, &outcome.root, baseline.to_json().as_bytes())
+    {
         eprintln!(
             "error: cannot write the baseline {}: {error}",
             path.display()
@@ -434,7 +452,10 @@ fn init(args: &InitArgs) -> i32 {
     match crate::init::init(&args.dir, crate::today()) {
         Ok(written) => {
             for path in &written {
-                println!("created {}", crate::finding::display_path(path));
+                println!(
+                    "created {}",
+                    output::terminal::escape_line(&crate::finding::display_path(path))
+                );
             }
             println!(
                 "\nNext: `lessons check {0}` checks the documents, `lessons test` (in {0}) runs \

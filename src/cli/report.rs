@@ -87,7 +87,7 @@ pub fn run(args: &ReportArgs) -> i32 {
             }
         },
     };
-    match super::emit(args.output.as_deref(), &text) {
+    match super::emit(args.output.as_deref(), &outcome.root, &text) {
         Ok(()) => EXIT_CLEAN,
         Err(message) => {
             eprintln!("error: {message}");

@@ -148,30 +148,33 @@ pub fn write(
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so
-/// a reader never sees half a report.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    write_atomically_with(path, &mut |file| file.write_all(contents))
+/// a reader never sees half a report; never through a symbolic link inside `within` (see
+/// [`refuse_links`]).
+pub fn write_atomically(path: &Path, within: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, within, &mut |file| file.write_all(contents))
 }
 
 /// [`write_atomically`], with what `write` writes into the temporary file.
 ///
-/// A target that exists and is not a regular file (a device, a FIFO, a terminal behind
-/// `/proc/self/fd/1`) is written in place: a rename would replace the device node with a
-/// file. A symlink to a regular file keeps its link: the file it names is replaced.
+/// `within` is the repository the run read (or the folder `init` fills): what lies inside
+/// it came from its contributors, so a symbolic link there — the file itself or a folder on
+/// the way to it — is refused, never followed (a pull request can commit `lessons.sarif` as
+/// a link to `~/.ssh/authorized_keys`). A path outside it is the user's own choice
+/// (`--output /dev/stdout`) and is written as named. A target that exists and is not a
+/// regular file (a FIFO, a terminal behind `/proc/self/fd/1`) is written in place: a rename
+/// would replace the device node with a file.
 pub fn write_atomically_with(
     path: &Path,
+    within: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    refuse_links(path, within)?;
     if let Ok(metadata) = std::fs::metadata(path) {
         if !metadata.is_file() {
             let file = std::fs::OpenOptions::new().write(true).open(path)?;
             let mut buffered = std::io::BufWriter::new(file);
             write(&mut buffered)?;
             return buffered.flush();
-        }
-        if std::fs::symlink_metadata(path).is_ok_and(|link| link.file_type().is_symlink()) {
-            let target = std::fs::canonicalize(path)?;
-            return write_atomically_with(&target, write);
         }
     }
     let folder = match path.parent() {
@@ -184,6 +187,7 @@ pub fn write_atomically_with(
     remove_stale_temporaries(folder, &name);
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
+        // `create_new` never opens through a link planted at the temporary's name.
         let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -194,12 +198,52 @@ pub fn write_atomically_with(
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)?;
         file.sync_all()?;
+        // A rename replaces the name itself, whatever it was: never what a link names.
         std::fs::rename(&temporary, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
     result
+}
+
+/// Refuses a path to be written that, inside `within`, is a symbolic link or lies under
+/// one: the path itself or any folder between `within` and it. Compared as written (made
+/// absolute, `..` resolved without the file system), so `within/../elsewhere` is outside.
+pub fn refuse_links(path: &Path, within: &Path) -> std::io::Result<()> {
+    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
+    let (target, within) = (absolute(path)?, absolute(within)?);
+    let Ok(below) = target.strip_prefix(&within) else {
+        return Ok(());
+    };
+    let mut walked = within.clone();
+    for part in below.components() {
+        walked.push(part);
+        match std::fs::symlink_metadata(&walked) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let to = std::fs::read_link(&walked)
+                    .map(|to| format!(" (to {})", to.display()))
+                    .unwrap_or_default();
+                let shown = crate::relative_to_cwd(&walked);
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "{} is a symbolic link{} inside {}; lessons never writes through one \
+                         (remove the link, or name another file)",
+                        terminal::escape_line(&crate::finding::display_path(&shown)),
+                        terminal::escape_line(&to),
+                        terminal::escape_line(&crate::finding::display_path(
+                            &crate::relative_to_cwd(&within)
+                        )),
+                    ),
+                ));
+            }
+            Ok(_) => {}
+            // Nothing below a name that is not there yet can be a link.
+            Err(_) => break,
+        }
+    }
+    Ok(())
 }
 
 /// Removes the temporary files an earlier run left beside `name` when it was killed

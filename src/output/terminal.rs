@@ -1,39 +1,128 @@
-//! Text from documents and rules, made harmless for a terminal: an incident id holding
-//! `ESC ] 52 ; c ; … BEL` would otherwise write the reader's clipboard, and `ESC [ 2 J` clear
-//! their screen. Control characters (C0 but line breaks and tabs, DEL, C1) are shown, not
-//! sent, whatever `--color` says; the colours `lessons` adds itself are added after.
+//! Text from documents and rules, made harmless for a terminal and a CI log: an incident
+//! id holding `ESC ] 52 ; c ; … BEL` would otherwise write the reader's clipboard, `ESC [ 2 J`
+//! clear their screen, a file name holding a line break start a line of its own — in a
+//! GitHub Actions log `::error file=README.md::…` or `::add-mask::…` is a command to the
+//! runner — and a right-to-left override make a line read other than it is. Control
+//! characters (C0, DEL, C1), line and paragraph separators and bidirectional controls are
+//! shown as escapes, not sent, whatever `--color` says; the colours `lessons` adds itself
+//! are added after. Every text a renderer takes from a document, a rule or a path goes
+//! through [`escape_line`] (one line: a file name, an id, a message) or [`escape`] (a block
+//! of lines: a rule's documentation).
 
 use std::borrow::Cow;
 
-fn is_control(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}')
+/// Bidirectional controls: embeddings, overrides, isolates and marks (the "Trojan Source"
+/// characters, CVE-2021-42574).
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
-/// Whether `text` is printable ASCII, line breaks and tabs: nearly every message and path,
-/// told by a test of bytes the compiler runs many at a time, before the test of characters.
-fn is_printable_ascii(text: &str) -> bool {
+/// What is escaped in a block of lines: everything [`escape_line`] escapes but line feeds
+/// and tabs.
+fn is_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}')
+        || is_bidi_control(c)
+}
+
+/// Whether `text` is printable ASCII and tabs: nearly every message and path, told by a
+/// test of bytes the compiler runs many at a time, before the test of characters.
+fn is_plain_line(text: &str) -> bool {
     // No early exit: a fold of every byte is what the compiler vectorises.
     text.bytes().fold(true, |plain, byte| {
-        plain & ((b' '..=b'~').contains(&byte) | (byte == b'\n') | (byte == b'\t'))
+        plain & ((b' '..=b'~').contains(&byte) | (byte == b'\t'))
     })
 }
 
-/// `text` with each control character written as an escape: `\x1b`, `\u{9b}`.
-pub fn escape(text: &str) -> Cow<'_, str> {
-    if is_printable_ascii(text) || !text.chars().any(is_control) {
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write;
+    // Writing into a String cannot fail.
+    let _ = if (c as u32) < 0x100 {
+        write!(out, "\\x{:02x}", c as u32)
+    } else {
+        write!(out, "\\u{{{:x}}}", c as u32)
+    };
+}
+
+/// `text` on one line: each control character, line break, separator and bidirectional
+/// control written as an escape (`\n`, `\x1b`, `\u{202e}`), and a start a CI runner would
+/// take as a command given away as [`escape`] does (a key or a value may begin a line). For
+/// everything that must stay on its line: file names, ids, rule names, messages, values.
+pub fn escape_line(text: &str) -> Cow<'_, str> {
+    let command = starts_command(text.trim_start()) || text.contains("##vso[");
+    if !command && (is_plain_line(text) || !text.chars().any(|c| c == '\n' || is_control(c))) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
+    let text = text.replace("##vso[", "\\x23#vso[");
+    let indent = text.len() - text.trim_start().len();
+    let mut given_away = !starts_command(&text[indent..]);
+    for (at, c) in text.char_indices() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            c if is_control(c) => push_escaped(&mut out, c),
+            c if !given_away && at >= indent => {
+                push_escaped(&mut out, c);
+                given_away = true;
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a line, past its indentation, would be read as a command by a CI runner:
+/// GitHub Actions takes one that starts with `::` (and `##[` where old commands are
+/// allowed).
+fn starts_command(body: &str) -> bool {
+    body.starts_with("::") || body.starts_with("##")
+}
+
+fn push_all(out: &mut String, text: &str) {
     for c in text.chars() {
         if is_control(c) {
-            if (c as u32) < 0x100 {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            } else {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
+            push_escaped(out, c);
         } else {
             out.push(c);
         }
+    }
+}
+
+/// A block of lines (a rule's documentation, a help text): control characters written as
+/// escapes as [`escape_line`] does, line feeds and tabs kept; a line a CI runner would take
+/// as a command has its first `:` or `#` written as an escape, and so has Azure Pipelines'
+/// `##vso[`, a command wherever it is on a line.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    let plain = text.bytes().fold(true, |plain, byte| {
+        plain & ((b' '..=b'~').contains(&byte) | (byte == b'\n') | (byte == b'\t'))
+    });
+    let controls = !plain && text.chars().any(is_control);
+    let commands = text.contains("##vso[")
+        || ((text.contains("::") || text.contains("##"))
+            && text.lines().any(|line| starts_command(line.trim_start())));
+    if !controls && !commands {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (at, line) in text.split('\n').enumerate() {
+        if at > 0 {
+            out.push('\n');
+        }
+        let line = line.replace("##vso[", "\\x23#vso[");
+        let indent = line.len() - line.trim_start().len();
+        let (lead, mut body) = line.split_at(indent);
+        push_all(&mut out, lead);
+        if starts_command(body) {
+            let mut chars = body.chars();
+            if let Some(first) = chars.next() {
+                push_escaped(&mut out, first);
+            }
+            body = chars.as_str();
+        }
+        push_all(&mut out, body);
     }
     Cow::Owned(out)
 }
@@ -76,8 +165,29 @@ mod tests {
             escape("INC-1\u{1b}]52;c;aGk=\u{7}"),
             "INC-1\\x1b]52;c;aGk=\\x07"
         );
-        assert_eq!(escape("a\u{9b}31m"), "a\\x9b31m");
+        assert_eq!(escape("a\u{9b}31m\u{85}"), "a\\x9b31m\\x85");
         assert_eq!(escape("line\nnext\ttab"), "line\nnext\ttab");
+        assert_eq!(escape("admin\u{202e}txt.exe"), "admin\\u{202e}txt.exe");
+    }
+
+    #[test]
+    fn one_line_stays_one_line() {
+        assert_eq!(
+            escape_line("x\n::error file=README.md,line=1::x\r"),
+            "x\\n::error file=README.md,line=1::x\\x0d"
+        );
+        assert_eq!(escape_line("a\u{2028}b\u{2066}c"), "a\\u{2028}b\\u{2066}c");
+        assert!(matches!(escape_line("plain\ttext"), Cow::Borrowed(_)));
+        assert!(matches!(escape_line("Zoë — déjà"), Cow::Borrowed(_)));
+        assert_eq!(escape_line("  ::error::x"), "  \\x3a:error::x");
+    }
+
+    #[test]
+    fn a_line_a_runner_would_obey_is_given_away() {
+        assert_eq!(
+            escape("docs\n  ::add-mask::x\n::error::y\nok :: here\n##[warning]w\nsee ##vso[task]"),
+            "docs\n  \\x3a:add-mask::x\n\\x3a:error::y\nok :: here\n\\x23#[warning]w\nsee \\x23#vso[task]"
+        );
     }
 
     #[test]

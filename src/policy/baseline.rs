@@ -54,10 +54,17 @@ fn key(finding: &Finding) -> Key {
 }
 
 impl Baseline {
-    /// The findings not already waived, as a baseline.
+    /// The findings not waived, as a baseline: those an earlier baseline suppressed too,
+    /// for they still occur.
     pub fn record(findings: &[Finding]) -> Baseline {
         let mut entries: BTreeMap<Key, Entry> = BTreeMap::new();
-        for finding in findings.iter().filter(|f| !f.is_suppressed()) {
+        let waived = |finding: &Finding| {
+            finding
+                .suppression
+                .as_ref()
+                .is_some_and(Suppression::is_waiver)
+        };
+        for finding in findings.iter().filter(|finding| !waived(finding)) {
             let (rule, file, doc_id, path) = key(finding);
             entries
                 .entry((rule.clone(), file.clone(), doc_id.clone(), path.clone()))

@@ -116,6 +116,16 @@ pub fn confined(path: &Path, within: &Path) -> Result<(), Refused> {
     }
 }
 
+/// [`confined`] for a path the user named: one that lies inside `root` as written (a
+/// contributor's file) must resolve inside it too; one outside it is the user's own choice.
+pub fn confined_if_inside(path: &Path, root: &Path) -> Result<(), Refused> {
+    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
+    match (absolute(path), absolute(root)) {
+        (Ok(path), Ok(root)) if path.starts_with(&root) => confined(&path, &root),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

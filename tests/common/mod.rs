@@ -74,3 +74,4 @@ pub fn say_skipped(test: &str, why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "\nSKIPPED {test}: {why}");
 }
+pub mod hostile;
