@@ -363,3 +363,21 @@ impl fmt::Display for RuleError {
         Ok(())
     }
 }
+
+/// Characters no output shows raw: control characters (C0, DEL, C1), the line and paragraph
+/// separators, and bidirectional controls — embeddings, overrides, isolates and marks, the
+/// "Trojan Source" characters of CVE-2021-42574. Outputs write them as escapes
+/// (`output::terminal`); a rule's metadata may not hold them at all.
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}

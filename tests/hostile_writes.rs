@@ -30,9 +30,23 @@ fn a_committed_symlink_at_the_report_path_is_refused_not_followed() {
     let (_elsewhere, keys) = outside_file();
     std::os::unix::fs::symlink(&keys, root.join("lessons.sarif")).expect("link");
     for args in [
-        &["check", ".", "--format", "sarif", "--output", "lessons.sarif"][..],
+        &[
+            "check",
+            ".",
+            "--format",
+            "sarif",
+            "--output",
+            "lessons.sarif",
+        ][..],
         &["check", ".", "--write-baseline", "lessons.sarif"],
-        &["report", ".", "--format", "html", "--output", "lessons.sarif"],
+        &[
+            "report",
+            ".",
+            "--format",
+            "html",
+            "--output",
+            "lessons.sarif",
+        ],
     ] {
         let run = lessons(root, args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.all());
@@ -53,9 +67,15 @@ fn a_committed_baseline_linked_outside_is_not_read() {
     let secret = elsewhere.path().join("config.json");
     std::fs::write(&secret, "{\"auths\": {\"registry\": \"c2VjcmV0\"}}").expect("secret");
     std::os::unix::fs::symlink(&secret, folder.path().join("baseline.json")).expect("link");
-    let run = lessons(folder.path(), &["check", ".", "--baseline", "baseline.json"]);
+    let run = lessons(
+        folder.path(),
+        &["check", ".", "--baseline", "baseline.json"],
+    );
     assert_eq!(run.code, 2, "{}", run.all());
-    says(&run, "the baseline baseline.json is not read: it resolves to");
+    says(
+        &run,
+        "the baseline baseline.json is not read: it resolves to",
+    );
     assert!(!run.all().contains("auths"), "{}", run.all());
 }
 
@@ -67,7 +87,14 @@ fn a_committed_symlinked_folder_on_the_way_is_refused() {
     std::os::unix::fs::symlink(elsewhere.path(), root.join("out")).expect("link");
     let run = lessons(
         root,
-        &["check", ".", "--format", "json", "--output", "out/lessons.json"],
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--output",
+            "out/lessons.json",
+        ],
     );
     assert_eq!(run.code, 2, "{}", run.all());
     says(&run, "out is a symbolic link (to ");
@@ -122,7 +149,11 @@ fn a_baseline_read_and_written_in_one_run_keeps_every_entry() {
             .unwrap_or_default()
     };
     let first = wrote(&run);
-    assert!(first.ends_with(" baseline entries to b.json"), "{}", run.all());
+    assert!(
+        first.ends_with(" baseline entries to b.json"),
+        "{}",
+        run.all()
+    );
     assert_ne!(first, "wrote 0 baseline entries to b.json");
     let recorded = std::fs::read_to_string(root.join("b.json")).expect("baseline");
     let run = lessons(
@@ -169,8 +200,11 @@ fn init_refuses_a_symlinked_folder_and_writes_nothing() {
     // A link at a file init would write, even one naming nothing, is refused too.
     let other = folder.path().join("other");
     std::fs::create_dir(&other).expect("other");
-    std::os::unix::fs::symlink(elsewhere.path().join("new.yaml"), other.join(".lessons.yaml"))
-        .expect("link");
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("new.yaml"),
+        other.join(".lessons.yaml"),
+    )
+    .expect("link");
     let run = lessons(folder.path(), &["init", "other"]);
     assert_eq!(run.code, 2, "{}", run.all());
     says(&run, "other/.lessons.yaml is a symbolic link");

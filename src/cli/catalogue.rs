@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::{render_error, style_for, Color, EXIT_CLEAN, EXIT_FAILED};
 use crate::catalogue::{catalogue, packs_enabling, Catalogue, Entry};
+use crate::output::terminal::{escape, escape_line as line, padded};
 use crate::rules::Origin;
 use crate::Options;
 
@@ -100,10 +101,10 @@ fn load(source: &RuleSource) -> Result<Catalogue, i32> {
     for error in &catalogue.errors {
         eprintln!(
             "error: rule {} ({}:{}) {}",
-            error.rule.as_deref().unwrap_or("?"),
-            error.origin,
+            line(error.rule.as_deref().unwrap_or("?")),
+            line(&error.origin),
             error.line,
-            error.message
+            line(&error.message)
         );
     }
     Ok(catalogue)
@@ -112,7 +113,7 @@ fn load(source: &RuleSource) -> Result<Catalogue, i32> {
 fn origin(entry: &Entry) -> String {
     match &entry.rule.origin {
         Origin::Builtin(_) => "built-in".to_owned(),
-        Origin::File(path) => crate::finding::display_path(path),
+        Origin::File(path) => line(&crate::finding::display_path(path)).into_owned(),
     }
 }
 
@@ -120,7 +121,7 @@ fn kinds(entry: &Entry) -> String {
     if entry.rule.kinds.is_empty() {
         "all".to_owned()
     } else {
-        entry.rule.kinds.join(", ")
+        line(&entry.rule.kinds.join(", ")).into_owned()
     }
 }
 
@@ -164,8 +165,8 @@ pub fn rules(args: &RulesArgs) -> i32 {
                 .iter()
                 .map(|entry| {
                     [
-                        entry.rule.id.clone(),
-                        entry.rule.name.clone(),
+                        line(&entry.rule.id).into_owned(),
+                        line(&entry.rule.name).into_owned(),
                         severity(entry).to_owned(),
                         kinds(entry),
                         origin(entry),
@@ -178,17 +179,17 @@ pub fn rules(args: &RulesArgs) -> i32 {
                     *width = (*width).max(cell.chars().count());
                 }
             }
-            let line = |cells: [&str; 5]| {
-                let padded: Vec<String> = cells
+            let row_line = |cells: [&str; 5]| {
+                let cells: Vec<String> = cells
                     .iter()
                     .zip(widths)
-                    .map(|(cell, width)| format!("{cell:<width$}"))
+                    .map(|(cell, width)| padded(cell, width))
                     .collect();
-                padded.join("  ").trim_end().to_owned()
+                cells.join("  ").trim_end().to_owned()
             };
-            println!("{}", line(header));
+            println!("{}", row_line(header));
             for row in &rows {
-                println!("{}", line(row.each_ref().map(String::as_str)));
+                println!("{}", row_line(row.each_ref().map(String::as_str)));
             }
             println!(
                 "\n{} rules, policy pack `{}`; `lessons explain ID` for one rule's documentation",
@@ -231,14 +232,14 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         };
         eprintln!(
             "error: no rule `{}`{hint}; `lessons rules` lists them all",
-            args.id
+            line(&args.id)
         );
         return EXIT_FAILED;
     };
     let rule = &entry.rule;
-    let mut out = format!("{} {}\n\n", rule.id, rule.name);
+    let mut out = format!("{} {}\n\n", line(&rule.id), line(&rule.name));
     if !rule.summary.is_empty() {
-        out.push_str(&format!("{}\n\n", rule.summary));
+        out.push_str(&format!("{}\n\n", line(&rule.summary)));
     }
     out.push_str(&format!(
         "severity: {} here (pack `{}` and configuration), {} by default\n",
@@ -257,19 +258,32 @@ pub fn explain(args: &ExplainArgs) -> i32 {
     }
     if !rule.params.is_empty() {
         out.push_str("\nparameters:\n");
-        let width = rule.params.keys().map(|key| key.len()).max().unwrap_or(0);
-        for (name, default) in &rule.params {
+        let names: Vec<String> = rule
+            .params
+            .keys()
+            .map(|name| line(name).into_owned())
+            .collect();
+        let width = names
+            .iter()
+            .map(|name| name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for ((name, default), shown_name) in rule.params.iter().zip(&names) {
             let current = entry.params.get(name.as_str()).cloned().unwrap_or_default();
             let note = if current.to_string() == default.to_string() {
                 String::new()
             } else {
-                format!(" (set to {})", shown(&current))
+                format!(" (set to {})", line(&shown(&current)))
             };
-            out.push_str(&format!("  {name:<width$}  default {default}{note}\n"));
+            out.push_str(&format!(
+                "  {}  default {}{note}\n",
+                padded(shown_name, width),
+                line(&default.to_string())
+            ));
         }
     }
     if !rule.documentation.is_empty() {
-        out.push_str(&format!("\n{}\n", rule.documentation));
+        out.push_str(&format!("\n{}\n", escape(&rule.documentation)));
     }
     print!("{out}");
     EXIT_CLEAN

@@ -9,6 +9,7 @@ use super::catalogue::RuleSource;
 use super::{exit_code, parse_as_of, style_for, FailOn};
 use crate::document::date::Moment;
 use crate::finding::display_path;
+use crate::output::terminal::escape_line as line;
 use crate::output::{self, Format};
 use crate::{Closing, Options};
 
@@ -80,6 +81,7 @@ fn close_incident(args: &CloseArgs) -> i32 {
         .closing
         .clone()
         .unwrap_or_else(|| args.target.clone());
+    let id = line(&id);
     let open: Vec<_> = outcome
         .findings
         .iter()
@@ -117,15 +119,16 @@ fn close_incident(args: &CloseArgs) -> i32 {
         };
         let file = display_path(&outcome.root.join(&finding.file));
         out.push_str(&format!(
-            "{mark} {file}:{}:{}  {} {}: {}\n",
+            "{mark} {}:{}:{}  {} {}: {}\n",
+            line(&file),
             finding.location.line(),
             finding.location.column(),
-            finding.rule,
+            line(&finding.rule),
             finding.severity,
-            finding.message
+            line(&finding.message)
         ));
         if let Some(help) = &finding.help {
-            out.push_str(&format!("      {help}\n"));
+            out.push_str(&format!("      {}\n", line(help)));
         }
     }
     if open.is_empty() {

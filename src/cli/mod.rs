@@ -534,13 +534,13 @@ fn verbose_notes(outcome: &Outcome) -> String {
     for (file, line) in &outcome.unclassified {
         notes.push_str(&format!(
             "note: {}:{line}: not checked: no kind (add `kind:`, or map its path under `kinds:` in .lessons.yaml)\n",
-            crate::finding::display_path(file)
+            output::terminal::escape_line(&crate::finding::display_path(file))
         ));
     }
     for printed in &outcome.printed {
         notes.push_str(&format!(
             "print: {}\n",
-            crate::output::terminal::escape(printed)
+            output::terminal::escape_line(printed)
         ));
     }
     notes.push_str(&format!(
@@ -575,8 +575,10 @@ fn rule_timing(outcome: &Outcome) -> String {
         #[allow(clippy::cast_precision_loss)] // a count of calls, far below 2^52
         let per_call = seconds * 1e6 / spent.calls as f64;
         table.push_str(&format!(
-            "  {:<7} {seconds:>7.3} {:>10} {per_call:>12.1}  {}\n",
-            rule.id, spent.calls, rule.name
+            "  {} {seconds:>7.3} {:>10} {per_call:>12.1}  {}\n",
+            output::terminal::padded(&output::terminal::escape_line(&rule.id), 7),
+            spent.calls,
+            output::terminal::escape_line(&rule.name)
         ));
     }
     table

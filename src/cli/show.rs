@@ -36,7 +36,10 @@ pub struct FormatsArgs {
 
 pub fn show(args: &ShowArgs) -> i32 {
     if !args.file.is_file() {
-        eprintln!("error: {}: no such file", args.file.display());
+        eprintln!(
+            "error: {}: no such file",
+            crate::output::terminal::escape_line(&args.file.display().to_string())
+        );
         return EXIT_FAILED;
     }
     let options = Options {
@@ -53,8 +56,8 @@ pub fn show(args: &ShowArgs) -> i32 {
     if documents.is_empty() {
         eprintln!(
             "{}: not a document of the repository at {} (not included by `include`, or excluded)",
-            args.file.display(),
-            crate::finding::display_path(&outcome.root)
+            crate::output::terminal::escape_line(&args.file.display().to_string()),
+            crate::output::terminal::escape_line(&crate::finding::display_path(&outcome.root))
         );
         return EXIT_FAILED;
     }
@@ -72,6 +75,7 @@ pub fn show(args: &ShowArgs) -> i32 {
 }
 
 fn human(documents: &[crate::show::Shown]) -> String {
+    use crate::output::terminal::{escape_line as line, padded};
     let mut out = String::new();
     for (at, document) in documents.iter().enumerate() {
         if at > 0 {
@@ -79,38 +83,45 @@ fn human(documents: &[crate::show::Shown]) -> String {
         }
         out.push_str(&format!(
             "{}: {} {}, read as {}\n",
-            document.file,
-            document.kind.as_deref().unwrap_or("(no kind)"),
-            document.id.as_deref().unwrap_or("(no id)"),
-            document.format
+            line(&document.file),
+            line(document.kind.as_deref().unwrap_or("(no kind)")),
+            line(document.id.as_deref().unwrap_or("(no id)")),
+            line(&document.format)
         ));
-        let width = |column: &dyn Fn(&crate::show::Origin) -> usize| {
-            document
-                .origins
-                .iter()
-                .map(|(_, o)| column(o))
+        // Each column as printed, then as wide as its widest cell (within bounds).
+        let rows: Vec<[String; 4]> = document
+            .origins
+            .iter()
+            .map(|(path, origin)| {
+                [
+                    line(path).into_owned(),
+                    line(&origin.value).into_owned(),
+                    format!("{}:{}", origin.line, origin.column),
+                    line(&origin.from).into_owned(),
+                ]
+            })
+            .collect();
+        let width = |column: usize| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
                 .max()
                 .unwrap_or(0)
         };
-        let path_width = document
-            .origins
-            .iter()
-            .map(|(p, _)| p.chars().count())
-            .max()
-            .unwrap_or(0);
-        let value_width = width(&|o| o.value.chars().count()).min(64);
-        let place_width = width(&|o| format!("{}:{}", o.line, o.column).len());
-        for (path, origin) in &document.origins {
-            let place = format!("{}:{}", origin.line, origin.column);
+        let (path_width, value_width, place_width) = (width(0), width(1).min(64), width(2));
+        for [path, value, place, from] in &rows {
             out.push_str(&format!(
-                "  {path:<path_width$}  {:<value_width$}  {place:<place_width$}  {}\n",
-                origin.value, origin.from
+                "  {}  {}  {}  {from}\n",
+                padded(path, path_width),
+                padded(value, value_width),
+                padded(place, place_width)
             ));
         }
         for problem in &document.problems {
             out.push_str(&format!(
                 "  LL000 {}:{}  {}\n",
-                problem.line, problem.column, problem.message
+                problem.line,
+                problem.column,
+                line(&problem.message)
             ));
         }
     }
@@ -154,7 +165,10 @@ pub fn formats(args: &FormatsArgs) -> i32 {
                     .max()
                     .unwrap_or(0);
                 for (target, from) in rows {
-                    out.push_str(&format!("    {target:<width$}  ← {from}\n"));
+                    out.push_str(&format!(
+                        "    {}  ← {from}\n",
+                        crate::output::terminal::padded(target, width)
+                    ));
                 }
                 out.push('\n');
             }

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::{render_error, style_for, Color, EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS};
 use crate::finding::display_path;
+use crate::output::terminal::escape_line as line;
 use crate::rule_tests::{self, FixtureResult, TestReport};
 use crate::rules::engine::Limits;
 use crate::workspace::{discover, Config};
@@ -99,10 +100,10 @@ fn render(report: &TestReport) -> String {
     for error in &report.rule_errors {
         out.push_str(&format!(
             "error: rule {} ({}:{}) {}\n",
-            error.rule.as_deref().unwrap_or("?"),
-            error.origin,
+            line(error.rule.as_deref().unwrap_or("?")),
+            line(&error.origin),
             error.line,
-            error.message
+            line(&error.message)
         ));
     }
     for fixture in &report.fixtures {
@@ -119,11 +120,11 @@ fn render(report: &TestReport) -> String {
 }
 
 fn render_fixture(fixture: &FixtureResult) -> String {
-    let name = display_path(&fixture.path);
+    let name = line(&display_path(&fixture.path)).into_owned();
     let scope = fixture
         .scope
         .as_deref()
-        .map_or(String::new(), |id| format!(" [{id}]"));
+        .map_or(String::new(), |id| format!(" [{}]", line(id)));
     if fixture.passed() {
         let plural = if fixture.expected == 1 { "" } else { "s" };
         return format!(
@@ -133,23 +134,32 @@ fn render_fixture(fixture: &FixtureResult) -> String {
     }
     let mut out = format!("FAIL  {name}{scope}\n");
     for problem in &fixture.problems {
-        out.push_str(&format!("        {problem}\n"));
+        out.push_str(&format!("        {}\n", line(problem)));
     }
     // Both lists by line, so the report reads like a diff of the file.
     let mut lines: Vec<(usize, String)> = fixture
         .missing
         .iter()
-        .map(|(line, rule)| (*line, format!("- line {line}: expected {rule}, not found")))
-        .chain(fixture.unexpected.iter().map(|(line, rule, message)| {
+        .map(|(at, rule)| {
             (
-                *line,
-                format!("+ line {line}: found {rule}, not expected: {message}"),
+                *at,
+                format!("- line {at}: expected {}, not found", line(rule)),
+            )
+        })
+        .chain(fixture.unexpected.iter().map(|(at, rule, message)| {
+            (
+                *at,
+                format!(
+                    "+ line {at}: found {}, not expected: {}",
+                    line(rule),
+                    line(message)
+                ),
             )
         }))
         .collect();
     lines.sort();
-    for (_, line) in lines {
-        out.push_str(&format!("        {line}\n"));
+    for (_, text) in lines {
+        out.push_str(&format!("        {text}\n"));
     }
     out
 }

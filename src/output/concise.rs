@@ -54,17 +54,13 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
                 }
             };
             let file = display_path(&path);
-            let file = super::terminal::escape(&file).into_owned();
+            let file = super::terminal::escape_line(&file).into_owned();
             named = Some((&finding.file, file));
         }
         let file = named.as_ref().map_or("", |(_, file)| file.as_str());
-        // One line each: a message never breaks the `file:line:column:` grammar.
-        let message = if finding.message.contains(['\r', '\n']) {
-            std::borrow::Cow::Owned(finding.message.replace(['\r', '\n'], " "))
-        } else {
-            std::borrow::Cow::Borrowed(&*finding.message)
-        };
-        let message = super::terminal::escape(&message);
+        // One line each: neither a file name nor a message breaks the `file:line:column:`
+        // grammar, nor starts a line of its own.
+        let message = super::terminal::escape_line(&finding.message);
         writeln!(
             out,
             "{file}:{}:{}: {} {message}",

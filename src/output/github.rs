@@ -8,7 +8,7 @@ use crate::finding::{display_path, Severity};
 /// A message: `%`, CR and LF.
 pub fn escape_data(text: &str) -> String {
     // The log is shown in a terminal-like view: controls are written out, not sent.
-    super::terminal::escape(
+    super::terminal::escape_line(
         &text
             .replace('%', "%25")
             .replace('\r', "%0D")

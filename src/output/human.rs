@@ -168,9 +168,11 @@ pub fn rule_error_frame(error: &RuleError) -> Frame {
     }
 }
 
-/// `frame` with every text from a document or a rule made terminal-safe.
+/// `frame` with every text from a document or a rule made terminal-safe, each on its line:
+/// miette indents a help's second line with spaces only, which a CI runner reading
+/// `::error …` past them would take as a command.
 fn terminal_safe(frame: &Frame) -> Option<Frame> {
-    use super::terminal::{escape, frame_text};
+    use super::terminal::{escape_line as escape, frame_text};
     let owned = |text: std::borrow::Cow<'_, str>| match text {
         std::borrow::Cow::Owned(text) => Some(text),
         std::borrow::Cow::Borrowed(_) => None,

@@ -162,16 +162,23 @@ pub fn render(results: &Results<'_>, fail_on: Option<Severity>) -> String {
     text
 }
 
-/// Text XML 1.0 can carry: tab, line feed and carriage return are the only control
-/// characters it allows, and U+FFFE and U+FFFF are not characters at all.
+/// Text XML 1.0 can carry, shown as a terminal shows it: control characters (which XML 1.0
+/// forbids, or allows but a CI server's page would pass on: C1, bidirectional overrides)
+/// written as escapes by the one escaping path every format shares, line feeds and tabs
+/// kept; U+FFFE and U+FFFF, which are not characters at all, replaced.
 fn xml_text(text: &str) -> String {
-    text.chars()
+    super::terminal::escape(text)
+        .chars()
         .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            '\u{FFFE}' | '\u{FFFF}' => '\u{FFFD}',
             c => c,
         })
         .collect()
+}
+
+/// One line of a document's or a rule's text, for an attribute or a line of a report.
+fn line(text: &str) -> String {
+    xml_text(&super::terminal::escape_line(text))
 }
 
 fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], results: &Results<'_>) -> io::Result<()> {
@@ -194,7 +201,7 @@ fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], results: &Results<'_>) 
         .with_attribute(("time", time.as_str()))
         .write_inner_content(|writer| {
             for suite in suites {
-                let name = xml_text(&suite.name);
+                let name = line(&suite.name);
                 writer
                     .create_element("testsuite")
                     .with_attribute(("name", name.as_str()))
@@ -219,14 +226,14 @@ fn write(writer: &mut Writer<Vec<u8>>, suites: &[Suite], results: &Results<'_>) 
                         for (case, message) in &suite.errors {
                             writer
                                 .create_element("testcase")
-                                .with_attribute(("name", xml_text(case).as_str()))
+                                .with_attribute(("name", line(case).as_str()))
                                 .with_attribute(("classname", name.as_str()))
                                 .write_inner_content(|writer| {
                                     writer
                                         .create_element("error")
-                                        .with_attribute(("message", xml_text(message).as_str()))
+                                        .with_attribute(("message", line(message).as_str()))
                                         .with_attribute(("type", "rule-error"))
-                                        .write_text_content(BytesText::new(&xml_text(message)))?;
+                                        .write_text_content(BytesText::new(&line(message)))?;
                                     Ok(())
                                 })?;
                         }
@@ -243,21 +250,21 @@ fn details(file: &str, findings: &[&Finding]) -> String {
     findings
         .iter()
         .map(|finding| {
-            let mut line = format!(
+            let mut text = format!(
                 "{file}:{}:{}: {} {}: {}",
                 finding.location.line(),
                 finding.location.column(),
-                finding.rule,
+                line(&finding.rule),
                 finding.severity,
-                finding.message
+                line(&finding.message)
             );
             if let Some(help) = &finding.help {
-                line.push_str(&format!("\n  help: {help}"));
+                text.push_str(&format!("\n  help: {}", line(help)));
             }
             if let Some(suppression) = &finding.suppression {
-                line.push_str(&format!("\n  suppressed: {}", reason(suppression)));
+                text.push_str(&format!("\n  suppressed: {}", line(&reason(suppression))));
             }
-            xml_text(&line)
+            text
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -281,7 +288,7 @@ fn write_case(
 ) -> io::Result<()> {
     let element = writer
         .create_element("testcase")
-        .with_attribute(("name", xml_text(&case.name).as_str()))
+        .with_attribute(("name", line(&case.name).as_str()))
         .with_attribute(("classname", file))
         .with_attribute(("time", "0"));
     if case.findings.is_empty() {
@@ -305,7 +312,7 @@ fn write_case(
                     .unwrap_or(Severity::Info);
                 writer
                     .create_element("failure")
-                    .with_attribute(("message", xml_text(&active[0].message).as_str()))
+                    .with_attribute(("message", line(&active[0].message).as_str()))
                     .with_attribute(("type", worst.as_str()))
                     .write_text_content(BytesText::new(&text))?;
             }
@@ -317,7 +324,7 @@ fn write_case(
                     .unwrap_or_else(|| "suppressed".into());
                 writer
                     .create_element("skipped")
-                    .with_attribute(("message", xml_text(&why).as_str()))
+                    .with_attribute(("message", line(&why).as_str()))
                     .write_empty()?;
                 writer
                     .create_element("system-out")
@@ -337,10 +344,11 @@ fn write_case(
 #[cfg(test)]
 mod tests {
     #[test]
-    fn characters_xml_forbids_are_replaced() {
+    fn characters_xml_forbids_are_shown_as_escapes() {
         assert_eq!(
-            super::xml_text("a\u{1b}]52;c;x\u{7}b\tc\n"),
-            "a\u{FFFD}]52;c;x\u{FFFD}b\tc\n"
+            super::xml_text("a\u{1b}]52;c;x\u{7}b\tc\n\u{85}\u{9b}\u{202e}\u{fffe}"),
+            "a\\x1b]52;c;x\\x07b\tc\n\\x85\\x9b\\u{202e}\u{FFFD}"
         );
+        assert_eq!(super::line("a\nb"), "a\\nb");
     }
 }

@@ -24,8 +24,10 @@ pub fn render(results: &Results<'_>) -> String {
     let mut out = String::new();
     for (rule, (count, name, severity)) in rows {
         out.push_str(&format!(
-            "{count:>width$}  {rule}  {:<7}  {name}\n",
-            severity.as_str()
+            "{count:>width$}  {}  {:<7}  {}\n",
+            super::terminal::escape_line(rule),
+            severity.as_str(),
+            super::terminal::escape_line(name)
         ));
     }
     out

@@ -11,21 +11,12 @@
 
 use std::borrow::Cow;
 
-/// Bidirectional controls: embeddings, overrides, isolates and marks (the "Trojan Source"
-/// characters, CVE-2021-42574).
-fn is_bidi_control(c: char) -> bool {
-    matches!(
-        c,
-        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-    )
-}
+use crate::finding::is_hidden_control;
 
-/// What is escaped in a block of lines: everything [`escape_line`] escapes but line feeds
-/// and tabs.
+/// What is escaped in a block of lines: everything [`escape_line`] escapes
+/// ([`is_hidden_control`]) but line feeds and tabs.
 fn is_control(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{2028}' | '\u{2029}')
-        || is_bidi_control(c)
+    is_hidden_control(c) && c != '\n' && c != '\t'
 }
 
 /// Whether `text` is printable ASCII and tabs: nearly every message and path, told by a
@@ -78,7 +69,7 @@ pub fn escape_line(text: &str) -> Cow<'_, str> {
 /// GitHub Actions takes one that starts with `::` (and `##[` where old commands are
 /// allowed).
 fn starts_command(body: &str) -> bool {
-    body.starts_with("::") || body.starts_with("##")
+    body.starts_with("::") || body.starts_with("##[")
 }
 
 fn push_all(out: &mut String, text: &str) {
@@ -101,7 +92,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     });
     let controls = !plain && text.chars().any(is_control);
     let commands = text.contains("##vso[")
-        || ((text.contains("::") || text.contains("##"))
+        || ((text.contains("::") || text.contains("##["))
             && text.lines().any(|line| starts_command(line.trim_start())));
     if !controls && !commands {
         return Cow::Borrowed(text);
@@ -125,6 +116,22 @@ pub fn escape(text: &str) -> Cow<'_, str> {
         push_all(&mut out, body);
     }
     Cow::Owned(out)
+}
+
+/// The widest a column of a listing is padded to: a key or an id of a hundred thousand
+/// characters is printed whole, not used as the width of every row (Rust's formatter
+/// refuses widths past 65,535 with a panic).
+pub const MAX_COLUMN: usize = 48;
+
+/// `text` (already escaped) padded with spaces to `width` characters, at most
+/// [`MAX_COLUMN`]; longer text as it is.
+pub fn padded(text: &str, width: usize) -> String {
+    let have = text.chars().count();
+    let width = width.min(MAX_COLUMN);
+    let mut out = String::with_capacity(text.len() + width.saturating_sub(have));
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(have)));
+    out
 }
 
 /// A file's text for a code frame: each control character replaced by visible characters
@@ -188,6 +195,7 @@ mod tests {
             escape("docs\n  ::add-mask::x\n::error::y\nok :: here\n##[warning]w\nsee ##vso[task]"),
             "docs\n  \\x3a:add-mask::x\n\\x3a:error::y\nok :: here\n\\x23#[warning]w\nsee \\x23#vso[task]"
         );
+        assert_eq!(escape("## What it does\n\nok"), "## What it does\n\nok");
     }
 
     #[test]

@@ -1,11 +1,31 @@
 //! `lessons report --format html`: one self-contained page to hand over — inline CSS and
 //! SVG charts, no script, nothing fetched — that prints cleanly on A4. Rendered by askama
-//! from `templates/report.html`, which escapes every value; only the charts, which
-//! plotters has escaped itself, go in as markup.
+//! from `templates/report.html`, which escapes every value with [`Shown`]; only the charts,
+//! which plotters has escaped itself, go in as markup.
 
 use askama::Template;
 
 use super::{charts, Report, Spread};
+
+/// How every value reaches the page (askama's escaper for `templates/report.html`, named in
+/// `askama.toml`): on one line, control characters and bidirectional overrides shown as
+/// escapes by the path every output shares (a right-to-left override in an owner's name
+/// would make the auditor's table read other than it is), then escaped for HTML.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown;
+
+impl askama::filters::Escaper for Shown {
+    fn write_escaped_str<W: std::fmt::Write>(&self, dest: W, string: &str) -> std::fmt::Result {
+        let flat;
+        let string = if string.contains(['\n', '\r']) {
+            flat = string.replace("\r\n", " ").replace(['\n', '\r'], " ");
+            &flat
+        } else {
+            string
+        };
+        askama::filters::Html.write_escaped_str(dest, &crate::output::terminal::escape_line(string))
+    }
+}
 
 /// A figure at the top of the page.
 struct Tile {
@@ -23,7 +43,7 @@ struct Charts {
 }
 
 #[derive(Template)]
-#[template(path = "report.html")]
+#[template(path = "report.html", escape = "shown")]
 struct Page<'a> {
     report: &'a Report,
     version: &'static str,

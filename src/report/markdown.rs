@@ -31,19 +31,41 @@ fn list(ids: &[String]) -> String {
     }
 }
 
-/// Table cells: a `|` or a line break from a document would break the table, and markup
-/// from a document must show as text wherever the Markdown is rendered with HTML allowed.
+/// Table cells: a `|` or a line break from a document would break the table, markup from a
+/// document must show as text wherever the Markdown is rendered with HTML allowed, and
+/// control characters and bidirectional overrides are shown as escapes (the report goes to
+/// a terminal as often as to a wiki).
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    let flat = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
+    crate::output::terminal::escape_line(&flat)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+}
+
+/// A file as a link's target: spaces, brackets and a `|` would end it or the table.
+fn target(file: &str) -> String {
+    let mut out = String::with_capacity(file.len());
+    for c in crate::output::terminal::escape_line(file).chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '|' => out.push_str("%7C"),
+            '[' => out.push_str("%5B"),
+            ']' => out.push_str("%5D"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` linked to `file` at `line`, as GitHub and GitLab anchor lines.
 fn link(text: &str, file: &str, line: usize) -> String {
-    format!("[{}]({file}#L{line})", escape(text))
+    format!("[{}]({}#L{line})", escape(text), target(file))
 }
 
 /// `file:line`, linked.
@@ -74,7 +96,7 @@ fn gaps(items: &[&Gap]) -> String {
     }
     items
         .iter()
-        .map(|item| format!("{} {}", item.rule, place(&item.file, item.line)))
+        .map(|item| format!("{} {}", escape(&item.rule), place(&item.file, item.line)))
         .collect::<Vec<_>>()
         .join("<br>")
 }
@@ -159,7 +181,7 @@ pub fn render(report: &Report) -> String {
                 .map(|waived| {
                     format!(
                         "| {} {}: {} | {} | {} |",
-                        waived.gap.rule,
+                        escape(&waived.gap.rule),
                         waived.gap.severity,
                         escape(&waived.gap.message),
                         place(&waived.gap.file, waived.gap.line),
@@ -185,7 +207,7 @@ pub fn render(report: &Report) -> String {
             .map(|rule| {
                 format!(
                     "| {} | {} | {} |",
-                    rule.rule,
+                    escape(&rule.rule),
                     escape(&rule.name),
                     rule.findings
                 )
@@ -387,10 +409,10 @@ pub fn render(report: &Report) -> String {
             .map(|age| {
                 format!(
                     "| {} | [{}]({}) | {} | {} | {} days | {} |",
-                    age.kind,
+                    escape(&age.kind),
                     escape(&age.id),
-                    age.file,
-                    age.last.as_deref().unwrap_or("–"),
+                    target(&age.file),
+                    or_dash(age.last.as_deref()),
                     age.age_text(),
                     age.interval_days,
                     age.overdue_text()
@@ -413,8 +435,8 @@ pub fn render(report: &Report) -> String {
                     format!(
                         "| {} | {} | {}:{} | {} |",
                         waiver.state,
-                        waiver.rules.join(", "),
-                        waiver.file,
+                        escape(&waiver.rules.join(", ")),
+                        escape(&waiver.file),
                         waiver.line,
                         waiver_cells(
                             &waiver.reason,

@@ -281,7 +281,15 @@ pub fn compile(
         }
     };
     let id = text("id")?;
+    if !is_rule_id(&id) {
+        return Err(fail(format!(
+            "RULE.id `{}` is not a rule id: a letter, then up to 31 letters, digits, `-` or `_` \
+             (it names the rule in every output and in `# lessons: allow` waivers)",
+            quoted(&id)
+        )));
+    }
     let name = text("name")?;
+    single_line("name", &name, NAME_CHARACTERS).map_err(fail)?;
     let severity_text = text("severity")?;
     let severity = Severity::parse(&severity_text).ok_or_else(|| {
         fail(format!(
@@ -305,6 +313,10 @@ pub fn compile(
             .map_err(|_| fail("RULE.summary must be a string".into()))?,
         None => String::new(),
     };
+    single_line("summary", &summary, SUMMARY_CHARACTERS).map_err(fail)?;
+    for kind in &kinds {
+        single_line("kinds", kind, NAME_CHARACTERS).map_err(fail)?;
+    }
     let params = match metadata.get("params") {
         None => Map::new(),
         Some(value) => value
@@ -312,6 +324,13 @@ pub fn compile(
             .try_cast::<Map>()
             .ok_or_else(|| fail("RULE.params must be a map of parameter defaults".into()))?,
     };
+    if let Some(name) = params.keys().find(|name| !is_parameter_name(name)) {
+        return Err(fail(format!(
+            "RULE.params: `{}` is not a parameter name: a letter or `_`, then up to 63 \
+             letters, digits or `_`",
+            quoted(name)
+        )));
+    }
     Ok(Rule {
         key: crate::finding::RuleKey::new(&id, &name),
         id,
@@ -329,6 +348,59 @@ pub fn compile(
             with_constants(engine, ast, &scope),
         )),
     })
+}
+
+/// `^[A-Za-z][A-Za-z0-9_-]{0,31}$`: what a rule id may be.
+pub fn is_rule_id(id: &str) -> bool {
+    let mut characters = id.chars();
+    characters
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && id.len() <= 32
+        && characters.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `^[A-Za-z_][A-Za-z0-9_]{0,63}$`: what a parameter's name may be (a key under `params:`).
+fn is_parameter_name(name: &str) -> bool {
+    let mut characters = name.chars();
+    characters
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && name.len() <= 64
+        && characters.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// How long a rule's name (and each of its kinds) and its summary may be, in characters.
+const NAME_CHARACTERS: usize = 64;
+const SUMMARY_CHARACTERS: usize = 200;
+
+/// A metadata text shown on one line of `lessons rules`, a finding's title and a CI
+/// annotation: no line break or other control character, and at most `limit` characters.
+fn single_line(key: &str, text: &str, limit: usize) -> Result<(), String> {
+    let count = text.chars().count();
+    if count > limit {
+        return Err(format!(
+            "RULE.{key} is {count} characters long; at most {limit} (one line of `lessons rules`)"
+        ));
+    }
+    if text.chars().any(crate::finding::is_hidden_control) {
+        return Err(format!(
+            "RULE.{key} `{}` holds a line break or a control character; it must be one line",
+            quoted(text)
+        ));
+    }
+    Ok(())
+}
+
+/// At most a few dozen characters of a text a rule wrote, for an error message (which every
+/// output escapes).
+fn quoted(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let mut shown: String = text.chars().take(SHOWN).collect();
+    if text.chars().count() > SHOWN {
+        shown.push('…');
+    }
+    shown
 }
 
 fn rule_constant_position(source: &str) -> Position {

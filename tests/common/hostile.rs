@@ -138,4 +138,3 @@ pub fn says(run: &Run, text: &str) {
 pub fn check_concise(folder: &Path) -> Run {
     lessons(folder, &["check", ".", "--format", "concise"])
 }
-
