@@ -147,6 +147,9 @@ pub struct Outcome {
     /// The entries of the baseline that no finding of what the run checked matches any
     /// more (fixed debt: `--strict-baseline` asks to remove them).
     pub unmatched_baseline: Vec<policy::baseline::Entry>,
+    /// Paths named on the command line that the run did not read, and why (a symbolic
+    /// link: the repository's walk never follows one).
+    pub skipped: Vec<(PathBuf, String)>,
     reported: Reported,
     /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
     /// report looks its files up instead of scanning them all.
@@ -305,11 +308,20 @@ pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>)
         }
     }
     if let Some(config) = &options.config {
-        if !config.is_file() {
-            return Err(Error::Usage(format!(
-                "{}: no such configuration file",
-                config.display()
-            )));
+        match std::fs::metadata(config) {
+            Err(_) => {
+                return Err(Error::Usage(format!(
+                    "{}: no such configuration file",
+                    output::terminal::escape_line(&config.display().to_string())
+                )));
+            }
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(Error::Usage(format!(
+                    "{}: the configuration is not a regular file; not read",
+                    output::terminal::escape_line(&config.display().to_string())
+                )));
+            }
+            Ok(_) => {}
         }
         let root = config.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = if root.as_os_str().is_empty() {
@@ -636,7 +648,29 @@ fn run(
         .filter(|entry| outcome.checked(entry))
         .collect();
     outcome.unmatched_baseline = unmatched;
+    outcome.skipped = named_links(options);
     Ok(outcome)
+}
+
+/// The paths named on the command line that are symbolic links: neither the walk nor the
+/// reader of a named file follows one, so each is said to be skipped, not silently left.
+fn named_links(options: &Options) -> Vec<(PathBuf, String)> {
+    options
+        .paths
+        .iter()
+        .filter(|path| std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink()))
+        .map(|path| {
+            let to = std::fs::read_link(path).unwrap_or_default();
+            (
+                path.clone(),
+                format!(
+                    "not checked: a symbolic link (to {}); documents are read where they are, \
+                     never through a link",
+                    to.display()
+                ),
+            )
+        })
+        .collect()
 }
 
 /// What the outcome holds besides what evaluating produced.
@@ -698,6 +732,7 @@ impl Outcome {
             settings: evaluated.settings,
             base_settings: evaluated.base_settings,
             unmatched_baseline: Vec::new(),
+            skipped: Vec::new(),
             reported,
         }
     }

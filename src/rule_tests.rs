@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::document::date::Moment;
 use crate::document::Format;
 use crate::rules::{engine::Limits, RuleError, RuleSet};
+use crate::workspace::read;
 use crate::{check, Error, Options};
 
 /// A finding a fixture expects or produced: its line and rule id.
@@ -158,14 +159,17 @@ fn waived_rules(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every fixture file under `folder`, sorted.
+/// Every fixture file under `folder`, sorted. Links are not followed into (a folder linked
+/// elsewhere is no folder of fixtures); a file that is a link, a FIFO or a device is listed,
+/// and refused when it is read, as `check` refuses such a document.
 pub fn fixture_files(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut folders = vec![folder.to_path_buf()];
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(&folder)? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
                 folders.push(path);
             } else if Format::of(&path).is_some() {
                 files.push(path);
@@ -195,14 +199,25 @@ fn scope_of(path: &Path, rules: &RuleSet) -> Option<String> {
 }
 
 /// Runs every fixture under `folders` against the built-ins and the rules in `rule_dirs`.
+/// A folder inside the repository at `root` (when there is one) must resolve inside it, as
+/// `check` holds its rule folders: a `tests/` linked elsewhere is not read.
 pub fn run(
     folders: &[PathBuf],
     rule_dirs: &[PathBuf],
+    root: Option<&Path>,
     limits: Limits,
 ) -> Result<TestReport, Error> {
     let compiled = Arc::new(RuleSet::load(rule_dirs, &limits));
     let mut files = Vec::new();
     for folder in folders {
+        if let Some(root) = root {
+            read::confined_if_inside(folder, root).map_err(|refused| {
+                Error::Usage(format!(
+                    "{}: the fixtures are not read: {refused}",
+                    folder.display()
+                ))
+            })?;
+        }
         let found = if folder.is_file() {
             Ok(vec![folder.clone()])
         } else {
@@ -239,10 +254,11 @@ fn run_fixture(path: PathBuf, compiled: &Arc<RuleSet>, limits: Limits) -> Fixtur
         problems: Vec::new(),
         rule_failed: false,
     };
-    let text = match std::fs::read_to_string(&path) {
+    // Read as `check` reads a document: a regular file, bounded, never through a link.
+    let text = match read::document(&path, read::MAX_FILE_BYTES).and_then(read::text) {
         Ok(text) => text,
-        Err(error) => {
-            result.problems.push(format!("cannot read it: {error}"));
+        Err(refused) => {
+            result.problems.push(format!("not read: {refused}"));
             return result;
         }
     };

@@ -15,8 +15,13 @@ fn project() -> PathBuf {
 
 #[test]
 fn every_fixture_of_the_built_in_rules_passes() {
-    let report = rule_tests::run(&[project().join("rules/tests")], &[], Limits::default())
-        .expect("the fixtures run");
+    let report = rule_tests::run(
+        &[project().join("rules/tests")],
+        &[],
+        None,
+        Limits::default(),
+    )
+    .expect("the fixtures run");
     assert!(report.rule_errors.is_empty(), "{:?}", report.rule_errors);
     let failures: Vec<String> = report
         .fixtures
@@ -33,8 +38,13 @@ fn every_fixture_of_the_built_in_rules_passes() {
 
 #[test]
 fn every_built_in_rule_has_a_firing_and_a_near_miss_fixture() {
-    let report = rule_tests::run(&[project().join("rules/tests")], &[], Limits::default())
-        .expect("the fixtures run");
+    let report = rule_tests::run(
+        &[project().join("rules/tests")],
+        &[],
+        None,
+        Limits::default(),
+    )
+    .expect("the fixtures run");
     // rule → (fixtures expecting findings, fixtures expecting none)
     let mut coverage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for fixture in &report.fixtures {

@@ -358,6 +358,15 @@ fn check(args: &CheckArgs) -> i32 {
     if args.verbose {
         eprint!("{}", verbose_notes(&outcome));
     }
+    if !args.quiet {
+        for (path, why) in &outcome.skipped {
+            eprintln!(
+                "note: {}: {}",
+                output::terminal::escape_line(&path.display().to_string()),
+                output::terminal::escape_line(why)
+            );
+        }
+    }
     // A folder with nothing to check is no clean bill of health: say so.
     if outcome.documents == 0 && !args.quiet && args.paths.iter().all(|path| path.is_dir()) {
         eprint!("{}", nothing_checked(&outcome));

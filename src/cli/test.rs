@@ -32,7 +32,7 @@ pub struct TestArgs {
 
 pub fn run(args: &TestArgs) -> i32 {
     let style = style_for(args.color, std::io::stderr().is_terminal(), false);
-    let (rule_dirs, default_dirs) = match rule_folders(args) {
+    let (rule_dirs, default_dirs, root) = match rule_folders(args) {
         Ok(folders) => folders,
         Err(error) => {
             eprint!("{}", render_error(&error, &style));
@@ -51,7 +51,7 @@ pub fn run(args: &TestArgs) -> i32 {
         );
         return EXIT_FAILED;
     }
-    let report = match rule_tests::run(&dirs, &rule_dirs, Limits::default()) {
+    let report = match rule_tests::run(&dirs, &rule_dirs, Some(&root), Limits::default()) {
         Ok(report) => report,
         Err(error) => {
             eprint!("{}", render_error(&error, &style));
@@ -68,8 +68,9 @@ pub fn run(args: &TestArgs) -> i32 {
     }
 }
 
-/// The configuration's rule folders (plus `--rules`), and their `tests/` folders.
-fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> {
+/// The configuration's rule folders (plus `--rules`), their `tests/` folders, and the
+/// repository's root (the current folder when there is no repository around it).
+fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>, PathBuf), Error> {
     let found = match &args.config {
         Some(path) => Some((
             path.parent().map(PathBuf::from).unwrap_or_default(),
@@ -78,13 +79,17 @@ fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> 
         None => discover::find_root(std::path::Path::new(".")),
     };
     let mut folders = Vec::new();
-    if let Some((root, Some(config))) = found {
-        if args.config.is_none() {
-            crate::found_config_inside(&config, &root)?;
+    let mut repository = PathBuf::from(".");
+    if let Some((root, config)) = found {
+        repository.clone_from(&root);
+        if let Some(config) = config {
+            if args.config.is_none() {
+                crate::found_config_inside(&config, &root)?;
+            }
+            let root = crate::relative_to_cwd(&root);
+            let config = Config::load(&config).map_err(Error::Config)?;
+            folders.extend(crate::config_rule_folders(&root, &config)?);
         }
-        let root = crate::relative_to_cwd(&root);
-        let config = Config::load(&config).map_err(Error::Config)?;
-        folders.extend(crate::config_rule_folders(&root, &config)?);
     }
     folders.extend(args.rule_dirs.iter().cloned());
     let tests = folders
@@ -92,7 +97,7 @@ fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Error> 
         .map(|folder| folder.join("tests"))
         .filter(|folder| folder.is_dir())
         .collect();
-    Ok((folders, tests))
+    Ok((folders, tests, repository))
 }
 
 fn render(report: &TestReport) -> String {

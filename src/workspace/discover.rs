@@ -72,7 +72,9 @@ pub fn find_root(start: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
     let mut git_root = None;
     for folder in absolute.ancestors() {
         let config = folder.join(CONFIG_FILE);
-        if config.is_file() {
+        // Whatever is there (a FIFO, a folder, a dangling link) is the configuration, and
+        // reading it says what is wrong: never ignored for the defaults.
+        if std::fs::symlink_metadata(&config).is_ok() {
             return Some((folder.to_path_buf(), Some(config)));
         }
         if git_root.is_none() && folder.join(".git").exists() {

@@ -316,7 +316,7 @@ fn read_and_parse(
     max_file_bytes: u64,
 ) -> Option<document::ParsedFile> {
     let format = Format::of(relative).unwrap_or(Format::Yaml);
-    let bytes = match read::bounded(absolute, max_file_bytes) {
+    let bytes = match read::document(absolute, max_file_bytes) {
         Ok(bytes) => bytes,
         Err(refused) => {
             let message = match refused {

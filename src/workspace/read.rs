@@ -23,6 +23,10 @@ pub enum Refused {
         to: PathBuf,
         within: PathBuf,
     },
+    /// A document that is a symbolic link (to `to`): documents are read where they are.
+    Link {
+        to: PathBuf,
+    },
     Io(std::io::Error),
 }
 
@@ -40,6 +44,11 @@ impl std::fmt::Display for Refused {
                 "it resolves to {}, outside {}",
                 to.display(),
                 within.display()
+            ),
+            Refused::Link { to } => write!(
+                f,
+                "a symbolic link (to {}); documents are read where they are, never through a link",
+                to.display()
             ),
             Refused::Io(error) => write!(f, "cannot read it: {error}"),
         }
@@ -90,9 +99,27 @@ pub fn bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {
     Ok(bytes)
 }
 
+/// The bytes of a document or a rule fixture at `path`: [`bounded`], and never through a
+/// symbolic link — the repository's walk does not follow them, and a file named on the
+/// command line (by pre-commit, or `lessons test`) is held to the same.
+pub fn document(path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {
+    if let Ok(metadata) = std::fs::symlink_metadata(path) {
+        if metadata.file_type().is_symlink() {
+            let to = std::fs::read_link(path).unwrap_or_default();
+            return Err(Refused::Link { to });
+        }
+    }
+    bounded(path, limit)
+}
+
 /// The text of `path` (see [`bounded`]); bytes that are not UTF-8 are an error.
 pub fn bounded_text(path: &Path, limit: u64) -> Result<String, Refused> {
-    String::from_utf8(bounded(path, limit)?).map_err(|error| {
+    text(bounded(path, limit)?)
+}
+
+/// The text of `bytes`; bytes that are not UTF-8 are an error.
+pub fn text(bytes: Vec<u8>) -> Result<String, Refused> {
+    String::from_utf8(bytes).map_err(|error| {
         Refused::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!(
