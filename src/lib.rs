@@ -52,7 +52,10 @@ pub struct Options {
     pub rule_dirs: Vec<PathBuf>,
     /// `--jobs`: worker threads (default: one per core).
     pub jobs: Option<usize>,
+    /// The bounds of the run; the configuration's `limits:` refine them.
     pub limits: Limits,
+    /// `--deadline`: the run's wall time, over the configuration's `run_seconds`.
+    pub deadline: Option<Duration>,
     /// Load only the named files, as a repository of their own: no configuration, no
     /// repository around them. How `lessons test` checks one fixture.
     pub isolated: bool,
@@ -69,6 +72,18 @@ pub struct Options {
     /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
     /// small repositories compiles them once; `None` compiles them for this run.
     pub compiled: Option<Arc<rules::RuleSet>>,
+}
+
+impl Options {
+    /// The run's limits: these options', refined by the configuration's `limits:`, the
+    /// command line's `--deadline` over both.
+    pub fn limits_with(&self, config: &Config) -> Limits {
+        let mut limits = config.limits.apply(self.limits);
+        if let Some(deadline) = self.deadline {
+            limits.run_time = deadline;
+        }
+        limits
+    }
 }
 
 /// What a run evaluates as if it were being closed.
@@ -572,7 +587,9 @@ fn run(
     };
 
     // The rules are compiled while the repository loads: neither needs the other.
-    let limits = config.limits.apply(options.limits);
+    let limits = options.limits_with(&config);
+    // The run's deadline counts from its start: rules' top-level code, then their calls.
+    let run_deadline = started.checked_add(limits.run_time);
     let (workspace, compiled) = rayon::join(
         || match &options.workspace {
             Some(loaded) => Ok(Workspace::clone(loaded)),
@@ -580,7 +597,12 @@ fn run(
         },
         || match &options.compiled {
             Some(compiled) => Arc::clone(compiled),
-            None => Arc::new(rules::RuleSet::load_as_of(&rule_dirs, &limits, as_of)),
+            None => Arc::new(rules::RuleSet::load_as_of(
+                &rule_dirs,
+                &limits,
+                as_of,
+                run_deadline,
+            )),
         },
     );
     let mut workspace = workspace.map_err(|bad| {
@@ -602,6 +624,7 @@ fn run(
         options,
         as_of,
         reported: &|file| reported.includes(file),
+        deadline: run_deadline,
     })?;
 
     let suppressed = policy::suppress(

@@ -574,4 +574,28 @@ fn the_readme_limits_table_is_current() {
         default("rule_milliseconds_per_document"),
         limits.rule_per_document.as_millis().to_string()
     );
+    assert_eq!(
+        default("call_operations_per_kib"),
+        limits.operations_per_kib.to_string()
+    );
+    assert_eq!(
+        default("call_milliseconds_per_mib"),
+        limits.call_time_per_mib.as_millis().to_string()
+    );
+    assert_eq!(default("memo_mib"), (limits.memo_bytes >> 20).to_string());
+    assert_eq!(default("rule_findings"), limits.rule_findings.to_string());
+    assert_eq!(default("run_findings"), limits.run_findings.to_string());
+    assert_eq!(
+        (
+            limits.rule_findings_bytes >> 20,
+            limits.run_findings_bytes >> 20
+        ),
+        (64, 256)
+    );
+    // A run has a deadline of its own: N slow rules cannot add up without end.
+    assert_eq!(
+        default("run_seconds"),
+        limits.run_time.as_secs().to_string()
+    );
+    assert_eq!(limits.run_time, std::time::Duration::from_secs(120));
 }

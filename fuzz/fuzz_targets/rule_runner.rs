@@ -150,7 +150,7 @@ fuzz_target!(|data: &[u8]| {
         rules: repository.builtins.rules.clone(),
         errors: repository.builtins.errors.clone(),
     };
-    match rules::compile(&engine, origin, Arc::from(source), &limits) {
+    match rules::compile(&engine, origin, Arc::from(source), &limits, None) {
         Ok(rule) if compiled.get(&rule.id).is_some() => {}
         Ok(rule) => {
             compiled.rules.push(rule);

@@ -311,10 +311,7 @@ fn check(args: &CheckArgs) -> i32 {
         rule_dirs: args.source.rule_dirs.clone(),
         jobs: args.jobs.map(usize::from),
         baseline: args.baseline.clone(),
-        limits: crate::rules::engine::Limits {
-            run_time: args.deadline.map(std::time::Duration::from_secs),
-            ..Default::default()
-        },
+        deadline: args.deadline.map(std::time::Duration::from_secs),
         ..Options::default()
     };
     let stderr_style = style_for(

@@ -4,6 +4,7 @@ pub mod block;
 pub mod date;
 pub mod lines;
 pub mod markdown;
+pub mod pattern;
 pub mod schema;
 pub mod tree;
 pub mod yaml;

@@ -4,10 +4,18 @@
 //! build must fit in the largest single value and in what the call has left of its memory.
 //! The rest of Rhai's helpers build at most a few times what they read, which the memory
 //! budget, checked at every operation, bounds. Each behaves as Rhai's own otherwise.
+//!
+//! Writing a list or a map out as text (`print`, `debug`, `to_string`, `to_debug`, string
+//! interpolation, `to_json`) is one step that can build far more than it reads: a list of a
+//! thousand references to one 16 MB text is a few kilobytes and writes out as 16 GB. Those
+//! are written here into a [`Written`] that stops at what one value and the call may hold.
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Position, INT};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, Position, INT,
+};
 
 use super::engine::{reserve, Limits};
+use super::view::{ListView, MapView};
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -160,7 +168,295 @@ fn array_of<'a>(pieces: impl Iterator<Item = &'a str>) -> Array {
     pieces.map(Into::into).collect()
 }
 
+/// Text a helper writes for a rule, held to the largest single value and to a third of
+/// what the call has left (a growing string briefly holds twice its length). Past either,
+/// the call is out of memory: it is tripped — its next step, or the end of the call, stops
+/// it and names the limit — and the text ends where it was, never built whole first.
+pub struct Written {
+    text: String,
+    cap: usize,
+    full: bool,
+}
+
+/// How deep a list in a list is written out: deeper is `…` (and the stack stays small).
+const DEPTH: usize = 64;
+
+impl Written {
+    pub fn new(limits: &Limits) -> Written {
+        let left = usize::try_from(crate::memory::headroom() / 3).unwrap_or(0);
+        Written {
+            text: String::new(),
+            cap: limits.string_bytes.min(left),
+            full: false,
+        }
+    }
+
+    /// Adds `piece`; `false` (and the call tripped) once the text would pass its cap.
+    pub fn push(&mut self, piece: &str) -> bool {
+        if self.full {
+            return false;
+        }
+        if self.text.len().saturating_add(piece.len()) > self.cap {
+            self.full = true;
+            crate::memory::trip();
+            return false;
+        }
+        self.text.push_str(piece);
+        true
+    }
+
+    fn push_char(&mut self, c: char) -> bool {
+        self.push(c.encode_utf8(&mut [0; 4]))
+    }
+
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
+    /// `value` as Rhai's `to_debug` writes it: text quoted, lists `[a, b]`, maps
+    /// `#{"key": value}`, views as the lists and maps they show.
+    pub fn debug(&mut self, context: &NativeCallContext, value: &Dynamic, depth: usize) -> bool {
+        if let Some(text) = value.read_lock::<ImmutableString>() {
+            // As Rust's `{:?}` of a text, which Rhai's `to_debug` is: `'` as it is.
+            return self.quoted(&text, |c, out| {
+                if c == '\'' {
+                    return out.push_char(c);
+                }
+                for escaped in c.escape_debug() {
+                    if !out.push_char(escaped) {
+                        return false;
+                    }
+                }
+                true
+            });
+        }
+        // Rhai's `to_debug` of a character is the character.
+        if let Ok(c) = value.as_char() {
+            return self.push_char(c);
+        }
+        if let Some(items) = value.read_lock::<Array>() {
+            return self.list(context, items.iter().cloned(), depth);
+        }
+        if let Some(list) = value.read_lock::<ListView>() {
+            return self.list(context, list.clone().into_iter(), depth);
+        }
+        if let Some(map) = value.read_lock::<Map>() {
+            return self.map(
+                context,
+                map.iter().map(|(k, v)| (k.to_string(), v.clone())),
+                depth,
+            );
+        }
+        if let Some(map) = value.read_lock::<MapView>() {
+            let entries = map
+                .keys()
+                .into_iter()
+                .map(|key| (key.to_string(), map.get(&key).unwrap_or(Dynamic::UNIT)));
+            return self.map(context, entries, depth);
+        }
+        if value.is_unit() || value.is_int() || value.is_float() || value.is_bool() {
+            return self.push(&format!("{value:?}"));
+        }
+        // A value of the engine's own types (a date): its own, short, `to_debug`.
+        let shown = context
+            .call_native_fn::<ImmutableString>("to_debug", (value.clone(),))
+            .map_or_else(|_| value.type_name().to_owned(), |text| text.to_string());
+        self.push(&shown)
+    }
+
+    fn quoted(&mut self, text: &str, mut each: impl FnMut(char, &mut Written) -> bool) -> bool {
+        if !self.push("\"") {
+            return false;
+        }
+        // Refused at once when even the text alone would not fit.
+        if self.text.len().saturating_add(text.len()) > self.cap {
+            self.full = true;
+            crate::memory::trip();
+            return false;
+        }
+        for c in text.chars() {
+            if !each(c, self) {
+                return false;
+            }
+        }
+        self.push("\"")
+    }
+
+    pub fn list(
+        &mut self,
+        context: &NativeCallContext,
+        items: impl Iterator<Item = Dynamic>,
+        depth: usize,
+    ) -> bool {
+        if depth >= DEPTH {
+            return self.push("[…]");
+        }
+        if !self.push("[") {
+            return false;
+        }
+        for (at, item) in items.enumerate() {
+            if (at > 0 && !self.push(", ")) || !self.debug(context, &item, depth + 1) {
+                return false;
+            }
+        }
+        self.push("]")
+    }
+
+    pub fn map(
+        &mut self,
+        context: &NativeCallContext,
+        entries: impl Iterator<Item = (String, Dynamic)>,
+        depth: usize,
+    ) -> bool {
+        if depth >= DEPTH {
+            return self.push("#{…}");
+        }
+        if !self.push("#{") {
+            return false;
+        }
+        for (at, (key, value)) in entries.enumerate() {
+            if (at > 0 && !self.push(", "))
+                || !self.push(&format!("{key:?}: "))
+                || !self.debug(context, &value, depth + 1)
+            {
+                return false;
+            }
+        }
+        self.push("}")
+    }
+
+    /// `value` as JSON, as Rhai's `to_json` writes a map: `()` is `null`, a value of the
+    /// engine's own types its text.
+    pub fn json(&mut self, value: &Dynamic, depth: usize) -> bool {
+        if depth >= DEPTH {
+            return self.push("null");
+        }
+        if let Some(text) = value.read_lock::<ImmutableString>() {
+            return self.json_text(&text);
+        }
+        if value.is_unit() {
+            return self.push("null");
+        }
+        if value.is_int() || value.is_float() || value.is_bool() {
+            return self.push(&value.to_string());
+        }
+        if let Some(items) = value.read_lock::<Array>() {
+            return self.json_list(items.iter().cloned(), depth);
+        }
+        if let Some(list) = value.read_lock::<ListView>() {
+            return self.json_list(list.clone().into_iter(), depth);
+        }
+        if let Some(map) = value.read_lock::<Map>() {
+            return self.json_map(map.iter().map(|(k, v)| (k.to_string(), v.clone())), depth);
+        }
+        if let Some(map) = value.read_lock::<MapView>() {
+            let entries = map
+                .keys()
+                .into_iter()
+                .map(|key| (key.to_string(), map.get(&key).unwrap_or(Dynamic::UNIT)));
+            return self.json_map(entries, depth);
+        }
+        self.json_text(&value.to_string())
+    }
+
+    fn json_list(&mut self, items: impl Iterator<Item = Dynamic>, depth: usize) -> bool {
+        if !self.push("[") {
+            return false;
+        }
+        for (at, item) in items.enumerate() {
+            if (at > 0 && !self.push(",")) || !self.json(&item, depth + 1) {
+                return false;
+            }
+        }
+        self.push("]")
+    }
+
+    pub fn json_map(
+        &mut self,
+        entries: impl Iterator<Item = (String, Dynamic)>,
+        depth: usize,
+    ) -> bool {
+        if !self.push("{") {
+            return false;
+        }
+        for (at, (key, value)) in entries.enumerate() {
+            if (at > 0 && !self.push(","))
+                || !self.json_text(&key)
+                || !self.push(":")
+                || !self.json(&value, depth + 1)
+            {
+                return false;
+            }
+        }
+        self.push("}")
+    }
+
+    fn json_text(&mut self, text: &str) -> bool {
+        self.quoted(text, |c, out| match c {
+            '"' => out.push("\\\""),
+            '\\' => out.push("\\\\"),
+            '\n' => out.push("\\n"),
+            '\r' => out.push("\\r"),
+            '\t' => out.push("\\t"),
+            c if (c as u32) < 0x20 => out.push(&format!("\\u{:04x}", c as u32)),
+            c => out.push_char(c),
+        })
+    }
+}
+
+/// Registers the writers of lists and maps as text in place of Rhai's own, which build
+/// the whole text first.
+fn register_written(engine: &mut Engine, limits: Limits) {
+    fn written(limits: &Limits, write: impl FnOnce(&mut Written) -> bool) -> ImmutableString {
+        let mut written = Written::new(limits);
+        write(&mut written);
+        written.into_text().into()
+    }
+    for name in ["print", "debug", "to_string", "to_debug"] {
+        engine.register_fn(
+            name,
+            move |context: NativeCallContext, items: &mut Array| {
+                written(&limits, |out| out.list(&context, items.iter().cloned(), 0))
+            },
+        );
+        engine.register_fn(name, move |context: NativeCallContext, map: &mut Map| {
+            written(&limits, |out| {
+                out.map(
+                    &context,
+                    map.iter().map(|(k, v)| (k.to_string(), v.clone())),
+                    0,
+                )
+            })
+        });
+        engine.register_fn(
+            name,
+            move |context: NativeCallContext, list: &mut ListView| {
+                written(&limits, |out| {
+                    out.list(&context, list.clone().into_iter(), 0)
+                })
+            },
+        );
+        engine.register_fn(
+            name,
+            move |context: NativeCallContext, map: &mut MapView| {
+                written(&limits, |out| {
+                    out.debug(&context, &Dynamic::from(map.clone()), 0)
+                })
+            },
+        );
+    }
+    engine.register_fn("to_json", move |map: &mut Map| {
+        written(&limits, |out| {
+            out.json_map(map.iter().map(|(k, v)| (k.to_string(), v.clone())), 0)
+        })
+    });
+    engine.register_fn("to_json", move |map: &mut MapView| {
+        written(&limits, |out| out.json(&Dynamic::from(map.clone()), 0))
+    });
+}
+
 pub fn register(engine: &mut Engine, limits: Limits) {
+    register_written(engine, limits);
     engine.register_fn(
         "pad",
         move |string: &mut ImmutableString, len: INT, character: char| {

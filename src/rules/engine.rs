@@ -15,10 +15,13 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Position
 
 use crate::document::date::Moment;
 
-/// The bounds of one `check` call.
+/// The bounds of one `check` call, of a rule over a run, and of the run.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub operations: u64,
+    /// Operations a call is given beside `operations` per KiB of its document: a legal
+    /// document of 100,000 action items, or a 3 MB root cause, is checked, not cut short.
+    pub operations_per_kib: u64,
     pub call_levels: usize,
     pub expression_depth: usize,
     pub function_expression_depth: usize,
@@ -27,13 +30,24 @@ pub struct Limits {
     pub map_entries: usize,
     /// Wall time one call may take, whatever it spends it on.
     pub call_time: std::time::Duration,
+    /// Wall time a call is given beside `call_time` per MiB of its document.
+    pub call_time_per_mib: std::time::Duration,
     /// Memory one call may hold at once (counted when the binary's counting allocator is
     /// installed; see [`crate::memory`]).
     pub memory_bytes: usize,
     /// Bytes one call may print and report.
     pub output_bytes: usize,
-    /// Wall time of the whole evaluation, if bounded.
-    pub run_time: Option<std::time::Duration>,
+    /// Bytes a rule's `memo` results may hold over a run, all keys together.
+    pub memo_bytes: usize,
+    /// Findings one rule may report over a run, and the bytes of their texts (message,
+    /// help, path); past either the rule is stopped.
+    pub rule_findings: usize,
+    pub rule_findings_bytes: usize,
+    /// The same for all rules together.
+    pub run_findings: usize,
+    pub run_findings_bytes: usize,
+    /// Wall time of the whole evaluation: N slow rules cannot add up without end.
+    pub run_time: std::time::Duration,
     /// The time any rule may take over a run, whatever the number of documents.
     pub rule_base: std::time::Duration,
     /// The time a rule may take over a run, per document checked (beside `rule_base`):
@@ -46,6 +60,9 @@ impl Default for Limits {
         Limits {
             // A few milliseconds of honest work; an endless loop stops well under a second.
             operations: 2_000_000,
+            // Eight per byte: the built-in pack needs at most 2.3 per byte of a document of
+            // 100,000 action items (3.8 MB) and 1.2 of a 3 MB root cause.
+            operations_per_kib: 8 << 10,
             call_levels: 32,
             expression_depth: 128,
             function_expression_depth: 64,
@@ -57,13 +74,60 @@ impl Default for Limits {
             // Built-in rules take tens of microseconds per document: half a second is a
             // runaway (and the re-run that finds its line takes at most half that again).
             call_time: std::time::Duration::from_millis(500),
+            // A debug build takes 0.45 s per MiB for the slowest built-in rule on a document
+            // of 100,000 action items: twice that, and more.
+            call_time_per_mib: std::time::Duration::from_millis(1000),
             // One step can double a string: a thread then briefly holds three times this.
             memory_bytes: 64 << 20,
             output_bytes: 8 << 20,
-            run_time: None,
+            memo_bytes: 64 << 20,
+            // A run of 100,000 incidents makes 390,000 findings over the pack, none more
+            // than 100,000 of one rule.
+            rule_findings: 500_000,
+            rule_findings_bytes: 64 << 20,
+            run_findings: 2_000_000,
+            run_findings_bytes: 256 << 20,
+            run_time: std::time::Duration::from_secs(120),
             rule_base: std::time::Duration::from_secs(5),
             rule_per_document: std::time::Duration::from_millis(2),
         }
+    }
+}
+
+/// The size of document the base budgets are for: a larger one's calls get more.
+pub const SMALL_DOCUMENT: usize = 64 << 10;
+
+impl Limits {
+    /// The operations a call on a document of `bytes` may take (0: no limit).
+    pub fn operations_for(&self, bytes: usize) -> u64 {
+        if self.operations == 0 {
+            return 0;
+        }
+        let kib = u64::try_from(bytes.saturating_sub(SMALL_DOCUMENT) / 1024).unwrap_or(u64::MAX);
+        self.operations
+            .saturating_add(kib.saturating_mul(self.operations_per_kib))
+    }
+
+    /// The wall time a call on a document of `bytes` may take.
+    pub fn call_time_for(&self, bytes: usize) -> std::time::Duration {
+        self.call_time
+            .saturating_add(self.time_for_bytes(bytes.saturating_sub(SMALL_DOCUMENT)))
+    }
+
+    /// What a call on a document of `bytes` may print and report: four bytes more for each
+    /// byte of a large document (a finding on each of 100,000 action items is 9 MB).
+    pub fn output_for(&self, bytes: usize) -> usize {
+        if self.output_bytes == 0 {
+            return 0;
+        }
+        self.output_bytes
+            .saturating_add(bytes.saturating_sub(SMALL_DOCUMENT).saturating_mul(4))
+    }
+
+    /// What `call_time_per_mib` gives `bytes` of documents.
+    pub fn time_for_bytes(&self, bytes: usize) -> std::time::Duration {
+        let nanos = self.call_time_per_mib.as_nanos() * (bytes as u128) / (1 << 20);
+        std::time::Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
@@ -82,20 +146,21 @@ thread_local! {
     static HELP: RefCell<std::collections::HashSet<Arc<str>>> = RefCell::default();
 }
 
-/// `help` as findings hold it: the same text shared, not copied per finding.
-fn shared_help(help: &str) -> Arc<str> {
+/// `help` as findings hold it: the same text shared, not copied per finding; and whether
+/// it is new (a copy made now, which a call's output budget counts).
+fn shared_help(help: &str) -> (Arc<str>, bool) {
     // Bounded, so a rule that builds a new help for every finding cannot grow it forever.
     const BOUND: usize = 4096;
     HELP.with(|known| {
         let mut known = known.borrow_mut();
         if let Some(text) = known.get(help) {
-            return Arc::clone(text);
+            return (Arc::clone(text), false);
         }
         let text: Arc<str> = help.into();
         if known.len() < BOUND {
             known.insert(Arc::clone(&text));
         }
-        text
+        (text, true)
     })
 }
 
@@ -276,6 +341,8 @@ pub struct BatchInput {
     pub placeholders: Arc<[String]>,
     pub memo: Option<Arc<super::memo::Memo>>,
     pub limits: Limits,
+    /// When the run ends (`limits: run_seconds`): no call runs past it.
+    pub run_deadline: Option<std::time::Instant>,
 }
 
 /// What one document's call adds to its batch's input. Nothing shared is cloned per call:
@@ -286,6 +353,8 @@ pub struct CallInput {
     pub parameters: usize,
     /// The checked document's file, relative to the root.
     pub file: ImmutableString,
+    /// The document's size in bytes: its call's budget grows with it.
+    pub size: usize,
 }
 
 /// What one rule call reported and printed.
@@ -310,26 +379,76 @@ fn begin_call(input: CallInput, batch: &BatchInput, now: std::time::Instant) {
         call.reports.clear();
         call.printed.clear();
     });
-    let limits = batch.limits;
     let base = OPERATIONS
         .with(std::cell::Cell::get)
         .saturating_add(DRIVER_STEPS);
+    set_budgets(&batch.limits, base, input.size, now, batch.run_deadline);
+}
+
+/// The budgets of a call that begins now, at Rhai's operation `base`, on a document of
+/// `size` bytes.
+fn set_budgets(
+    limits: &Limits,
+    base: u64,
+    size: usize,
+    now: std::time::Instant,
+    run_deadline: Option<std::time::Instant>,
+) {
     METER.with(|meter| {
         meter.set(Meter {
             base,
             said: 0,
-            said_limit: limits.output_bytes,
+            said_limit: limits.output_for(size),
         });
     });
     LAST_OPERATION.with(|cell| {
-        cell.set(match limits.operations {
+        cell.set(match limits.operations_for(size) {
             0 => u64::MAX,
             limit => base.saturating_add(limit),
         });
     });
-    DEADLINE.with(|cell| cell.set(super::clock::deadline_after(now, limits.call_time)));
+    let mut span = limits.call_time_for(size);
+    if let Some(end) = run_deadline {
+        span = span.min(end.saturating_duration_since(now));
+    }
+    DEADLINE.with(|cell| cell.set(super::clock::deadline_after(now, span)));
     crate::memory::set_ceiling(Some(limits.memory_bytes));
     REACHED.with(|cell| cell.set(0));
+}
+
+/// Runs `body` — a rule file's top-level code, run once as it is compiled — under the
+/// budgets of one call: its operations, time, memory and output. Top-level statements run
+/// as `check` does; without this, `loop {}` beside `RULE` hung every command.
+pub fn with_call_budget<T>(
+    limits: &Limits,
+    run_deadline: Option<std::time::Instant>,
+    body: impl FnOnce() -> T,
+) -> T {
+    OPERATIONS.with(|cell| cell.set(0));
+    set_budgets(limits, 0, 0, std::time::Instant::now(), run_deadline);
+    let result = body();
+    let _ = end_call();
+    result
+}
+
+/// Whether the current call is past its deadline, by the system clock: what a helper
+/// doing long native work (a search through megabytes) asks between its pieces.
+pub fn out_of_time() -> bool {
+    super::clock::advance() > DEADLINE.with(std::cell::Cell::get)
+}
+
+/// Whether the current call has spent its operations, with what helpers charged it.
+pub fn out_of_operations() -> bool {
+    OPERATIONS.with(std::cell::Cell::get) > LAST_OPERATION.with(std::cell::Cell::get)
+}
+
+/// The error that stops the current call from inside a helper, for the budget `token`
+/// names; the step it was at is kept, so the tracer's re-run stops where it did.
+pub fn stopped_in_helper(token: &'static str) -> Box<EvalAltResult> {
+    let base = METER.with(std::cell::Cell::get).base;
+    let at = OPERATIONS.with(std::cell::Cell::get).saturating_sub(base);
+    REACHED.with(|cell| cell.set(at.max(1)));
+    stopped(token)
 }
 
 /// Ends the thread's rule call: what it reported and printed.
@@ -466,6 +585,12 @@ fn next_in_batch() -> Option<Dynamic> {
     BATCH.with(|batch| {
         let mut batch = batch.borrow_mut();
         let batch = batch.as_mut()?;
+        // A call that ran out in its last statement (a helper that would have built past
+        // its memory, say) has no further operation to be stopped at: it is not ended, and
+        // the driver's next step stops it, as the call it is.
+        if batch.current.is_some() && crate::memory::over_ceiling() {
+            return Some(Dynamic::UNIT);
+        }
         // The system clock read once: the end of one call, the start of the next.
         let now = std::time::Instant::now();
         if let Some((key, began)) = batch.current.take() {
@@ -744,7 +869,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     register_dates(&mut engine, as_of);
     super::view::register(&mut engine);
     super::memo::register(&mut engine);
-    super::text::register(&mut engine);
+    super::text::register(&mut engine, limits);
 
     engine.register_fn("blank", |value: Dynamic| blank(&value));
 
@@ -876,15 +1001,23 @@ fn plain_kind(value: &Dynamic) -> Option<u8> {
 
 fn register_reporting(engine: &mut Engine) {
     fn push(path: &str, message: &str, help: Option<&str>) -> RhaiResult<()> {
-        // The help is shared between findings: only a new one counts once more.
-        if !say(path.len() + message.len() + help.map_or(0, str::len)) {
+        // The help is shared between findings: only a new one counts.
+        let (help, new_help) = match help.map(shared_help) {
+            Some((help, true)) => {
+                let bytes = help.len();
+                (Some(help), bytes)
+            }
+            Some((help, false)) => (Some(help), 0),
+            None => (None, 0),
+        };
+        if !say(path.len() + message.len() + new_help) {
             return Err(stopped(OUT_OF_OUTPUT));
         }
         CALL.with(|call| {
             call.borrow_mut().reports.push(Report {
                 path: path.to_owned(),
                 message: message.to_owned(),
-                help: help.map(shared_help),
+                help,
             });
         });
         Ok(())

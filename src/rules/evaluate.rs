@@ -112,10 +112,20 @@ pub struct Session<'a> {
     pub settings: &'a [Arc<[RuleSettings]>],
     /// The same settings' parameters as rules read them (see [`frozen_parameters`]).
     pub params: &'a [Arc<[Arc<Map>]>],
-    /// Rules that failed (indexed like the rules): each is stopped for the rest of the
-    /// run, and the documents it then skips are counted.
+    /// Rules stopped for the rest of the run (indexed like the rules): out of their time or
+    /// their findings for the run, or failed on too many documents; the documents each then
+    /// skips are counted.
     pub stopped: Vec<std::sync::atomic::AtomicBool>,
     pub unchecked: Vec<std::sync::atomic::AtomicUsize>,
+    /// The documents each rule failed on: one document's failure is that document's, and
+    /// the rule goes on over the others until [`FAILURES_BEFORE_STOP`].
+    pub failures: Vec<std::sync::atomic::AtomicUsize>,
+    /// The findings each rule reported so far, and the bytes of their texts; the same for
+    /// the run.
+    pub found: Vec<std::sync::atomic::AtomicUsize>,
+    pub found_bytes: Vec<std::sync::atomic::AtomicUsize>,
+    pub run_found: std::sync::atomic::AtomicUsize,
+    pub run_found_bytes: std::sync::atomic::AtomicUsize,
     /// When the whole evaluation must end (`limits: run_seconds`), and whether it did.
     pub deadline: Option<std::time::Instant>,
     pub out_of_time: std::sync::atomic::AtomicBool,
@@ -133,6 +143,11 @@ pub struct Session<'a> {
 /// that the threads share the work evenly.
 const BATCH_DOCUMENTS: usize = 32;
 
+/// The documents a rule may fail on (an error, or a limit hit on that document) before it
+/// is stopped for the run: a failure on one document is that document's, and the rule goes
+/// on over the others, but a rule that fails on every one is broken, not the documents.
+pub const FAILURES_BEFORE_STOP: usize = 20;
+
 /// A document with a kind, as a batch checks it.
 struct Checked<'a> {
     position: usize,
@@ -140,6 +155,24 @@ struct Checked<'a> {
     kind: &'a Arc<str>,
     /// Its file, relative to the root: `file()`.
     file: rhai::ImmutableString,
+    /// Its size in bytes, which its calls' budgets grow with.
+    size: usize,
+}
+
+/// A document's size, what its calls' budgets grow with: its own span in its file, or the
+/// whole file for a Markdown document, whose body (read into sections and by `formats:`)
+/// lies past the front matter.
+pub fn document_size(loaded: &LoadedDocument, source: &crate::document::SourceFile) -> usize {
+    match source.format {
+        crate::document::Format::Markdown => source.text.len(),
+        _ => loaded.document.root.span().len(),
+    }
+}
+
+/// What a finding's texts hold, as the findings caps count them (a help shared by many
+/// findings counts for each: it is what an output writes for each).
+fn report_bytes(report: &engine::Report) -> usize {
+    report.path.len() + report.message.len() + report.help.as_deref().map_or(0, str::len)
 }
 
 /// A failed `check`'s error without the frame of the driver's call of `check`, as a single
@@ -190,6 +223,7 @@ impl Session<'_> {
                     input: engine::CallInput {
                         parameters: at,
                         file: checked.file.clone(),
+                        size: checked.size,
                     },
                 }
             })
@@ -199,6 +233,7 @@ impl Session<'_> {
             placeholders: Arc::clone(&self.placeholders),
             memo: self.memos.get(rule).cloned(),
             limits,
+            run_deadline: self.deadline,
         };
         (input, items)
     }
@@ -284,6 +319,7 @@ impl Session<'_> {
                     loaded,
                     kind,
                     file: crate::finding::display_path(&source.path).into(),
+                    size: document_size(loaded, source),
                 })
             })
             .collect();
@@ -335,12 +371,7 @@ impl Session<'_> {
             if let Some(deadline) = self.deadline {
                 stop_after = stop_after.min(deadline);
             }
-            let mut limits = self.limits;
-            if let Some(deadline) = self.deadline {
-                let left = deadline.saturating_duration_since(now);
-                limits.call_time = limits.call_time.min(left);
-            }
-            let (input, items) = self.batch(at, &pending, limits);
+            let (input, items) = self.batch(at, &pending, self.limits);
             let (outcome, batch) = engine::with_batch(input, items, Some(stop_after), || {
                 self.call_each(self.engine, rule)
             });
@@ -359,10 +390,26 @@ impl Session<'_> {
             if let Some((_, time)) = batch.failed {
                 account(time);
             }
-            for call in batch.ended {
+            // The batch's findings counted against the rule's and the run's caps at once:
+            // written to what both threads share once a batch, not once a call.
+            let reports = batch.ended.iter().flat_map(|call| &call.said.reports);
+            let (count, bytes) = reports.fold((0, 0), |(count, bytes), report| {
+                (count + 1, bytes + report_bytes(report))
+            });
+            let within = count == 0
+                || last
+                    .is_none_or(|last| self.within_findings(rule, at, last, count, bytes, result));
+            for mut call in batch.ended {
+                if !within {
+                    call.said.reports.clear();
+                }
                 self.said(rule, at, pending[call.key], call.said, result);
             }
             let left: Vec<&Checked> = batch.left.iter().map(|item| pending[item.key]).collect();
+            if !within {
+                self.unchecked[at].fetch_add(left.len(), Ordering::Relaxed);
+                return;
+            }
             if let Err(error) = outcome {
                 let error = without_check_frame(*error);
                 if self.past_deadline() {
@@ -370,17 +417,26 @@ impl Session<'_> {
                     self.out_of_time.store(true, Ordering::Relaxed);
                     return;
                 }
-                // Stopped once: a rule that failed here would most likely fail, or hit the
-                // same limit, on the next thousand documents too. Without a call under way
-                // (the driver itself failed), the batch's first document is named.
-                self.stopped[at].store(true, Ordering::Relaxed);
+                // The document it failed on (without a call under way, the driver itself
+                // failed: the batch's first document) is that document's finding, and the
+                // rule goes on over the others: one document must not silence a rule for
+                // everyone. A rule that fails on document after document is stopped.
                 let checked = pending[batch.failed.map_or(0, |(key, _)| key)];
                 let position = self.failure_position(&error, at, checked);
-                result.fail(self.rule_error(&error, rule, checked.loaded, position));
-                self.unchecked[at].fetch_add(left.len(), Ordering::Relaxed);
-                return;
-            }
-            if u128::from(total) > self.rule_budget.as_nanos()
+                let rule_error = self.rule_error(&error, rule, checked, position);
+                result.found(self.failure_finding(rule, checked, &rule_error));
+                result.fail(rule_error);
+                // Its error, kept once per rule, place and reason, counts the documents; the
+                // documents a stopped rule then leaves are added to it.
+                let failed = self.failures[at].fetch_add(1, Ordering::Relaxed) + 1;
+                if failed >= FAILURES_BEFORE_STOP {
+                    self.stopped[at].store(true, Ordering::Relaxed);
+                }
+                if self.stopped[at].load(Ordering::Relaxed) {
+                    self.unchecked[at].fetch_add(left.len(), Ordering::Relaxed);
+                    return;
+                }
+            } else if u128::from(total) > self.rule_budget.as_nanos()
                 && !self.stopped[at].swap(true, Ordering::Relaxed)
             {
                 let last = last.unwrap_or(pending[0]);
@@ -427,6 +483,94 @@ impl Session<'_> {
         }
     }
 
+    /// Counts a batch's `count` findings of `bytes` against its rule's and the run's caps:
+    /// `false` (the rule stopped, said once) when they would pass one.
+    fn within_findings(
+        &self,
+        rule: &Rule,
+        at: usize,
+        checked: &Checked,
+        count: usize,
+        bytes: usize,
+        result: &mut Evaluation,
+    ) -> bool {
+        let add = |total: &std::sync::atomic::AtomicUsize, more: usize| {
+            total
+                .fetch_add(more, Ordering::Relaxed)
+                .saturating_add(more)
+        };
+        let limits = &self.limits;
+        let over = if add(&self.found[at], count) > limits.rule_findings {
+            Some(format!(
+                "more than {} findings over the run (`limits: rule_findings`)",
+                limits.rule_findings
+            ))
+        } else if add(&self.found_bytes[at], bytes) > limits.rule_findings_bytes {
+            Some(format!(
+                "findings of more than {} MiB over the run (`limits: rule_findings_mib`)",
+                limits.rule_findings_bytes >> 20
+            ))
+        } else if add(&self.run_found, count) > limits.run_findings {
+            Some(format!(
+                "findings past the run's {} (`limits: run_findings`)",
+                limits.run_findings
+            ))
+        } else if add(&self.run_found_bytes, bytes) > limits.run_findings_bytes {
+            Some(format!(
+                "findings past the run's {} MiB (`limits: run_findings_mib`)",
+                limits.run_findings_bytes >> 20
+            ))
+        } else {
+            None
+        };
+        let Some(over) = over else {
+            return true;
+        };
+        if !self.stopped[at].swap(true, Ordering::Relaxed) {
+            let mut error = RuleError::new(
+                &rule.origin,
+                &rule.source,
+                super::function_position(&rule.source, "check"),
+                format!("stopped: it reported {over}"),
+            );
+            error.rule = Some(rule.id.clone());
+            error.context = Some(format!(
+                "the last document it reported on: {}",
+                checked.file
+            ));
+            result.fail(error);
+        }
+        false
+    }
+
+    /// The finding a document gets when a rule failed on it: that rule did not check it,
+    /// and why, at the document's first line.
+    fn failure_finding(&self, rule: &Rule, checked: &Checked, error: &RuleError) -> Finding {
+        let loaded = checked.loaded;
+        let source = &self.workspace.files[loaded.file];
+        let line = if error.line > 0 {
+            format!(":{}", error.line)
+        } else {
+            String::new()
+        };
+        Finding::new(
+            rule.key(),
+            crate::finding::Severity::Error,
+            source,
+            &loaded.document.root.span(),
+            format!(
+                "{} did not check this document: {} ({}{line})",
+                rule.id, error.message, error.origin
+            ),
+        )
+        .help(Some(Arc::from(
+            "a rule error, not a gap in the document: the run exits 2 until the rule or the \
+             document is fixed; a limit grows with the document's size (`limits:` in \
+             .lessons.yaml)",
+        )))
+        .document(loaded.document.id.clone(), Some(checked.kind.clone()))
+    }
+
     /// Where a rule failed. Rhai drops the position of a limit (operations, call depth,
     /// data size) at the outermost call, so such a failure is run once more under the
     /// tracer, whose last step is where the limit struck; else `fn check` is named.
@@ -466,7 +610,7 @@ impl Session<'_> {
             .enumerate()
             .max_by_key(|(_, spent)| spent.time)
             .map_or(0, |(rule, _)| rule);
-        let seconds = self.limits.run_time.map_or(0, |time| time.as_secs());
+        let seconds = self.limits.run_time.as_secs();
         let taken = spent.get(slowest).copied().unwrap_or_default();
         let mut error = match self.rules.get(slowest) {
             Some(rule) => {
@@ -523,10 +667,15 @@ impl Session<'_> {
         &self,
         error: &EvalAltResult,
         rule: &Rule,
-        loaded: &LoadedDocument,
+        checked: &Checked,
         position: Position,
     ) -> RuleError {
-        let reason = describe(error, &self.limits);
+        let loaded = checked.loaded;
+        // The budgets the call had: grown with its document.
+        let mut limits = self.limits;
+        limits.operations = limits.operations_for(checked.size);
+        limits.call_time = limits.call_time_for(checked.size);
+        let reason = describe(error, &limits);
         let reason = if reason.starts_with("stopped") {
             reason
         } else {
@@ -583,6 +732,8 @@ pub struct Run<'a> {
     pub as_of: crate::document::date::Moment,
     /// Whether the run reports on a file.
     pub reported: &'a (dyn Fn(&std::path::Path) -> bool + Sync),
+    /// When the run must end (`limits: run_seconds`), counted from its start.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// What evaluating produced.
@@ -622,7 +773,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         Arc::clone(&values),
         Arc::clone(&workspace.index),
     ));
-    let limits = workspace.config.limits.apply(options.limits);
+    let limits = options.limits_with(&workspace.config);
     let mut engine = engine::build(
         limits,
         run.as_of,
@@ -662,6 +813,14 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         let kind = workspace.documents[position].kind.as_deref();
         kind.map_or(0, |kind| workspace.index.of_kind(kind).len())
     });
+    let run_deadline = run.deadline;
+    let target_bytes: usize = targets
+        .iter()
+        .map(|&position| {
+            let loaded = &workspace.documents[position];
+            document_size(loaded, &workspace.files[loaded.file])
+        })
+        .sum();
     let _ticking = super::clock::Ticking::start();
     let session = Session {
         engine: &engine,
@@ -671,23 +830,34 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         values: &values,
         limits,
         placeholders: run.pack.placeholders.clone().into(),
-        memos: rules.iter().map(|_| Arc::default()).collect(),
+        memos: rules
+            .iter()
+            .map(|_| Arc::new(super::memo::Memo::new(limits.memo_bytes)))
+            .collect(),
         settings: &settings,
         params: &frozen_parameters(&settings),
         stopped: rules.iter().map(|_| Default::default()).collect(),
         unchecked: rules.iter().map(|_| Default::default()).collect(),
-        deadline: limits
-            .run_time
-            .and_then(|time| std::time::Instant::now().checked_add(time)),
+        failures: rules.iter().map(|_| Default::default()).collect(),
+        found: rules.iter().map(|_| Default::default()).collect(),
+        found_bytes: rules.iter().map(|_| Default::default()).collect(),
+        run_found: Default::default(),
+        run_found_bytes: Default::default(),
+        deadline: run_deadline,
         out_of_time: Default::default(),
         documents_left: Default::default(),
         printed_bytes: Default::default(),
         rule_nanos: rules.iter().map(|_| Default::default()).collect(),
-        rule_budget: limits.rule_base.saturating_add(
-            limits
-                .rule_per_document
-                .saturating_mul(u32::try_from(targets.len()).unwrap_or(u32::MAX)),
-        ),
+        // Time per document, and per MiB of them as each call has: a large but legal
+        // document is checked, not counted against a rule as a slow one.
+        rule_budget: limits
+            .rule_base
+            .saturating_add(
+                limits
+                    .rule_per_document
+                    .saturating_mul(u32::try_from(targets.len()).unwrap_or(u32::MAX)),
+            )
+            .saturating_add(limits.time_for_bytes(target_bytes)),
     };
     let mut native_spent = Vec::new();
     let native = || {

@@ -6,6 +6,7 @@
 //! memo itself: then it computes its own, so two memos that need each other cannot deadlock.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, RwLock};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
@@ -13,10 +14,19 @@ use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 use super::engine::CALL;
 use super::view::freeze;
 
-/// One rule's memos for one run.
-#[derive(Default)]
+/// One rule's memos for one run, and what their results hold: past `budget` bytes (all
+/// keys together, `limits: memo_mib`) no further result is kept — a memo per document,
+/// each of megabytes, would otherwise sit outside every call's budget until the run ends.
 pub struct Memo {
     slots: RwLock<HashMap<String, Arc<Slot>>>,
+    held: AtomicUsize,
+    budget: usize,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo::new(super::engine::Limits::default().memo_bytes)
+    }
 }
 
 #[derive(Default)]
@@ -35,6 +45,24 @@ thread_local! {
 }
 
 impl Memo {
+    pub fn new(budget: usize) -> Memo {
+        Memo {
+            slots: RwLock::default(),
+            held: AtomicUsize::new(0),
+            budget,
+        }
+    }
+
+    /// Counts `bytes` more held by results: `false`, counting nothing, past the budget.
+    fn hold(&self, bytes: usize) -> bool {
+        self.held
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                held.checked_add(bytes)
+                    .filter(|total| *total <= self.budget)
+            })
+            .is_ok()
+    }
+
     fn slot(&self, key: &str) -> Arc<Slot> {
         let known = self
             .slots
@@ -66,7 +94,8 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
     });
     if needs_itself {
         return Err(format!(
-            "memo(\"{key}\") needs its own result: the function calls memo with the same key"
+            "memo(\"{}\") needs its own result: the function calls memo with the same key",
+            crate::document::pattern::quoted(key)
         )
         .into());
     }
@@ -100,7 +129,27 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
         }
     }
     COMPUTING.with(|computing| computing.borrow_mut().push(key.to_owned()));
-    let result = compute.call_within_context::<Dynamic>(&context, ());
+    // What the result holds: what this thread holds more once it is computed and frozen
+    // (the function's own temporaries are freed by then).
+    let before = crate::memory::live();
+    let result = compute
+        .call_within_context::<Dynamic>(&context, ())
+        .map(freeze)
+        .and_then(|value| {
+            let bytes = usize::try_from(crate::memory::live().saturating_sub(before)).unwrap_or(0);
+            if table.hold(bytes) {
+                Ok(value)
+            } else {
+                Err(format!(
+                    "memo(\"{}\"): its result ({} KiB) would take the rule's memo results past \
+                     {} MiB over the run (`limits: memo_mib`)",
+                    crate::document::pattern::quoted(key),
+                    bytes >> 10,
+                    table.budget >> 20
+                )
+                .into())
+            }
+        });
     COMPUTING.with(|computing| computing.borrow_mut().pop());
     let mut computing = slot
         .computing
@@ -108,12 +157,10 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
         .unwrap_or_else(PoisonError::into_inner);
     // On failure another call may do better (or fail the same way, at its own line).
     *computing = false;
-    let outcome = result.map(|value| {
-        let value = freeze(value);
+    let outcome = result.inspect(|value| {
         // The first result stays: one computed meanwhile inside another memo is this
         // call's alone.
         let _ = slot.value.set(value.clone());
-        value
     });
     slot.ready.notify_all();
     outcome

@@ -113,8 +113,42 @@ impl RuleError {
     }
 }
 
-/// Explains why Rhai stopped a rule, in the words of a rule author.
+/// Explains why Rhai stopped a rule, in the words of a rule author; what the rule put in
+/// it (a thrown value, a key) quoted to at most a few hundred characters.
 pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
+    let described = describe_whole(error, limits);
+    const SHOWN: usize = 300;
+    if described.len() <= SHOWN {
+        return described;
+    }
+    let mut shown: String = described.chars().take(SHOWN).collect();
+    shown.push('…');
+    shown
+}
+
+/// A value a rule put in an error, without writing out what may be huge: text cut short,
+/// a list or a map by its size.
+fn preview(value: &Dynamic) -> String {
+    if let Some(text) = value.read_lock::<rhai::ImmutableString>() {
+        let mut shown: String = text.chars().take(300).collect();
+        if text.len() > shown.len() {
+            shown.push('…');
+        }
+        return shown;
+    }
+    if let Some(items) = value.read_lock::<rhai::Array>() {
+        return format!("an array of {} items", items.len());
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        return format!("a map of {} entries", map.len());
+    }
+    if value.is_unit() || value.is_int() || value.is_float() || value.is_bool() || value.is_char() {
+        return value.to_string();
+    }
+    format!("a {}", value.type_name())
+}
+
+fn describe_whole(error: &EvalAltResult, limits: &engine::Limits) -> String {
     if let Some(message) = view::read_only_message(error) {
         return message.to_owned();
     }
@@ -161,8 +195,11 @@ pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
             "stopped after {} operations (`limits: call_operations`): an endless loop, or far too much work for one document",
             limits.operations
         ),
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => describe(inner, limits),
-        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => describe_whole(inner, limits),
+        EvalAltResult::ErrorRuntime(value, _) => preview(value),
+        EvalAltResult::ErrorIndexNotFound(value, _) => {
+            format!("index not found: {}", preview(value))
+        }
         other => other
             .to_string()
             .split(" (line ")
@@ -231,6 +268,7 @@ pub fn compile(
     origin: Origin,
     source: Arc<str>,
     limits: &engine::Limits,
+    deadline: Option<std::time::Instant>,
 ) -> Result<Rule, RuleError> {
     let ast = engine.compile(&*source).map_err(|error| {
         RuleError::new(
@@ -253,17 +291,28 @@ pub fn compile(
             "the rule has no `fn check(doc)`".into(),
         ));
     }
+    if deadline.is_some_and(|deadline| std::time::Instant::now() > deadline) {
+        return Err(RuleError::new(
+            &origin,
+            &source,
+            Position::NONE,
+            "not loaded: the run passed its deadline (`limits: run_seconds`) before its turn"
+                .into(),
+        ));
+    }
+    // Its top-level code (the constants `check` reads) runs once, as a call does: bounded.
     let mut scope = Scope::new();
-    engine
-        .run_ast_with_scope(&mut scope, &ast)
-        .map_err(|error| {
-            RuleError::new(
-                &origin,
-                &source,
-                innermost_position(&error),
-                describe(&error, limits),
-            )
-        })?;
+    engine::with_call_budget(limits, deadline, || {
+        engine.run_ast_with_scope(&mut scope, &ast)
+    })
+    .map_err(|error| {
+        RuleError::new(
+            &origin,
+            &source,
+            innermost_position(&error),
+            describe(&error, limits),
+        )
+    })?;
     let rule_position = rule_constant_position(&source);
     let metadata = scope.get_value::<Map>("RULE").ok_or_else(|| {
         RuleError::new(
@@ -454,16 +503,23 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Compiles the built-ins and the rules in `folders` with `engine`.
-    pub fn compile(engine: &Engine, folders: &[PathBuf], limits: &engine::Limits) -> RuleSet {
-        let (rules, errors) = load(engine, folders, limits);
+    /// Compiles the built-ins and the rules in `folders` with `engine`; no rule file's
+    /// top-level code runs past `deadline`.
+    pub fn compile(
+        engine: &Engine,
+        folders: &[PathBuf],
+        limits: &engine::Limits,
+        deadline: Option<std::time::Instant>,
+    ) -> RuleSet {
+        let (rules, errors) = load(engine, folders, limits, deadline);
         RuleSet { rules, errors }
     }
 
     /// Compiles them with an engine of their own (no documents to look up): for callers
     /// that run the same rules over many repositories.
     pub fn load(folders: &[PathBuf], limits: &engine::Limits) -> RuleSet {
-        RuleSet::load_as_of(folders, limits, crate::today())
+        let deadline = std::time::Instant::now().checked_add(limits.run_time);
+        RuleSet::load_as_of(folders, limits, crate::today(), deadline)
     }
 
     /// The same, with `today()` answering `as_of` while the rules' constants are set.
@@ -471,9 +527,10 @@ impl RuleSet {
         folders: &[PathBuf],
         limits: &engine::Limits,
         as_of: crate::document::date::Moment,
+        deadline: Option<std::time::Instant>,
     ) -> RuleSet {
         let engine = engine::build(*limits, as_of, std::sync::Arc::new(engine::NoDocuments));
-        RuleSet::compile(&engine, folders, limits)
+        RuleSet::compile(&engine, folders, limits, deadline)
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {
@@ -485,6 +542,7 @@ pub fn load(
     engine: &Engine,
     folders: &[PathBuf],
     limits: &engine::Limits,
+    deadline: Option<std::time::Instant>,
 ) -> (Vec<Rule>, Vec<RuleError>) {
     let mut sources: Vec<(Origin, Arc<str>)> = builtin::RULES
         .iter()
@@ -525,7 +583,7 @@ pub fn load(
     // then taken in order, so the first of two rules with one id is the one kept.
     let compiled: Vec<Result<Rule, RuleError>> = sources
         .into_par_iter()
-        .map(|(origin, source)| compile(engine, origin, source, limits))
+        .map(|(origin, source)| compile(engine, origin, source, limits, deadline))
         .collect();
     let mut rules: Vec<Rule> = Vec::new();
     for compiled in compiled {

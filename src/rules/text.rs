@@ -6,8 +6,12 @@ use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 
-use super::engine::charge;
+use regex_automata::hybrid;
+
+use super::bounded::Written;
+use super::engine::{charge, Limits};
 use super::view::ListView;
+use crate::document::pattern::{self, Pattern};
 
 /// Lower-cased words of `text`, without the punctuation around them: "(SIEM)," is `siem`.
 /// Letters, digits, `-` and `'` make up a word.
@@ -160,70 +164,183 @@ fn with_prepared<T>(list: &Arc<[Dynamic]>, read: impl FnOnce(&[Option<String>]) 
 /// stays a few megabytes whatever a rule builds: past this number, a pattern is compiled
 /// for the call and dropped.
 const PATTERNS_KEPT: usize = 32;
-/// What one pattern may compile to (`regex` refuses a larger automaton with an error), and
-/// what its lazy DFA may cache while matching.
-const PATTERN_BYTES: usize = 1 << 20;
-const PATTERN_CACHE_BYTES: usize = 1 << 18;
+
+/// Work a search may do in one go, as the pattern's states times the bytes of the text: a
+/// short id or a paragraph, searched as it is. Past it, the search runs a piece at a time
+/// and looks at the call's clock and operations between pieces: `(?s).{600}z` over 16 MB
+/// of text is minutes of work in one native call, which no other check would interrupt.
+const WORK_IN_ONE_GO: usize = 1 << 24;
+/// The bytes searched between two looks at the clock: at worst a new state of the lazy
+/// DFA per byte, each a pass over the pattern's states.
+const PIECE_BYTES: usize = 4 << 10;
+
+/// A pattern as a thread keeps it: compiled, and its lazy DFA with its cache once a long
+/// text needed a search in steps.
+struct Kept {
+    pattern: Pattern,
+    stepped: Option<Stepped>,
+}
+
+struct Stepped {
+    dfa: hybrid::dfa::DFA,
+    cache: hybrid::dfa::Cache,
+}
 
 thread_local! {
-    static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
+    static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Kept>> =
         std::cell::RefCell::default();
+}
+
+type RhaiResult<T> = Result<T, Box<rhai::EvalAltResult>>;
+
+fn runtime_error(message: String) -> Box<rhai::EvalAltResult> {
+    Box::new(rhai::EvalAltResult::ErrorRuntime(
+        message.into(),
+        rhai::Position::NONE,
+    ))
 }
 
 /// Whether `pattern`, a regular expression (the `regex` crate's syntax: no look-around or
 /// back-references, so matching takes time linear in the text), matches anywhere in
-/// `text`; `^…$` anchors it to the whole text.
-fn matches(text: &str, pattern: &str) -> Result<bool, Box<rhai::EvalAltResult>> {
+/// `text`; `^…$` anchors it to the whole text. The pattern is held to the bounds of
+/// [`crate::document::pattern`]; a long search is stopped by the call's budgets.
+fn matches(text: &str, pattern: &str) -> RhaiResult<bool> {
     charge(text.len() as u64 / 16 + 1);
     PATTERNS.with(|patterns| {
-        if let Some(regex) = patterns.borrow().get(pattern) {
-            return Ok(regex.is_match(text));
+        let mut patterns = patterns.borrow_mut();
+        if let Some(kept) = patterns.get_mut(pattern) {
+            return search(kept, text);
         }
         charge(pattern.len() as u64 + 1);
-        let regex = regex::RegexBuilder::new(pattern)
-            .size_limit(PATTERN_BYTES)
-            .dfa_size_limit(PATTERN_CACHE_BYTES)
-            .build()
-            .map_err(|problem| {
-                Box::new(rhai::EvalAltResult::ErrorRuntime(
-                    format!("`matches`: the pattern `{pattern}` cannot be used: {problem}").into(),
-                    rhai::Position::NONE,
-                ))
-            })?;
-        let found = regex.is_match(text);
-        let mut patterns = patterns.borrow_mut();
+        let compiled = Pattern::new(pattern)
+            .map_err(|problem| runtime_error(format!("`matches`: {problem}")))?;
+        let mut kept = Kept {
+            pattern: compiled,
+            stepped: None,
+        };
+        let found = search(&mut kept, text);
         if patterns.len() < PATTERNS_KEPT {
-            patterns.insert(pattern.to_owned(), regex);
+            patterns.insert(pattern.to_owned(), kept);
         }
-        Ok(found)
+        found
     })
 }
 
-/// The items of a list as one text, `separator` between them: text as it is, anything else
-/// as `to_string` writes it (`()` as nothing).
-fn join(items: &[Dynamic], separator: &str) -> String {
-    let mut joined = String::new();
-    for (at, item) in items.iter().enumerate() {
-        if at > 0 {
-            joined.push_str(separator);
+/// Searches `text` for the kept pattern: in one go when the work is small, else in pieces.
+fn search(kept: &mut Kept, text: &str) -> RhaiResult<bool> {
+    let states = kept.pattern.states().max(1);
+    if text.len().saturating_mul(states) <= WORK_IN_ONE_GO {
+        return Ok(kept.pattern.regex.is_match(text));
+    }
+    if kept.stepped.is_none() {
+        kept.stepped = Some(stepped(&kept.pattern)?);
+    }
+    let Some(stepped) = kept.stepped.as_mut() else {
+        return Ok(false);
+    };
+    match in_pieces(stepped, text.as_bytes())? {
+        Some(found) => Ok(found),
+        // The regex crate's own search handles the boundary: in one go, when its work,
+        // at worst, is a fraction of a second's.
+        None if text.len().saturating_mul(states) <= WORK_IN_ONE_GO << 2 => {
+            Ok(kept.pattern.regex.is_match(text))
         }
-        match item.read_lock::<ImmutableString>() {
-            Some(text) => joined.push_str(&text),
-            None if item.is_unit() => {}
-            None => joined.push_str(&item.to_string()),
+        None => Err(runtime_error(format!(
+            "`matches`: the pattern's Unicode word boundary over {} KB of text that is not \
+             ASCII is too much work for one search; `(?-u:\\b)` is an ASCII word boundary",
+            text.len() >> 10
+        ))),
+    }
+}
+
+/// The lazy DFA a search in pieces walks, with its cache.
+fn stepped(pattern: &Pattern) -> RhaiResult<Stepped> {
+    let dfa = hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .cache_capacity(pattern::CACHE_BYTES)
+                // Never give up for a cache cleared too often: slow, but in pieces.
+                .minimum_cache_clear_count(None)
+                .unicode_word_boundary(true),
+        )
+        .build_from_nfa(pattern.nfa.clone())
+        .map_err(|problem| {
+            runtime_error(format!(
+                "`matches`: the pattern cannot be searched: {problem}"
+            ))
+        })?;
+    let cache = dfa.create_cache();
+    Ok(Stepped { dfa, cache })
+}
+
+/// The lazy DFA's walk over `text`, a piece at a time, the call's clock and operations
+/// looked at between pieces. `None` when the DFA gave up: a Unicode word boundary met a
+/// byte that is not ASCII.
+fn in_pieces(stepped: &mut Stepped, text: &[u8]) -> RhaiResult<Option<bool>> {
+    use super::engine::{out_of_operations, out_of_time, stopped_in_helper};
+    let Stepped { dfa, cache } = stepped;
+    let gave_up = |_| runtime_error("`matches`: the search could not go on".to_owned());
+    let input = regex_automata::Input::new(text);
+    let mut state = match dfa.start_state_forward(cache, &input) {
+        Ok(state) => state,
+        Err(_) => return Ok(None),
+    };
+    for piece in text.chunks(PIECE_BYTES) {
+        for &byte in piece {
+            state = dfa.next_state(cache, state, byte).map_err(gave_up)?;
+            if state.is_tagged() {
+                // A match state is reached one byte after the match ends.
+                if state.is_match() {
+                    return Ok(Some(true));
+                }
+                if state.is_dead() {
+                    return Ok(Some(false));
+                }
+                if state.is_quit() {
+                    return Ok(None);
+                }
+            }
+        }
+        charge(piece.len() as u64 / 16 + 1);
+        if out_of_time() {
+            return Err(stopped_in_helper(super::engine::OUT_OF_TIME));
+        }
+        if out_of_operations() {
+            return Err(stopped_in_helper(super::engine::OUT_OF_OPERATIONS));
         }
     }
+    state = dfa.next_eoi_state(cache, state).map_err(gave_up)?;
+    Ok(Some(state.is_match()))
+}
+
+/// The items of a list as one text, `separator` between them: text as it is, anything else
+/// as `to_string` writes it (`()` as nothing). Written into a [`Written`]: a thousand
+/// references to one 16 MB text stop at what the call may hold, not at 16 GB.
+fn join(items: &[Dynamic], separator: &str, limits: &Limits) -> String {
+    let mut joined = Written::new(limits);
+    for (at, item) in items.iter().enumerate() {
+        let written = (at == 0 || joined.push(separator))
+            && match item.read_lock::<ImmutableString>() {
+                Some(text) => joined.push(&text),
+                None if item.is_unit() => true,
+                None => joined.push(&item.to_string()),
+            };
+        if !written {
+            break;
+        }
+    }
+    let joined = joined.into_text();
     charge(joined.len() as u64 / 16 + 1);
     joined
 }
 
-pub fn register(engine: &mut Engine) {
+pub fn register(engine: &mut Engine, limits: Limits) {
     // `reasons.join(", ")`: a message's list, without a closure called per item.
-    engine.register_fn("join", |items: &mut Array, separator: &str| {
-        join(items, separator)
+    engine.register_fn("join", move |items: &mut Array, separator: &str| {
+        join(items, separator, &limits)
     });
-    engine.register_fn("join", |items: &mut ListView, separator: &str| {
-        on_list(items, |items| join(items, separator))
+    engine.register_fn("join", move |items: &mut ListView, separator: &str| {
+        on_list(items, |items| join(items, separator, &limits))
     });
     // `matches(id, "^T[0-9]{4}([.][0-9]{3})?$")`: a pattern checked natively, where a rule
     // would otherwise walk the text a character at a time.
@@ -294,9 +411,45 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("the pattern `(unclosed` cannot be used: regex parse error"),
+                .contains("the pattern `(unclosed` cannot be used: error: unclosed group"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_long_search_in_pieces_answers_as_the_regex_does() {
+        let long = "a".repeat(200_000);
+        for (text, pattern) in [
+            (format!("{long}z"), "(?s).{600}z"),
+            (long.clone(), "(?s).{600}z"),
+            (format!("x{long}"), "^x"),
+            (format!("{long}x"), "^x"),
+            (format!("{long}\nend"), "(?m)^end$"),
+            (format!("{long} T1566.002"), r"\bT[0-9]{4}([.][0-9]{3})?\b"),
+            (format!("{long}é"), "a{3}é$"),
+            (String::new(), ""),
+        ] {
+            let pattern = Pattern::new(pattern).expect("a pattern");
+            let expected = pattern.regex.is_match(&text);
+            // In pieces, whatever the work; and as `matches` chooses.
+            let mut walk = stepped(&pattern).expect("a lazy DFA");
+            let found = in_pieces(&mut walk, text.as_bytes()).ok();
+            assert_eq!(found, Some(Some(expected)), "{:?}", pattern.regex);
+            let mut kept = Kept {
+                pattern,
+                stepped: None,
+            };
+            let found = search(&mut kept, &text).ok();
+            assert_eq!(found, Some(expected), "{:?}", kept.pattern.regex);
+        }
+        // A Unicode word boundary over text that is not ASCII cannot be walked: said so.
+        let text = format!("été {}", long.repeat(100));
+        let mut kept = Kept {
+            pattern: Pattern::new(r"\bété\b").expect("a pattern"),
+            stepped: None,
+        };
+        let error = search(&mut kept, &text).expect_err("gave up");
+        assert!(error.to_string().contains("(?-u:\\b)"), "{error}");
     }
 
     #[test]
@@ -307,8 +460,9 @@ mod tests {
             Dynamic::UNIT,
             Dynamic::from("d"),
         ];
-        assert_eq!(join(&items, ", "), "a, 2, , d");
-        assert_eq!(join(&[], ", "), "");
+        let limits = Limits::default();
+        assert_eq!(join(&items, ", ", &limits), "a, 2, , d");
+        assert_eq!(join(&[], ", ", &limits), "");
     }
 
     #[test]

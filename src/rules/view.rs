@@ -405,10 +405,6 @@ fn list_index(list: &ListView, index: i64) -> RhaiResult<Dynamic> {
         .ok_or_else(|| EvalAltResult::ErrorArrayBounds(len, index, rhai::Position::NONE).into())
 }
 
-fn render(value: &Dynamic) -> String {
-    writable(value).to_string()
-}
-
 /// The names rules read as properties (`doc.status`, `item?.owner`), for
 /// [`register_fields`]: every identifier after a `.` in their source. A name that is in
 /// fact a method (`.len()`) costs one getter that is never used; a getter answers what the
@@ -477,10 +473,7 @@ pub fn register(engine: &mut Engine) {
             .collect()
     });
     engine.register_fn("to_map", |value: Dynamic| writable(&value));
-    engine.register_fn("to_string", |map: MapView| render(&Dynamic::from(map)));
-    engine.register_fn("to_debug", |map: MapView| render(&Dynamic::from(map)));
-    engine.register_fn("to_string", |list: ListView| render(&Dynamic::from(list)));
-    engine.register_fn("to_debug", |list: ListView| render(&Dynamic::from(list)));
+    // `to_string`, `to_debug`, `print` and `debug` of views: `super::bounded`.
     engine.register_fn("==", |a: MapView, b: MapView| {
         same(&Dynamic::from(a), &Dynamic::from(b))
     });

@@ -61,13 +61,25 @@ pub struct LimitsConfig {
     pub max_items: Option<usize>,
     /// Wall time of one rule call on one document (default 500).
     pub call_milliseconds: Option<u64>,
+    /// More wall time per MiB of the document checked (default 1,000).
+    pub call_milliseconds_per_mib: Option<u64>,
     /// Rhai operations of one rule call, with the work helpers do for it (default 2,000,000).
     pub call_operations: Option<u64>,
-    /// Memory one rule call may hold (default 256).
+    /// More operations per KiB of the document checked (default 8,192).
+    pub call_operations_per_kib: Option<u64>,
+    /// Memory one rule call may hold (default 64).
     pub call_memory_mib: Option<u64>,
     /// What one rule call may print and report (default 8,192).
     pub call_output_kib: Option<u64>,
-    /// Wall time of the whole evaluation; none by default.
+    /// What one rule's `memo` results may hold over a run (default 64).
+    pub memo_mib: Option<u64>,
+    /// Findings one rule may report over a run (default 500,000), and their text (64).
+    pub rule_findings: Option<u64>,
+    pub rule_findings_mib: Option<u64>,
+    /// Findings all rules may report over a run (default 2,000,000), and their text (256).
+    pub run_findings: Option<u64>,
+    pub run_findings_mib: Option<u64>,
+    /// Wall time of the whole evaluation (default 120); `--deadline` wins over it.
     pub run_seconds: Option<u64>,
     /// Time any rule may take over a run, beside its time per document (default 5).
     pub rule_seconds: Option<u64>,
@@ -78,28 +90,50 @@ pub struct LimitsConfig {
 impl LimitsConfig {
     /// `limits` with what the configuration sets.
     pub fn apply(&self, mut limits: crate::rules::engine::Limits) -> crate::rules::engine::Limits {
+        use std::time::Duration;
         let saturating = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        let mib = |value: u64| saturating(value.saturating_mul(1 << 20));
         if let Some(milliseconds) = self.call_milliseconds {
-            limits.call_time = std::time::Duration::from_millis(milliseconds);
+            limits.call_time = Duration::from_millis(milliseconds);
+        }
+        if let Some(milliseconds) = self.call_milliseconds_per_mib {
+            limits.call_time_per_mib = Duration::from_millis(milliseconds);
         }
         if let Some(operations) = self.call_operations {
             limits.operations = operations;
         }
-        if let Some(mib) = self.call_memory_mib {
-            limits.memory_bytes = saturating(mib.saturating_mul(1 << 20));
+        if let Some(operations) = self.call_operations_per_kib {
+            limits.operations_per_kib = operations;
+        }
+        if let Some(size) = self.call_memory_mib {
+            limits.memory_bytes = mib(size);
         }
         if let Some(kib) = self.call_output_kib {
             limits.output_bytes = saturating(kib.saturating_mul(1 << 10));
         }
+        if let Some(size) = self.memo_mib {
+            limits.memo_bytes = mib(size);
+        }
+        if let Some(count) = self.rule_findings {
+            limits.rule_findings = saturating(count);
+        }
+        if let Some(size) = self.rule_findings_mib {
+            limits.rule_findings_bytes = mib(size);
+        }
+        if let Some(count) = self.run_findings {
+            limits.run_findings = saturating(count);
+        }
+        if let Some(size) = self.run_findings_mib {
+            limits.run_findings_bytes = mib(size);
+        }
         if let Some(seconds) = self.rule_seconds {
-            limits.rule_base = std::time::Duration::from_secs(seconds);
+            limits.rule_base = Duration::from_secs(seconds);
         }
         if let Some(milliseconds) = self.rule_milliseconds_per_document {
-            limits.rule_per_document = std::time::Duration::from_millis(milliseconds);
+            limits.rule_per_document = Duration::from_millis(milliseconds);
         }
-        // `--deadline` on the command line wins over the file.
-        if let (Some(seconds), None) = (self.run_seconds, limits.run_time) {
-            limits.run_time = Some(std::time::Duration::from_secs(seconds));
+        if let Some(seconds) = self.run_seconds {
+            limits.run_time = Duration::from_secs(seconds);
         }
         limits
     }
