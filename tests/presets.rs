@@ -386,7 +386,7 @@ fn a_bad_format_entry_is_a_configuration_error_at_its_line() {
         (
             "formats:\n  - files: \"pm/*.md\"\n    fields:\n      id: { file_name: \"^(PM-\" }\n",
             "[.lessons.yaml:4:7]",
-            "`file_name` pattern does not parse",
+            "`file_name`: the pattern `^(PM-` cannot be used: error: unclosed group",
         ),
         (
             "formats:\n  - files: \"pm/*.md\"\n    fields:\n      detected: \"timeline[\"\n",

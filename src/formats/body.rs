@@ -68,12 +68,33 @@ pub struct Label {
     pub value: Text,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Body {
     pub sections: Vec<Section>,
     pub labels: Vec<Label>,
     /// Every heading, for `doc.sections`: one parse of the body serves both.
     pub headings: Vec<crate::document::markdown::Heading>,
+    /// Sections and labels by key, built on the first lookup.
+    index: std::sync::OnceLock<Index>,
+}
+
+/// Two bodies are equal by what they hold, whether or not either was looked into yet.
+impl PartialEq for Body {
+    fn eq(&self, other: &Self) -> bool {
+        self.sections == other.sections
+            && self.labels == other.labels
+            && self.headings == other.headings
+    }
+}
+
+impl Eq for Body {}
+
+/// The first section and the first label of each key: a mapping of 20,000 label names
+/// searched a body of 500,000 label lines once for each.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    sections: std::collections::HashMap<String, usize>,
+    labels: std::collections::HashMap<String, usize>,
 }
 
 /// A heading or a name to match against one: lower-case, inner spaces collapsed, without
@@ -91,13 +112,28 @@ impl Body {
     /// The first section whose heading is one of `keys`, already [`heading_key`]s: a
     /// mapping normalises its headings once, not once per document.
     pub fn section(&self, keys: &[String]) -> Option<&Section> {
+        let index = self.index();
         keys.iter()
-            .find_map(|wanted| self.sections.iter().find(|section| section.key == *wanted))
+            .find_map(|wanted| index.sections.get(wanted))
+            .map(|&at| &self.sections[at])
     }
 
     /// The label line named `key` (a [`heading_key`]).
     pub fn label(&self, key: &str) -> Option<&Label> {
-        self.labels.iter().find(|label| label.name == key)
+        self.index().labels.get(key).map(|&at| &self.labels[at])
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (at, section) in self.sections.iter().enumerate() {
+                index.sections.entry(section.key.clone()).or_insert(at);
+            }
+            for (at, label) in self.labels.iter().enumerate() {
+                index.labels.entry(label.name.clone()).or_insert(at);
+            }
+            index
+        })
     }
 
     /// The first heading of `level` (1 for `#`).

@@ -2,7 +2,7 @@
 //! with the span of its source; the record's other fields stay (unknown fields are allowed
 //! and visible to rules), except those a mapping consumed under another name.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::body::{self, Body};
 use super::items::{self, entry, map_node, text_node};
@@ -47,12 +47,14 @@ pub fn apply(
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let at = root.span().start..root.span().start;
+    let lookups = super::source::Lookups::default();
     let context = Context {
         root,
         body: body.as_deref(),
         file_name: &file_name,
         at: &at,
         placeholders,
+        lookups: &lookups,
     };
 
     let mut results: Vec<(String, Option<Mapped>)> = Vec::new();
@@ -69,9 +71,27 @@ pub fn apply(
         }
         results.push((target.clone(), evaluate(source, record, &context)));
     }
+    // The document's own fields by key, for the sections' look at each: one search of them
+    // per section target was quadratic in both.
+    let own: HashMap<&str, &Node> = match &root.value {
+        Value::Map(entries) if !mapping.sections.is_empty() => entries
+            .iter()
+            .rev()
+            .map(|entry| (entry.key.as_str(), &entry.value))
+            .collect(),
+        _ => HashMap::new(),
+    };
     for (target, section) in &mapping.sections {
         // What the front matter says is not replaced by a template's section.
-        if at_path(root, target).is_some_and(|node| !is_empty(node)) {
+        let (head, rest) = match target.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (target.as_str(), None),
+        };
+        let present = own.get(head).and_then(|node| match rest {
+            Some(rest) => at_path(node, rest),
+            None => Some(*node),
+        });
+        if present.is_some_and(|node| !is_empty(node)) {
             continue;
         }
         let found = body.as_ref().and_then(|body| body.section(&section.keys));
@@ -95,6 +115,7 @@ pub fn apply(
         _ => Vec::new(),
     };
     let mut origins = Vec::new();
+    let mut targets = Targets::default();
     for (target, mapped) in results {
         let Some(mapped) = mapped else { continue };
         origins.push(FieldOrigin {
@@ -102,8 +123,9 @@ pub fn apply(
             from: mapped.from,
             span: mapped.node.span(),
         });
-        set(&mut entries, &target, mapped.node);
+        targets.insert(&target, mapped.node);
     }
+    targets.merge_into(&mut entries);
     // A post-mortem's detection is its first timeline entry, when it names none.
     if body.is_some() && !has(&entries, "detected") {
         if let Some(first) = earliest(&entries) {
@@ -142,6 +164,8 @@ struct Context<'a> {
     /// Where a value with no place of its own (a constant) points: the document's start.
     at: &'a crate::document::Span,
     placeholders: &'a [String],
+    /// The document's `[key=value]` indexes.
+    lookups: &'a super::source::Lookups,
 }
 
 impl Mapping {
@@ -173,8 +197,8 @@ fn find_first<'a>(
     context: &Context<'a>,
 ) -> Option<(&'a super::source::SourcePath, &'a Node)> {
     paths.iter().find_map(|path| {
-        path.find(record)
-            .or_else(|| path.find(context.root))
+        path.find_with(record, context.lookups)
+            .or_else(|| path.find_with(context.root, context.lookups))
             .map(|node| (path, node))
     })
 }
@@ -223,8 +247,9 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
             },
             from: "a constant of the mapping".into(),
         }),
-        Source::FileName(regex) => {
-            let captured = regex
+        Source::FileName(pattern) => {
+            let captured = pattern
+                .regex
                 .captures(context.file_name)?
                 .get(1)?
                 .as_str()
@@ -258,7 +283,11 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
             let Value::Seq(entries) = &list.value else {
                 return None;
             };
-            let owns = |field: &str| fields.iter().any(|(target, _)| target == field);
+            // Known once for the list, not searched for again on each of its entries.
+            let owned: Vec<&str> = ["owner", "due"]
+                .into_iter()
+                .filter(|field| fields.iter().any(|(target, _)| target == field))
+                .collect();
             let items = entries
                 .iter()
                 .map(|item| {
@@ -283,7 +312,7 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                     });
                     let missing: Vec<Node> = ["owner", "due"]
                         .into_iter()
-                        .filter(|field| !owns(field))
+                        .filter(|field| !owned.contains(field))
                         .map(|field| text_node(field, item.span()))
                         .collect();
                     if ticketed && !missing.is_empty() {
@@ -377,6 +406,92 @@ fn earliest(entries: &[Entry]) -> Option<Node> {
         })
         .min_by_key(|(moment, _)| moment.epoch_seconds())
         .map(|(_, at)| at.clone())
+}
+
+/// The mapped values by their dotted targets, each level indexed by key: a mapping of
+/// 100,000 fields is set into a document in one pass, where setting each target in turn
+/// searched (and, below the top, copied) the document's fields for every one of them.
+#[derive(Default)]
+struct Targets {
+    slots: Vec<(String, Slot)>,
+    index: HashMap<String, usize>,
+}
+
+enum Slot {
+    Value(Node),
+    /// A map of further targets, and the span of the value that made it.
+    Map(Targets, crate::document::Span),
+}
+
+impl Targets {
+    /// Sets the dotted `target` to `value`, as [`set`] would: a later target replaces an
+    /// earlier one, and a map is made on the way where a value stood.
+    fn insert(&mut self, target: &str, value: Node) {
+        let (head, rest) = match target.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (target, None),
+        };
+        let at = match self.index.get(head) {
+            Some(&at) => at,
+            None => {
+                let span = value.span();
+                self.slots
+                    .push((head.to_owned(), Slot::Map(Targets::default(), span)));
+                self.index.insert(head.to_owned(), self.slots.len() - 1);
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[at].1;
+        match rest {
+            None => *slot = Slot::Value(value),
+            Some(rest) => {
+                if let Slot::Value(_) = slot {
+                    *slot = Slot::Map(Targets::default(), value.span());
+                }
+                if let Slot::Map(children, _) = slot {
+                    children.insert(rest, value);
+                }
+            }
+        }
+    }
+
+    /// Sets every target into `entries`, each level's keys found by an index.
+    fn merge_into(self, entries: &mut Vec<Entry>) {
+        let mut known: HashMap<String, usize> = HashMap::with_capacity(entries.len());
+        for (position, entry) in entries.iter().enumerate() {
+            known.entry(entry.key.to_string()).or_insert(position);
+        }
+        for (key, slot) in self.slots {
+            let position = known.get(&key).copied();
+            match slot {
+                Slot::Value(value) => match position {
+                    Some(position) => {
+                        let known = &mut entries[position];
+                        known.key_span = value.span().into();
+                        known.value = value;
+                    }
+                    None => {
+                        known.insert(key.clone(), entries.len());
+                        entries.push(entry(&key, value));
+                    }
+                },
+                Slot::Map(children, span) => {
+                    let position = position.unwrap_or_else(|| {
+                        entries.push(entry(&key, map_node(Vec::new(), span.clone())));
+                        known.insert(key.clone(), entries.len() - 1);
+                        entries.len() - 1
+                    });
+                    let parent = &mut entries[position].value;
+                    if !matches!(parent.value, Value::Map(_)) {
+                        *parent = map_node(Vec::new(), span);
+                    }
+                    parent
+                        .value
+                        .edit_map(|grandchildren| children.merge_into(grandchildren));
+                }
+            }
+        }
+    }
 }
 
 /// Sets the dotted `target` to `value`, creating the maps on the way.

@@ -18,12 +18,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use globset::GlobSet;
-use regex::Regex;
 use serde::Deserialize;
 
 use self::items::{ItemMaps, ValueMap};
 use self::source::SourcePath;
+use crate::document::pattern::Pattern;
 use crate::document::{Node, Span, Value};
 use crate::workspace::config::OneOrMany;
 use crate::workspace::discover;
@@ -138,7 +137,7 @@ enum Source {
     },
     Constant(Value),
     /// The first capture group of a pattern on the file's name.
-    FileName(Regex),
+    FileName(Pattern),
     /// A bold label line of a Markdown body: `**Postmortem Owner:** Jane`.
     Label(Vec<String>),
     /// The first heading of a level (`# Title`).
@@ -177,8 +176,56 @@ pub struct Mapping {
     /// The presets it uses, for `lessons show`.
     pub presets: Vec<String>,
     within: Option<SourcePath>,
-    fields: Vec<(String, Source)>,
-    sections: Vec<(String, SectionSource)>,
+    fields: Targeted<Source>,
+    sections: Targeted<SectionSource>,
+}
+
+/// Targets in the order they were last set, each once: a later one replaces an earlier
+/// one (and goes last), found by an index — an entry of 99,000 fields took 19 s to load
+/// when each replaced its namesake by a search of all the others.
+#[derive(Debug, Clone)]
+struct Targeted<T> {
+    slots: Vec<Option<(String, T)>>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Default for Targeted<T> {
+    fn default() -> Self {
+        Targeted {
+            slots: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Targeted<T> {
+    fn set(&mut self, target: &str, value: T) {
+        if let Some(&at) = self.index.get(target) {
+            self.slots[at] = None;
+        }
+        self.slots.push(Some((target.to_owned(), value)));
+        self.index.insert(target.to_owned(), self.slots.len() - 1);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&String, &T)> {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|(target, value)| (target, value))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Targeted<T> {
+    type Item = (&'a String, &'a T);
+    type IntoIter = Box<dyn Iterator<Item = (&'a String, &'a T)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
 }
 
 /// What is wrong with a mapping, and where: the keys under the entry (`fields`, `detected`).
@@ -330,19 +377,17 @@ fn compile_source(
     if let Some(pattern) = get("file_name") {
         let pattern =
             scalar(pattern).ok_or_else(|| error(&here, "`file_name` must be a pattern"))?;
-        let regex = Regex::new(&pattern).map_err(|problem| {
-            error(
-                &here,
-                format!("`file_name` pattern does not parse: {problem}"),
-            )
-        })?;
-        if regex.captures_len() < 2 {
+        // Held to the bounds a rule's `matches` has: a 94 KB configuration of 1,000
+        // patterns each keeping the regex crate's default 10 MiB took 7.9 GB.
+        let compiled = Pattern::new(&pattern)
+            .map_err(|problem| error(&here, format!("`file_name`: {problem}")))?;
+        if compiled.regex.captures_len() < 2 {
             return Err(error(
                 &here,
                 "the `file_name` pattern needs a capture group: `^(PM-\\d+)`",
             ));
         }
-        return Ok(Source::FileName(regex));
+        return Ok(Source::FileName(compiled));
     }
     if let Some(labels) = get("label") {
         return Ok(Source::Label(keys(labels, &here)?));
@@ -439,38 +484,47 @@ impl Mapping {
         let at_fields: Vec<&str> = at.iter().copied().chain(["fields"]).collect();
         for (target, value) in &fields.0 {
             let source = compile_source(target, value, &at_fields)?;
-            self.fields.retain(|(known, _)| known != target);
-            self.fields.push((target.clone(), source));
+            self.fields.set(target, source);
         }
         let at_sections: Vec<&str> = at.iter().copied().chain(["sections"]).collect();
         for (target, value) in &sections.0 {
             let source = compile_section(target, value, &at_sections)?;
-            self.sections.retain(|(known, _)| known != target);
-            self.sections.push((target.clone(), source));
+            self.sections.set(target, source);
         }
         Ok(())
     }
 
     /// The mapping of one `formats:` entry: its preset, then its own fields and sections.
     pub fn of_entry(entry: &FormatEntry) -> Result<Mapping, MappingError> {
-        let mut mapping = Mapping::default();
-        if let Some(name) = &entry.preset {
-            let preset =
-                PresetFile::builtin(name).map_err(|message| error(&["preset"], message))?;
-            mapping
-                .refine(
-                    &preset.kind,
-                    &preset.within,
-                    &preset.fields,
-                    &preset.sections,
-                    &["preset"],
-                )
-                .map_err(|mut problem| {
-                    problem.message = format!("preset `{name}`: {}", problem.message);
-                    problem
-                })?;
-            mapping.presets.push(name.clone());
+        Mapping::of_entry_with(entry, &mut HashMap::new()).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`of_entry`](Mapping::of_entry), each preset compiled once into `presets` and
+    /// shared by the entries that only name it: 30,000 entries of one preset held 30,000
+    /// copies of it (600 MB).
+    fn of_entry_with(
+        entry: &FormatEntry,
+        presets: &mut HashMap<String, Arc<Mapping>>,
+    ) -> Result<Arc<Mapping>, MappingError> {
+        let preset = match &entry.preset {
+            Some(name) => Some(match presets.get(name) {
+                Some(compiled) => Arc::clone(compiled),
+                None => {
+                    let compiled = Arc::new(Mapping::of_preset(name)?);
+                    presets.insert(name.clone(), Arc::clone(&compiled));
+                    compiled
+                }
+            }),
+            None => None,
+        };
+        let own = entry.kind.is_some()
+            || entry.within.is_some()
+            || !entry.fields.0.is_empty()
+            || !entry.sections.0.is_empty();
+        if let (Some(preset), false) = (&preset, own) {
+            return Ok(Arc::clone(preset));
         }
+        let mut mapping = preset.map(|preset| (*preset).clone()).unwrap_or_default();
         mapping.refine(
             &entry.kind,
             &entry.within,
@@ -478,6 +532,25 @@ impl Mapping {
             &entry.sections,
             &[],
         )?;
+        Ok(Arc::new(mapping))
+    }
+
+    fn of_preset(name: &str) -> Result<Mapping, MappingError> {
+        let mut mapping = Mapping::default();
+        let preset = PresetFile::builtin(name).map_err(|message| error(&["preset"], message))?;
+        mapping
+            .refine(
+                &preset.kind,
+                &preset.within,
+                &preset.fields,
+                &preset.sections,
+                &["preset"],
+            )
+            .map_err(|mut problem| {
+                problem.message = format!("preset `{name}`: {}", problem.message);
+                problem
+            })?;
+        mapping.presets.push(name.to_owned());
         Ok(mapping)
     }
 
@@ -489,18 +562,37 @@ impl Mapping {
             self.within.clone_from(&later.within);
         }
         for (target, source) in &later.fields {
-            self.fields.retain(|(known, _)| known != target);
-            self.fields.push((target.clone(), source.clone()));
+            self.fields.set(target, source.clone());
         }
         for (target, source) in &later.sections {
-            self.sections.retain(|(known, _)| known != target);
-            self.sections.push((target.clone(), source.clone()));
+            self.sections.set(target, source.clone());
         }
         for preset in &later.presets {
             if !self.presets.contains(preset) {
                 self.presets.push(preset.clone());
             }
         }
+    }
+
+    /// What its `file_name` patterns not in `counted` compile to, in bytes; those are
+    /// added to it (a preset's pattern, shared by every entry that uses it, counts once).
+    fn file_name_bytes(&self, counted: &mut std::collections::HashSet<String>) -> usize {
+        fn of(source: &Source, counted: &mut std::collections::HashSet<String>) -> usize {
+            match source {
+                Source::FileName(pattern) if counted.insert(pattern.regex.as_str().to_owned()) => {
+                    pattern.compiled_bytes()
+                }
+                Source::First(sources) => sources.iter().map(|source| of(source, counted)).sum(),
+                Source::Each { fields, .. } => {
+                    fields.iter().map(|(_, source)| of(source, counted)).sum()
+                }
+                _ => 0,
+            }
+        }
+        self.fields
+            .iter()
+            .map(|(_, source)| of(source, counted))
+            .sum()
     }
 
     /// What `lessons formats` shows of it: (target, where it comes from).
@@ -552,7 +644,7 @@ fn describe(source: &Source) -> String {
             text
         }
         Source::Constant(value) => format!("constant {}", value_text(value)),
-        Source::FileName(regex) => format!("file name /{}/", regex.as_str()),
+        Source::FileName(pattern) => format!("file name /{}/", pattern.regex.as_str()),
         Source::Label(labels) => format!("label **{}:**", labels.join(":** | **")),
         Source::Heading(level) => format!("first level-{level} heading"),
         Source::First(sources) => sources
@@ -584,30 +676,128 @@ fn value_text(value: &Value) -> String {
 /// The configuration's `formats:`, compiled: which mapping each file gets.
 #[derive(Debug, Default)]
 pub struct Formats {
-    entries: Vec<(GlobSet, Mapping)>,
+    entries: Vec<Arc<Mapping>>,
+    globs: EntryGlobs,
     /// Mappings merged for a set of matching entries, built on first use.
     merged: Mutex<HashMap<Vec<usize>, Arc<Mapping>>>,
 }
+
+/// The `files:` globs of every entry, found by their literal start: a file is tried only
+/// against the globs it begins like (`postmortems/team-7/` of `postmortems/team-7/*.md`),
+/// each compiled the first time it is tried. Thirty thousand entries, each a set of its
+/// own — or all in one `GlobSet`, which tries every glob of an extension in turn — took a
+/// minute over two thousand files, and a compiled matcher each.
+#[derive(Debug, Default)]
+struct EntryGlobs {
+    /// Each distinct glob, its matcher once compiled, and the entries it belongs to.
+    globs: Vec<(
+        globset::Glob,
+        std::sync::OnceLock<globset::GlobMatcher>,
+        Vec<usize>,
+    )>,
+    /// Glob positions by their text, and by their literal start.
+    by_text: HashMap<String, usize>,
+    by_start: HashMap<String, Vec<usize>>,
+}
+
+impl EntryGlobs {
+    fn add(&mut self, glob: globset::Glob, entry: usize) {
+        if let Some(&at) = self.by_text.get(glob.glob()) {
+            self.globs[at].2.push(entry);
+            return;
+        }
+        let at = self.globs.len();
+        let text = glob.glob().to_owned();
+        let start = text
+            .find(['*', '?', '[', '{', '\\'])
+            .map_or(text.as_str(), |end| &text[..end])
+            .to_owned();
+        self.by_start.entry(start).or_default().push(at);
+        self.by_text.insert(text, at);
+        self.globs
+            .push((glob, std::sync::OnceLock::new(), vec![entry]));
+    }
+
+    /// The entries whose globs match `file` (or `file` with its extension in lower case),
+    /// in order, once each.
+    fn matching(&self, file: &Path) -> Vec<usize> {
+        let text = file.to_string_lossy();
+        let lowered = file
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .filter(|extension| extension.chars().any(|c| c.is_ascii_uppercase()))
+            .map(|extension| file.with_extension(extension.to_ascii_lowercase()));
+        // The globs whose literal start either form of the path begins with.
+        let mut candidates: Vec<usize> = Vec::new();
+        let lowered_text = lowered.as_ref().map(|path| path.to_string_lossy());
+        for text in std::iter::once(&text).chain(lowered_text.as_ref()) {
+            for (end, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                if let Some(starting) = self.by_start.get(&text[..end]) {
+                    candidates.extend_from_slice(starting);
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut entries = Vec::new();
+        for at in candidates {
+            let (glob, matcher, owners) = &self.globs[at];
+            let matcher = matcher.get_or_init(|| glob.compile_matcher());
+            if matcher.is_match(file) || lowered.as_ref().is_some_and(|l| matcher.is_match(l)) {
+                entries.extend_from_slice(owners);
+            }
+        }
+        entries.sort_unstable();
+        entries.dedup();
+        entries
+    }
+}
+
+/// What all of a configuration's `file_name` patterns may compile to together.
+const FILE_NAME_PATTERNS_BYTES: usize = 16 << 20;
 
 impl Formats {
     /// Compiles the entries; `Err` names the entry (by position) and the problem.
     pub fn compile(entries: &[FormatEntry]) -> Result<Formats, (usize, MappingError)> {
         let mut compiled = Vec::new();
+        let mut globs = EntryGlobs::default();
+        let mut patterns_bytes = 0usize;
+        let mut counted = std::collections::HashSet::new();
+        let mut presets: HashMap<String, Arc<Mapping>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
-            let globs = discover::glob_set(entry.files.patterns()).map_err(|bad| {
-                (
+            for pattern in entry.files.patterns() {
+                let glob = discover::compile(pattern).map_err(|bad| {
+                    (
+                        index,
+                        error(
+                            &["files"],
+                            format!("`{}` is not a glob: {}", bad.pattern, bad.message),
+                        ),
+                    )
+                })?;
+                globs.add(glob, index);
+            }
+            let mapping =
+                Mapping::of_entry_with(entry, &mut presets).map_err(|problem| (index, problem))?;
+            // A pattern shared by entries (a preset's) is counted once.
+            patterns_bytes = patterns_bytes.saturating_add(mapping.file_name_bytes(&mut counted));
+            if patterns_bytes > FILE_NAME_PATTERNS_BYTES {
+                return Err((
                     index,
                     error(
-                        &["files"],
-                        format!("`{}` is not a glob: {}", bad.pattern, bad.message),
+                        &["fields"],
+                        format!(
+                            "the `file_name` patterns compile to more than {} MiB together",
+                            FILE_NAME_PATTERNS_BYTES >> 20
+                        ),
                     ),
-                )
-            })?;
-            let mapping = Mapping::of_entry(entry).map_err(|problem| (index, problem))?;
-            compiled.push((globs, mapping));
+                ));
+            }
+            compiled.push(mapping);
         }
         Ok(Formats {
             entries: compiled,
+            globs,
             merged: Mutex::new(HashMap::new()),
         })
     }
@@ -618,24 +808,26 @@ impl Formats {
 
     /// The mapping of `file` (relative to the root): every matching entry, in order.
     pub fn for_file(&self, file: &Path) -> Option<Arc<Mapping>> {
-        let matching: Vec<usize> = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, (globs, _))| discover::is_match_any_case(globs, file))
-            .map(|(index, _)| index)
-            .collect();
+        if self.entries.is_empty() {
+            return None;
+        }
+        let mut matching = self.globs.matching(file);
         if matching.is_empty() {
             return None;
         }
+        matching.sort_unstable();
+        matching.dedup();
         let mut cache = self
             .merged
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let merged = cache.entry(matching.clone()).or_insert_with(|| {
+            if let [only] = matching.as_slice() {
+                return Arc::clone(&self.entries[*only]);
+            }
             let mut mapping = Mapping::default();
             for index in &matching {
-                mapping.merge(&self.entries[*index].1);
+                mapping.merge(&self.entries[*index]);
             }
             Arc::new(mapping)
         });

@@ -84,11 +84,22 @@ impl SourcePath {
 
     /// The node at this path in `root`, if any (a null value counts as absent).
     pub fn find<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        self.find_with(root, &Lookups::default())
+    }
+
+    /// [`find`](SourcePath::find), a `[key=value]` step over a long list answered by the
+    /// index `lookups` keeps for the document: 5,000 targets over a list of 100,000 items
+    /// each searched it from the start.
+    pub fn find_with<'a>(&self, root: &'a Node, lookups: &Lookups) -> Option<&'a Node> {
         let mut node = root;
         for step in &self.steps {
             node = match (step, &node.value) {
                 (Step::Key(key), Value::Map(_)) => node.get(key)?,
                 (Step::Index(index), Value::Seq(items)) => items.get(*index)?,
+                (Step::Where(key, wanted), Value::Seq(items)) if items.len() > SHORT_LIST => {
+                    let at = lookups.first(items, key, wanted)?;
+                    items.get(at)?
+                }
                 (Step::Where(key, wanted), Value::Seq(items)) => items.iter().find(|item| {
                     descend(item, key)
                         .and_then(Node::scalar_text)
@@ -98,6 +109,37 @@ impl SourcePath {
             };
         }
         (!matches!(node.value, Value::Null)).then_some(node)
+    }
+}
+
+/// A list searched item by item: a `[key=value]` step over a longer one is indexed.
+const SHORT_LIST: usize = 16;
+
+/// The indexes a document's `[key=value]` steps have built: for a list (by its address) and
+/// a key, the first item of each value.
+#[derive(Default)]
+pub struct Lookups {
+    lists: std::cell::RefCell<std::collections::HashMap<(usize, Vec<String>), Index>>,
+}
+
+type Index = std::collections::HashMap<String, usize>;
+
+impl Lookups {
+    /// The position of the first of `items` whose value at `key` is `wanted`.
+    fn first(&self, items: &[Node], key: &[String], wanted: &str) -> Option<usize> {
+        let mut lists = self.lists.borrow_mut();
+        let index = lists
+            .entry((items.as_ptr() as usize, key.to_vec()))
+            .or_insert_with(|| {
+                let mut index = Index::new();
+                for (at, item) in items.iter().enumerate() {
+                    if let Some(text) = descend(item, key).and_then(Node::scalar_text) {
+                        index.entry(text.to_string()).or_insert(at);
+                    }
+                }
+                index
+            });
+        index.get(wanted).copied()
     }
 }
 
