@@ -233,3 +233,24 @@ fn keys_ids_and_names_wider_than_a_formatter_allows_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_finding_past_column_sixty_five_thousand_of_a_minified_export_is_framed_short() {
+    let folder = repository(0, None);
+    let pad = "x".repeat(1_000_000);
+    common::write_files(
+        folder.path(),
+        &[(
+            "incidents/min.json",
+            &format!(
+                "{{\"kind\": \"incident\", \"id\": \"INC-M\", \"status\": \"closed\", \"severity\": \"high\", \"pad\": \"{pad}\", \"root_cause\": \"\", \"responders\": [\"p.okafor\"]}}"
+            ),
+        )],
+    );
+    let run = lessons(folder.path(), &["check", ".", "--color", "never"]);
+    assert_eq!(run.code, 1, "{}", &run.all()[..run.all().len().min(3000)]);
+    says(&run, "╭─[incidents/min.json:1:1000102]");
+    says(&run, "incident INC-M is closed but records no root cause");
+    // Each frame shows a few hundred bytes of the line, not the megabyte.
+    assert!(run.all().len() < 40_000, "{} bytes", run.all().len());
+}

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 
 use crate::document::date::Moment;
 use crate::finding::Severity;
-use crate::output::human::{render_frame, Frame};
+use crate::output::human::{render_frame, Excerpt, Frame};
 use crate::output::{self, Format, Style};
 use crate::policy::baseline::Baseline;
 use crate::{Error, Options, Outcome};
@@ -608,7 +608,7 @@ pub fn render_error(error: &Error, style: &Style) -> String {
                 message: format!("{name}: {}", config.message),
                 severity: miette::Severity::Error,
                 help: Some("see the Configuration section of the README for every key".into()),
-                source: label.as_ref().map(|_| NamedSource::new(name.clone(), text)),
+                source: label.as_ref().map(|_| Excerpt::new(name.clone(), text)),
                 label,
             }
         }

@@ -4,8 +4,8 @@ use std::fmt::{self, Display, Write as _};
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-    SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{Results, Style};
@@ -18,8 +18,103 @@ pub struct Frame {
     pub message: String,
     pub severity: miette::Severity,
     pub help: Option<String>,
-    pub source: Option<NamedSource<Arc<str>>>,
+    pub source: Option<Excerpt>,
     pub label: Option<(SourceSpan, Option<String>)>,
+}
+
+/// A file's text as a code frame shows it: a line of ordinary length whole, with its
+/// context lines; a long one (a minified export is one line of megabytes) only around the
+/// place the frame points at. miette writes a frame's lines whole, and pads an underline
+/// to its column: a finding past column 65,535 of a line made it panic.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    name: String,
+    text: Arc<str>,
+}
+
+/// A line longer than this, in bytes, is shown only around the place.
+const LONG_LINE: usize = 400;
+/// How much of a long line is shown before and after the place, in bytes.
+const AROUND: usize = 120;
+/// How much of a long line an underline covers at most.
+const UNDERLINED: usize = 240;
+
+impl Excerpt {
+    pub fn new(name: String, text: Arc<str>) -> Excerpt {
+        Excerpt { name, text }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn text(&self) -> &Arc<str> {
+        &self.text
+    }
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &str = &self.text;
+        let bytes = text.as_bytes();
+        let start = span.offset().min(text.len());
+        let is_break = |byte: &u8| matches!(byte, b'\n' | b'\r');
+        let line_start = bytes[..start]
+            .iter()
+            .rposition(is_break)
+            .map_or(0, |at| at + 1);
+        let line_end = bytes[start..]
+            .iter()
+            .position(is_break)
+            .map_or(text.len(), |at| start + at);
+        if line_end - line_start <= LONG_LINE {
+            let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                inner.line(),
+                inner.column(),
+                inner.line_count(),
+            )));
+        }
+        // The line alone: from the place itself when miette asks where it is (its header's
+        // line and column), else from a little before it; to a little after its end.
+        let from = if context_lines_before == 0 && context_lines_after == 0 {
+            start
+        } else {
+            boundary_at_or_before(text, start.saturating_sub(AROUND).max(line_start))
+        };
+        let end = start.saturating_add(span.len().clamp(1, UNDERLINED));
+        let until = boundary_at_or_before(text, end.saturating_add(AROUND).min(line_end)).max(from);
+        // Lines and columns counted as miette counts them: a line break is `\n`, `\r\n` or a
+        // lone `\r`; a column is a byte.
+        let before = &bytes[..line_start];
+        let line = before.iter().filter(|byte| is_break(byte)).count()
+            - before.windows(2).filter(|pair| pair == b"\r\n").count();
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &bytes[from..until],
+            SourceSpan::new(from.into(), until - from),
+            line,
+            from - line_start,
+            1,
+        )))
+    }
+}
+
+/// The nearest character boundary of `text` at or before `at`.
+fn boundary_at_or_before(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 impl Display for Frame {
@@ -79,10 +174,18 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
-/// A span for a code frame: a multi-line node is underlined on its first line only, and a
-/// JSON object or array whose first line is a lone `{` or `[` from its first entry on, so
-/// the underline falls on something a reader recognises.
+/// A span for a code frame: a multi-line node is underlined on its first line only (and on
+/// a long line for at most a few hundred bytes), and a JSON object or array whose first
+/// line is a lone `{` or `[` from its first entry on, so the underline falls on something a
+/// reader recognises.
 fn first_line_span(text: &str, start: usize, end: usize) -> SourceSpan {
+    let span = whole_first_line_span(text, start, end);
+    let start = span.offset();
+    let end = boundary_at_or_before(text, start + span.len().min(UNDERLINED));
+    SourceSpan::new(start.into(), end - start)
+}
+
+fn whole_first_line_span(text: &str, start: usize, end: usize) -> SourceSpan {
     let mut start = start.min(text.len());
     let end = end.clamp(start, text.len());
     let line_end = |from: usize| {
@@ -104,7 +207,7 @@ fn first_line_span(text: &str, start: usize, end: usize) -> SourceSpan {
 pub fn finding_frame(results: &Results<'_>, finding: &Finding) -> Frame {
     let (source, label) = match results.source(&finding.file) {
         Some(file) => (
-            Some(NamedSource::new(
+            Some(Excerpt::new(
                 display_path(&finding.file),
                 Arc::clone(&file.text),
             )),
@@ -158,7 +261,7 @@ pub fn rule_error_frame(error: &RuleError) -> Frame {
         source: error
             .span
             .as_ref()
-            .map(|_| NamedSource::new(error.origin.clone(), Arc::clone(&error.source))),
+            .map(|_| Excerpt::new(error.origin.clone(), Arc::clone(&error.source))),
         label: error.span.as_ref().map(|span| {
             (
                 SourceSpan::new(span.start.into(), span.end - span.start),
@@ -182,11 +285,11 @@ fn terminal_safe(frame: &Frame) -> Option<Frame> {
     let help = frame.help.as_deref().and_then(|help| owned(escape(help)));
     let source = frame.source.as_ref().and_then(|source| {
         let name = owned(escape(source.name()));
-        let text = owned(frame_text(source.inner()));
+        let text = owned(frame_text(source.text()));
         (name.is_some() || text.is_some()).then(|| {
-            NamedSource::new(
+            Excerpt::new(
                 name.unwrap_or_else(|| source.name().to_owned()),
-                text.map_or_else(|| Arc::clone(source.inner()), Arc::from),
+                text.map_or_else(|| Arc::clone(source.text()), Arc::from),
             )
         })
     });
