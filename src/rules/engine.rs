@@ -521,7 +521,15 @@ struct Batch {
     ended: Vec<BatchCall>,
     /// Past this instant no further call begins (the rule's budget, the run's deadline).
     stop_after: Option<std::time::Instant>,
+    /// What the ended calls printed and reported, in bytes: past [`BATCH_SAID_BYTES`] no
+    /// further call begins, so the findings caps, counted once a batch, are counted before
+    /// a thread holds more than a few calls' worth.
+    said: usize,
 }
+
+/// What a batch's calls may print and report before the batch ends and the rest of its
+/// documents go to the next one (a call itself may say `limits: call_output_kib`).
+const BATCH_SAID_BYTES: usize = 16 << 20;
 
 /// What a batch did: its calls that ended (one that left with `exit` among them), the call
 /// that failed (the batch's error is its error; nothing it said is kept) with the time it
@@ -554,6 +562,7 @@ pub fn with_batch<T, E>(
             current: None,
             ended: Vec::new(),
             stop_after,
+            said: 0,
         });
     });
     let result = body();
@@ -594,13 +603,15 @@ fn next_in_batch() -> Option<Dynamic> {
         // The system clock read once: the end of one call, the start of the next.
         let now = std::time::Instant::now();
         if let Some((key, began)) = batch.current.take() {
+            let said = METER.with(std::cell::Cell::get).said;
+            batch.said = batch.said.saturating_add(said);
             batch.ended.push(BatchCall {
                 key,
                 said: end_call(),
                 time: now.saturating_duration_since(began),
             });
             // The first call always begins: every batch checks a document at least.
-            if batch.stop_after.is_some_and(|at| now > at) {
+            if batch.stop_after.is_some_and(|at| now > at) || batch.said > BATCH_SAID_BYTES {
                 return None;
             }
         }
