@@ -381,3 +381,13 @@ pub fn is_hidden_control(c: char) -> bool {
                 | '\u{2066}'..='\u{2069}'
         )
 }
+
+/// At most `characters` of `text`, with `…` when it was longer: how a message quotes what a
+/// document or a rule put in it (a pattern, a key, a thrown value), never the whole of it.
+pub fn shortened(text: &str, characters: usize) -> String {
+    let mut shown: String = text.chars().take(characters).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    shown
+}

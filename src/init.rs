@@ -30,15 +30,19 @@ pub const TEMPLATES: &[(&str, &str)] = crate::embedded::embed!(
 /// symbolic link (`rules/` linked elsewhere would put the rule there).
 pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
     for (path, _) in TEMPLATES {
-        crate::output::refuse_links(&folder.join(path), folder)
-            .map_err(|error| format!("not writing into {}: {error}", show(folder)))?;
+        crate::output::refuse_links(&folder.join(path), folder).map_err(|error| {
+            format!(
+                "not writing into {}: {error}",
+                crate::output::terminal::shown_path(folder)
+            )
+        })?;
     }
     let existing: Vec<String> = TEMPLATES
         .iter()
         .map(|(path, _)| folder.join(path))
         // A link is there even when what it names is not.
         .filter(|path| std::fs::symlink_metadata(path).is_ok())
-        .map(|path| show(&path))
+        .map(|path| crate::output::terminal::shown_path(&path))
         .collect();
     if !existing.is_empty() {
         return Err(format!(
@@ -58,11 +62,19 @@ pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
     for (path, template) in TEMPLATES {
         let target = folder.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|error| format!("cannot create {}: {error}", show(parent)))?;
+            std::fs::create_dir_all(parent).map_err(|error| {
+                format!(
+                    "cannot create {}: {error}",
+                    crate::output::terminal::shown_path(parent)
+                )
+            })?;
             // Checked again now that the folders are there: one made meanwhile may be a link.
-            crate::output::refuse_links(&target, folder)
-                .map_err(|error| format!("not writing into {}: {error}", show(folder)))?;
+            crate::output::refuse_links(&target, folder).map_err(|error| {
+                format!(
+                    "not writing into {}: {error}",
+                    crate::output::terminal::shown_path(folder)
+                )
+            })?;
         }
         let text = template
             .replace("{{today}}", &today.to_string())
@@ -73,15 +85,19 @@ pub fn init(folder: &Path, today: Moment) -> Result<Vec<PathBuf>, String> {
             .write(true)
             .create_new(true)
             .open(&target)
-            .map_err(|error| format!("cannot create {}: {error}", show(&target)))?;
-        std::io::Write::write_all(&mut file, text.as_bytes())
-            .map_err(|error| format!("cannot write {}: {error}", show(&target)))?;
+            .map_err(|error| {
+                format!(
+                    "cannot create {}: {error}",
+                    crate::output::terminal::shown_path(&target)
+                )
+            })?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|error| {
+            format!(
+                "cannot write {}: {error}",
+                crate::output::terminal::shown_path(&target)
+            )
+        })?;
         written.push(target);
     }
     Ok(written)
-}
-
-/// A path in a message, on one line.
-fn show(path: &Path) -> String {
-    crate::output::terminal::escape_line(&path.display().to_string()).into_owned()
 }

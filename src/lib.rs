@@ -327,13 +327,13 @@ pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>)
             Err(_) => {
                 return Err(Error::Usage(format!(
                     "{}: no such configuration file",
-                    output::terminal::escape_line(&config.display().to_string())
+                    crate::output::terminal::shown_path(config)
                 )));
             }
             Ok(metadata) if !metadata.is_file() => {
                 return Err(Error::Usage(format!(
                     "{}: the configuration is not a regular file; not read",
-                    output::terminal::escape_line(&config.display().to_string())
+                    crate::output::terminal::shown_path(config)
                 )));
             }
             Ok(_) => {}
@@ -578,7 +578,7 @@ fn run(
             workspace::read::confined_if_inside(path, &root).map_err(|refused| {
                 Error::Usage(format!(
                     "the baseline {} is not read: {refused}",
-                    output::terminal::escape_line(&path.display().to_string())
+                    crate::output::terminal::shown_path(path)
                 ))
             })?;
             Some(policy::baseline::Baseline::load(path).map_err(Error::Usage)?)
@@ -624,6 +624,7 @@ fn run(
         options,
         as_of,
         reported: &|file| reported.includes(file),
+        limits,
         deadline: run_deadline,
     })?;
 
@@ -684,14 +685,8 @@ fn named_links(options: &Options) -> Vec<(PathBuf, String)> {
         .filter(|path| std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink()))
         .map(|path| {
             let to = std::fs::read_link(path).unwrap_or_default();
-            (
-                path.clone(),
-                format!(
-                    "not checked: a symbolic link (to {}); documents are read where they are, \
-                     never through a link",
-                    to.display()
-                ),
-            )
+            let refused = workspace::read::Refused::Link { to };
+            (path.clone(), format!("not checked: {refused}"))
         })
         .collect()
 }

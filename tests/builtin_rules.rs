@@ -13,15 +13,20 @@ fn project() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[test]
-fn every_fixture_of_the_built_in_rules_passes() {
-    let report = rule_tests::run(
+/// Every fixture of the built-in rules, run.
+fn built_in_fixtures() -> rule_tests::TestReport {
+    rule_tests::run(
         &[project().join("rules/tests")],
         &[],
         None,
         Limits::default(),
     )
-    .expect("the fixtures run");
+    .expect("the fixtures run")
+}
+
+#[test]
+fn every_fixture_of_the_built_in_rules_passes() {
+    let report = built_in_fixtures();
     assert!(report.rule_errors.is_empty(), "{:?}", report.rule_errors);
     let failures: Vec<String> = report
         .fixtures
@@ -38,13 +43,7 @@ fn every_fixture_of_the_built_in_rules_passes() {
 
 #[test]
 fn every_built_in_rule_has_a_firing_and_a_near_miss_fixture() {
-    let report = rule_tests::run(
-        &[project().join("rules/tests")],
-        &[],
-        None,
-        Limits::default(),
-    )
-    .expect("the fixtures run");
+    let report = built_in_fixtures();
     // rule → (fixtures expecting findings, fixtures expecting none)
     let mut coverage: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for fixture in &report.fixtures {

@@ -9,7 +9,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::hostile::{assert_stopped, check_concise, hostile_rule, lessons, repository, says};
+use common::hostile::{
+    assert_stopped, check_concise, hostile_rule, lessons, mkfifo, repository, says,
+};
 
 #[test]
 fn an_array_grown_forever_is_stopped_without_measuring_it_at_every_push() {
@@ -313,11 +315,7 @@ fn a_report_onto_a_fifo_is_written_in_place() {
     let root = folder.path();
     // A FIFO is written in place (a rename would replace it with a file).
     let fifo = root.join("report.pipe");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo")
-        .success());
+    mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the FIFO"))
@@ -404,11 +402,7 @@ fn a_collection_over_the_item_limit_is_a_located_finding() {
 fn a_fifo_is_an_error_never_a_hang() {
     let folder = repository(1, None);
     let fifo = folder.path().join("incidents/pipe.yaml");
-    assert!(Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo")
-        .success());
+    mkfifo(&fifo);
     let run = lessons(folder.path(), &["check", "incidents/pipe.yaml"]);
     assert_eq!(run.code, 2, "{}", run.all());
     says(&run, "not a regular file or a folder");

@@ -7,7 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::hostile::{assert_stopped, check_concise, hostile_rule, lessons, repository, says};
+use common::hostile::{
+    assert_failed_on, assert_stopped, check_concise, hostile_rule, lessons, repository, says,
+};
 
 /// A repository of `count` incidents whose rule X001 runs `body` on each.
 fn with_rule(count: usize, body: &str) -> tempfile::TempDir {
@@ -65,9 +67,10 @@ fn a_limit_hit_on_one_document_is_that_documents_finding_and_the_rule_goes_on() 
     );
     let run = check_concise(folder.path());
     assert_eq!(run.code, 2, "{}", run.all());
-    says(
+    assert_failed_on(
         &run,
-        "incidents/inc-0007.yaml:1:1: X001 X001 did not check this document: stopped after 2000000 operations (`limits: call_operations`)",
+        "incidents/inc-0007.yaml",
+        "stopped after 2000000 operations (`limits: call_operations`)",
     );
     for number in [1, 6, 8, 30] {
         says(
@@ -129,6 +132,7 @@ fn a_pattern_of_sixteen_megabytes_is_refused_before_it_is_compiled() {
         &["check", ".", "--format", "concise", "--jobs", "4"],
     );
     assert_stopped(&run, "is 16000000 bytes long; at most 4096");
+    assert_failed_on(&run, "incidents/inc-0001.yaml", "is 16000000 bytes long");
     assert!(
         run.stderr.len() < 20_000,
         "{} bytes on stderr",
@@ -151,6 +155,7 @@ fn a_search_of_sixteen_megabytes_stops_on_time() {
     );
     // Its time, or the operations its search is charged, whichever comes first.
     assert_stopped(&run, "stopped after ");
+    assert_failed_on(&run, "incidents/inc-0001.yaml", "stopped after ");
 }
 
 #[test]
@@ -168,12 +173,14 @@ fn writing_out_a_thousand_references_to_one_long_text_is_stopped() {
         let run = check_concise(folder.path());
         assert_eq!(run.code, 2, "{last}: {}", run.all());
         says(&run, "rule X001 (rules/x.rhai)");
-        match last {
-            "throw a" => says(&run, "failed: an array of 1000 items"),
+        let limit = match last {
+            "throw a" => "failed: an array of 1000 items",
             // What is printed is output: its budget is met first.
-            "debug(a)" | "print(a)" => says(&run, "it printed and reported more than 8192 KiB"),
-            _ => says(&run, "it held more than 64 MiB of memory at once"),
-        }
+            "debug(a)" | "print(a)" => "it printed and reported more than 8192 KiB",
+            _ => "it held more than 64 MiB of memory at once",
+        };
+        says(&run, limit);
+        assert_failed_on(&run, "incidents/inc-0001.yaml", limit);
         assert!(
             run.all().len() < 100_000,
             "{last}: {} bytes",

@@ -4,17 +4,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::hostile::{lessons, repository, says};
-
-fn mkfifo(path: &std::path::Path) {
-    assert!(Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo")
-        .success());
-}
+use common::hostile::{lessons, mkfifo, repository, says};
 
 /// A repository with a custom rule X001 (reporting each incident's id) and its fixtures.
 fn with_fixtures() -> tempfile::TempDir {

@@ -262,7 +262,7 @@ pub(crate) fn emit_with(
         Some(path) => output::write_atomically_with(path, root, write).map_err(|error| {
             format!(
                 "cannot write {}: {error}",
-                output::terminal::escape_line(&path.display().to_string())
+                crate::output::terminal::shown_path(path)
             )
         }),
         None => {
@@ -359,7 +359,7 @@ fn check(args: &CheckArgs) -> i32 {
         for (path, why) in &outcome.skipped {
             eprintln!(
                 "note: {}: {}",
-                output::terminal::escape_line(&path.display().to_string()),
+                crate::output::terminal::shown_path(path),
                 output::terminal::escape_line(why)
             );
         }
@@ -458,10 +458,7 @@ fn init(args: &InitArgs) -> i32 {
     match crate::init::init(&args.dir, crate::today()) {
         Ok(written) => {
             for path in &written {
-                println!(
-                    "created {}",
-                    output::terminal::escape_line(&crate::finding::display_path(path))
-                );
+                println!("created {}", crate::output::terminal::shown_path(path));
             }
             println!(
                 "\nNext: `lessons check {0}` checks the documents, `lessons test` (in {0}) runs \
@@ -540,7 +537,7 @@ fn verbose_notes(outcome: &Outcome) -> String {
     for (file, line) in &outcome.unclassified {
         notes.push_str(&format!(
             "note: {}:{line}: not checked: no kind (add `kind:`, or map its path under `kinds:` in .lessons.yaml)\n",
-            output::terminal::escape_line(&crate::finding::display_path(file))
+            crate::output::terminal::shown_path(file)
         ));
     }
     for printed in &outcome.printed {

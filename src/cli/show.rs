@@ -38,7 +38,7 @@ pub fn show(args: &ShowArgs) -> i32 {
     if !args.file.is_file() {
         eprintln!(
             "error: {}: no such file",
-            crate::output::terminal::escape_line(&args.file.display().to_string())
+            crate::output::terminal::shown_path(&args.file)
         );
         return EXIT_FAILED;
     }
@@ -56,8 +56,8 @@ pub fn show(args: &ShowArgs) -> i32 {
     if documents.is_empty() {
         eprintln!(
             "{}: not a document of the repository at {} (not included by `include`, or excluded)",
-            crate::output::terminal::escape_line(&args.file.display().to_string()),
-            crate::output::terminal::escape_line(&crate::finding::display_path(&outcome.root))
+            crate::output::terminal::shown_path(&args.file),
+            crate::output::terminal::shown_path(&outcome.root)
         );
         return EXIT_FAILED;
     }

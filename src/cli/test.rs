@@ -81,7 +81,10 @@ fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>, PathBuf)
     let mut folders = Vec::new();
     let mut repository = PathBuf::from(".");
     if let Some((root, config)) = found {
-        repository.clone_from(&root);
+        // `--config .lessons.yaml` names the current folder by an empty parent.
+        if !root.as_os_str().is_empty() {
+            repository.clone_from(&root);
+        }
         if let Some(config) = config {
             if args.config.is_none() {
                 crate::found_config_inside(&config, &root)?;

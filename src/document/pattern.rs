@@ -16,8 +16,6 @@ pub const MAX_PATTERN_BYTES: usize = 4 << 10;
 pub const COMPILED_BYTES: usize = 1 << 20;
 /// What a pattern's lazy DFA may cache while it searches.
 pub const CACHE_BYTES: usize = 1 << 18;
-/// How much of a pattern an error message quotes.
-const QUOTED_CHARACTERS: usize = 80;
 
 /// A pattern compiled within bounds: the regex, and the automaton it was measured by.
 #[derive(Debug, Clone)]
@@ -80,13 +78,9 @@ fn refused(pattern: &str, problem: &str) -> String {
     format!("the pattern `{}` cannot be used: {reason}", quoted(pattern))
 }
 
-/// At most [`QUOTED_CHARACTERS`] of `pattern`, for a message.
-pub fn quoted(pattern: &str) -> String {
-    let mut shown: String = pattern.chars().take(QUOTED_CHARACTERS).collect();
-    if pattern.chars().count() > QUOTED_CHARACTERS {
-        shown.push('…');
-    }
-    shown
+/// As much of `pattern` as a message quotes.
+fn quoted(pattern: &str) -> String {
+    crate::finding::shortened(pattern, 80)
 }
 
 #[cfg(test)]

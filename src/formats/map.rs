@@ -63,7 +63,7 @@ pub fn apply(
     if let Some(key) = mapping.within.as_ref().and_then(|within| within.top_key()) {
         consumed.insert(key.to_owned());
     }
-    for (target, source) in &mapping.fields {
+    for (target, source) in mapping.fields.iter() {
         for key in read_keys(source) {
             if key != first_key(target) {
                 consumed.insert(key.to_owned());
@@ -81,12 +81,9 @@ pub fn apply(
             .collect(),
         _ => HashMap::new(),
     };
-    for (target, section) in &mapping.sections {
+    for (target, section) in mapping.sections.iter() {
         // What the front matter says is not replaced by a template's section.
-        let (head, rest) = match target.split_once('.') {
-            Some((head, rest)) => (head, Some(rest)),
-            None => (target.as_str(), None),
-        };
+        let (head, rest) = split_target(target);
         let present = own.get(head).and_then(|node| match rest {
             Some(rest) => at_path(node, rest),
             None => Some(*node),
@@ -134,7 +131,9 @@ pub fn apply(
                 from: "the earliest timeline entry".into(),
                 span: first.span(),
             });
-            set(&mut entries, "detected", first);
+            let mut detected = Targets::default();
+            detected.insert("detected", first);
+            detected.merge_into(&mut entries);
         }
     }
     document.root = Node {
@@ -408,6 +407,14 @@ fn earliest(entries: &[Entry]) -> Option<Node> {
         .map(|(_, at)| at.clone())
 }
 
+/// A dotted target's first key, and the rest of it.
+fn split_target(target: &str) -> (&str, Option<&str>) {
+    match target.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (target, None),
+    }
+}
+
 /// The mapped values by their dotted targets, each level indexed by key: a mapping of
 /// 100,000 fields is set into a document in one pass, where setting each target in turn
 /// searched (and, below the top, copied) the document's fields for every one of them.
@@ -424,13 +431,10 @@ enum Slot {
 }
 
 impl Targets {
-    /// Sets the dotted `target` to `value`, as [`set`] would: a later target replaces an
-    /// earlier one, and a map is made on the way where a value stood.
+    /// Sets the dotted `target` to `value`: a later target replaces an earlier one, and a
+    /// map is made on the way where a value stood.
     fn insert(&mut self, target: &str, value: Node) {
-        let (head, rest) = match target.split_once('.') {
-            Some((head, rest)) => (head, Some(rest)),
-            None => (target, None),
-        };
+        let (head, rest) = split_target(target);
         let at = match self.index.get(head) {
             Some(&at) => at,
             None => {
@@ -492,34 +496,4 @@ impl Targets {
             }
         }
     }
-}
-
-/// Sets the dotted `target` to `value`, creating the maps on the way.
-fn set(entries: &mut Vec<Entry>, target: &str, value: Node) {
-    let (head, rest) = match target.split_once('.') {
-        Some((head, rest)) => (head, Some(rest)),
-        None => (target, None),
-    };
-    let Some(rest) = rest else {
-        match entries.iter_mut().find(|entry| entry.key == head) {
-            Some(known) => {
-                known.key_span = value.span().into();
-                known.value = value;
-            }
-            None => entries.push(entry(head, value)),
-        }
-        return;
-    };
-    let position = match entries.iter().position(|entry| entry.key == head) {
-        Some(position) => position,
-        None => {
-            entries.push(entry(head, map_node(Vec::new(), value.span())));
-            entries.len() - 1
-        }
-    };
-    let parent = &mut entries[position].value;
-    if !matches!(parent.value, Value::Map(_)) {
-        *parent = map_node(Vec::new(), value.span());
-    }
-    parent.value.edit_map(|children| set(children, rest, value));
 }

@@ -219,15 +219,6 @@ impl<T> Targeted<T> {
     }
 }
 
-impl<'a, T> IntoIterator for &'a Targeted<T> {
-    type Item = (&'a String, &'a T);
-    type IntoIter = Box<dyn Iterator<Item = (&'a String, &'a T)> + 'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
-    }
-}
-
 /// What is wrong with a mapping, and where: the keys under the entry (`fields`, `detected`).
 #[derive(Debug, Clone)]
 pub struct MappingError {
@@ -561,10 +552,10 @@ impl Mapping {
         if later.within.is_some() {
             self.within.clone_from(&later.within);
         }
-        for (target, source) in &later.fields {
+        for (target, source) in later.fields.iter() {
             self.fields.set(target, source.clone());
         }
-        for (target, source) in &later.sections {
+        for (target, source) in later.sections.iter() {
             self.sections.set(target, source.clone());
         }
         for preset in &later.presets {

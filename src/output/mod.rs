@@ -211,8 +211,9 @@ pub fn write_atomically_with(
 /// one: the path itself or any folder between `within` and it. Compared as written (made
 /// absolute, `..` resolved without the file system), so `within/../elsewhere` is outside.
 pub fn refuse_links(path: &Path, within: &Path) -> std::io::Result<()> {
-    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
-    let (target, within) = (absolute(path)?, absolute(within)?);
+    let Some((target, within)) = crate::workspace::read::lexically_inside(path, within) else {
+        return Ok(());
+    };
     let Ok(below) = target.strip_prefix(&within) else {
         return Ok(());
     };
@@ -230,11 +231,9 @@ pub fn refuse_links(path: &Path, within: &Path) -> std::io::Result<()> {
                     format!(
                         "{} is a symbolic link{} inside {}; lessons never writes through one \
                          (remove the link, or name another file)",
-                        terminal::escape_line(&crate::finding::display_path(&shown)),
+                        terminal::shown_path(&shown),
                         terminal::escape_line(&to),
-                        terminal::escape_line(&crate::finding::display_path(
-                            &crate::relative_to_cwd(&within)
-                        )),
+                        terminal::shown_path(&crate::relative_to_cwd(&within)),
                     ),
                 ));
             }

@@ -72,50 +72,31 @@ fn starts_command(body: &str) -> bool {
     body.starts_with("::") || body.starts_with("##[")
 }
 
-fn push_all(out: &mut String, text: &str) {
-    for c in text.chars() {
-        if is_control(c) {
-            push_escaped(out, c);
-        } else {
-            out.push(c);
-        }
-    }
-}
-
-/// A block of lines (a rule's documentation, a help text): control characters written as
-/// escapes as [`escape_line`] does, line feeds and tabs kept; a line a CI runner would take
-/// as a command has its first `:` or `#` written as an escape, and so has Azure Pipelines'
-/// `##vso[`, a command wherever it is on a line.
+/// A block of lines (a rule's documentation, a help text): each line as [`escape_line`]
+/// writes it, line feeds kept — a line a CI runner would take as a command (`::…`, `##[…`)
+/// has its first character written as an escape, and `##vso[`, Azure Pipelines' command
+/// wherever it stands on a line, its `#`.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    let plain = text.bytes().fold(true, |plain, byte| {
-        plain & ((b' '..=b'~').contains(&byte) | (byte == b'\n') | (byte == b'\t'))
-    });
-    let controls = !plain && text.chars().any(is_control);
-    let commands = text.contains("##vso[")
-        || ((text.contains("::") || text.contains("##["))
-            && text.lines().any(|line| starts_command(line.trim_start())));
-    if !controls && !commands {
+    let lines: Vec<Cow<'_, str>> = text.split('\n').map(escape_line).collect();
+    if lines.iter().all(|line| matches!(line, Cow::Borrowed(_))) {
         return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for (at, line) in text.split('\n').enumerate() {
-        if at > 0 {
-            out.push('\n');
-        }
-        let line = line.replace("##vso[", "\\x23#vso[");
-        let indent = line.len() - line.trim_start().len();
-        let (lead, mut body) = line.split_at(indent);
-        push_all(&mut out, lead);
-        if starts_command(body) {
-            let mut chars = body.chars();
-            if let Some(first) = chars.next() {
-                push_escaped(&mut out, first);
-            }
-            body = chars.as_str();
-        }
-        push_all(&mut out, body);
+    Cow::Owned(lines.join("\n"))
+}
+
+/// A path on one line: as every output names a file (`/` between its parts), escaped.
+pub fn shown_path(path: &std::path::Path) -> String {
+    escape_line(&crate::finding::display_path(path)).into_owned()
+}
+
+/// `text` flowed onto one line, its line breaks as spaces (a multi-line title in a table
+/// cell of a report), then escaped as [`escape_line`] does.
+pub fn flat_line(text: &str) -> Cow<'_, str> {
+    if !text.contains(['\n', '\r']) {
+        return escape_line(text);
     }
-    Cow::Owned(out)
+    let flat = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
+    Cow::Owned(escape_line(&flat).into_owned())
 }
 
 /// The widest a column of a listing is padded to: a key or an id of a hundred thousand

@@ -16,14 +16,7 @@ pub struct Shown;
 
 impl askama::filters::Escaper for Shown {
     fn write_escaped_str<W: std::fmt::Write>(&self, dest: W, string: &str) -> std::fmt::Result {
-        let flat;
-        let string = if string.contains(['\n', '\r']) {
-            flat = string.replace("\r\n", " ").replace(['\n', '\r'], " ");
-            &flat
-        } else {
-            string
-        };
-        askama::filters::Html.write_escaped_str(dest, &crate::output::terminal::escape_line(string))
+        askama::filters::Html.write_escaped_str(dest, &crate::output::terminal::flat_line(string))
     }
 }
 

@@ -36,8 +36,7 @@ fn list(ids: &[String]) -> String {
 /// control characters and bidirectional overrides are shown as escapes (the report goes to
 /// a terminal as often as to a wiki).
 fn escape(text: &str) -> String {
-    let flat = text.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    crate::output::terminal::escape_line(&flat)
+    crate::output::terminal::flat_line(text)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

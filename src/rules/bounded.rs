@@ -234,25 +234,11 @@ impl Written {
         if let Ok(c) = value.as_char() {
             return self.push_char(c);
         }
-        if let Some(items) = value.read_lock::<Array>() {
-            return self.list(context, items.iter().cloned(), depth);
+        if let Some(done) = with_items(value, |items| self.list(context, items, depth)) {
+            return done;
         }
-        if let Some(list) = value.read_lock::<ListView>() {
-            return self.list(context, list.clone().into_iter(), depth);
-        }
-        if let Some(map) = value.read_lock::<Map>() {
-            return self.map(
-                context,
-                map.iter().map(|(k, v)| (k.to_string(), v.clone())),
-                depth,
-            );
-        }
-        if let Some(map) = value.read_lock::<MapView>() {
-            let entries = map
-                .keys()
-                .into_iter()
-                .map(|key| (key.to_string(), map.get(&key).unwrap_or(Dynamic::UNIT)));
-            return self.map(context, entries, depth);
+        if let Some(done) = with_entries(value, |entries| self.map(context, entries, depth)) {
+            return done;
         }
         if value.is_unit() || value.is_int() || value.is_float() || value.is_bool() {
             return self.push(&format!("{value:?}"));
@@ -340,21 +326,11 @@ impl Written {
         if value.is_int() || value.is_float() || value.is_bool() {
             return self.push(&value.to_string());
         }
-        if let Some(items) = value.read_lock::<Array>() {
-            return self.json_list(items.iter().cloned(), depth);
+        if let Some(done) = with_items(value, |items| self.json_list(items, depth)) {
+            return done;
         }
-        if let Some(list) = value.read_lock::<ListView>() {
-            return self.json_list(list.clone().into_iter(), depth);
-        }
-        if let Some(map) = value.read_lock::<Map>() {
-            return self.json_map(map.iter().map(|(k, v)| (k.to_string(), v.clone())), depth);
-        }
-        if let Some(map) = value.read_lock::<MapView>() {
-            let entries = map
-                .keys()
-                .into_iter()
-                .map(|key| (key.to_string(), map.get(&key).unwrap_or(Dynamic::UNIT)));
-            return self.json_map(entries, depth);
+        if let Some(done) = with_entries(value, |entries| self.json_map(entries, depth)) {
+            return done;
         }
         self.json_text(&value.to_string())
     }
@@ -404,6 +380,38 @@ impl Written {
     }
 }
 
+/// `read` over the items of a list, a rule's array or a view of one, as they are (never
+/// copied first); `None` for anything that is not a list.
+fn with_items<T>(
+    value: &Dynamic,
+    read: impl FnOnce(&mut dyn Iterator<Item = Dynamic>) -> T,
+) -> Option<T> {
+    if let Some(items) = value.read_lock::<Array>() {
+        return Some(read(&mut items.iter().cloned()));
+    }
+    let list = value.read_lock::<ListView>()?;
+    Some(read(&mut list.clone().into_iter()))
+}
+
+/// `read` over the entries of a map, a rule's or a view of one; `None` for anything else.
+fn with_entries<T>(
+    value: &Dynamic,
+    read: impl FnOnce(&mut dyn Iterator<Item = (String, Dynamic)>) -> T,
+) -> Option<T> {
+    if let Some(map) = value.read_lock::<Map>() {
+        return Some(read(
+            &mut map
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.clone())),
+        ));
+    }
+    let map = value.read_lock::<MapView>()?;
+    Some(read(&mut map.keys().into_iter().map(|key| {
+        let value = map.get(&key).unwrap_or(Dynamic::UNIT);
+        (key.to_string(), value)
+    })))
+}
+
 /// Registers the writers of lists and maps as text in place of Rhai's own, which build
 /// the whole text first.
 fn register_written(engine: &mut Engine, limits: Limits) {
@@ -432,7 +440,7 @@ fn register_written(engine: &mut Engine, limits: Limits) {
             name,
             move |context: NativeCallContext, list: &mut ListView| {
                 written(&limits, |out| {
-                    out.list(&context, list.clone().into_iter(), 0)
+                    out.debug(&context, &Dynamic::from(list.clone()), 0)
                 })
             },
         );

@@ -98,8 +98,19 @@ impl Default for Limits {
 pub const SMALL_DOCUMENT: usize = 64 << 10;
 
 impl Limits {
+    /// These limits as a call on a document of `bytes` has them: its operations, time and
+    /// output grown with the document past [`SMALL_DOCUMENT`].
+    pub fn for_document(&self, bytes: usize) -> Limits {
+        Limits {
+            operations: self.operations_for(bytes),
+            call_time: self.call_time_for(bytes),
+            output_bytes: self.output_for(bytes),
+            ..*self
+        }
+    }
+
     /// The operations a call on a document of `bytes` may take (0: no limit).
-    pub fn operations_for(&self, bytes: usize) -> u64 {
+    fn operations_for(&self, bytes: usize) -> u64 {
         if self.operations == 0 {
             return 0;
         }
@@ -109,14 +120,14 @@ impl Limits {
     }
 
     /// The wall time a call on a document of `bytes` may take.
-    pub fn call_time_for(&self, bytes: usize) -> std::time::Duration {
+    fn call_time_for(&self, bytes: usize) -> std::time::Duration {
         self.call_time
             .saturating_add(self.time_for_bytes(bytes.saturating_sub(SMALL_DOCUMENT)))
     }
 
     /// What a call on a document of `bytes` may print and report: four bytes more for each
     /// byte of a large document (a finding on each of 100,000 action items is 9 MB).
-    pub fn output_for(&self, bytes: usize) -> usize {
+    fn output_for(&self, bytes: usize) -> usize {
         if self.output_bytes == 0 {
             return 0;
         }
@@ -394,20 +405,21 @@ fn set_budgets(
     now: std::time::Instant,
     run_deadline: Option<std::time::Instant>,
 ) {
+    let limits = limits.for_document(size);
     METER.with(|meter| {
         meter.set(Meter {
             base,
             said: 0,
-            said_limit: limits.output_for(size),
+            said_limit: limits.output_bytes,
         });
     });
     LAST_OPERATION.with(|cell| {
-        cell.set(match limits.operations_for(size) {
+        cell.set(match limits.operations {
             0 => u64::MAX,
             limit => base.saturating_add(limit),
         });
     });
-    let mut span = limits.call_time_for(size);
+    let mut span = limits.call_time;
     if let Some(end) = run_deadline {
         span = span.min(end.saturating_duration_since(now));
     }

@@ -672,10 +672,7 @@ impl Session<'_> {
     ) -> RuleError {
         let loaded = checked.loaded;
         // The budgets the call had: grown with its document.
-        let mut limits = self.limits;
-        limits.operations = limits.operations_for(checked.size);
-        limits.call_time = limits.call_time_for(checked.size);
-        let reason = describe(error, &limits);
+        let reason = describe(error, &self.limits.for_document(checked.size));
         let reason = if reason.starts_with("stopped") {
             reason
         } else {
@@ -732,6 +729,8 @@ pub struct Run<'a> {
     pub as_of: crate::document::date::Moment,
     /// Whether the run reports on a file.
     pub reported: &'a (dyn Fn(&std::path::Path) -> bool + Sync),
+    /// The run's limits, as the options and the configuration set them.
+    pub limits: Limits,
     /// When the run must end (`limits: run_seconds`), counted from its start.
     pub deadline: Option<std::time::Instant>,
 }
@@ -773,7 +772,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         Arc::clone(&values),
         Arc::clone(&workspace.index),
     ));
-    let limits = options.limits_with(&workspace.config);
+    let limits = run.limits;
     let mut engine = engine::build(
         limits,
         run.as_of,

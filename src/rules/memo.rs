@@ -95,7 +95,7 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
     if needs_itself {
         return Err(format!(
             "memo(\"{}\") needs its own result: the function calls memo with the same key",
-            crate::document::pattern::quoted(key)
+            crate::finding::shortened(key, 80)
         )
         .into());
     }
@@ -143,7 +143,7 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
                 Err(format!(
                     "memo(\"{}\"): its result ({} KiB) would take the rule's memo results past \
                      {} MiB over the run (`limits: memo_mib`)",
-                    crate::document::pattern::quoted(key),
+                    crate::finding::shortened(key, 80),
                     bytes >> 10,
                     table.budget >> 20
                 )

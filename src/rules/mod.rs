@@ -116,25 +116,14 @@ impl RuleError {
 /// Explains why Rhai stopped a rule, in the words of a rule author; what the rule put in
 /// it (a thrown value, a key) quoted to at most a few hundred characters.
 pub fn describe(error: &EvalAltResult, limits: &engine::Limits) -> String {
-    let described = describe_whole(error, limits);
-    const SHOWN: usize = 300;
-    if described.len() <= SHOWN {
-        return described;
-    }
-    let mut shown: String = described.chars().take(SHOWN).collect();
-    shown.push('…');
-    shown
+    crate::finding::shortened(&describe_whole(error, limits), 300)
 }
 
 /// A value a rule put in an error, without writing out what may be huge: text cut short,
 /// a list or a map by its size.
 fn preview(value: &Dynamic) -> String {
     if let Some(text) = value.read_lock::<rhai::ImmutableString>() {
-        let mut shown: String = text.chars().take(300).collect();
-        if text.len() > shown.len() {
-            shown.push('…');
-        }
-        return shown;
+        return crate::finding::shortened(&text, 300);
     }
     if let Some(items) = value.read_lock::<rhai::Array>() {
         return format!("an array of {} items", items.len());
@@ -444,12 +433,7 @@ fn single_line(key: &str, text: &str, limit: usize) -> Result<(), String> {
 /// At most a few dozen characters of a text a rule wrote, for an error message (which every
 /// output escapes).
 fn quoted(text: &str) -> String {
-    const SHOWN: usize = 40;
-    let mut shown: String = text.chars().take(SHOWN).collect();
-    if text.chars().count() > SHOWN {
-        shown.push('…');
-    }
-    shown
+    crate::finding::shortened(text, 40)
 }
 
 fn rule_constant_position(source: &str) -> Position {

@@ -143,13 +143,21 @@ pub fn confined(path: &Path, within: &Path) -> Result<(), Refused> {
     }
 }
 
+/// `path` and `within`, made absolute with `..` resolved as written (not through the file
+/// system), when `path` lies inside `within` so: a file of the repository, which its
+/// contributors control, as opposed to one the user named elsewhere.
+pub fn lexically_inside(path: &Path, within: &Path) -> Option<(PathBuf, PathBuf)> {
+    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
+    let (path, within) = (absolute(path).ok()?, absolute(within).ok()?);
+    path.starts_with(&within).then_some((path, within))
+}
+
 /// [`confined`] for a path the user named: one that lies inside `root` as written (a
 /// contributor's file) must resolve inside it too; one outside it is the user's own choice.
 pub fn confined_if_inside(path: &Path, root: &Path) -> Result<(), Refused> {
-    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
-    match (absolute(path), absolute(root)) {
-        (Ok(path), Ok(root)) if path.starts_with(&root) => confined(&path, &root),
-        _ => Ok(()),
+    match lexically_inside(path, root) {
+        Some((path, root)) => confined(&path, &root),
+        None => Ok(()),
     }
 }
 

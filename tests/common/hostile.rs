@@ -138,3 +138,25 @@ pub fn says(run: &Run, text: &str) {
 pub fn check_concise(folder: &Path) -> Run {
     lessons(folder, &["check", ".", "--format", "concise"])
 }
+
+/// Makes a FIFO at `path`: what a run must refuse, never wait on.
+pub fn mkfifo(path: &Path) {
+    assert!(Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo")
+        .success());
+}
+
+/// A document the hostile rule X001 failed on has its finding, at its first line, naming
+/// the limit: the rule did not check it.
+#[track_caller]
+pub fn assert_failed_on(run: &Run, file: &str, limit: &str) {
+    let prefix = format!("{file}:1:1: X001 X001 did not check this document: ");
+    let all = run.all();
+    assert!(
+        all.lines()
+            .any(|line| line.starts_with(&prefix) && line.contains(limit)),
+        "expected `{prefix}…{limit}…` in:\n{all}"
+    );
+}
