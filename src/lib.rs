@@ -646,12 +646,14 @@ fn run(
         },
     );
     let evaluated_at = started.elapsed();
+    let mut sources = std::mem::take(&mut evaluated.sources);
+    sources.extend(suppressed.sources);
 
     let mut outcome = Outcome::assemble(
         workspace,
         evaluated,
         suppressed.waivers,
-        &suppressed.sources,
+        &sources,
         Assembly {
             root,
             as_of,

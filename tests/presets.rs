@@ -106,7 +106,6 @@ fn markdown_preset_on_six_public_templates_and_a_team_post_mortem() {
         findings(&run("markdown")),
         [
             "LL034 postmortems/2026-09-vpn-mfa-fatigue.md:3:11",
-            "LL008 postmortems/2026-09-vpn-mfa-fatigue.md:40:1",
             "LL019 postmortems/2026-09-vpn-mfa-fatigue.md:40:1",
             "LL002 postmortems/2026-09-vpn-mfa-fatigue.md:43:1",
             "LL003 postmortems/2026-09-vpn-mfa-fatigue.md:43:1",

@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             // The index finds the first section of a key, as a search in order would.
             let first = read.sections.iter().find(|known| known.key == section.key);
             assert_eq!(read.section(std::slice::from_ref(&section.key)), first);
-            for node in items::timeline(section, &placeholders)
+            for node in items::timeline(section, &placeholders, Some("2026-03-02"), None)
                 .iter()
                 .chain(&items::action_items(section, &maps, &placeholders))
                 .chain(&items::list(section, &placeholders, true))

@@ -8,6 +8,7 @@ pub mod pattern;
 pub mod schema;
 pub mod tree;
 pub mod yaml;
+pub mod zone;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -131,6 +132,9 @@ pub struct Document {
     pub body: Option<std::sync::Arc<crate::formats::body::Body>>,
     /// The presets that mapped it.
     pub presets: Vec<String>,
+    /// Why it is no document of its mapping's kind (a `skip:` condition of `formats:`):
+    /// not checked.
+    pub skipped: Option<String>,
 }
 
 impl Document {
@@ -150,6 +154,7 @@ impl Document {
             origins: Vec::new(),
             presets: Vec::new(),
             body: None,
+            skipped: None,
         }
     }
 

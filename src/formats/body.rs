@@ -94,6 +94,8 @@ impl Eq for Body {}
 #[derive(Debug, Clone, Default)]
 struct Index {
     sections: std::collections::HashMap<String, usize>,
+    /// The first section of each [`heading_stem`], for headings with a qualifier.
+    stems: std::collections::HashMap<String, usize>,
     labels: std::collections::HashMap<String, usize>,
 }
 
@@ -108,13 +110,48 @@ pub fn heading_key(text: &str) -> String {
         .to_owned()
 }
 
+/// A heading's key without what qualifies it: its numbering (`3. `, `II)`), what is in
+/// brackets (`(findings)`, `(s)`, `[draft]`) and what follows an ` and `, `&`, `/`, ` - `
+/// or `:` — `Root cause(s) and trigger` is a *root cause* section, `Contributing Factors
+/// (findings)` a *contributing factors* one. `None` when nothing qualifies it.
+pub fn heading_stem(key: &str) -> Option<String> {
+    let mut text = key.trim_start_matches(|c: char| {
+        c.is_ascii_digit() || matches!(c, '.' | ')' | ' ' | '#' | '-' | '*')
+    });
+    // A roman numeral before `.` or `)`: `iv. root cause`.
+    if let Some((number, rest)) = text.split_once(['.', ')']) {
+        if !number.is_empty() && number.chars().all(|c| matches!(c, 'i' | 'v' | 'x')) {
+            text = rest.trim_start();
+        }
+    }
+    let mut plain = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let cut = [" and ", " & ", "/", " - ", " – ", " — ", ":", " + ", ","]
+        .iter()
+        .filter_map(|separator| plain.find(separator))
+        .min()
+        .unwrap_or(plain.len());
+    let stem = heading_key(&plain[..cut]);
+    (!stem.is_empty() && stem != key).then_some(stem)
+}
+
 impl Body {
     /// The first section whose heading is one of `keys`, already [`heading_key`]s: a
-    /// mapping normalises its headings once, not once per document.
+    /// mapping normalises its headings once, not once per document. A heading that says
+    /// exactly one of them wins over one that says it with a qualifier ([`heading_stem`]).
     pub fn section(&self, keys: &[String]) -> Option<&Section> {
         let index = self.index();
         keys.iter()
             .find_map(|wanted| index.sections.get(wanted))
+            .or_else(|| keys.iter().find_map(|wanted| index.stems.get(wanted)))
             .map(|&at| &self.sections[at])
     }
 
@@ -128,6 +165,9 @@ impl Body {
             let mut index = Index::default();
             for (at, section) in self.sections.iter().enumerate() {
                 index.sections.entry(section.key.clone()).or_insert(at);
+                if let Some(stem) = heading_stem(&section.key) {
+                    index.stems.entry(stem).or_insert(at);
+                }
             }
             for (at, label) in self.labels.iter().enumerate() {
                 index.labels.entry(label.name.clone()).or_insert(at);

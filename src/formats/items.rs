@@ -9,7 +9,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::body::{heading_key, Block, Section, Table, Text};
+use super::body::{Block, Section, Table, Text};
+use crate::document::date::Moment;
+use crate::document::zone::{self, Zone};
 use crate::document::{Entry, Node, Span, Value};
 
 /// A value map of a mapping: source text (lower-case) → target value.
@@ -52,17 +54,98 @@ fn content<'a>(text: &'a Text, placeholders: &[String]) -> Option<&'a str> {
         .filter(|content| !is_placeholder(content, placeholders))
 }
 
-/// The column whose header is one of `names`.
+/// A header cell's words as a column is matched: lower-case, what is in brackets and a
+/// time zone left out (`Time (UTC)`, `Date and Time in CET`, `When (UTC+1)`).
+fn header_words(cell: &Text) -> Vec<String> {
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for c in cell.text.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    plain
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .filter(|word| !word.is_empty() && zone::named(word).is_none())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The column whose header is one of `names` (its words, as [`header_words`] reads them).
 fn column(table: &Table, names: &[&str]) -> Option<usize> {
     table.header.iter().position(|cell| {
-        let key = heading_key(&cell.text);
-        let key = key.trim_end_matches("(utc)").trim_end_matches("(s)").trim();
+        let key = header_words(cell).join(" ");
+        let key = key.strip_suffix(" s").unwrap_or(&key);
         names.contains(&key)
     })
 }
 
-static TICKET_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[A-Z][A-Z0-9]+-\d+\b").expect("a valid pattern"));
+/// The column whose header holds one of `words`, not counting `except`.
+fn column_with_word(table: &Table, words: &[&str], except: Option<usize>) -> Option<usize> {
+    table.header.iter().enumerate().position(|(at, cell)| {
+        Some(at) != except
+            && header_words(cell)
+                .iter()
+                .any(|word| words.contains(&word.as_str()))
+    })
+}
+
+/// A timeline table's time column: by its header (`Time`, `Date and Time in CET`,
+/// `When (UTC+1)`), else the column most of whose cells start with a time.
+fn time_column(table: &Table) -> Option<usize> {
+    const WORDS: &[&str] = &["time", "date", "when", "timestamp", "datetime", "date/time"];
+    column_with_word(table, WORDS, None).or_else(|| {
+        (0..table.header.len()).find(|&at| {
+            let cells: Vec<&str> = table
+                .rows
+                .iter()
+                .filter_map(|row| row.get(at).and_then(Text::content))
+                .collect();
+            let timed = cells
+                .iter()
+                .filter(|text| when(text, None, None).timed)
+                .count();
+            !cells.is_empty() && timed * 2 > cells.len()
+        })
+    })
+}
+
+/// A timeline table's event column: by its header, else the first other column with text.
+fn event_column(table: &Table, time: usize) -> Option<usize> {
+    const WORDS: &[&str] = &[
+        "event",
+        "events",
+        "what",
+        "description",
+        "happened",
+        "action",
+        "activity",
+        "details",
+        "update",
+        "summary",
+        "notes",
+        "note",
+        "message",
+    ];
+    column_with_word(table, WORDS, Some(time)).or_else(|| {
+        (0..table.header.len()).find(|&at| {
+            at != time
+                && table
+                    .rows
+                    .iter()
+                    .any(|row| row.get(at).and_then(Text::content).is_some())
+        })
+    })
+}
+
+static TICKET_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    // `SEC-12`; `#2194` or `acme/infra#2194` (an issue of the repository); a bare URL.
+    Regex::new(r"\b[A-Z][A-Z0-9]+-\d+\b|(?:\b[\w.-]+/[\w.-]+)?#\d+\b|\bhttps?://[^\s<>()\[\]]+")
+        .expect("a valid pattern")
+});
 
 /// `2026-03-02` at the start of `text` (after spaces), and what follows it.
 fn leading_day(text: &str) -> Option<(&str, &str)> {
@@ -82,9 +165,76 @@ fn leading_day(text: &str) -> Option<(&str, &str)> {
     (shape && ends).then(|| (&text[..10], &text[10..]))
 }
 
-/// A time of day: `14:51` or `14:51:03` (and `UTC`/`Z`) at the start of `text`, then an
-/// optional `-`, `–`, `—`, `:` or `|` before the rest: `(hour, minute, second, rest)`.
-fn leading_time(text: &str) -> Option<(u32, &str, &str, &str)> {
+/// A day written out at the start of `text` — `Mar 3, 2025`, `3 March 2025` — as
+/// `2025-03-03`, and what follows it.
+fn leading_spelled_day(text: &str) -> Option<(String, &str)> {
+    let text = text.trim_start();
+    let mut ends = text
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(at, _)| at)
+        .chain([text.len()]);
+    // The third word's end: `Mar 3, 2025` or `3 March 2025`.
+    let end = ends.nth(2)?;
+    let words = text[..end].trim_end_matches([',', ':', '-']);
+    let moment = Moment::parse(words)?;
+    Some((moment.date.to_string(), &text[end..]))
+}
+
+/// Words that say a time is approximate: `~19:30`, `approx. 19:30`, `around 19:30`.
+const APPROXIMATELY: &[&str] = &[
+    "~",
+    "≈",
+    "approximately",
+    "approx.",
+    "approx",
+    "around",
+    "about",
+    "circa",
+    "ca.",
+    "c.",
+];
+
+/// `text` without a leading word of [`APPROXIMATELY`], and whether it had one.
+fn strip_approximately(text: &str) -> (&str, bool) {
+    let trimmed = text.trim_start();
+    for word in APPROXIMATELY {
+        if let Some(rest) = trimmed
+            .get(..word.len())
+            .filter(|head| head.eq_ignore_ascii_case(word))
+            .map(|_| &trimmed[word.len()..])
+        {
+            // A word must end there: `about` is not `aboutus`.
+            let ends = word.len() == 1 || rest.is_empty() || rest.starts_with([' ', '\t']);
+            if ends && !(word.len() == 1 && rest.trim_start().is_empty()) {
+                return (rest.trim_start(), true);
+            }
+        }
+    }
+    (text, false)
+}
+
+/// A time left unfilled from a template: `HH:mm`, `hh:mm`, `XX:XX`, `??:??`, `--:--`.
+fn leading_unfilled_time(text: &str) -> Option<&str> {
+    let text = text.trim_start();
+    let (hours, rest) = text.split_once(':')?;
+    let filler = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 2
+            && part
+                .chars()
+                .all(|c| matches!(c, 'H' | 'h' | 'M' | 'm' | 'X' | 'x' | '?' | '-' | '_'))
+    };
+    let minutes_end = rest
+        .find(|c: char| !matches!(c, 'H' | 'h' | 'M' | 'm' | 'X' | 'x' | '?' | '-' | '_'))
+        .unwrap_or(rest.len());
+    (filler(hours) && filler(&rest[..minutes_end])).then(|| &rest[minutes_end..])
+}
+
+/// A time of day at the start of `text`: `14:51`, `14:51:03`, `2:14 PM`, then a zone
+/// (`UTC`, `Z`, `PST`, `+01:00`) if one is named, then an optional `-`, `–`, `—`, `:` or
+/// `|` before the rest: `(hour, minute, second, zone, rest)`.
+fn leading_time(text: &str) -> Option<(u32, u32, u32, Option<Zone>, &str)> {
     let text = text.trim_start();
     let colon = text.find(':')?;
     let hour = &text[..colon];
@@ -107,79 +257,223 @@ fn leading_time(text: &str) -> Option<(u32, &str, &str, &str)> {
     if rest.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
+    let mut hour: u32 = hour.parse().ok()?;
+    // `2:14 PM`, `2:14pm`, `2:14 p.m.`
+    let after = rest.trim_start();
+    for (word, afternoon) in [("a.m.", false), ("p.m.", true), ("am", false), ("pm", true)] {
+        let Some(head) = after.get(..word.len()) else {
+            continue;
+        };
+        let tail = &after[word.len()..];
+        if head.eq_ignore_ascii_case(word) && !tail.starts_with(|c: char| c.is_alphanumeric()) {
+            if hour == 0 || hour > 12 {
+                return None;
+            }
+            hour = hour % 12 + if afternoon { 12 } else { 0 };
+            rest = tail;
+            break;
+        }
+    }
+    // A zone right after the time: `14:51 PDT`, `14:51Z`, `14:51+01:00`.
+    let mut zone = None;
+    let after = rest.trim_start();
+    let word_end = after
+        .find(|c: char| c.is_whitespace() || matches!(c, ')' | ',' | '|' | '—' | '–'))
+        .unwrap_or(after.len());
+    let word = after[..word_end].trim_start_matches('(');
+    if let Some(named) = zone::named(word).filter(|_| !word.is_empty()) {
+        // `14:51 - alert`: the `-` is a separator, not an offset.
+        if word.len() > 1 || word.eq_ignore_ascii_case("z") {
+            zone = Some(named);
+            rest = after[word_end..].trim_start_matches(')');
+        }
+    }
     let rest = rest.trim_start();
-    let rest = rest
-        .strip_prefix("UTC")
-        .or_else(|| rest.strip_prefix('Z'))
-        .unwrap_or(rest)
-        .trim_start();
     let rest = rest
         .strip_prefix(['-', '–', '—', ':', '|'])
         .unwrap_or(rest)
         .trim_start();
-    Some((hour.parse().ok()?, minute, second, rest))
+    let minute: u32 = minute.parse().ok()?;
+    let second: u32 = second.parse().ok()?;
+    Some((hour, minute, second, zone, rest))
 }
 
-/// `2015-10-21T14:51:00Z` from a time (and the day it falls on), and the text after it;
-/// the text as it is when it holds no time, so LL000 can say it is not a date.
-fn moment_text(text: &str, day: Option<&str>) -> (String, String) {
+/// What a timeline cell or bullet says of when something happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct When {
+    /// As the schema writes it: `2015-10-21T14:51:00Z`, `2015-10-21T14:51:00-07:00`, a day
+    /// alone when the time was never filled in; the text as it is when it holds no date, so
+    /// LL000 can say so; `None` for a time whose day nothing gives.
+    at: Option<String>,
+    /// It starts with a time (or a day and an unfilled time): a timeline entry.
+    timed: bool,
+    /// `~19:30`, `approx. 19:30`
+    approximate: bool,
+    /// What follows: the event of a bullet.
+    rest: String,
+}
+
+/// Reads `text` as a moment: its day, else `day` (of a date line above, or the
+/// document's); its time in its own zone, else `zone` (of the column or a note), else UTC.
+fn when(text: &str, day: Option<&str>, zone: Option<Zone>) -> When {
+    let (text, approximate_before) = strip_approximately(text);
     let (date, after) = match leading_day(text) {
-        Some((date, after)) => (Some(date), after.trim_start_matches([' ', 'T'])),
-        None => (None, text),
+        Some((date, after)) => (Some(date.to_owned()), after),
+        None => match leading_spelled_day(text) {
+            Some((date, after)) if starts_with_a_time(after) => (Some(date), after),
+            _ => (None, text),
+        },
     };
-    let Some((hour, minute, second, rest)) = leading_time(after) else {
-        return (text.trim().to_owned(), String::new());
+    let after = after.trim_start_matches([' ', 'T', ',']);
+    let after = after.strip_prefix("at ").unwrap_or(after);
+    let (after, approximate_after) = strip_approximately(after);
+    let approximate = approximate_before || approximate_after;
+    let unknown = || When {
+        at: Some(text.trim().to_owned()),
+        timed: false,
+        approximate,
+        rest: String::new(),
     };
-    match date.or(day) {
-        Some(date) if hour < 24 => (
-            format!("{date}T{hour:02}:{minute}:{second}Z"),
-            rest.to_owned(),
-        ),
-        _ => (text.trim().to_owned(), rest.to_owned()),
+    // `2205-13-03 10:00`: shaped like a day but none; kept as written for LL000.
+    if date
+        .as_deref()
+        .is_some_and(|date| Moment::parse(date).is_none())
+    {
+        return unknown();
+    }
+    if let Some(rest) = leading_unfilled_time(after) {
+        let rest = rest
+            .trim_start()
+            .trim_start_matches(['-', '–', '—', ':', '|'])
+            .trim();
+        return When {
+            at: date.clone().or_else(|| day.map(str::to_owned)),
+            timed: true,
+            approximate,
+            rest: rest.to_owned(),
+        };
+    }
+    let Some((hour, minute, second, own_zone, rest)) = leading_time(after) else {
+        return match date {
+            // A day alone.
+            Some(date) if after.trim().is_empty() => When {
+                at: Some(date),
+                timed: false,
+                approximate,
+                rest: String::new(),
+            },
+            _ => unknown(),
+        };
+    };
+    if hour >= 24 || minute >= 60 || second >= 60 {
+        return unknown();
+    }
+    let Some(date) = date.or_else(|| day.map(str::to_owned)) else {
+        return When {
+            at: None,
+            timed: true,
+            approximate,
+            rest: rest.to_owned(),
+        };
+    };
+    let offset = own_zone
+        .or(zone)
+        .zip(jiff::civil::Date::strptime("%Y-%m-%d", &date).ok())
+        .map_or(0, |(zone, day)| zone.offset_on(day));
+    let suffix = if offset == 0 {
+        "Z".to_owned()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", offset.abs() / 60, offset.abs() % 60)
+    };
+    When {
+        at: Some(format!("{date}T{hour:02}:{minute:02}:{second:02}{suffix}")),
+        timed: true,
+        approximate,
+        rest: rest.to_owned(),
     }
 }
 
-/// Whether `text` starts with a time of day, with or without its date.
-fn starts_with_time(text: &str) -> bool {
-    let after = leading_day(text).map_or(text, |(_, after)| after.trim_start_matches([' ', 'T']));
-    leading_time(after).is_some()
+/// The day a stored moment falls on, as written (`2025-03-03` of `2025-03-03T19:30:00+01:00`).
+fn day_of(at: &str) -> Option<&str> {
+    let (day, _) = leading_day(at)?;
+    Moment::parse(day).is_some().then_some(day)
 }
 
-/// `timeline: [{at, event}]` from the section's table or bullets.
-pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
+/// Whether `text` starts with a time of day (or an unfilled one).
+fn starts_with_a_time(text: &str) -> bool {
+    let text = text.trim_start_matches([' ', 'T', ',']);
+    let text = text.strip_prefix("at ").unwrap_or(text);
+    let (text, _) = strip_approximately(text);
+    leading_time(text).is_some() || leading_unfilled_time(text).is_some()
+}
+
+/// The zone a timeline section says its times are in: its heading (`Timeline (all times
+/// PT)`), else a note in it (`All times in CET`), else `document` — a note elsewhere.
+pub fn timeline_zone(section: &Section, document: Option<Zone>) -> Option<Zone> {
+    zone::in_note(&section.heading)
+        .or_else(|| {
+            section.blocks.iter().find_map(|block| match block {
+                Block::Paragraph(text) => zone::in_note(&text.text),
+                _ => None,
+            })
+        })
+        .or(document)
+}
+
+/// `timeline: [{at, event}]` from the section's table or bullets; `day` is the document's
+/// own date for times with no day of their own, `zone` the zone a note elsewhere names.
+pub fn timeline(
+    section: &Section,
+    placeholders: &[String],
+    day: Option<&str>,
+    zone: Option<Zone>,
+) -> Vec<Node> {
     let mut entries = Vec::new();
-    let mut day: Option<String> = None;
+    let mut day: Option<String> = day.map(str::to_owned);
+    let zone = timeline_zone(section, zone);
     for block in &section.blocks {
         match block {
             Block::Paragraph(text) => {
                 if let Some((date, _)) = leading_day(&text.text) {
                     day = Some(date.to_owned());
+                } else if let Some((date, _)) = leading_spelled_day(&text.text) {
+                    day = Some(date);
                 }
             }
             Block::Table(table) => {
-                let (Some(at), Some(event)) = (
-                    column(table, &["time", "date", "when", "timestamp", "date/time"]),
-                    column(
-                        table,
-                        &["event", "what", "description", "what happened", "action"],
-                    ),
-                ) else {
+                let Some(at) = time_column(table) else {
                     continue;
                 };
+                let Some(event) = event_column(table, at) else {
+                    continue;
+                };
+                let zone = table
+                    .header
+                    .get(at)
+                    .and_then(|cell| zone::in_header(&cell.text))
+                    .or(zone);
                 for row in &table.rows {
                     let (Some(at_cell), Some(event_cell)) = (row.get(at), row.get(event)) else {
                         continue;
                     };
-                    let (Some(when), Some(what)) = (
+                    let (Some(written), Some(what)) = (
                         content(at_cell, placeholders),
                         content(event_cell, placeholders),
                     ) else {
                         continue;
                     };
-                    let (moment, _) = moment_text(when, day.as_deref());
+                    let read = when(written, day.as_deref(), zone);
+                    // The day of the bare times below it.
+                    if let Some(date) = read.at.as_deref().and_then(day_of) {
+                        day = Some(date.to_owned());
+                    }
                     entries.push(timeline_entry(
-                        text_node(&moment, at_cell.span.clone()),
+                        read.at
+                            .as_deref()
+                            .map(|at| text_node(at, at_cell.span.clone())),
                         text_node(what, event_cell.span.clone()),
+                        read.approximate,
                     ));
                 }
             }
@@ -188,18 +482,19 @@ pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
                     let Some(text) = content(&item.text, placeholders) else {
                         continue;
                     };
-                    if !starts_with_time(text) {
-                        // A date bullet gives the day of the bare times below it.
-                        if let Some((date, _)) = leading_day(text) {
-                            day = Some(date.to_owned());
-                        }
+                    let read = when(text, day.as_deref(), zone);
+                    // A date bullet (or a dated entry) gives the day of the bare times below.
+                    if let Some(date) = read.at.as_deref().and_then(day_of) {
+                        day = Some(date.to_owned());
+                    }
+                    if !read.timed {
                         continue;
                     }
-                    let (moment, event) = moment_text(text, day.as_deref());
                     let span = item.text.span.clone();
                     entries.push(timeline_entry(
-                        text_node(&moment, span.clone()),
-                        text_node(&event, span),
+                        read.at.as_deref().map(|at| text_node(at, span.clone())),
+                        text_node(&read.rest, span),
+                        read.approximate,
                     ));
                 }
             }
@@ -208,9 +503,66 @@ pub fn timeline(section: &Section, placeholders: &[String]) -> Vec<Node> {
     entries
 }
 
-fn timeline_entry(at: Node, event: Node) -> Node {
-    let span = at.span().start.min(event.span().start)..at.span().end.max(event.span().end);
-    map_node(vec![entry("at", at), entry("event", event)], span)
+/// Timeline entries from the body's paragraphs that carry `{{< name "time" >}}` (cState's
+/// `track`): the time from the shortcode (UTC unless it names an offset), the event the
+/// paragraph's words without it — `*Resolved* - The database is back.`
+pub fn shortcode_timeline(
+    body: &super::body::Body,
+    name: &str,
+    placeholders: &[String],
+) -> Vec<Node> {
+    let Ok(pattern) = Regex::new(&format!(
+        r#"\{{\{{[<%]\s*{}\s+"([^"]*)"\s*[>%]\}}\}}"#,
+        regex::escape(name)
+    )) else {
+        return Vec::new();
+    };
+    let mut entries = Vec::new();
+    for section in &body.sections {
+        for block in &section.blocks {
+            let Block::Paragraph(text) = block else {
+                continue;
+            };
+            let Some(found) = pattern.captures(&text.text) else {
+                continue;
+            };
+            let event = pattern.replace_all(&text.text, "");
+            let event = event.trim().trim_end_matches(['-', '–', '—']).trim();
+            if event.is_empty() || is_placeholder(event, placeholders) {
+                continue;
+            }
+            let read = when(&found[1], None, None);
+            entries.push(timeline_entry(
+                read.at
+                    .as_deref()
+                    .map(|at| text_node(at, text.span.clone())),
+                text_node(event, text.span.clone()),
+                read.approximate,
+            ));
+        }
+    }
+    entries
+}
+
+/// `{at, event}`, and `approximate: true` when the time was given as approximate; `at`
+/// left out when nothing gives the day of a time.
+fn timeline_entry(at: Option<Node>, event: Node, approximate: bool) -> Node {
+    let span = match &at {
+        Some(at) => at.span().start.min(event.span().start)..at.span().end.max(event.span().end),
+        None => event.span(),
+    };
+    let mut fields: Vec<Entry> = at.into_iter().map(|at| entry("at", at)).collect();
+    fields.push(entry("event", event));
+    if approximate {
+        fields.push(entry(
+            "approximate",
+            Node {
+                value: Value::Bool(true),
+                span: span.clone().into(),
+            },
+        ));
+    }
+    map_node(fields, span)
 }
 
 /// The status an item's words say: `done`, `open`, `in-progress`, `wont-do`, or `None`.
@@ -274,6 +626,9 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
                         fields.push(entry("ticket", text_node(&ticket, span.clone())));
                         fields.push(in_ticket(&["owner", "due"], &span));
                     }
+                    if let Some(kind) = type_from_title(text) {
+                        fields.push(entry("type", text_node(kind, span.clone())));
+                    }
                     items.push(map_node(fields, span));
                 }
             }
@@ -281,6 +636,28 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
         }
     }
     items
+}
+
+/// The document an item with no type of its own changes, by what its title says:
+/// "Update the failover runbook" changes a runbook — the lessons reached it (LL008).
+fn type_from_title(title: &str) -> Option<&'static str> {
+    const BY_WORD: &[(&str, &str)] = &[
+        ("runbook", "runbook"),
+        ("runbooks", "runbook"),
+        ("playbook", "runbook"),
+        ("playbooks", "runbook"),
+        ("policy", "policy"),
+        ("policies", "policy"),
+        ("training", "training"),
+        ("train", "training"),
+        ("drill", "training"),
+        ("tabletop", "training"),
+    ];
+    let lower = title.to_lowercase();
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .find_map(|word| BY_WORD.iter().find(|(known, _)| *known == word))
+        .map(|(_, kind)| *kind)
 }
 
 fn in_ticket(fields: &[&str], span: &Span) -> Entry {
@@ -370,16 +747,21 @@ fn table_items(table: &Table, maps: &ItemMaps, placeholders: &[String]) -> Vec<N
         if let Some((status, at)) = said {
             fields.push(entry("status", text_node(&status, at)));
         }
-        if let Some(cell) = cell_value(kind) {
-            if let Some(text) = content(cell, placeholders) {
-                let key = text.to_lowercase();
-                let value = maps
-                    .get("type")
-                    .and_then(|map| map.get(&key))
-                    .cloned()
-                    .unwrap_or(key);
-                fields.push(entry("type", text_node(&value, cell.span.clone())));
-            }
+        let typed = cell_value(kind).and_then(|cell| {
+            let text = content(cell, placeholders)?;
+            let key = text.to_lowercase();
+            let value = maps
+                .get("type")
+                .and_then(|map| map.get(&key))
+                .cloned()
+                .unwrap_or(key);
+            Some(entry("type", text_node(&value, cell.span.clone())))
+        });
+        if let Some(typed) = typed.or_else(|| {
+            type_from_title(name)
+                .map(|kind| entry("type", text_node(kind, title_cell.span.clone())))
+        }) {
+            fields.push(typed);
         }
         if let Some(cell) = cell_value(tracker) {
             if let Some(found) = ticket(cell) {
@@ -502,46 +884,123 @@ mod tests {
     #[test]
     fn a_timeline_from_bullets_under_a_date_line() {
         let text = "## Timeline\n\n2015-10-21 (all times UTC)\n\n* 14:51 News reports a sonnet\n* 14:53 Traffic up 88x\n";
-        let entries = timeline(&section(text), &[]);
+        let entries = timeline(&section(text), &[], None, None);
         assert_eq!(entries.len(), 2);
         assert_eq!(field(&entries[0], "at"), Some("2015-10-21T14:51:00Z"));
         assert_eq!(field(&entries[0], "event"), Some("News reports a sonnet"));
         assert!(text[entries[1].span()].contains("14:53 Traffic up 88x"));
     }
 
+    fn at(text: &str, day: Option<&str>, zone: Option<Zone>) -> (Option<String>, String) {
+        let read = when(text, day, zone);
+        (read.at, read.rest)
+    }
+
     #[test]
     fn times_with_or_without_their_day() {
+        let some = |at: &str, rest: &str| (Some(at.to_owned()), rest.to_owned());
         assert_eq!(
-            moment_text("14:51 News", Some("2015-10-21")),
-            ("2015-10-21T14:51:00Z".into(), "News".into())
+            at("14:51 News", Some("2015-10-21"), None),
+            some("2015-10-21T14:51:00Z", "News")
         );
         assert_eq!(
-            moment_text("2026-03-02 09:14:05 UTC - Pager", None),
-            ("2026-03-02T09:14:05Z".into(), "Pager".into())
+            at("2026-03-02 09:14:05 UTC - Pager", None, None),
+            some("2026-03-02T09:14:05Z", "Pager")
         );
         assert_eq!(
-            moment_text("2026-03-02T9:14 | Pager", None),
-            ("2026-03-02T09:14:00Z".into(), "Pager".into())
+            at("2026-03-02T9:14 | Pager", None, None),
+            some("2026-03-02T09:14:00Z", "Pager")
         );
+        assert_eq!(at("9:05 no day", None, None), (None, "no day".into()));
         assert_eq!(
-            moment_text("9:05 no day", None).0,
-            "9:05 no day",
-            "no day to put it on"
+            at("25:00 x", Some("2026-01-01"), None).0.as_deref(),
+            Some("25:00 x")
         );
-        assert_eq!(moment_text("25:00 x", Some("2026-01-01")).0, "25:00 x");
-        assert!(!starts_with_time("2026-03-02 (all times UTC)"));
+        assert!(!starts_with_a_time("2026-03-02 (all times UTC)"));
         assert!(
-            !starts_with_time("10:5 x")
-                && !starts_with_time("123:45")
-                && !starts_with_time("Pager at 09:14")
+            !starts_with_a_time("10:5 x")
+                && !starts_with_a_time("123:45")
+                && !starts_with_a_time("Pager at 09:14")
         );
         assert_eq!(leading_day("2026-03-02x"), None);
     }
 
     #[test]
+    fn times_as_people_write_them() {
+        let some = |at: &str, rest: &str| (Some(at.to_owned()), rest.to_owned());
+        // Never filled in: the day stands.
+        assert_eq!(at("2020-12-21 HH:mm", None, None), some("2020-12-21", ""));
+        assert_eq!(
+            at("2020-12-21 ??:?? - deploy", None, None),
+            some("2020-12-21", "deploy")
+        );
+        // Approximate, before the day or the time.
+        let read = when("~2025-03-03 19:30", None, None);
+        assert_eq!(
+            (read.at.as_deref(), read.approximate),
+            (Some("2025-03-03T19:30:00Z"), true)
+        );
+        let read = when("approx. 19:30 — paged", Some("2025-03-03"), None);
+        assert_eq!(
+            (read.at.as_deref(), read.approximate),
+            (Some("2025-03-03T19:30:00Z"), true)
+        );
+        assert!(!when("19:30 about the alert", Some("2025-03-03"), None).approximate);
+        // A zone: the cell's own, else the column's or a note's.
+        let cet = Some(Zone::Fixed(60));
+        assert_eq!(
+            at("2025-03-03 19:30", None, cet),
+            some("2025-03-03T19:30:00+01:00", "")
+        );
+        assert_eq!(
+            at("19:30 PDT alert", Some("2025-07-03"), cet),
+            some("2025-07-03T19:30:00-07:00", "alert")
+        );
+        assert_eq!(
+            at("2:14 PM: paged", Some("2025-03-03"), None),
+            some("2025-03-03T14:14:00Z", "paged")
+        );
+        assert_eq!(
+            at("12:05 a.m. x", Some("2025-03-03"), None),
+            some("2025-03-03T00:05:00Z", "x")
+        );
+        assert_eq!(
+            at("Mar 3, 2025 14:02 deploy", None, None),
+            some("2025-03-03T14:02:00Z", "deploy")
+        );
+        // No date at all stays as written, for LL000.
+        assert_eq!(
+            at("2205-13-03 10:00", None, None).0.as_deref(),
+            Some("2205-13-03 10:00")
+        );
+        for stamp in ["2025-03-03T19:30:00+01:00", "2025-03-03"] {
+            assert!(Moment::parse(stamp).is_some(), "{stamp}");
+        }
+    }
+
+    #[test]
+    fn timeline_columns_by_header_words_or_content_with_their_zone() {
+        let text = "## Timeline\n\n| Date and Time in CET | What happened |\n|---|---|\n| 2025-03-03 19:30 | Alert fired |\n";
+        let entries = timeline(&section(text), &[], None, None);
+        assert_eq!(field(&entries[0], "at"), Some("2025-03-03T19:30:00+01:00"));
+        assert_eq!(field(&entries[0], "event"), Some("Alert fired"));
+        let text = "## Timeline\n\nAll times in PST.\n\n| | |\n|---|---|\n| 2025-01-03 19:30 | Alert fired |\n| 19:45 | Rolled back |\n";
+        let entries = timeline(&section(text), &[], None, None);
+        assert_eq!(field(&entries[0], "at"), Some("2025-01-03T19:30:00-08:00"));
+        assert_eq!(
+            field(&entries[1], "at"),
+            Some("2025-01-03T19:45:00-08:00"),
+            "the day of the row above"
+        );
+        let text = "## Timeline (all times UTC+1)\n\n- 2025-01-03 19:30 alert\n";
+        let entries = timeline(&section(text), &[], None, None);
+        assert_eq!(field(&entries[0], "at"), Some("2025-01-03T19:30:00+01:00"));
+    }
+
+    #[test]
     fn a_timeline_from_a_table() {
         let text = "## Timeline\n\n| Time (UTC) | Event | Data Link |\n| --- | --- | --- |\n| 2026-03-02 09:14 | Pager fires | [graph](x) |\n| _time_ | _what_ | |\n";
-        let entries = timeline(&section(text), &[]);
+        let entries = timeline(&section(text), &[], None, None);
         assert_eq!(entries.len(), 1, "the hint row is left out");
         assert_eq!(field(&entries[0], "at"), Some("2026-03-02T09:14:00Z"));
         let at = &entries[0].get("at").expect("at").span();

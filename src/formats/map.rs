@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::body::{self, Body};
 use super::items::{self, entry, map_node, text_node};
+use super::prose;
 use super::{FieldOrigin, Mapping, Source, LIST_TARGETS};
 use crate::document::date::Moment;
 use crate::document::{markdown, Document, Entry, Format, Node, SourceFile, Value};
@@ -46,6 +47,11 @@ pub fn apply(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if let Some(because) = mapping.skipped(record, root, &file_name) {
+        document.skipped = Some(because.to_owned());
+        document.declared_kind = None;
+        return document;
+    }
     let at = root.span().start..root.span().start;
     let lookups = super::source::Lookups::default();
     let context = Context {
@@ -81,6 +87,32 @@ pub fn apply(
             .collect(),
         _ => HashMap::new(),
     };
+    // The day and zone of a timeline's bare times, when the timeline does not say them.
+    let timeline_day = ["date", "detected", "started", "start_time"]
+        .iter()
+        .find_map(|key| own.get(key).and_then(|node| node.scalar_text()))
+        .or_else(|| {
+            let body = body.as_deref()?;
+            ["date", "incident date", "date of incident"]
+                .iter()
+                .find_map(|key| body.label(key))
+                .and_then(|label| label.value.content().map(str::to_owned))
+        })
+        .and_then(|text| Moment::parse(&text).or_else(|| Moment::parse(text.get(..10)?)))
+        .map(|moment| moment.date.to_string());
+    let timeline_zone = body.as_deref().and_then(|body| {
+        body.sections.iter().find_map(|section| {
+            section.blocks.iter().find_map(|block| match block {
+                body::Block::Paragraph(text) => crate::document::zone::in_note(&text.text),
+                _ => None,
+            })
+        })
+    });
+    let around = Around {
+        placeholders,
+        day: timeline_day.as_deref(),
+        zone: timeline_zone,
+    };
     for (target, section) in mapping.sections.iter() {
         // What the front matter says is not replaced by a template's section.
         let (head, rest) = split_target(target);
@@ -94,7 +126,7 @@ pub fn apply(
         let found = body.as_ref().and_then(|body| body.section(&section.keys));
         let mapped = found
             .map(|section_found| Mapped {
-                node: section_value(target, section_found, &section.maps, placeholders),
+                node: section_value(target, section_found, &section.maps, &around),
                 from: format!("heading \"{}\"", section_found.heading),
             })
             // An empty section is no date.
@@ -123,12 +155,54 @@ pub fn apply(
         targets.insert(&target, mapped.node);
     }
     targets.merge_into(&mut entries);
-    // A post-mortem's detection is its first timeline entry, when it names none.
+    // A cause stated in prose, when no field or section gives one.
+    if let Some(body) = body.as_deref() {
+        let stated = entries
+            .iter()
+            .find(|entry| entry.key == "root_cause")
+            .is_some_and(|entry| !is_empty(&entry.value));
+        if !stated {
+            let elsewhere: Vec<String> = mapping
+                .sections
+                .iter()
+                .filter(|(target, _)| {
+                    target.as_str() == "timeline"
+                        || target.as_str() == "action_items"
+                        || LIST_TARGETS.contains(&target.as_str())
+                })
+                .filter_map(|(_, section)| body.section(&section.keys))
+                .map(|section| section.key.clone())
+                .collect();
+            if let Some((sentence, span, heading)) = prose::cause(body, &elsewhere, placeholders) {
+                let under = if heading.is_empty() {
+                    String::new()
+                } else {
+                    format!(" under \"{heading}\"")
+                };
+                origins.push(FieldOrigin {
+                    target: "root_cause".into(),
+                    from: format!(
+                        "the sentence \"{}\"{under}",
+                        crate::finding::shortened(&sentence, 100)
+                    ),
+                    span: span.clone(),
+                });
+                let mut cause = Targets::default();
+                cause.insert("root_cause", text_node(&sentence, span));
+                cause.merge_into(&mut entries);
+            }
+        }
+    }
+    // A post-mortem's detection is the first timeline entry that says so (an alert, a
+    // page, a report), else its first entry — then the time to detect is not known.
     if body.is_some() && !has(&entries, "detected") {
-        if let Some(first) = earliest(&entries) {
+        let found = detection(&entries)
+            .map(|at| (at, DETECTION_ENTRY))
+            .or_else(|| earliest(&entries).map(|at| (at, EARLIEST_ENTRY)));
+        if let Some((first, from)) = found {
             origins.push(FieldOrigin {
                 target: "detected".into(),
-                from: "the earliest timeline entry".into(),
+                from: from.into(),
                 span: first.span(),
             });
             let mut detected = Targets::default();
@@ -171,10 +245,12 @@ impl Mapping {
     /// Whether the mapping reads a Markdown body (sections, labels, headings).
     pub fn reads_body(&self) -> bool {
         !self.sections.is_empty()
-            || self
-                .fields
-                .iter()
-                .any(|(_, source)| matches!(source, Source::Label(_) | Source::Heading(_)))
+            || self.fields.iter().any(|(_, source)| {
+                matches!(
+                    source,
+                    Source::Label(_) | Source::Heading(_) | Source::Shortcode(_)
+                )
+            })
     }
 }
 
@@ -198,6 +274,12 @@ fn find_first<'a>(
     paths.iter().find_map(|path| {
         path.find_with(record, context.lookups)
             .or_else(|| path.find_with(context.root, context.lookups))
+            // `start_time: ""`, `owner: TBD`: a value left blank is no value.
+            .filter(|node| {
+                !node
+                    .as_str()
+                    .is_some_and(|text| items::is_placeholder(text, context.placeholders))
+            })
             .map(|node| (path, node))
     })
 }
@@ -270,6 +352,17 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                 from: format!("label **{}:**", label.name),
             })
         }
+        Source::Shortcode(name) => {
+            let entries = items::shortcode_timeline(context.body?, name, context.placeholders);
+            let span = entries.first()?.span();
+            Some(Mapped {
+                node: Node {
+                    value: Value::list(entries),
+                    span: span.into(),
+                },
+                from: format!("the updates' {{{{< {name} >}}}} times"),
+            })
+        }
         Source::Heading(level) => {
             let section = context.body?.heading(*level)?;
             Some(Mapped {
@@ -338,19 +431,34 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
 }
 
 /// A body section as the target's type wants it.
+/// What a section is read with besides itself.
+struct Around<'a> {
+    placeholders: &'a [String],
+    /// The document's date, for a timeline's times with no day of their own.
+    day: Option<&'a str>,
+    /// The zone a note anywhere in the document names (`All times in CET`).
+    zone: Option<crate::document::zone::Zone>,
+}
+
 fn section_value(
     target: &str,
     section: &body::Section,
     maps: &items::ItemMaps,
-    placeholders: &[String],
+    around: &Around,
 ) -> Node {
+    let placeholders = around.placeholders;
     let span = section.heading_span.clone();
     let list = |nodes: Vec<Node>| Node {
         value: Value::list(nodes),
         span: span.clone().into(),
     };
     match target {
-        "timeline" => list(items::timeline(section, placeholders)),
+        "timeline" => list(items::timeline(
+            section,
+            placeholders,
+            around.day,
+            around.zone,
+        )),
         "action_items" => list(items::action_items(section, maps, placeholders)),
         _ if LIST_TARGETS.contains(&target) => {
             list(items::list(section, placeholders, target == "responders"))
@@ -391,20 +499,72 @@ fn has(entries: &[Entry], key: &str) -> bool {
         .any(|entry| entry.key == key && !matches!(entry.value.value, Value::Null))
 }
 
-/// The earliest timeline entry's `at` that is a date.
-fn earliest(entries: &[Entry]) -> Option<Node> {
-    let timeline = entries.iter().find(|entry| entry.key == "timeline")?;
-    let Value::Seq(moments) = &timeline.value.value else {
-        return None;
+/// Where `detected` came from when a timeline entry's event says it was detected.
+pub const DETECTION_ENTRY: &str = "the first timeline entry that says it was detected";
+/// Where `detected` came from when no entry says so: the time to detect is not known.
+pub const EARLIEST_ENTRY: &str = "the earliest timeline entry (none says when it was detected)";
+
+/// The timeline's `(moment, at, event)` of each entry whose `at` is a date, earliest first.
+fn dated(entries: &[Entry]) -> Vec<(Moment, &Node, String)> {
+    let Some(Value::Seq(moments)) = entries
+        .iter()
+        .find(|entry| entry.key == "timeline")
+        .map(|timeline| &timeline.value.value)
+    else {
+        return Vec::new();
     };
-    moments
+    let mut dated: Vec<(Moment, &Node, String)> = moments
         .iter()
         .filter_map(|moment| {
             let at = moment.get("at")?;
-            Some((Moment::parse(&at.scalar_text()?)?, at))
+            let event = moment
+                .get("event")
+                .and_then(Node::scalar_text)
+                .unwrap_or_default();
+            Some((Moment::parse(&at.scalar_text()?)?, at, event))
         })
-        .min_by_key(|(moment, _)| moment.epoch_seconds())
-        .map(|(_, at)| at.clone())
+        .collect();
+    dated.sort_by_key(|(moment, _, _)| moment.epoch_seconds());
+    dated
+}
+
+/// The earliest timeline entry's `at` that is a date.
+fn earliest(entries: &[Entry]) -> Option<Node> {
+    dated(entries).first().map(|(_, at, _)| (*at).clone())
+}
+
+/// The `at` of the earliest entry whose event says the incident was detected: an alert
+/// fired, someone was paged, noticed or reported it.
+fn detection(entries: &[Entry]) -> Option<Node> {
+    const SAYS: &[&str] = &[
+        "detect",
+        "alert",
+        "paged",
+        "pager",
+        "page ",
+        "noticed",
+        "notice ",
+        "report",
+        "discover",
+        "spotted",
+        "flagged",
+        "became aware",
+        "fired",
+        "notified",
+        "on-call",
+        "oncall",
+        "monitoring",
+        "complain",
+        "investigat",
+        "aware",
+    ];
+    dated(entries)
+        .into_iter()
+        .find(|(_, _, event)| {
+            let event = event.to_lowercase();
+            SAYS.iter().any(|word| event.contains(word))
+        })
+        .map(|(_, at, _)| at.clone())
 }
 
 /// A dotted target's first key, and the rest of it.

@@ -12,6 +12,7 @@
 pub mod body;
 pub mod items;
 mod map;
+mod prose;
 pub mod source;
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,7 +28,7 @@ use crate::document::{Node, Span, Value};
 use crate::workspace::config::OneOrMany;
 use crate::workspace::discover;
 
-pub use self::map::apply;
+pub use self::map::{apply, DETECTION_ENTRY, EARLIEST_ENTRY};
 
 /// The built-in presets, one per file of `formats/` (a test holds the list to the folder).
 pub const PRESETS: &[(&str, &str)] = crate::embedded::embed!(
@@ -95,6 +96,34 @@ pub struct FormatEntry {
     pub fields: Ordered<serde_yaml::Value>,
     #[serde(default)]
     pub sections: Ordered<serde_yaml::Value>,
+    /// Files of these globs that are not documents of the kind: `{from, is}` or
+    /// `{from, matches}` (a status page's maintenance notices).
+    #[serde(default)]
+    pub skip: Vec<SkipEntry>,
+}
+
+/// A `skip:` condition as written: the record is no document of the kind when the source
+/// field `from` is the value `is`, or matches the pattern `matches`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkipEntry {
+    pub from: Option<String>,
+    /// A pattern on the file's name instead of a field.
+    pub file_name: Option<String>,
+    pub is: Option<serde_yaml::Value>,
+    pub matches: Option<String>,
+    /// Why, for `--verbose` and `lessons show`: `a planned maintenance notice`.
+    pub because: Option<String>,
+}
+
+/// A compiled `skip:` condition.
+#[derive(Debug, Clone)]
+struct Skip {
+    /// `None`: the file's name.
+    from: Option<SourcePath>,
+    is: Option<String>,
+    matches: Option<Pattern>,
+    because: String,
 }
 
 /// A preset as its data file writes it.
@@ -111,6 +140,8 @@ pub struct PresetFile {
     pub fields: Ordered<serde_yaml::Value>,
     #[serde(default)]
     pub sections: Ordered<serde_yaml::Value>,
+    #[serde(default)]
+    pub skip: Vec<SkipEntry>,
 }
 
 impl PresetFile {
@@ -142,6 +173,9 @@ enum Source {
     Label(Vec<String>),
     /// The first heading of a level (`# Title`).
     Heading(u8),
+    /// The body's paragraphs that carry a Hugo shortcode with a time —
+    /// `{{< track "2018-05-25 05:54:00" >}}` — as timeline entries.
+    Shortcode(String),
     /// The first of these sources that gives a value.
     First(Vec<Source>),
     /// A list whose entries are mapped field by field.
@@ -178,6 +212,7 @@ pub struct Mapping {
     within: Option<SourcePath>,
     fields: Targeted<Source>,
     sections: Targeted<SectionSource>,
+    skip: Vec<Skip>,
 }
 
 /// Targets in the order they were last set, each once: a later one replaces an earlier
@@ -343,7 +378,7 @@ fn compile_source(
         });
     };
     let get = |key: &str| spec.get(serde_yaml::Value::String(key.to_owned()));
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 9] = [
         "from",
         "map",
         "default",
@@ -352,6 +387,7 @@ fn compile_source(
         "label",
         "heading",
         "each",
+        "shortcode",
     ];
     for key in spec.keys() {
         let name = scalar(key).unwrap_or_default();
@@ -382,6 +418,22 @@ fn compile_source(
     }
     if let Some(labels) = get("label") {
         return Ok(Source::Label(keys(labels, &here)?));
+    }
+    if let Some(name) = get("shortcode") {
+        let name = scalar(name)
+            .filter(|name| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            })
+            .ok_or_else(|| {
+                error(
+                    &here,
+                    "`shortcode` is the name of a Hugo shortcode: `track`",
+                )
+            })?;
+        return Ok(Source::Shortcode(name));
     }
     if let Some(level) = get("heading") {
         let level = level
@@ -454,6 +506,25 @@ fn compile_section(
 }
 
 impl Mapping {
+    /// Why `record` (of `root`) is no document of the kind, when a `skip:` condition says so.
+    fn skipped(&self, record: &Node, root: &Node, file_name: &str) -> Option<&str> {
+        self.skip.iter().find_map(|skip| {
+            let text = match &skip.from {
+                Some(from) => from
+                    .find(record)
+                    .or_else(|| from.find(root))?
+                    .scalar_text()?,
+                None => file_name.to_owned(),
+            };
+            let hit = match (&skip.is, &skip.matches) {
+                (Some(value), _) => text.trim().to_lowercase() == *value,
+                (_, Some(pattern)) => pattern.regex.is_match(&text),
+                _ => false,
+            };
+            hit.then_some(skip.because.as_str())
+        })
+    }
+
     /// Adds `fields` and `sections` (a later target replaces an earlier one).
     fn refine(
         &mut self,
@@ -461,8 +532,57 @@ impl Mapping {
         within: &Option<String>,
         fields: &Ordered<serde_yaml::Value>,
         sections: &Ordered<serde_yaml::Value>,
+        skip: &[SkipEntry],
         at: &[&str],
     ) -> Result<(), MappingError> {
+        let at_skip: Vec<&str> = at.iter().copied().chain(["skip"]).collect();
+        for condition in skip {
+            let from = condition
+                .from
+                .as_deref()
+                .map(|from| SourcePath::parse(from).map_err(|message| error(&at_skip, message)))
+                .transpose()?;
+            if from.is_some() == condition.file_name.is_some() {
+                return Err(error(
+                    &at_skip,
+                    "a `skip:` condition reads one of `from` (a field) or `file_name`",
+                ));
+            }
+            let matches = condition
+                .matches
+                .as_deref()
+                .or(condition.file_name.as_deref())
+                .map(|pattern| {
+                    Pattern::new(pattern)
+                        .map_err(|problem| error(&at_skip, format!("`matches`: {problem}")))
+                })
+                .transpose()?;
+            if condition.is.is_none() == matches.is_none() {
+                return Err(error(
+                    &at_skip,
+                    "a `skip:` condition needs one of `is` or `matches`",
+                ));
+            }
+            self.skip.push(Skip {
+                from,
+                is: condition
+                    .is
+                    .as_ref()
+                    .and_then(scalar)
+                    .map(|text| text.to_lowercase()),
+                matches,
+                because: condition.because.clone().unwrap_or_else(|| {
+                    let what = condition
+                        .from
+                        .as_deref()
+                        .map_or("file name".to_owned(), |from| format!("`{from}`"));
+                    format!(
+                        "its {what} says it is no {}",
+                        self.kind.as_deref().unwrap_or("document")
+                    )
+                }),
+            });
+        }
         if let Some(kind) = kind {
             self.kind = Some(crate::document::normalise_kind(kind));
         }
@@ -511,7 +631,8 @@ impl Mapping {
         let own = entry.kind.is_some()
             || entry.within.is_some()
             || !entry.fields.0.is_empty()
-            || !entry.sections.0.is_empty();
+            || !entry.sections.0.is_empty()
+            || !entry.skip.is_empty();
         if let (Some(preset), false) = (&preset, own) {
             return Ok(Arc::clone(preset));
         }
@@ -521,6 +642,7 @@ impl Mapping {
             &entry.within,
             &entry.fields,
             &entry.sections,
+            &entry.skip,
             &[],
         )?;
         Ok(Arc::new(mapping))
@@ -535,6 +657,7 @@ impl Mapping {
                 &preset.within,
                 &preset.fields,
                 &preset.sections,
+                &preset.skip,
                 &["preset"],
             )
             .map_err(|mut problem| {
@@ -558,6 +681,7 @@ impl Mapping {
         for (target, source) in later.sections.iter() {
             self.sections.set(target, source.clone());
         }
+        self.skip.extend(later.skip.iter().cloned());
         for preset in &later.presets {
             if !self.presets.contains(preset) {
                 self.presets.push(preset.clone());
@@ -593,6 +717,23 @@ impl Mapping {
             .iter()
             .map(|(target, source)| (target.clone(), describe(source)))
             .collect();
+        rows.extend(self.skip.iter().map(|skip| {
+            let test = match (&skip.is, &skip.matches) {
+                (Some(value), _) => format!("is `{value}`"),
+                (_, Some(pattern)) => format!("matches /{}/", pattern.regex.as_str()),
+                _ => String::new(),
+            };
+            let what = skip
+                .from
+                .as_ref()
+                .map_or("the file name".to_owned(), |from| {
+                    format!("`{}`", from.text())
+                });
+            (
+                "(skipped)".to_owned(),
+                format!("when {what} {test}: {}", skip.because),
+            )
+        }));
         rows.extend(self.sections.iter().map(|(target, source)| {
             (
                 target.clone(),
@@ -638,6 +779,7 @@ fn describe(source: &Source) -> String {
         Source::FileName(pattern) => format!("file name /{}/", pattern.regex.as_str()),
         Source::Label(labels) => format!("label **{}:**", labels.join(":** | **")),
         Source::Heading(level) => format!("first level-{level} heading"),
+        Source::Shortcode(name) => format!("updates with {{{{< {name} \"time\" >}}}}"),
         Source::First(sources) => sources
             .iter()
             .map(describe)
@@ -839,6 +981,7 @@ pub fn catalogue() -> Vec<(PresetFile, Vec<(String, String)>)> {
                 within: None,
                 fields: Ordered::default(),
                 sections: Ordered::default(),
+                skip: Vec::new(),
             };
             let rows = Mapping::of_entry(&entry).ok()?.describe();
             Some((preset, rows))

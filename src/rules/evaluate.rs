@@ -137,6 +137,9 @@ pub struct Session<'a> {
     /// and stopped, not left to run for minutes.
     pub rule_nanos: Vec<std::sync::atomic::AtomicU64>,
     pub rule_budget: std::time::Duration,
+    /// Rules with nothing to judge against in this repository (see [`Rule::needs`]): not
+    /// run (indexed like the rules).
+    pub idle: Vec<bool>,
 }
 
 /// Documents a rule checks in one Rhai call: enough to share Rhai's set-up, few enough
@@ -337,7 +340,9 @@ impl Session<'_> {
             let batch: Vec<&Checked> = documents
                 .iter()
                 .filter(|checked| {
-                    self.settings[checked.loaded.file][at].enabled && rule.applies_to(checked.kind)
+                    !self.idle[at]
+                        && self.settings[checked.loaded.file][at].enabled
+                        && rule.applies_to(checked.kind)
                 })
                 .collect();
             if batch.is_empty() {
@@ -751,6 +756,122 @@ pub struct Evaluated {
     pub spent: Vec<Spent>,
     /// Reported documents no rule could check, having no kind: (file, line).
     pub unclassified: Vec<(std::path::PathBuf, usize)>,
+    /// The files the run's own findings point into that are no document (the
+    /// configuration, for a rule with nothing to judge against).
+    pub sources: Vec<Arc<crate::document::SourceFile>>,
+}
+
+/// A rule that has nothing to judge against: the kind it needs, the field that names it,
+/// and the first document whose field does.
+struct Idle {
+    rule: usize,
+    kind: String,
+    field: String,
+    naming: usize,
+}
+
+/// The rules whose evidence lives in a kind the repository keeps no document of, while a
+/// document they would check names some (an incident's `responders`, with no roster).
+fn idle_rules(rules: &[Rule], workspace: &Workspace, settings: &[RuleSettings]) -> Vec<Idle> {
+    let mut idle = Vec::new();
+    for (at, rule) in rules.iter().enumerate() {
+        if !settings.get(at).is_some_and(|settings| settings.enabled) {
+            continue;
+        }
+        for (kind, field) in &rule.needs {
+            if !workspace.index.of_kind(kind).is_empty() {
+                continue;
+            }
+            let naming = rule
+                .kinds
+                .iter()
+                .flat_map(|of| workspace.index.of_kind(of).iter().copied())
+                .filter(|&position| {
+                    workspace.documents[position]
+                        .document
+                        .root
+                        .get(field)
+                        .is_some_and(|node| match &node.value {
+                            crate::document::Value::Seq(items) => !items.is_empty(),
+                            crate::document::Value::Null => false,
+                            _ => node.as_str().is_none_or(|text| !text.trim().is_empty()),
+                        })
+                })
+                .min();
+            if let Some(naming) = naming {
+                idle.push(Idle {
+                    rule: at,
+                    kind: kind.clone(),
+                    field: field.clone(),
+                    naming,
+                });
+                break;
+            }
+        }
+    }
+    idle
+}
+
+/// The one finding of a rule with nothing to judge against: at the configuration when
+/// there is one, else at the field of the first document that names the missing kind.
+fn idle_finding(
+    idle: &Idle,
+    rule: &Rule,
+    run: &Run,
+) -> Option<(Finding, Option<Arc<crate::document::SourceFile>>)> {
+    let workspace = run.workspace;
+    let documents = rule
+        .kinds
+        .iter()
+        .map(|kind| workspace.index.of_kind(kind).len())
+        .sum::<usize>();
+    let of = rule.kinds.join(" or ");
+    let message = format!(
+        "{} did not run: the repository keeps no {} document, and {documents} {of} document{}          name{} some in `{}`",
+        rule.id,
+        idle.kind,
+        if documents == 1 { "" } else { "s" },
+        if documents == 1 { "s" } else { "" },
+        idle.field,
+    );
+    let help = format!(
+        "add the {} documents (`kind: {}`) for {} to check against, or turn it off in          .lessons.yaml with `disable: [{}]`",
+        idle.kind, idle.kind, rule.id, rule.id
+    );
+    let (source, span, own) = match &workspace.config_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).ok()?;
+            let relative = path
+                .strip_prefix(&workspace.root)
+                .unwrap_or(path)
+                .to_path_buf();
+            let source = Arc::new(crate::document::SourceFile::new(
+                relative,
+                text,
+                crate::document::Format::Yaml,
+            ));
+            let first_line = source.text.find('\n').unwrap_or(source.text.len());
+            (Arc::clone(&source), 0..first_line, Some(source))
+        }
+        None => {
+            let loaded = &workspace.documents[idle.naming];
+            let source = Arc::clone(&workspace.files[loaded.file]);
+            let span = loaded.document.locate(&idle.field);
+            (source, span, None)
+        }
+    };
+    if !(run.reported)(&source.path) {
+        return None;
+    }
+    let finding = Finding::new(
+        rule.key(),
+        crate::finding::Severity::Info,
+        &source,
+        &span,
+        message,
+    )
+    .help(Some(help.into()));
+    Some((finding, own))
 }
 
 /// Builds each document's view once, compiles the rules (unless given compiled), settles
@@ -820,6 +941,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
             document_size(loaded, &workspace.files[loaded.file])
         })
         .sum();
+    let idle = idle_rules(rules, workspace, plan.base());
     let _ticking = super::clock::Ticking::start();
     let session = Session {
         engine: &engine,
@@ -857,6 +979,13 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
                     .saturating_mul(u32::try_from(targets.len()).unwrap_or(u32::MAX)),
             )
             .saturating_add(limits.time_for_bytes(target_bytes)),
+        idle: {
+            let mut flags = vec![false; rules.len()];
+            for idle in &idle {
+                flags[idle.rule] = true;
+            }
+            flags
+        },
     };
     let mut native_spent = Vec::new();
     let native = || {
@@ -870,7 +999,14 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         )
     };
     let evaluation = session.evaluate(&targets, native);
-    let findings = evaluation.findings;
+    let mut findings = evaluation.findings;
+    let mut sources = Vec::new();
+    for idle in &idle {
+        if let Some((finding, source)) = idle_finding(idle, &rules[idle.rule], run) {
+            findings.push(finding);
+            sources.extend(source);
+        }
+    }
     let mut spent = evaluation.spent;
     spent.resize(rules.len(), Spent::default());
     for (rule, native) in native_spent.into_iter().enumerate() {
@@ -900,6 +1036,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         printed: evaluation.printed,
         spent,
         unclassified,
+        sources,
         rules: compiled,
     })
 }

@@ -36,6 +36,10 @@ pub struct Rule {
     pub severity: Severity,
     /// Kinds it runs on; empty means every kind.
     pub kinds: Vec<String>,
+    /// The kinds its evidence lives in, each with the field of its documents that names
+    /// them (`roster` ← `responders`): in a repository that keeps none of a kind the rule
+    /// has nothing to judge against, and says so once instead of on every document.
+    pub needs: Vec<(String, String)>,
     pub summary: String,
     /// Parameters with their defaults.
     pub params: Map,
@@ -344,6 +348,24 @@ pub fn compile(
             .map(|kind| crate::document::normalise_kind(kind))
             .collect(),
     };
+    let needs = match metadata.get("needs") {
+        None => Vec::new(),
+        Some(value) => {
+            let map = value.clone().try_cast::<Map>().ok_or_else(|| {
+                fail("RULE.needs must be a map of kinds to the field naming them".into())
+            })?;
+            let mut needs = Vec::new();
+            for (kind, field) in map {
+                let field = field
+                    .into_string()
+                    .map_err(|_| fail(format!("RULE.needs.{kind} must be the name of a field")))?;
+                single_line("needs", &kind, NAME_CHARACTERS).map_err(fail)?;
+                single_line("needs", &field, NAME_CHARACTERS).map_err(fail)?;
+                needs.push((crate::document::normalise_kind(&kind), field));
+            }
+            needs
+        }
+    };
     let summary = match metadata.get("summary") {
         Some(value) => value
             .clone()
@@ -375,6 +397,7 @@ pub fn compile(
         name,
         severity,
         kinds,
+        needs,
         summary,
         params,
         documentation: documentation(&source),

@@ -217,6 +217,7 @@ impl Workspace {
                     .declared_kind
                     .as_deref()
                     .or(mapped.as_deref())
+                    .filter(|_| document.skipped.is_none())
                     .map(Arc::from);
                 // A file mapped to a kind must hold fields; a list or a bare value is not a
                 // document any rule can read (and an unmapped one is not ours to judge).
