@@ -590,6 +590,7 @@ fn run(
     let limits = options.limits_with(&config);
     // The run's deadline counts from its start: rules' top-level code, then their calls.
     let run_deadline = started.checked_add(limits.run_time);
+    let config_file = config_path.clone();
     let (workspace, compiled) = rayon::join(
         || match &options.workspace {
             Some(loaded) => Ok(Workspace::clone(loaded)),
@@ -605,11 +606,29 @@ fn run(
             )),
         },
     );
-    let mut workspace = workspace.map_err(|bad| {
-        Error::Usage(format!(
+    let mut workspace = workspace.map_err(|error| match error {
+        workspace::LoadError::BadGlob(bad) => Error::Usage(format!(
             "bad glob `{}` in the configuration: {}",
             bad.pattern, bad.message
-        ))
+        )),
+        workspace::LoadError::Unmatched { key, glob } => {
+            let message = format!(
+                "the `{key}` glob `{glob}` matches no file of the repository, so nothing is \
+                 read through it"
+            );
+            match &config_file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).unwrap_or_default();
+                    Error::Config(ConfigError {
+                        path: relative_to_cwd(path),
+                        offset: workspace::config::locate_word(&text, key, &glob),
+                        text,
+                        message,
+                    })
+                }
+                None => Error::Usage(message),
+            }
+        }
     })?;
     let closing = gate::Prepared::for_run(options.closing.as_ref(), &mut workspace, &root, as_of)?;
     if let Some(files) = &closing.reported {
@@ -628,6 +647,7 @@ fn run(
         deadline: run_deadline,
     })?;
 
+    workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
     let suppressed = policy::suppress(
         &mut evaluated.findings,
         &policy::Suppressing {

@@ -227,9 +227,12 @@ fn parameters_come_from_the_configuration() {
         ..Options::default()
     })
     .expect_err("a misspelt parameter is refused");
-    assert_eq!(
-        error.to_string(),
-        "unknown parameter `windw` for T002 in `params` of the configuration (it has: label, window)"
+    // At its line of the configuration, named after its file.
+    assert!(
+        error.to_string().ends_with(
+            ".lessons.yaml: unknown parameter `windw` for T002 in `params` of the configuration (it has: label, window)"
+        ),
+        "{error}"
     );
 }
 

@@ -493,7 +493,7 @@ fn a_chart_and_its_table_share_one_unit() {
         "{markdown}"
     );
     assert!(
-        markdown.contains("| 2026-Q3 | – | 1.0 d / 1.0 d (n=1) | 10.0 d / 10.0 d (n=1) |"),
+        markdown.contains("| 2026-Q3 | unknown | 1.0 d / 1.0 d (n=1) | 10.0 d / 10.0 d (n=1) |"),
         "{markdown}"
     );
     let html = report::html::render(&report).expect("the page");

@@ -68,7 +68,16 @@ fn close_incident(args: &CloseArgs) -> i32 {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };
-    let code = exit_code(&outcome, args.fail_on);
+    let mut code = exit_code(&outcome, args.fail_on);
+    // An incident that records no follow-up at all has not learnt anything yet: whatever
+    // the rules' severities, it is not ready to close.
+    let no_items = outcome
+        .closing
+        .as_deref()
+        .and_then(|id| without_action_items(&outcome, id));
+    if no_items.is_some() && code == super::EXIT_CLEAN {
+        code = super::EXIT_FINDINGS;
+    }
     if args.format != Format::Human {
         let style = output::Style {
             fail_on: args.fail_on.threshold(),
@@ -92,7 +101,8 @@ fn close_incident(args: &CloseArgs) -> i32 {
             .threshold()
             .is_some_and(|threshold| severity >= threshold)
     };
-    let blockers = open.iter().filter(|f| blocking(f.severity)).count();
+    let blockers =
+        open.iter().filter(|f| blocking(f.severity)).count() + usize::from(no_items.is_some());
     let mut out = if code == 0 {
         format!("{id} is ready to close")
     } else {
@@ -108,6 +118,15 @@ fn close_incident(args: &CloseArgs) -> i32 {
         ));
     }
     out.push_str(&format!(" as of {}\n\n", outcome.as_of));
+    if let Some((file, line_number, column)) = &no_items {
+        out.push_str(&format!(
+            "[ ] {}:{line_number}:{column}  no action items: {id} records no follow-up\n      \
+             {}\n",
+            line(file),
+            "add the action items the review agreed (what will change, who owns it, by when); \
+             an incident that changes nothing is not closed"
+        ));
+    }
     // What blocks the close first, then what to consider; each group by file and line.
     let mut open = open;
     open.sort_by_key(|finding| (!blocking(finding.severity), finding.sort_key()));
@@ -131,11 +150,35 @@ fn close_incident(args: &CloseArgs) -> i32 {
             out.push_str(&format!("      {}\n", line(help)));
         }
     }
-    if open.is_empty() {
+    if open.is_empty() && no_items.is_none() {
         out.push_str(
             "Nothing is missing: the record, its runbooks and policies pass every rule.\n",
         );
     }
     print!("{out}");
     code
+}
+
+/// Where the incident `id` should list its action items, when it lists none: (file, line,
+/// column) of its `action_items` (an empty section's heading in a post-mortem), else of
+/// the record's start.
+fn without_action_items(outcome: &crate::Outcome, id: &str) -> Option<(String, usize, usize)> {
+    let workspace = &outcome.workspace;
+    let position = workspace.index.find("incident", id)?;
+    let loaded = &workspace.documents[position];
+    let root = &loaded.document.root;
+    let items = root.get("action_items");
+    let listed = items.is_some_and(|node| match &node.value {
+        crate::document::Value::Seq(items) => !items.is_empty(),
+        crate::document::Value::Null => false,
+        _ => true,
+    });
+    if listed {
+        return None;
+    }
+    let source = &workspace.files[loaded.file];
+    let span = items.map_or_else(|| root.span(), |node| node.span());
+    let location = source.location(&span);
+    let file = display_path(&outcome.root.join(&*source.path));
+    Some((file, location.line(), location.column()))
 }

@@ -81,6 +81,35 @@ impl fmt::Display for Moment {
     }
 }
 
+/// A date left blank: empty, or a placeholder a template or a person writes for "not yet"
+/// (`TBD`, `n/a`, `unknown`, `-`, `YYYY-MM-DD`).
+pub fn is_unfilled(text: &str) -> bool {
+    const PLACEHOLDERS: &[&str] = &[
+        "tbd",
+        "tbc",
+        "todo",
+        "unknown",
+        "n/a",
+        "na",
+        "none",
+        "pending",
+        "?",
+        "??",
+        "-",
+        "–",
+        "—",
+        "yyyy-mm-dd",
+        "yyyy-mm-ddthh:mm:ssz",
+        "dd/mm/yyyy",
+        "mm/dd/yyyy",
+    ];
+    let text = text.trim();
+    text.is_empty()
+        || PLACEHOLDERS
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(text))
+}
+
 fn parse_iso_date(text: &str) -> Option<Date> {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {

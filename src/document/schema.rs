@@ -221,6 +221,28 @@ pub fn near_misses(document: &Document, kind: &str) -> Vec<NearMiss> {
     found
 }
 
+/// The known field a mapping's target (`root_casue`, `review.could_improv`) is probably a
+/// typo of, as [`near_misses`] judges a document's keys: `Some("root_cause")`.
+pub fn meant_target(kind: &str, target: &str) -> Option<String> {
+    let mut fields = fields_of(kind)?;
+    let mut done: Vec<&str> = Vec::new();
+    for key in target.split('.') {
+        match fields.iter().find(|(name, _)| *name == key) {
+            Some((_, Map(inner))) => {
+                done.push(key);
+                fields = inner;
+            }
+            Some(_) => return None,
+            None => {
+                let meant = typo_of(key, fields)?;
+                done.push(meant);
+                return Some(done.join("."));
+            }
+        }
+    }
+    None
+}
+
 /// One step of the path to a mapping: its key, or its index in a list.
 enum Place<'a> {
     Key(&'a str),
@@ -334,6 +356,17 @@ fn judge_typo(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'s
         })
         .map(|name| (name, edit_distance(&wrong, &squash(name))))
         .filter(|(name, distance)| *distance <= if name.len() >= 9 { 2 } else { 1 })
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(name, _)| name)
+}
+
+/// The one of `known` nearest to `wrong` (at most two edits, case aside): `LL09` → `LL009`.
+pub fn nearest<'a>(wrong: &str, known: &[&'a str]) -> Option<&'a str> {
+    let wrong = wrong.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|name| (*name, edit_distance(&wrong, &name.to_ascii_lowercase())))
+        .filter(|(_, distance)| *distance <= 2)
         .min_by_key(|(_, distance)| *distance)
         .map(|(name, _)| name)
 }
@@ -466,6 +499,9 @@ impl<'a> Walk<'a> {
                     Some("write one `- ` item per entry".into()),
                 ),
             },
+            // `start_time: ""`, `resolved: TBD`: left blank, which is no date and no error
+            // (the rules that need the date say it is missing).
+            Date if node.as_str().is_some_and(super::date::is_unfilled) => {}
             Date => {
                 let parsed = match &node.value {
                     Value::Int(_) | Value::Float(_) => {

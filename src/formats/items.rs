@@ -629,6 +629,13 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
                     if let Some(kind) = type_from_title(text) {
                         fields.push(entry("type", text_node(kind, span.clone())));
                     }
+                    let (owner, due) = bullet_owner_and_due(text);
+                    if let Some(owner) = owner {
+                        fields.push(entry("owner", text_node(&owner, span.clone())));
+                    }
+                    if let Some(due) = due {
+                        fields.push(entry("due", text_node(&due, span.clone())));
+                    }
                     items.push(map_node(fields, span));
                 }
             }
@@ -636,6 +643,27 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
         }
     }
     items
+}
+
+/// `owner: jane` or `@jane` names the owner of a bullet; `due: 2026-12-31`, `due 2026-12-31` or `by 2026-12-31` its due date.
+static BULLET_OWNER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:owner|owned by|assignee|assigned to)\s*[:=-]?\s*@?([\w.-]+)|(?:^|\s|\()@([A-Za-z][\w.-]*)")
+        .expect("a valid pattern")
+});
+static BULLET_DUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:due(?:\s+date)?|by|deadline)\s*[:=-]?\s*(\d{4}-\d{2}-\d{2})\b")
+        .expect("a valid pattern")
+});
+
+fn bullet_owner_and_due(text: &str) -> (Option<String>, Option<String>) {
+    let owner = BULLET_OWNER.captures(text).and_then(|found| {
+        found
+            .get(1)
+            .or_else(|| found.get(2))
+            .map(|name| name.as_str().trim_end_matches(['.', ',']).to_owned())
+    });
+    let due = BULLET_DUE.captures(text).map(|found| found[1].to_owned());
+    (owner, due)
 }
 
 /// The document an item with no type of its own changes, by what its title says:

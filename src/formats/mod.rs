@@ -592,7 +592,26 @@ impl Mapping {
                     .map_err(|message| error(&[at, &["within"]].concat(), message))?,
             );
         }
+        // A misspelt target would put every value under a name no rule reads.
+        let typo = |target: &str, under: &[&str]| -> Result<(), MappingError> {
+            let kind = self.kind.as_deref().unwrap_or("incident");
+            match crate::document::schema::meant_target(kind, target) {
+                Some(meant) => Err(error(
+                    &[under, &[target]].concat(),
+                    format!(
+                        "`{target}` is not a field of {kind} documents; did you mean `{meant}`?"
+                    ),
+                )),
+                None => Ok(()),
+            }
+        };
         let at_fields: Vec<&str> = at.iter().copied().chain(["fields"]).collect();
+        for (target, _) in &fields.0 {
+            typo(target, &at_fields)?;
+        }
+        for (target, _) in &sections.0 {
+            typo(target, &[at, &["sections"]].concat())?;
+        }
         for (target, value) in &fields.0 {
             let source = compile_source(target, value, &at_fields)?;
             self.fields.set(target, source);
@@ -708,6 +727,14 @@ impl Mapping {
             .iter()
             .map(|(_, source)| of(source, counted))
             .sum()
+    }
+
+    /// The headings, as written, a body section for `target` is read from.
+    pub fn section_headings(&self, target: &str) -> Option<&[String]> {
+        self.sections
+            .iter()
+            .find(|(known, _)| known.as_str() == target)
+            .map(|(_, section)| section.headings.as_slice())
     }
 
     /// What `lessons formats` shows of it: (target, where it comes from).
@@ -937,6 +964,27 @@ impl Formats {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The first entry whose `files:` globs match none of `files`.
+    pub fn unmatched_entry(&self, files: &[std::path::PathBuf]) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let mut matched = vec![false; self.entries.len()];
+        let mut left = self.entries.len();
+        for file in files {
+            for entry in self.globs.matching(file) {
+                if !matched[entry] {
+                    matched[entry] = true;
+                    left -= 1;
+                }
+            }
+            if left == 0 {
+                return None;
+            }
+        }
+        matched.iter().position(|matched| !matched)
     }
 
     /// The mapping of `file` (relative to the root): every matching entry, in order.

@@ -315,7 +315,35 @@ fn matches_any(patterns: &[String], id: &str) -> bool {
 
 /// Why a configuration cannot be applied to the rules at hand.
 #[derive(Debug, Clone)]
-pub struct PlanError(pub String);
+pub struct PlanError(pub String, pub Option<ConfigPlace>);
+
+/// Where in the configuration a problem is: the word (a rule id, a parameter name) under
+/// its top-level key (`disable`, `params`, `overrides`), for the error's line.
+#[derive(Debug, Clone)]
+pub struct ConfigPlace {
+    pub key: &'static str,
+    pub word: String,
+}
+
+impl PlanError {
+    fn new(message: String) -> PlanError {
+        PlanError(message, None)
+    }
+
+    /// At `word` under the configuration's `key`, when `place` is the configuration's.
+    fn at(mut self, place: &str, word: &str) -> PlanError {
+        let key = ["disable", "severity", "params", "overrides"]
+            .into_iter()
+            .find(|key| {
+                place.starts_with(&format!("`{key}`")) && place.ends_with("of the configuration")
+            });
+        self.1 = key.map(|key| ConfigPlace {
+            key,
+            word: word.to_owned(),
+        });
+        self
+    }
+}
 
 /// The rule settings of every file: a base, and the overrides whose globs match.
 pub struct Plan {
@@ -334,10 +362,13 @@ impl Plan {
         ignore: &[String],
     ) -> Result<Plan, PlanError> {
         let known = |id: &str, place: &str| -> Result<usize, PlanError> {
-            rules
-                .iter()
-                .position(|rule| rule.id == id)
-                .ok_or_else(|| PlanError(format!("unknown rule `{id}` in {place}")))
+            rules.iter().position(|rule| rule.id == id).ok_or_else(|| {
+                let known: Vec<&str> = rules.iter().map(|rule| rule.id.as_str()).collect();
+                let near = crate::document::schema::nearest(id, &known)
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
+                PlanError::new(format!("unknown rule `{id}` in {place}{near}")).at(place, id)
+            })
         };
         let mut base: Vec<RuleSettings> = rules
             .iter()
@@ -422,7 +453,9 @@ impl Plan {
                     .any(|rule| rule.id.starts_with(pattern.as_str()))
             });
             if let Some(pattern) = unmatched {
-                return Err(PlanError(format!("`{flag} {pattern}` matches no rule")));
+                return Err(PlanError::new(format!(
+                    "`{flag} {pattern}` matches no rule"
+                )));
             }
         }
         for (rule, setting) in rules.iter().zip(base.iter_mut()) {
@@ -435,7 +468,7 @@ impl Plan {
         let mut overrides = Vec::new();
         for entry in &config.overrides {
             let globs = discover::glob_set(entry.files.patterns()).map_err(|bad| {
-                PlanError(format!(
+                PlanError::new(format!(
                     "`overrides` glob `{}`: {}",
                     bad.pattern, bad.message
                 ))
@@ -572,10 +605,11 @@ fn check_param_type(
         return Ok(());
     }
     if given != expected {
-        return Err(PlanError(format!(
+        return Err(PlanError::new(format!(
             "parameter `{name}` of {} in {place} must be {expected}, not {given}",
             rule.id
-        )));
+        ))
+        .at(place, name.split('.').next().unwrap_or(name)));
     }
     // A mapping of fixed keys (days per severity): each key one of them, of its type.
     let (Some(default), Some(value)) = (
@@ -595,19 +629,21 @@ fn check_param_type(
             .join(", ")
     };
     if value.is_empty() {
-        return Err(PlanError(format!(
+        return Err(PlanError::new(format!(
             "parameter `{name}` of {} in {place} is empty; give one or more of: {}",
             rule.id,
             keys()
-        )));
+        ))
+        .at(place, name.split('.').next().unwrap_or(name)));
     }
     for (key, item) in value.iter() {
         let Some(default_item) = default.get(key) else {
-            return Err(PlanError(format!(
+            return Err(PlanError::new(format!(
                 "parameter `{name}` of {} in {place} has no key `{key}` (it has: {})",
                 rule.id,
                 keys()
-            )));
+            ))
+            .at(place, key));
         };
         check_param_type(rule, &format!("{name}.{key}"), default_item, item, place)?;
     }
@@ -627,7 +663,7 @@ fn check_param_names(
         None => Ok(()),
         Some(name) => {
             let known: Vec<&str> = rule.params.keys().map(|key| key.as_str()).collect();
-            Err(PlanError(format!(
+            Err(PlanError::new(format!(
                 "unknown parameter `{name}` for {} in {place} (it has: {})",
                 rule.id,
                 if known.is_empty() {
@@ -635,7 +671,8 @@ fn check_param_names(
                 } else {
                     known.join(", ")
                 }
-            )))
+            ))
+            .at(place, name))
         }
     }
 }

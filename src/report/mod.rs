@@ -295,7 +295,7 @@ pub struct Spread {
 impl Spread {
     /// `6.0 h / 8.0 h (n=3)`: median / 90th percentile in `unit` and count, `–` for none.
     pub fn text(value: &Option<Spread>, unit: &DurationUnit) -> String {
-        value.map_or("–".into(), |s| {
+        value.map_or("unknown".into(), |s| {
             let symbol = unit.symbol();
             format!(
                 "{:.1} {symbol} / {:.1} {symbol} (n={})",
@@ -584,7 +584,19 @@ pub fn build(outcome: &Outcome, closing: &Outcome) -> Report {
                     .min_by_key(Moment::epoch_seconds),
                 _ => None,
             };
-            if let Some(hours) = first_sign.and_then(|first| hours(&first, detected)) {
+            // A post-mortem whose timeline does not say when it was detected had its
+            // first entry taken: the time to detect is not known, not zero.
+            let assumed = workspace.documents[position]
+                .document
+                .origins
+                .iter()
+                .any(|origin| {
+                    origin.target == "detected" && origin.from == crate::formats::EARLIEST_ENTRY
+                });
+            if let Some(hours) = first_sign
+                .filter(|_| !assumed)
+                .and_then(|first| hours(&first, detected))
+            {
                 spans[0].push(hours);
             }
             if let Some(hours) = moment(root.get("contained")).and_then(|c| hours(detected, &c)) {

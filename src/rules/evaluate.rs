@@ -874,6 +874,23 @@ fn idle_finding(
     Some((finding, own))
 }
 
+/// A problem with the configuration's rule settings: at its line of the configuration
+/// when it is there (`disable: [LL09]`), else a usage error.
+fn plan_error(workspace: &Workspace, error: crate::policy::PlanError) -> crate::Error {
+    let crate::policy::PlanError(message, place) = error;
+    let (Some(place), Some(path)) = (place, &workspace.config_path) else {
+        return crate::Error::Usage(message);
+    };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let offset = crate::workspace::config::locate_word(&text, place.key, &place.word);
+    crate::Error::Config(crate::workspace::ConfigError {
+        path: crate::relative_to_cwd(path),
+        text,
+        message,
+        offset,
+    })
+}
+
 /// Builds each document's view once, compiles the rules (unless given compiled), settles
 /// each file's settings, and runs the Rhai rules in parallel, then the native ones.
 pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
@@ -912,7 +929,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         &options.select,
         &options.ignore,
     )
-    .map_err(|error| crate::Error::Usage(error.0))?;
+    .map_err(|error| plan_error(workspace, error))?;
     let settings: Vec<Arc<[RuleSettings]>> = workspace
         .files
         .iter()

@@ -348,6 +348,29 @@ fn locate(text: &str, list: &str, index: usize, at: &[String]) -> usize {
     offset
 }
 
+/// The offset of `word` — a key or a scalar — anywhere under the configuration's top-level
+/// `key`: `LL09` in `disable: [LL09]`, `intervl_days` under `params: {LL015: …}`.
+pub fn locate_word(text: &str, key: &str, word: &str) -> Option<usize> {
+    use crate::document::{Node, Value};
+    fn find(node: &Node, word: &str) -> Option<usize> {
+        match &node.value {
+            Value::Map(entries) => entries.iter().find_map(|entry| {
+                if *entry.key == *word {
+                    Some(entry.key_span().start)
+                } else {
+                    find(&entry.value, word)
+                }
+            }),
+            Value::Seq(items) => items.iter().find_map(|item| find(item, word)),
+            _ => (node.scalar_text().as_deref() == Some(word)).then(|| node.span().start),
+        }
+    }
+    let stream = crate::document::yaml::parse(text, 0);
+    let root = stream.documents.first()?;
+    let entry = root.entry(key)?;
+    find(&entry.value, word).or(Some(entry.key_span().start))
+}
+
 /// serde_yaml ends messages with " at line L column C"; the diagnostic shows the frame.
 fn strip_position(message: &str) -> &str {
     message

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod discover;
 pub mod read;
+pub mod terms;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,23 @@ use crate::document::{self, Document, Format, LoadProblem, Node, SourceFile, Val
 
 pub use self::config::{Config, ConfigError};
 pub use self::discover::BadGlob;
+
+/// Why a repository could not be loaded as configured.
+#[derive(Debug)]
+pub enum LoadError {
+    BadGlob(BadGlob),
+    /// A `formats:` entry's or a `kinds:` glob that matches no file of the repository.
+    Unmatched {
+        key: &'static str,
+        glob: String,
+    },
+}
+
+impl From<BadGlob> for LoadError {
+    fn from(bad: BadGlob) -> Self {
+        LoadError::BadGlob(bad)
+    }
+}
 
 /// A document with the file it came from and the kind it was given.
 #[derive(Debug, Clone)]
@@ -123,7 +141,7 @@ impl Workspace {
         config_path: Option<PathBuf>,
         extra: &[PathBuf],
         placeholders: &[String],
-    ) -> Result<Workspace, BadGlob> {
+    ) -> Result<Workspace, LoadError> {
         let include: Vec<&str> = match &config.include {
             Some(patterns) => patterns.iter().map(String::as_str).collect(),
             None => config::DEFAULT_INCLUDE.to_vec(),
@@ -150,6 +168,11 @@ impl Workspace {
         } else {
             discover::walk(root, &include, &exclude)
         };
+        // A glob with a typo checks nothing and the run passes: a green CI that read no
+        // post-mortem. Each `formats:` entry and `kinds:` glob must match a file.
+        if !root.as_os_str().is_empty() {
+            unmatched_globs(root, &include, &config, &formats, &kinds, &found)?;
+        }
         let mut paths: Vec<(PathBuf, PathBuf)> = found
             .into_iter()
             .map(|relative| (root.join(&relative), relative))
@@ -291,6 +314,45 @@ fn shape(value: &document::Value) -> &'static str {
         document::Value::Null => "empty",
         document::Value::Map(_) => "a mapping",
         _ => "a single value",
+    }
+}
+
+/// A glob with a typo checks nothing and the run passes: a green CI that read no
+/// post-mortem. Each `formats:` entry and `kinds:` glob must match a file — one the walk
+/// read, or one `exclude:` left out on purpose (the template of a post-mortem folder).
+fn unmatched_globs(
+    root: &Path,
+    include: &globset::GlobSet,
+    config: &Config,
+    formats: &crate::formats::Formats,
+    kinds: &[(globset::GlobSet, String)],
+    found: &[PathBuf],
+) -> Result<(), LoadError> {
+    let unmatched = |files: &[PathBuf]| -> Option<(&'static str, String)> {
+        if let Some(entry) = formats.unmatched_entry(files) {
+            let glob = config.formats[entry]
+                .files
+                .patterns()
+                .first()
+                .map_or_else(String::new, |glob| (*glob).to_owned());
+            return Some(("formats", glob));
+        }
+        config
+            .kinds
+            .0
+            .iter()
+            .zip(kinds)
+            .find(|(_, (set, _))| !files.iter().any(|file| set.is_match(file)))
+            .map(|((glob, _), _)| ("kinds", glob.clone()))
+    };
+    if unmatched(found).is_none() {
+        return Ok(());
+    }
+    // Only when something is unmatched: the walk again, without `exclude:`.
+    let (everything, _) = discover::walk(root, include, &globset::GlobSet::empty());
+    match unmatched(&everything) {
+        Some((key, glob)) => Err(LoadError::Unmatched { key, glob }),
+        None => Ok(()),
     }
 }
 
