@@ -572,8 +572,14 @@ fn run(
         (reported, extra)
     };
     let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
-    // Read before the work, so a baseline that cannot be read stops the run at once.
-    let baseline = match &options.baseline {
+    // Read before the work, so a baseline that cannot be read stops the run at once. The
+    // configuration's `baseline:` counts once it is written (`--write-baseline` makes it).
+    let configured = config
+        .baseline
+        .as_ref()
+        .map(|path| root.join(path))
+        .filter(|path| std::fs::symlink_metadata(path).is_ok());
+    let baseline = match options.baseline.as_ref().or(configured.as_ref()) {
         Some(path) => {
             workspace::read::confined_if_inside(path, &root).map_err(|refused| {
                 Error::Usage(format!(

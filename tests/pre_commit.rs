@@ -34,6 +34,12 @@ fn git(folder: &Path, args: &[&str]) {
 /// Runs one hook of this repository over the staged files of `folder`.
 fn try_hook(folder: &Path, cache: &Path, head: &str, hook: &str) -> (bool, String) {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit");
+    // `lessons-all` runs only when asked for.
+    let stage: &[&str] = if hook == "lessons-all" {
+        &["--hook-stage", "manual"]
+    } else {
+        &[]
+    };
     let output = Command::new("pre-commit")
         .current_dir(folder)
         .env("PRE_COMMIT_HOME", cache)
@@ -50,6 +56,7 @@ fn try_hook(folder: &Path, cache: &Path, head: &str, hook: &str) -> (bool, Strin
             head,
             "--verbose",
         ])
+        .args(stage)
         .output()
         .expect("pre-commit runs");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -105,9 +112,11 @@ fn the_hooks_fail_a_commit_with_a_gap_and_pass_a_clean_one() {
     assert!(!passed && text.contains("LL001"), "{text}");
 }
 
-/// The README's pre-commit recipe, pasted as it is into a repository with `lessons` on the
-/// `PATH` and a baseline recorded as the README says: old debt passes, a new gap fails,
-/// and the staged-files hook reports only the staged file.
+/// The README's adoption path with its pre-commit recipe, pasted as it is, in a repository
+/// of Markdown post-mortems with old gaps and `lessons` on the `PATH`: the baseline named in
+/// `.lessons.yaml` and recorded as the README says, the adoption commit passes, a one-word
+/// edit to an old post-mortem passes, a new post-mortem with a gap is blocked at its line —
+/// and each finding is printed once.
 #[test]
 fn the_readme_recipe_works_when_pasted() {
     if !have_pre_commit() {
@@ -127,16 +136,18 @@ fn the_readme_recipe_works_when_pasted() {
     let folder = tempfile::tempdir().expect("repository");
     let root = folder.path();
     git(root, &["init", "-q"]);
+    let old = "# Checkout outage\n\n## Summary\n\nCheckout failed for an hour.\n\n\
+               ## Action items\n\n- [ ] Add an alert on checkout errors\n";
     common::write_files(
         root,
         &[
             (".pre-commit-config.yaml", recipe),
-            (".lessons.yaml", "policy: default\n"),
-            // Old debt: a closed incident with no root cause.
             (
-                "incidents/old.yaml",
-                "kind: incident\nid: INC-1\nstatus: closed\n",
+                ".lessons.yaml",
+                "policy: default\nformats:\n  - files: \"postmortems/*.md\"\n    preset: markdown\n",
             ),
+            // Old debt: no root cause, an item with no owner or due date.
+            ("postmortems/2024-03-checkout.md", old),
         ],
     );
     let binary = Path::new(env!("CARGO_BIN_EXE_lessons"));
@@ -145,6 +156,10 @@ fn the_readme_recipe_works_when_pasted() {
         binary.parent().expect("the binary's folder").display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // The README's three lines, the first two run here as a shell would.
+    let mut config = std::fs::read_to_string(root.join(".lessons.yaml")).expect("config");
+    config.push_str("baseline: .lessons-baseline.json\n");
+    std::fs::write(root.join(".lessons.yaml"), config).expect("config");
     let (code, _, stderr) = common::lessons_apart(
         root,
         &[
@@ -170,33 +185,49 @@ fn the_readme_recipe_works_when_pasted() {
             + String::from_utf8_lossy(&output.stderr).as_ref();
         (output.status.success(), text)
     };
-    let (passed, text) = run(&["run", "lessons-all"]);
-    assert!(
-        passed,
-        "the baselined debt does not block a commit:\n{text}"
+    let (passed, text) = run(&["run"]);
+    assert!(passed, "the adoption commit passes:\n{text}");
+    git(
+        root,
+        &["commit", "-q", "--no-verify", "-m", "adopt lessons"],
     );
 
+    // A one-word edit to the old post-mortem.
     common::write_files(
         root,
         &[(
-            "incidents/new.yaml",
-            "kind: incident\nid: INC-2\nstatus: closed\n",
+            "postmortems/2024-03-checkout.md",
+            &old.replace("an hour", "two hours"),
         )],
     );
-    git(root, &["add", "incidents/new.yaml"]);
-    let (passed, text) = run(&["run", "lessons-all"]);
-    assert!(
-        !passed && text.contains("INC-2"),
-        "a new gap fails:\n{text}"
+    git(root, &["add", "."]);
+    let (passed, text) = run(&["run"]);
+    assert!(passed, "old debt stays baselined after an edit:\n{text}");
+    git(root, &["commit", "-q", "--no-verify", "-m", "edit"]);
+
+    // A new post-mortem with a gap.
+    common::write_files(
+        root,
+        &[(
+            "postmortems/2026-11-dns.md",
+            "# DNS outage\n\n## Summary\n\nNames did not resolve.\n\n## Action items\n\n- [ ] Lower the TTL\n",
+        )],
     );
+    git(root, &["add", "."]);
+    let (passed, text) = run(&["run"]);
+    assert!(!passed, "a new gap is blocked:\n{text}");
     assert!(
-        !text.contains("INC-1 is"),
-        "old debt stays baselined:\n{text}"
-    );
-    let (passed, text) = run(&["run", "lessons", "--files", "incidents/new.yaml"]);
-    assert!(!passed, "{text}");
-    assert!(
-        text.contains("incidents/new.yaml:3") && !text.contains("old.yaml"),
+        text.contains("postmortems/2026-11-dns.md:9:1: LL002")
+            || text.contains("2026-11-dns.md:9:1"),
         "{text}"
+    );
+    assert!(
+        !text.contains("2024-03-checkout"),
+        "only the staged file:\n{text}"
+    );
+    assert_eq!(
+        text.matches("LL002").count(),
+        1,
+        "each finding once:\n{text}"
     );
 }

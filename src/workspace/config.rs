@@ -46,6 +46,9 @@ pub struct Config {
     /// Bounds of a run beyond their defaults (the README's Security section).
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// The baseline every `check` reads unless `--baseline` names another (relative to
+    /// the root): the pre-commit hook then fails only on new findings of the staged files.
+    pub baseline: Option<PathBuf>,
     /// `formats:` compiled, once, when the configuration is read.
     #[serde(skip)]
     pub mappings: std::sync::Arc<crate::formats::Formats>,
