@@ -15,6 +15,7 @@ use crate::policy::baseline::Baseline;
 use crate::{Error, Options, Outcome};
 
 mod catalogue;
+mod config;
 mod gate;
 mod report;
 mod show;
@@ -59,6 +60,8 @@ pub enum Command {
     Show(show::ShowArgs),
     /// The built-in format presets and what each maps
     Formats(show::FormatsArgs),
+    /// The configuration resolved through `extends:`, each setting with its file and line
+    Config(config::ConfigArgs),
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -183,6 +186,7 @@ pub fn run() -> i32 {
         Command::Report(args) => report::run(&args),
         Command::Show(args) => show::show(&args),
         Command::Formats(args) => show::formats(&args),
+        Command::Config(args) => config::run(&args),
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut command, "lessons", &mut std::io::stdout());

@@ -49,6 +49,11 @@ pub struct Config {
     /// The baseline every `check` reads unless `--baseline` names another (relative to
     /// the root): the pre-commit hook then fails only on new findings of the staged files.
     pub baseline: Option<PathBuf>,
+    /// The configurations this one refines (`extends.rs`).
+    pub extends: Option<OneOrMany>,
+    /// The files the configuration was merged from, base first (one without `extends`).
+    #[serde(skip)]
+    pub layers: Vec<super::extends::Layer>,
     /// `formats:` compiled, once, when the configuration is read.
     #[serde(skip)]
     pub mappings: std::sync::Arc<crate::formats::Formats>,
@@ -263,7 +268,43 @@ impl Config {
                     offset: None,
                 }
             })?;
-        Config::parse(path, &text)
+        let own = Config::parse(path, &text)?;
+        if own.extends.is_none() {
+            let mut own = own;
+            own.layers = vec![super::extends::Layer {
+                path: path.to_owned(),
+                folder: PathBuf::new(),
+                text,
+            }];
+            return Ok(own);
+        }
+        let layers = super::extends::layers(path, &text)?;
+        // Each file holds up alone, so a mistake is found at its line in its file.
+        for layer in &layers {
+            Config::parse(&layer.path, &layer.text)?;
+        }
+        let merged = super::extends::merge(&layers);
+        let merged_text = serde_yaml::to_string(&merged).unwrap_or_default();
+        let mut config = serde_yaml::from_value::<Config>(merged).map_err(|error| ConfigError {
+            path: path.to_owned(),
+            text: text.clone(),
+            offset: None,
+            message: format!(
+                "the merged configuration: {}",
+                strip_position(&error.to_string())
+            ),
+        })?;
+        config.mappings =
+            std::sync::Arc::new(crate::formats::Formats::compile(&config.formats).map_err(
+                |(index, problem)| ConfigError {
+                    path: path.to_owned(),
+                    text: merged_text.clone(),
+                    offset: Some(locate(&merged_text, "formats", index, &problem.at)),
+                    message: format!("`formats` entry {}: {}", index + 1, problem.message),
+                },
+            )?);
+        config.layers = layers;
+        Ok(config)
     }
 }
 

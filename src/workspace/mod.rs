@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod discover;
+pub mod extends;
 pub mod read;
 pub mod terms;
 
