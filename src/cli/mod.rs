@@ -78,6 +78,10 @@ pub struct InitArgs {
     /// The folder to write into (default: .); existing files are never overwritten
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+    /// Adopt lessons on existing post-mortems in FROM (inside DIR): pick the preset that
+    /// reads most of them, write `.lessons.yaml` with it and a baseline, and check
+    #[arg(long, value_name = "FROM")]
+    pub from: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -458,7 +462,62 @@ fn write_baseline(path: &std::path::Path, outcome: &Outcome, quiet: bool) -> i32
     EXIT_CLEAN
 }
 
+/// `init --from`: the configuration for the post-mortems already there, a baseline of
+/// today's findings, and what the check made of them.
+fn adopt(dir: &std::path::Path, from: &std::path::Path) -> i32 {
+    let adoption = match crate::init::adopt(dir, from) {
+        Ok(adoption) => adoption,
+        Err(message) => {
+            eprintln!("error: {}", output::terminal::escape_line(&message));
+            return EXIT_FAILED;
+        }
+    };
+    println!(
+        "created {}: {} of {} files in {} mapped cleanly with the `{}` preset",
+        output::terminal::shown_path(&adoption.config),
+        adoption.clean,
+        adoption.read,
+        output::terminal::shown_path(from),
+        adoption.preset
+    );
+    let options = Options {
+        paths: vec![dir.to_path_buf()],
+        ..Options::default()
+    };
+    let outcome = match crate::check(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            eprint!(
+                "{}",
+                render_error(&error, &style_for(Color::Auto, false, false))
+            );
+            return EXIT_FAILED;
+        }
+    };
+    let baseline = dir.join(".lessons-baseline.json");
+    let code = write_baseline(&baseline, &outcome, true);
+    if code != EXIT_CLEAN {
+        return code;
+    }
+    let findings = outcome.findings.len();
+    println!(
+        "created {}: {findings} finding{} of today recorded, so only new gaps fail\n\n\
+         Next: `lessons check {}` (clean now), `lessons show FILE` for what a post-mortem \
+         maps to, and the README's pre-commit recipe for the hook.",
+        output::terminal::shown_path(&baseline),
+        if findings == 1 { "" } else { "s" },
+        match crate::finding::display_path(dir) {
+            shown if shown.is_empty() => ".".to_owned(),
+            shown => shown,
+        }
+    );
+    EXIT_CLEAN
+}
+
 fn init(args: &InitArgs) -> i32 {
+    if let Some(from) = &args.from {
+        return adopt(&args.dir, from);
+    }
     match crate::init::init(&args.dir, crate::today()) {
         Ok(written) => {
             for path in &written {

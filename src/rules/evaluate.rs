@@ -827,7 +827,8 @@ fn idle_finding(
         .sum::<usize>();
     let of = rule.kinds.join(" or ");
     let message = format!(
-        "{} did not run: the repository keeps no {} document, and {documents} {of} document{}          name{} some in `{}`",
+        "{} did not run: the repository keeps no {} document, and {documents} {of} \
+         document{} name{} some in `{}`",
         rule.id,
         idle.kind,
         if documents == 1 { "" } else { "s" },

@@ -235,7 +235,7 @@ impl Config {
             path: path.to_owned(),
             text: text.to_owned(),
             offset: error.location().map(|location| location.index()),
-            message: strip_position(&error.to_string()).to_owned(),
+            message: with_suggestion(strip_position(&error.to_string())),
         })?;
         check_globs(text).map_err(|(offset, message)| ConfigError {
             path: path.to_owned(),
@@ -413,6 +413,21 @@ pub fn locate_word(text: &str, key: &str, word: &str) -> Option<usize> {
     let root = stream.documents.first()?;
     let entry = root.entry(key)?;
     find(&entry.value, word).or(Some(entry.key_span().start))
+}
+
+/// serde's "unknown field `disabled`, expected one of `policy`, …", with the one meant.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some((wrong, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match crate::document::schema::nearest(wrong, &known) {
+        Some(meant) => format!("{message}; did you mean `{meant}`?"),
+        None => message.to_owned(),
+    }
 }
 
 /// serde_yaml ends messages with " at line L column C"; the diagnostic shows the frame.
