@@ -386,7 +386,22 @@ pub(crate) fn rule_folders_and_pack(
         .clone()
         .or_else(|| config.policy.clone())
         .unwrap_or_else(|| "default".to_owned());
-    let pack = Pack::builtin(&name).map_err(Error::Usage)?;
+    let pack = Pack::builtin(&name).map_err(|message| {
+        // The configuration's `policy:` (of the nearest file that sets it), at its line.
+        let layer =
+            config.layers.iter().rev().find(|layer| {
+                workspace::config::locate_word(&layer.text, "policy", &name).is_some()
+            });
+        match (options.policy.is_none(), layer) {
+            (true, Some(layer)) => Error::Config(ConfigError {
+                path: relative_to_cwd(&layer.path),
+                text: layer.text.clone(),
+                offset: workspace::config::locate_word(&layer.text, "policy", &name),
+                message,
+            }),
+            _ => Error::Usage(message),
+        }
+    })?;
     Ok((folders, pack))
 }
 

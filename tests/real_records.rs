@@ -239,6 +239,14 @@ fn status_page_issues_open_notices_and_track_updates() {
         &[],
     );
     assert!(code <= 1, "{stderr}");
+    assert!(
+        stderr.contains("issues/maintenance.md:2: not checked: skipped by its `formats:` mapping: a planned maintenance notice, not an incident"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("issues/notice.md:2: not checked: skipped by its `formats:` mapping: an informational notice, not an incident"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -366,6 +374,32 @@ fn configuration_mistakes_are_errors_at_their_line() {
         "{stderr}"
     );
     assert!(stderr.contains(".lessons.yaml:5:7"), "{stderr}");
+
+    // A source field no document has: LL031 at its line, with the field meant.
+    write_files(
+        folder.path(),
+        &[
+            (
+                ".lessons.yaml",
+                "formats:\n  - files: \"incidents/*.yaml\"\n    kind: incident\n    fields:\n      detected: start_tme\n",
+            ),
+            ("incidents/a.yaml", "id: INC-1\nstatus: open\nstart_time: 2026-11-30\n"),
+        ],
+    );
+    let (_, stdout, _) = concise(folder.path());
+    assert!(
+        stdout.contains(".lessons.yaml:5:17: LL031 `start_tme`, the source of `detected` in `formats` entry 1, is in none of the 1 document it maps; did you mean `start_time`?"),
+        "{stdout}"
+    );
+
+    // An unknown policy pack, at its line.
+    write_files(folder.path(), &[(".lessons.yaml", "policy: sox2\n")]);
+    let (code, _, stderr) = concise(folder.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown policy pack `sox2`") && stderr.contains(".lessons.yaml:1:9"),
+        "{stderr}"
+    );
 }
 
 #[cfg(unix)]

@@ -597,9 +597,28 @@ fn nothing_checked(outcome: &Outcome) -> String {
 
 fn verbose_notes(outcome: &Outcome) -> String {
     let mut notes = String::new();
+    // Why a `formats:` mapping skipped a record: a status page's maintenance notice, say.
+    let skipped: std::collections::HashMap<&std::path::Path, &str> = outcome
+        .workspace
+        .documents
+        .iter()
+        .filter_map(|loaded| {
+            let why = loaded.document.skipped.as_deref()?;
+            Some((&*outcome.workspace.files[loaded.file].path, why))
+        })
+        .collect();
     for (file, line) in &outcome.unclassified {
+        let why = match skipped.get(file.as_path()) {
+            Some(why) => format!(
+                "skipped by its `formats:` mapping: {}",
+                output::terminal::escape_line(why)
+            ),
+            None => {
+                "no kind (add `kind:`, or map its path under `kinds:` in .lessons.yaml)".to_owned()
+            }
+        };
         notes.push_str(&format!(
-            "note: {}:{line}: not checked: no kind (add `kind:`, or map its path under `kinds:` in .lessons.yaml)\n",
+            "note: {}:{line}: not checked: {why}\n",
             crate::output::terminal::shown_path(file)
         ));
     }

@@ -297,7 +297,22 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
             paths,
             map,
             default,
+            seen,
         } => {
+            // Had by the document, even when blank there: not a misspelt source.
+            if let Some(seen) = seen
+                .as_ref()
+                .filter(|seen| !seen.load(std::sync::atomic::Ordering::Relaxed))
+            {
+                let had = paths.iter().any(|path| {
+                    path.find_with(record, context.lookups)
+                        .or_else(|| path.find_with(context.root, context.lookups))
+                        .is_some()
+                });
+                if had {
+                    seen.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
             let found = find_first(paths, record, context);
             match found {
                 Some((path, node)) => {

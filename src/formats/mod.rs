@@ -165,6 +165,9 @@ enum Source {
         paths: Vec<SourcePath>,
         map: Option<ValueMap>,
         default: Option<Value>,
+        /// For a configuration's own field: whether any document had one of the paths (a
+        /// source no document has is probably misspelt, and LL031 says so).
+        seen: Option<Arc<std::sync::atomic::AtomicBool>>,
     },
     Constant(Value),
     /// The first capture group of a pattern on the file's name.
@@ -375,6 +378,7 @@ fn compile_source(
             paths: paths(value, &here)?,
             map: None,
             default: None,
+            seen: None,
         });
     };
     let get = |key: &str| spec.get(serde_yaml::Value::String(key.to_owned()));
@@ -470,7 +474,34 @@ fn compile_source(
         paths,
         map: get("map").map(|map| value_map(map, &here)).transpose()?,
         default: get("default").map(constant),
+        seen: None,
     })
+}
+
+/// Marks the field sources of `source` to record whether a document had them.
+fn watch(source: &mut Source) {
+    match source {
+        Source::From { seen, .. } => {
+            *seen = Some(Arc::new(std::sync::atomic::AtomicBool::new(false)))
+        }
+        Source::First(sources) => sources.iter_mut().for_each(watch),
+        _ => {}
+    }
+}
+
+/// The source paths of `source` that are watched and that no document had.
+fn unseen(source: &Source, found: &mut Vec<String>) {
+    match source {
+        Source::From {
+            paths,
+            seen: Some(seen),
+            ..
+        } if !seen.load(std::sync::atomic::Ordering::Relaxed) => {
+            found.extend(paths.iter().map(|path| path.text().to_owned()));
+        }
+        Source::First(sources) => sources.iter().for_each(|source| unseen(source, found)),
+        _ => {}
+    }
 }
 
 fn compile_section(
@@ -613,7 +644,11 @@ impl Mapping {
             typo(target, &[at, &["sections"]].concat())?;
         }
         for (target, value) in &fields.0 {
-            let source = compile_source(target, value, &at_fields)?;
+            let mut source = compile_source(target, value, &at_fields)?;
+            // An entry's own sources are watched; a preset's are not the user's to misspell.
+            if at.is_empty() {
+                watch(&mut source);
+            }
             self.fields.set(target, source);
         }
         let at_sections: Vec<&str> = at.iter().copied().chain(["sections"]).collect();
@@ -792,6 +827,7 @@ fn describe(source: &Source) -> String {
             paths,
             map,
             default,
+            ..
         } => {
             let mut text = format!("field {}", joined(paths));
             if map.is_some() {
@@ -964,6 +1000,27 @@ impl Formats {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The configuration's own field sources that no document had, once the documents
+    /// are mapped: (entry, target, the source paths).
+    pub fn unseen_sources(&self) -> Vec<(usize, String, Vec<String>)> {
+        let mut found = Vec::new();
+        for (index, mapping) in self.entries.iter().enumerate() {
+            for (target, source) in mapping.fields.iter() {
+                let mut paths = Vec::new();
+                unseen(source, &mut paths);
+                if !paths.is_empty() {
+                    found.push((index, target.clone(), paths));
+                }
+            }
+        }
+        found
+    }
+
+    /// The entries whose `files:` match `file` (relative to the root), in order.
+    pub fn entries_of(&self, file: &Path) -> Vec<usize> {
+        self.globs.matching(file)
     }
 
     /// The first entry whose `files:` globs match none of `files`.

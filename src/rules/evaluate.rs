@@ -761,6 +761,131 @@ pub struct Evaluated {
     pub sources: Vec<Arc<crate::document::SourceFile>>,
 }
 
+/// LL031 at the configuration: a `formats:` entry's own source field that none of the
+/// documents it maps has — `detected: start_tme` — which would leave its target empty on
+/// every one of them without a word.
+fn unseen_sources(
+    rule: &Rule,
+    severity: crate::finding::Severity,
+    run: &Run,
+) -> (Vec<Finding>, Vec<Arc<crate::document::SourceFile>>) {
+    let workspace = run.workspace;
+    let formats = &workspace.config.mappings;
+    let unseen = formats.unseen_sources();
+    let Some(path) = workspace
+        .config_path
+        .as_ref()
+        .filter(|_| !unseen.is_empty())
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    // Each layer of an `extends:` chain (else the top file), its words' places found once.
+    let mut files: Vec<(std::path::PathBuf, String)> = workspace
+        .config
+        .layers
+        .iter()
+        .rev()
+        .map(|layer| (layer.path.clone(), layer.text.clone()))
+        .collect();
+    if files.is_empty() {
+        files.push((
+            path.clone(),
+            std::fs::read_to_string(path).unwrap_or_default(),
+        ));
+    }
+    let places: Vec<std::collections::HashMap<String, usize>> = files
+        .iter()
+        .map(|(_, text)| crate::workspace::config::word_offsets(text, "formats"))
+        .collect();
+    let mut sources: Vec<Option<Arc<crate::document::SourceFile>>> = vec![None; files.len()];
+    // The documents each entry maps, and their top-level keys, counted once per entry.
+    let mut mapped: std::collections::HashMap<usize, (usize, Vec<String>)> =
+        std::collections::HashMap::new();
+    for loaded in &workspace.documents {
+        let file = &workspace.files[loaded.file].path;
+        for entry in formats.entries_of(file) {
+            let (documents, keys) = mapped.entry(entry).or_default();
+            *documents += 1;
+            if let crate::document::Value::Map(entries) = &loaded.document.root.value {
+                for known in entries.iter() {
+                    if keys.len() <= 500 && !keys.iter().any(|key| **key == *known.key) {
+                        keys.push(known.key.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let mut findings = Vec::new();
+    for (entry, target, paths) in unseen {
+        let Some((documents, keys)) = mapped.get(&entry) else {
+            continue;
+        };
+        let Some(first) = paths.first() else {
+            continue;
+        };
+        // A suggestion among a few hundred keys; past that, comparing each unseen source
+        // with each key would cost more than the run.
+        let known: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let meant = (known.len() <= 500)
+            .then(|| crate::document::schema::nearest(first, &known))
+            .flatten()
+            .map(|near| format!("; did you mean `{near}`?"))
+            .unwrap_or_default();
+        let layer = places
+            .iter()
+            .position(|words| words.contains_key(first))
+            .unwrap_or(0);
+        let offset = places[layer].get(first).copied().unwrap_or(0);
+        let source = Arc::clone(sources[layer].get_or_insert_with(|| {
+            let (file, text) = &files[layer];
+            let relative = std::path::absolute(file)
+                .ok()
+                .and_then(|absolute| {
+                    let root = std::path::absolute(&workspace.root).ok()?;
+                    absolute
+                        .strip_prefix(root)
+                        .ok()
+                        .map(std::path::Path::to_path_buf)
+                })
+                .unwrap_or_else(|| file.clone());
+            Arc::new(crate::document::SourceFile::new(
+                relative,
+                text.clone(),
+                crate::document::Format::Yaml,
+            ))
+        }));
+        if !(run.reported)(&source.path) {
+            continue;
+        }
+        let end = offset + first.len().min(source.text.len().saturating_sub(offset));
+        let alternatives = if paths.len() > 1 {
+            format!(
+                " (nor {})",
+                paths[1..]
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
+        let message = format!(
+            "`{first}`{alternatives}, the source of `{target}` in `formats` entry {}, is in none of the {documents} document{} it maps{meant}",
+            entry + 1,
+            if *documents == 1 { "" } else { "s" },
+        );
+        findings.push(
+            Finding::new(rule.key(), severity, &source, &(offset..end), message).help(Some(
+                "name a field the documents have (`lessons show FILE` lists them), or remove the line"
+                    .into(),
+            )),
+        );
+    }
+    let shown: Vec<Arc<crate::document::SourceFile>> = sources.into_iter().flatten().collect();
+    (findings, shown)
+}
+
 /// A rule that has nothing to judge against: the kind it needs, the field that names it,
 /// and the first document whose field does.
 struct Idle {
@@ -1022,6 +1147,13 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
     for idle in &idle {
         if let Some((finding, source)) = idle_finding(idle, &rules[idle.rule], run) {
             findings.push(finding);
+            sources.extend(source);
+        }
+    }
+    if let Some(at) = rules.iter().position(|rule| rule.id == "LL031") {
+        if plan.base()[at].enabled {
+            let (found, source) = unseen_sources(&rules[at], plan.base()[at].severity, run);
+            findings.extend(found);
             sources.extend(source);
         }
     }

@@ -415,6 +415,36 @@ pub fn locate_word(text: &str, key: &str, word: &str) -> Option<usize> {
     find(&entry.value, word).or(Some(entry.key_span().start))
 }
 
+/// The offset of every key and scalar under the configuration's top-level `key`, the
+/// first of each text: [`locate_word`] for many words at once.
+pub fn word_offsets(text: &str, key: &str) -> std::collections::HashMap<String, usize> {
+    use crate::document::{Node, Value};
+    fn walk(node: &Node, found: &mut std::collections::HashMap<String, usize>) {
+        match &node.value {
+            Value::Map(entries) => {
+                for entry in entries.iter() {
+                    found
+                        .entry(entry.key.to_string())
+                        .or_insert(entry.key_span().start);
+                    walk(&entry.value, found);
+                }
+            }
+            Value::Seq(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {
+                if let Some(text) = node.scalar_text() {
+                    found.entry(text).or_insert(node.span().start);
+                }
+            }
+        }
+    }
+    let mut found = std::collections::HashMap::new();
+    let stream = crate::document::yaml::parse(text, 0);
+    if let Some(entry) = stream.documents.first().and_then(|root| root.entry(key)) {
+        walk(&entry.value, &mut found);
+    }
+    found
+}
+
 /// serde's "unknown field `disabled`, expected one of `policy`, …", with the one meant.
 fn with_suggestion(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
