@@ -509,7 +509,21 @@ impl<'a> Walk<'a> {
                     }
                     _ => node.as_str().and_then(Moment::parse),
                 };
-                if parsed.is_none() {
+                // A typo'd year (`2205-03-03`) is a date no record means.
+                if let Some(moment) =
+                    parsed.filter(|moment| !(1970..=2100).contains(&moment.date.year()))
+                {
+                    self.report(
+                        node,
+                        format!(
+                            "`{}` is not a plausible date: `{}` (the year {})",
+                            self.path(),
+                            self.quote(node),
+                            moment.date.year()
+                        ),
+                        Some("correct the year".into()),
+                    );
+                } else if parsed.is_none() {
                     self.report(
                         node,
                         format!("`{}` is not a date: `{}`", self.path(), self.quote(node)),

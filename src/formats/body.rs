@@ -235,8 +235,11 @@ impl Inline {
         self.text.hint = !self.plain && !self.text.text.trim().is_empty();
         let bold = match (self.lead, self.after_lead) {
             (Some(lead), Some(after)) if lead.trim_end().ends_with(':') => {
-                let value = after.text.trim().to_owned();
-                Some(Label {
+                // `**Date:** 2026-03-02` then `**Authors:** …` on the next line: each line
+                // is a label of its own.
+                let mut lines = after.text.split('\n');
+                let value = lines.next().unwrap_or("").trim().to_owned();
+                let mut labels = vec![Label {
                     name: heading_key(&lead),
                     value: Text {
                         hint: !after.plain && !value.is_empty(),
@@ -245,12 +248,14 @@ impl Inline {
                         strong: Vec::new(),
                         links: after.links,
                     },
-                })
+                }];
+                labels.extend(lines.filter_map(|line| plain_label(line, &self.text)));
+                Some(labels)
             }
             _ => None,
         };
         let labels = match bold {
-            Some(label) => vec![label],
+            Some(labels) => labels,
             // `Date: 2026-03-02` lines, as plain templates write them.
             None => self
                 .text

@@ -181,6 +181,24 @@ fn leading_spelled_day(text: &str) -> Option<(String, &str)> {
     Some((moment.date.to_string(), &text[end..]))
 }
 
+/// A day a note names anywhere in it — `2015-10-21 (all times UTC)`, `All times UTC, 3
+/// March 2024.`, `Times are PT on March 3, 2024` — as `2024-03-03`.
+fn day_in(text: &str) -> Option<String> {
+    static DAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}\b|\b[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b",
+        )
+        .expect("a valid pattern")
+    });
+    DAY.find_iter(text).find_map(|found| {
+        let words = found.as_str();
+        match Moment::parse(words) {
+            Some(moment) => Some(moment.date.to_string()),
+            None => leading_spelled_day(&format!("{words} ")).map(|(date, _)| date),
+        }
+    })
+}
+
 /// Words that say a time is approximate: `~19:30`, `approx. 19:30`, `around 19:30`.
 const APPROXIMATELY: &[&str] = &[
     "~",
@@ -400,6 +418,17 @@ fn day_of(at: &str) -> Option<&str> {
     Moment::parse(day).is_some().then_some(day)
 }
 
+/// A date as a person writes it where a date is asked for — `2024-06-14 15:00 UTC`,
+/// `2024-02-23 10:00 PT, in the postmortem room`, `~2025-03-03` — as the schema writes it,
+/// when it does not parse as it is; `None` when it holds no date at all.
+pub fn written_moment(text: &str) -> Option<String> {
+    if Moment::parse(text).is_some() {
+        return None;
+    }
+    let read = when(text, None, None);
+    read.at.filter(|at| Moment::parse(at).is_some())
+}
+
 /// Whether `text` starts with a time of day (or an unfilled one).
 fn starts_with_a_time(text: &str) -> bool {
     let text = text.trim_start_matches([' ', 'T', ',']);
@@ -435,9 +464,7 @@ pub fn timeline(
     for block in &section.blocks {
         match block {
             Block::Paragraph(text) => {
-                if let Some((date, _)) = leading_day(&text.text) {
-                    day = Some(date.to_owned());
-                } else if let Some((date, _)) = leading_spelled_day(&text.text) {
+                if let Some(date) = day_in(&text.text) {
                     day = Some(date);
                 }
             }
@@ -619,12 +646,18 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
                                 .iter()
                                 .find_map(|word| status_word(word, maps.get("status")))
                         });
+                    let said = status.is_some();
                     if let Some(status) = status {
                         fields.push(entry("status", text_node(&status, span.clone())));
                     }
                     if let Some(ticket) = ticket(&bullet.text) {
                         fields.push(entry("ticket", text_node(&ticket, span.clone())));
-                        fields.push(in_ticket(&["owner", "due"], &span));
+                        let held: &[&str] = if said {
+                            &["owner", "due"]
+                        } else {
+                            &["owner", "due", "status"]
+                        };
+                        fields.push(in_ticket(held, &span));
                     }
                     if let Some(kind) = type_from_title(text) {
                         fields.push(entry("type", text_node(kind, span.clone())));
@@ -647,7 +680,7 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
 
 /// `owner: jane` or `@jane` names the owner of a bullet; `due: 2026-12-31`, `due 2026-12-31` or `by 2026-12-31` its due date.
 static BULLET_OWNER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:owner|owned by|assignee|assigned to)\s*[:=-]?\s*@?([\w.-]+)|(?:^|\s|\()@([A-Za-z][\w.-]*)")
+    Regex::new(r"(?i)\b(?:owner|assignee)\s*[:=]\s*@?([\w.-]+)|\b(?:owned by|assigned to)\s+@?([\w.-]+)|(?:^|\s|\()@([A-Za-z][\w.-]*)")
         .expect("a valid pattern")
 });
 static BULLET_DUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -660,7 +693,8 @@ fn bullet_owner_and_due(text: &str) -> (Option<String>, Option<String>) {
         found
             .get(1)
             .or_else(|| found.get(2))
-            .map(|name| name.as_str().trim_end_matches(['.', ',']).to_owned())
+            .or_else(|| found.get(3))
+            .map(|name| name.as_str().trim_end_matches(['.', ',', ':']).to_owned())
     });
     let due = BULLET_DUE.captures(text).map(|found| found[1].to_owned());
     (owner, due)
@@ -791,13 +825,25 @@ fn table_items(table: &Table, maps: &ItemMaps, placeholders: &[String]) -> Vec<N
         }) {
             fields.push(typed);
         }
+        let status_said = fields.iter().any(|field| field.key == "status");
         if let Some(cell) = cell_value(tracker) {
-            if let Some(found) = ticket(cell) {
+            // Whatever a Bug or Ticket column holds names the ticket (`b/30122` too), less
+            // the status words written beside it.
+            let named = ticket(cell).or_else(|| {
+                let text = content(cell, placeholders)?;
+                let rest = cell.strong.iter().fold(text.to_owned(), |text, word| {
+                    text.replace(word.as_str(), "")
+                });
+                let rest = rest.trim();
+                (!rest.is_empty()).then(|| rest.to_owned())
+            });
+            if let Some(found) = named {
                 fields.push(entry("ticket", text_node(&found, cell.span.clone())));
                 let missing: Vec<&str> = [("owner", owner), ("due", due)]
                     .into_iter()
                     .filter(|(_, at)| at.is_none())
                     .map(|(name, _)| name)
+                    .chain((!status_said).then_some("status"))
                     .collect();
                 if !missing.is_empty() {
                     fields.push(in_ticket(&missing, &cell.span));

@@ -134,6 +134,18 @@ pub fn apply(
         results.push((target.clone(), mapped));
     }
 
+    // A date written as people write it (`2024-06-14 15:00 UTC`) where a date is asked for.
+    for (target, mapped) in &mut results {
+        let Some(mapped) = mapped
+            .as_mut()
+            .filter(|_| DATE_TARGETS.contains(&target.as_str()))
+        else {
+            continue;
+        };
+        if let Some(at) = mapped.node.as_str().and_then(items::written_moment) {
+            mapped.node.value = Value::text(at);
+        }
+    }
     // The record's fields, less those renamed; then every mapped target.
     let mut entries: Vec<Entry> = match &root.value {
         Value::Map(entries) => entries
@@ -479,6 +491,14 @@ fn section_value(
             list(items::list(section, placeholders, target == "responders"))
         }
         _ => match items::text(section, placeholders) {
+            // "Still unknown": the section is there, the cause is not.
+            Some(_)
+                if target == "root_cause"
+                    && items::text(section, placeholders)
+                        .is_some_and(|(text, _)| prose::says_not_known(&text)) =>
+            {
+                text_node("", span.clone())
+            }
             Some((text, at)) => text_node(&text, at),
             // A section that holds only a template's hint: empty, at its heading.
             None => text_node("", span.clone()),

@@ -32,6 +32,12 @@ static NOT_KNOWN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid pattern")
 });
 
+/// A short section that only says the cause is not known yet ("Still unknown, tracked in
+/// #2390", "TBD after the vendor's report"): no root cause.
+pub fn says_not_known(text: &str) -> bool {
+    text.chars().count() <= 160 && NOT_KNOWN.is_match(text)
+}
+
 /// The sentence of `body` that states a cause, where it is and the heading it is under
 /// (empty before the first heading). Sections whose key is in `elsewhere` (the timeline,
 /// action items, what went well …) are not read: a cause there is not the incident's.
