@@ -96,7 +96,12 @@ static OFFSET: LazyLock<Regex> = LazyLock::new(|| {
 /// The zone `word` names (`CET`, `utc+1`, `+02:00`, `Pacific`), whatever the case.
 pub fn named(word: &str) -> Option<Zone> {
     let word = word.trim().trim_matches(|c: char| "().,;[]".contains(c));
-    if let Some(found) = OFFSET.captures(word) {
+    if word.is_empty() || word.len() > 12 {
+        return None;
+    }
+    // An offset has a sign and a digit; a name is looked up.
+    let offset = word.contains(['+', '-']) && word.bytes().any(|b| b.is_ascii_digit());
+    if let Some(found) = offset.then(|| OFFSET.captures(word)).flatten() {
         let hours: i32 = found[2].parse().ok()?;
         let minutes: i32 = found.get(3).map_or(Some(0), |m| m.as_str().parse().ok())?;
         if hours > 14 || minutes > 59 {
@@ -129,6 +134,13 @@ static NOTE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The zone a note in `text` says the times are in.
 pub fn in_note(text: &str) -> Option<Zone> {
+    // Most paragraphs say nothing of times: passed over without the pattern.
+    let mentions_time = ["time", "Time", "TIME"]
+        .iter()
+        .any(|word| text.contains(word));
+    if !mentions_time {
+        return None;
+    }
     NOTE.captures_iter(text)
         .find_map(|found| named(found.get(1)?.as_str()))
 }

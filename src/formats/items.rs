@@ -74,30 +74,37 @@ fn header_words(cell: &Text) -> Vec<String> {
         .collect()
 }
 
-/// The column whose header is one of `names` (its words, as [`header_words`] reads them).
-fn column(table: &Table, names: &[&str]) -> Option<usize> {
-    table.header.iter().position(|cell| {
-        let key = header_words(cell).join(" ");
-        let key = key.strip_suffix(" s").unwrap_or(&key);
-        names.contains(&key)
-    })
-}
+/// A table's header cells as [`header_words`] reads them, once per table: each column is
+/// looked for by several names.
+struct Headers(Vec<Vec<String>>);
 
-/// The column whose header holds one of `words`, not counting `except`.
-fn column_with_word(table: &Table, words: &[&str], except: Option<usize>) -> Option<usize> {
-    table.header.iter().enumerate().position(|(at, cell)| {
-        Some(at) != except
-            && header_words(cell)
-                .iter()
-                .any(|word| words.contains(&word.as_str()))
-    })
+impl Headers {
+    fn of(table: &Table) -> Headers {
+        Headers(table.header.iter().map(header_words).collect())
+    }
+
+    /// The column whose header is one of `names`.
+    fn column(&self, names: &[&str]) -> Option<usize> {
+        self.0.iter().position(|words| {
+            let key = words.join(" ");
+            let key = key.strip_suffix(" s").unwrap_or(&key);
+            names.contains(&key)
+        })
+    }
+
+    /// The column whose header holds one of `words`, not counting `except`.
+    fn with_word(&self, words: &[&str], except: Option<usize>) -> Option<usize> {
+        self.0.iter().enumerate().position(|(at, header)| {
+            Some(at) != except && header.iter().any(|word| words.contains(&word.as_str()))
+        })
+    }
 }
 
 /// A timeline table's time column: by its header (`Time`, `Date and Time in CET`,
 /// `When (UTC+1)`), else the column most of whose cells start with a time.
-fn time_column(table: &Table) -> Option<usize> {
+fn time_column(table: &Table, headers: &Headers) -> Option<usize> {
     const WORDS: &[&str] = &["time", "date", "when", "timestamp", "datetime", "date/time"];
-    column_with_word(table, WORDS, None).or_else(|| {
+    headers.with_word(WORDS, None).or_else(|| {
         (0..table.header.len()).find(|&at| {
             let cells: Vec<&str> = table
                 .rows
@@ -114,7 +121,7 @@ fn time_column(table: &Table) -> Option<usize> {
 }
 
 /// A timeline table's event column: by its header, else the first other column with text.
-fn event_column(table: &Table, time: usize) -> Option<usize> {
+fn event_column(table: &Table, headers: &Headers, time: usize) -> Option<usize> {
     const WORDS: &[&str] = &[
         "event",
         "events",
@@ -130,7 +137,7 @@ fn event_column(table: &Table, time: usize) -> Option<usize> {
         "note",
         "message",
     ];
-    column_with_word(table, WORDS, Some(time)).or_else(|| {
+    headers.with_word(WORDS, Some(time)).or_else(|| {
         (0..table.header.len()).find(|&at| {
             at != time
                 && table
@@ -469,10 +476,11 @@ pub fn timeline(
                 }
             }
             Block::Table(table) => {
-                let Some(at) = time_column(table) else {
+                let headers = Headers::of(table);
+                let Some(at) = time_column(table, &headers) else {
                     continue;
                 };
-                let Some(event) = event_column(table, at) else {
+                let Some(event) = event_column(table, &headers, at) else {
                     continue;
                 };
                 let zone = table
@@ -689,14 +697,25 @@ static BULLET_DUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn bullet_owner_and_due(text: &str) -> (Option<String>, Option<String>) {
-    let owner = BULLET_OWNER.captures(text).and_then(|found| {
-        found
-            .get(1)
-            .or_else(|| found.get(2))
-            .or_else(|| found.get(3))
-            .map(|name| name.as_str().trim_end_matches(['.', ',', ':']).to_owned())
-    });
-    let due = BULLET_DUE.captures(text).map(|found| found[1].to_owned());
+    // Most bullets name neither: passed over without the patterns.
+    let lower = text.to_ascii_lowercase();
+    let may_own = text.contains('@') || lower.contains("owne") || lower.contains("assign");
+    let may_be_due = text.bytes().any(|b| b.is_ascii_digit())
+        && (lower.contains("due") || lower.contains("by ") || lower.contains("deadline"));
+    let owner = may_own
+        .then(|| BULLET_OWNER.captures(text))
+        .flatten()
+        .and_then(|found| {
+            found
+                .get(1)
+                .or_else(|| found.get(2))
+                .or_else(|| found.get(3))
+                .map(|name| name.as_str().trim_end_matches(['.', ',', ':']).to_owned())
+        });
+    let due = may_be_due
+        .then(|| BULLET_DUE.captures(text))
+        .flatten()
+        .map(|found| found[1].to_owned());
     (owner, due)
 }
 
@@ -738,35 +757,27 @@ fn in_ticket(fields: &[&str], span: &Span) -> Entry {
 }
 
 fn table_items(table: &Table, maps: &ItemMaps, placeholders: &[String]) -> Vec<Node> {
-    let title = column(
-        table,
-        &[
-            "action item",
-            "action items",
-            "action",
-            "item",
-            "title",
-            "task",
-            "follow-up",
-            "follow up",
-        ],
-    );
+    let headers = Headers::of(table);
+    let title = headers.column(&[
+        "action item",
+        "action items",
+        "action",
+        "item",
+        "title",
+        "task",
+        "follow-up",
+        "follow up",
+    ]);
     let Some(title) = title else {
         return Vec::new();
     };
-    let owner = column(
-        table,
-        &["owner", "assignee", "who", "owned by", "responsible"],
-    );
-    let due = column(table, &["due", "due date", "by", "deadline", "due by"]);
-    let status = column(table, &["status", "state"]);
-    let kind = column(table, &["type", "kind", "category"]);
-    let tracker = column(
-        table,
-        &[
-            "bug", "ticket", "issue", "jira", "link", "ref", "tracking", "tracker",
-        ],
-    );
+    let owner = headers.column(&["owner", "assignee", "who", "owned by", "responsible"]);
+    let due = headers.column(&["due", "due date", "by", "deadline", "due by"]);
+    let status = headers.column(&["status", "state"]);
+    let kind = headers.column(&["type", "kind", "category"]);
+    let tracker = headers.column(&[
+        "bug", "ticket", "issue", "jira", "link", "ref", "tracking", "tracker",
+    ]);
     let mut items = Vec::new();
     for row in &table.rows {
         let Some(title_cell) = row.get(title) else {

@@ -100,7 +100,12 @@ pub fn apply(
         })
         .and_then(|text| Moment::parse(&text).or_else(|| Moment::parse(text.get(..10)?)))
         .map(|moment| moment.date.to_string());
-    let timeline_zone = body.as_deref().and_then(|body| {
+    // Looked for only when the mapping reads a timeline from the body.
+    let reads_timeline = mapping
+        .sections
+        .iter()
+        .any(|(target, _)| target == "timeline");
+    let timeline_zone = body.as_deref().filter(|_| reads_timeline).and_then(|body| {
         body.sections.iter().find_map(|section| {
             section.blocks.iter().find_map(|block| match block {
                 body::Block::Paragraph(text) => crate::document::zone::in_note(&text.text),
