@@ -312,10 +312,14 @@ mod property {
                 let Value::Str(value) = &node.value else { continue };
                 let spanned = text.get(node.span()).expect("a span inside the file");
                 let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
-                if path.ends_with(".at") || path == "detected" {
+                if (path.ends_with(".at") || path == "detected") && value.len() >= 16 {
                     // `2026-03-02T09:05:00Z` from the bullet `09:05 …`.
                     let time = &value[11..16];
                     prop_assert!(spanned.contains(time), "{path}: {value} not in {spanned:?}");
+                } else if path == "detected" || path.ends_with(".type") {
+                    // A day the title or the opening names, in its own words; a type the
+                    // item's title implies: at the text that says so.
+                    prop_assert!(!spanned.trim().is_empty(), "{path}: {value:?} spans nothing");
                 } else if ["id", "title", "status"].contains(&path.as_str()) || path.contains("in_ticket") {
                     // From the file name, the first heading, the mapping's default.
                 } else if value.is_empty() {

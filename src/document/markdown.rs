@@ -168,7 +168,26 @@ pub fn sections(text: &str, body_start: usize) -> Vec<Section> {
     sections_of(text, &headings)
 }
 
-/// The sections of `headings`: each heading's text (lower-cased, trimmed) and everything up
+/// A heading without its numbering: `5. Lessons learned`, `4.2 Root cause`, `3) Impact` are
+/// the *lessons learned*, *root cause* and *impact* sections rules look for.
+fn without_numbering(title: &str) -> &str {
+    let digits_end = title
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(title.len());
+    if digits_end == 0 || !title.starts_with(|c: char| c.is_ascii_digit()) {
+        return title;
+    }
+    let rest = title[digits_end..]
+        .strip_prefix(')')
+        .unwrap_or(&title[digits_end..]);
+    match rest.strip_prefix(' ') {
+        Some(rest) if !rest.trim().is_empty() => rest.trim_start(),
+        _ => title,
+    }
+}
+
+/// The sections of `headings`: each heading's text (lower-cased, trimmed, its numbering
+/// left out) and everything up
 /// to the next heading of the same or a higher level; a repeated title keeps its first.
 pub fn sections_of(text: &str, headings: &[Heading]) -> Vec<Section> {
     let mut result: Vec<Section> = Vec::with_capacity(headings.len());
@@ -182,7 +201,7 @@ pub fn sections_of(text: &str, headings: &[Heading]) -> Vec<Section> {
             .iter()
             .find(|next| next.level <= heading.level)
             .map_or(text.len(), |next| next.span.start);
-        let title = heading.title.trim().to_lowercase();
+        let title = without_numbering(heading.title.trim()).to_lowercase();
         if title.is_empty() || !titles.insert(title.clone()) {
             continue;
         }

@@ -407,7 +407,12 @@ pub fn parse(text: &str, start: usize) -> Body {
             Event::End(TagEnd::Item) if list_depth == 1 => {
                 if let Some((inline, task)) = item.take() {
                     let end = text[range.clone()].trim_end().len() + range.start;
-                    let (text, _) = inline.finish(end);
+                    // `- **Date:** 2025-04-09`: a label in a bullet is a label too.
+                    let bold_lead = inline.lead.is_some();
+                    let (text, labels) = inline.finish(end);
+                    if bold_lead {
+                        body.labels.extend(labels);
+                    }
                     if quote_depth == 0 {
                         items.push(ListItem { text, task });
                     }

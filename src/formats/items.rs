@@ -190,7 +190,7 @@ fn leading_spelled_day(text: &str) -> Option<(String, &str)> {
 
 /// A day a note names anywhere in it — `2015-10-21 (all times UTC)`, `All times UTC, 3
 /// March 2024.`, `Times are PT on March 3, 2024` — as `2024-03-03`.
-fn day_in(text: &str) -> Option<String> {
+pub fn day_in(text: &str) -> Option<String> {
     static DAY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?i)\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}\b|\b[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b",
@@ -643,17 +643,19 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
                     };
                     let span = bullet.text.span.clone();
                     let mut fields = vec![entry("title", text_node(text, span.clone()))];
-                    let status = bullet
-                        .task
-                        .map(|done| if done { "done" } else { "open" })
-                        .map(str::to_owned)
-                        .or_else(|| {
-                            bullet
-                                .text
-                                .strong
-                                .iter()
-                                .find_map(|word| status_word(word, maps.get("status")))
-                        });
+                    // A ticked box, a bold status word, `status: done`, or a status word
+                    // closing the bullet's parentheses: `(owner: X, due 2026-10-01, done)`.
+                    let written = bullet_status(text, maps.get("status"));
+                    let status = match (bullet.task, written) {
+                        (Some(true), _) => Some("done".to_owned()),
+                        (_, Some(written)) => Some(written),
+                        (Some(false), None) => Some("open".to_owned()),
+                        (None, None) => bullet
+                            .text
+                            .strong
+                            .iter()
+                            .find_map(|word| status_word(word, maps.get("status"))),
+                    };
                     let said = status.is_some();
                     if let Some(status) = status {
                         fields.push(entry("status", text_node(&status, span.clone())));
@@ -688,7 +690,7 @@ pub fn action_items(section: &Section, maps: &ItemMaps, placeholders: &[String])
 
 /// `owner: jane` or `@jane` names the owner of a bullet; `due: 2026-12-31`, `due 2026-12-31` or `by 2026-12-31` its due date.
 static BULLET_OWNER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:owner|assignee)\s*[:=]\s*@?([\w.-]+)|\b(?:owned by|assigned to)\s+@?([\w.-]+)|(?:^|\s|\()@([A-Za-z][\w.-]*)")
+    Regex::new(r"(?i)\b(?:owner|assignee)\s*[:=]\s*@?([^,;()\n]+)|\b(?:owned by|assigned to)\s+@?([^,;()\n]+)|(?:^|\s|\()@([A-Za-z][\w.-]*)")
         .expect("a valid pattern")
 });
 static BULLET_DUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -710,13 +712,52 @@ fn bullet_owner_and_due(text: &str) -> (Option<String>, Option<String>) {
                 .get(1)
                 .or_else(|| found.get(2))
                 .or_else(|| found.get(3))
-                .map(|name| name.as_str().trim_end_matches(['.', ',', ':']).to_owned())
+                .map(|name| {
+                    name.as_str()
+                        .trim()
+                        .trim_end_matches(['.', ',', ':'])
+                        .to_owned()
+                })
         });
     let due = may_be_due
         .then(|| BULLET_DUE.captures(text))
         .flatten()
         .map(|found| found[1].to_owned());
     (owner, due)
+}
+
+/// The status a bullet writes in words: `status: in progress` anywhere, or a status word
+/// as the last part of its closing parentheses or after a final dash (`— done`).
+fn bullet_status(text: &str, map: Option<&ValueMap>) -> Option<String> {
+    static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\bstatus\s*[:=]\s*([a-z' -]+?)\s*(?:[,;)]|$)").expect("a valid pattern")
+    });
+    if let Some(found) = STATUS.captures(text) {
+        if let Some(status) = status_word(&found[1], map) {
+            return Some(status);
+        }
+    }
+    // `…, completed 2026-02-27.`: done, on that day.
+    static DONE_ON: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(done|completed|complete|fixed|closed|resolved)(?:\s+(?:on\s+)?\d{4}-\d{2}-\d{2})?\s*\.?\s*$")
+            .expect("a valid pattern")
+    });
+    if let Some(found) = DONE_ON.captures(text) {
+        if found.get(0).is_some_and(|whole| whole.start() > 0) {
+            return status_word(&found[1], map);
+        }
+    }
+    let trimmed = text.trim_end().trim_end_matches('.');
+    let last = if let Some(inner) = trimmed.strip_suffix(')') {
+        let open = inner.rfind('(')?;
+        inner[open + 1..].rsplit([',', ';']).next()?
+    } else {
+        trimmed
+            .rsplit(['—', '–'])
+            .next()
+            .filter(|part| part.len() < trimmed.len())?
+    };
+    status_word(last.trim(), map)
 }
 
 /// The document an item with no type of its own changes, by what its title says:

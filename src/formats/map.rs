@@ -215,7 +215,12 @@ pub fn apply(
     if body.is_some() && !has(&entries, "detected") {
         let found = detection(&entries)
             .map(|at| (at, DETECTION_ENTRY))
-            .or_else(|| earliest(&entries).map(|at| (at, EARLIEST_ENTRY)));
+            .or_else(|| earliest(&entries).map(|at| (at, EARLIEST_ENTRY)))
+            .or_else(|| {
+                body.as_deref()
+                    .and_then(written_date)
+                    .map(|at| (at, WRITTEN_DATE))
+            });
         if let Some((first, from)) = found {
             origins.push(FieldOrigin {
                 target: "detected".into(),
@@ -265,7 +270,7 @@ impl Mapping {
             || self.fields.iter().any(|(_, source)| {
                 matches!(
                     source,
-                    Source::Label(_) | Source::Heading(_) | Source::Shortcode(_)
+                    Source::Label(..) | Source::Heading(_) | Source::Shortcode(_)
                 )
             })
     }
@@ -372,15 +377,19 @@ fn evaluate<'a>(source: &'a Source, record: &'a Node, context: &Context<'a>) -> 
                 from: format!("the file name `{}`", context.file_name),
             })
         }
-        Source::Label(labels) => {
+        Source::Label(labels, map) => {
             let body = context.body?;
             let label = labels.iter().find_map(|name| body.label(name))?;
             let text = label
                 .value
                 .content()
                 .filter(|text| !items::is_placeholder(text, context.placeholders))?;
+            let text = map
+                .as_ref()
+                .and_then(|map| super::mapped(map, text))
+                .unwrap_or_else(|| text.to_owned());
             Some(Mapped {
-                node: text_node(text, label.value.span.clone()),
+                node: text_node(&text, label.value.span.clone()),
                 from: format!("label **{}:**", label.name),
             })
         }
@@ -543,6 +552,31 @@ fn has(entries: &[Entry], key: &str) -> bool {
 pub const DETECTION_ENTRY: &str = "the first timeline entry that says it was detected";
 /// Where `detected` came from when no entry says so: the time to detect is not known.
 pub const EARLIEST_ENTRY: &str = "the earliest timeline entry (none says when it was detected)";
+
+/// Where `detected` came from when neither a field nor a timeline gives it: the date the
+/// title or the opening paragraph names (`Master election loop: May 14, 2024`).
+pub const WRITTEN_DATE: &str = "the date the title or the opening paragraph names";
+
+/// The first date of the body's level-1 heading, else of its first paragraph.
+fn written_date(body: &Body) -> Option<Node> {
+    let title = body
+        .heading(1)
+        .map(|section| (section.heading.as_str(), section.heading_span.clone()));
+    // The opening paragraphs: a byline (`By: …`) may come before the one with the date.
+    let opening = body
+        .sections
+        .iter()
+        .flat_map(|section| &section.blocks)
+        .filter_map(|block| match block {
+            body::Block::Paragraph(text) => text.content().map(|words| (words, text.span.clone())),
+            _ => None,
+        })
+        .take(3);
+    title.into_iter().chain(opening).find_map(|(text, span)| {
+        let day = items::day_in(text)?;
+        Some(text_node(&day, span))
+    })
+}
 
 /// The timeline's `(moment, at, event)` of each entry whose `at` is a date, earliest first.
 fn dated(entries: &[Entry]) -> Vec<(Moment, &Node, String)> {

@@ -172,8 +172,8 @@ enum Source {
     Constant(Value),
     /// The first capture group of a pattern on the file's name.
     FileName(Pattern),
-    /// A bold label line of a Markdown body: `**Postmortem Owner:** Jane`.
-    Label(Vec<String>),
+    /// A bold label line of a Markdown body: `**Postmortem Owner:** Jane`, its value mapped.
+    Label(Vec<String>, Option<ValueMap>),
     /// The first heading of a level (`# Title`).
     Heading(u8),
     /// The body's paragraphs that carry a Hugo shortcode with a time —
@@ -421,7 +421,8 @@ fn compile_source(
         return Ok(Source::FileName(compiled));
     }
     if let Some(labels) = get("label") {
-        return Ok(Source::Label(keys(labels, &here)?));
+        let map = get("map").map(|map| value_map(map, &here)).transpose()?;
+        return Ok(Source::Label(keys(labels, &here)?, map));
     }
     if let Some(name) = get("shortcode") {
         let name = scalar(name)
@@ -840,7 +841,11 @@ fn describe(source: &Source) -> String {
         }
         Source::Constant(value) => format!("constant {}", value_text(value)),
         Source::FileName(pattern) => format!("file name /{}/", pattern.regex.as_str()),
-        Source::Label(labels) => format!("label **{}:**", labels.join(":** | **")),
+        Source::Label(labels, map) => format!(
+            "label **{}:**{}",
+            labels.join(":** | **"),
+            if map.is_some() { ", values mapped" } else { "" }
+        ),
         Source::Heading(level) => format!("first level-{level} heading"),
         Source::Shortcode(name) => format!("updates with {{{{< {name} \"time\" >}}}}"),
         Source::First(sources) => sources
