@@ -47,6 +47,15 @@ fn a_rule_whose_evidence_the_repository_does_not_keep_says_so_once_at_the_config
         [".lessons.yaml:1:1: LL009 LL009 did not run: the repository keeps no roster document, and 2 incident documents name some in `responders`"],
         "{stdout}"
     );
+    let (_, human, _) = lessons_apart(
+        folder.path(),
+        &["check", "--as-of", "2026-12-01"],
+        &[("COLUMNS", "400"), ("NO_COLOR", "1")],
+    );
+    assert!(
+        human.contains("help: add the roster documents (`kind: roster`) for LL009 to check against, or turn it off in .lessons.yaml with `disable: [LL009]`"),
+        "{human}"
+    );
     // With a roster, the rule runs and judges each responder.
     write_files(
         folder.path(),

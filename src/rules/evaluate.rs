@@ -961,7 +961,7 @@ fn idle_finding(
         idle.field,
     );
     let help = format!(
-        "add the {} documents (`kind: {}`) for {} to check against, or turn it off in          .lessons.yaml with `disable: [{}]`",
+        "add the {} documents (`kind: {}`) for {} to check against, or turn it off in .lessons.yaml with `disable: [{}]`",
         idle.kind, idle.kind, rule.id, rule.id
     );
     let (source, span, own) = match &workspace.config_path {
