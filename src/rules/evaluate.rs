@@ -761,6 +761,9 @@ pub struct Evaluated {
     pub sources: Vec<Arc<crate::document::SourceFile>>,
 }
 
+/// The unseen sources LL031 names per `formats:` entry.
+const UNSEEN_SOURCES_SAID: usize = 100;
+
 /// LL031 at the configuration: a `formats:` entry's own source field that none of the
 /// documents it maps has — `detected: start_tme` — which would leave its target empty on
 /// every one of them without a word.
@@ -816,10 +819,17 @@ fn unseen_sources(
         }
     }
     let mut findings = Vec::new();
+    // A few per entry say what is wrong; thousands would only bury it.
+    let mut said: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     for (entry, target, paths) in unseen {
         let Some((documents, keys)) = mapped.get(&entry) else {
             continue;
         };
+        let count = said.entry(entry).or_default();
+        *count += 1;
+        if *count > UNSEEN_SOURCES_SAID {
+            continue;
+        }
         let Some(first) = paths.first() else {
             continue;
         };
