@@ -41,9 +41,25 @@ fn a_legal_document_of_a_hundred_thousand_action_items_is_checked() {
             ),
         ],
     );
+    // The operations a call may take grow with the document, the same on every machine:
+    // they must fit. Wall time does not: this debug build checks the 3.7 MB incident ~8×
+    // slower than a release build (LL028: 4.5 s against 0.7 s, inside the default 4 s), more
+    // on a loaded CI runner; so the clock is taken out of this test and measured in bench/.
+    common::write_files(
+        folder.path(),
+        &[(
+            ".lessons.yaml",
+            "rules: [\"rules/\"]\nlimits:\n  call_milliseconds: 600000\n  rule_seconds: 600\n  run_seconds: 600\n",
+        )],
+    );
     let run = check_concise(folder.path());
     assert_eq!(run.code, 1, "{}", &run.all()[..run.all().len().min(3000)]);
     assert!(!run.stderr.contains("rule LL"), "{}", run.stderr);
+    assert!(
+        !run.stdout.contains("did not check"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(3000)]
+    );
     // The last of the hundred thousand items, at its line, by each rule that reads them.
     let last = 8 + 2 * 99_998;
     for rule in ["LL002", "LL003"] {

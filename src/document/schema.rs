@@ -352,10 +352,16 @@ fn judge_typo(key: &str, fields: &'static [(&'static str, Field)]) -> Option<&'s
         .filter(|name| name.len() >= 4)
         // Two edits at most, besides the separators squashing drops.
         .filter(|name| {
-            name.len().abs_diff(wrong.len()) <= 2 + name.matches(['_', '-', ' ']).count()
+            let separators = name
+                .bytes()
+                .filter(|b| matches!(b, b'_' | b'-' | b' '))
+                .count();
+            name.len().abs_diff(wrong.len()) <= 2 + separators
         })
-        .map(|name| (name, edit_distance(&wrong, &squash(name))))
-        .filter(|(name, distance)| *distance <= if name.len() >= 9 { 2 } else { 1 })
+        .filter_map(|name| {
+            let limit = if name.len() >= 9 { 2 } else { 1 };
+            edit_distance_within(&wrong, &squash(name), limit).map(|distance| (name, distance))
+        })
         .min_by_key(|(_, distance)| *distance)
         .map(|(name, _)| name)
 }
@@ -365,8 +371,10 @@ pub fn nearest<'a>(wrong: &str, known: &[&'a str]) -> Option<&'a str> {
     let wrong = wrong.to_ascii_lowercase();
     known
         .iter()
-        .map(|name| (*name, edit_distance(&wrong, &name.to_ascii_lowercase())))
-        .filter(|(_, distance)| *distance <= 2)
+        .filter_map(|name| {
+            edit_distance_within(&wrong, &name.to_ascii_lowercase(), 2)
+                .map(|distance| (*name, distance))
+        })
         .min_by_key(|(_, distance)| *distance)
         .map(|(name, _)| name)
 }
@@ -374,28 +382,45 @@ pub fn nearest<'a>(wrong: &str, known: &[&'a str]) -> Option<&'a str> {
 /// Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
 /// two neighbours each count one.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    edit_distance_within(a, b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// [`edit_distance`] when it is at most `limit`; `None` as soon as it cannot be, which for
+/// a key nothing like any field is after a row or two.
+pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
     }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+    // Three rows of the table, not the whole of it: a typo is judged for every unknown key.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous_least = 0;
     for i in 1..=a.len() {
+        current[0] = i;
+        let mut least = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+                best = best.min(before[j - 2] + 1);
             }
-            rows[i][j] = best;
+            current[j] = best;
+            least = least.min(best);
         }
+        // No later cell can come below both of the last two rows' least.
+        if least > limit && previous_least > limit {
+            return None;
+        }
+        previous_least = least;
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
     }
-    rows[a.len()][b.len()]
+    Some(previous[b.len()]).filter(|distance| *distance <= limit)
 }
 
 fn is_blank(node: &Node) -> bool {
@@ -645,6 +670,30 @@ mod tests {
 
     use super::*;
     use crate::document::{parse_file, Format};
+
+    #[test]
+    fn edit_distance_counts_a_swap_of_neighbours_as_one_edit() {
+        for (a, b, distance) in [
+            ("kitten", "sitting", 3),
+            ("owner", "onwer", 1),
+            ("ca", "ac", 1),
+            ("", "due", 3),
+            ("status", "", 6),
+            ("résumé", "resume", 2),
+            ("root_cause", "root_cause", 0),
+        ] {
+            assert_eq!(edit_distance(a, b), distance, "{a} → {b}");
+            assert_eq!(edit_distance(b, a), distance, "{b} → {a}");
+            for limit in 0..5 {
+                let within = edit_distance_within(a, b, limit);
+                assert_eq!(
+                    within,
+                    Some(distance).filter(|d| *d <= limit),
+                    "{a} → {b} ≤ {limit}"
+                );
+            }
+        }
+    }
 
     fn problems(kind: &str, text: &str) -> Vec<(String, String, usize)> {
         let file = parse_file(PathBuf::from("a.yaml"), text.to_owned(), Format::Yaml);
