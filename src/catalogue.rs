@@ -3,11 +3,11 @@
 
 use rhai::Map;
 
+use crate::check::{repository, rule_folders_and_pack, Error, Options};
 use crate::finding::Severity;
 use crate::policy::{Pack, Plan, PACKS};
 use crate::rules::{engine::Limits, Rule, RuleError, RuleSet};
 use crate::workspace::Config;
-use crate::{repository, Error, Options};
 
 /// One rule and how this repository runs it.
 #[derive(Debug)]
@@ -44,7 +44,7 @@ pub fn catalogue(options: &Options) -> Result<Catalogue, Error> {
         Some(path) => Config::load(path).map_err(Error::Config)?,
         None => Config::default(),
     };
-    let (folders, pack) = crate::rule_folders_and_pack(options, &root, &config)?;
+    let (folders, pack) = rule_folders_and_pack(options, &root, &config)?;
     let rules = RuleSet::load(&folders, &Limits::default());
     let plan = Plan::new(&rules.rules, &pack, &config, &[], &[]).map_err(|e| Error::Usage(e.0))?;
     let entries = rules

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::source::Location;
+
 /// How serious a gap is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -38,64 +40,6 @@ impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// A place in a source file: a byte range plus its 1-based line and column (in characters)
-/// at both ends, so renderers never search the text again. 32 bits each: a document is far
-/// smaller than 4 GiB, and a run of 100,000 incidents holds 400,000 of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct Location {
-    pub start: u32,
-    pub end: u32,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-}
-
-impl Location {
-    /// A place counted in `usize`, held in 32 bits (past 4 GiB it stays at the 4 GiB mark).
-    pub fn new(
-        span: std::ops::Range<usize>,
-        (line, column): (usize, usize),
-        (end_line, end_column): (usize, usize),
-    ) -> Location {
-        let small = |number: usize| u32::try_from(number).unwrap_or(u32::MAX);
-        Location {
-            start: small(span.start),
-            end: small(span.end),
-            line: small(line),
-            column: small(column),
-            end_line: small(end_line),
-            end_column: small(end_column),
-        }
-    }
-
-    /// The byte range in the file.
-    pub fn span(&self) -> std::ops::Range<usize> {
-        wide(self.start)..wide(self.end)
-    }
-
-    pub fn line(&self) -> usize {
-        wide(self.line)
-    }
-
-    pub fn column(&self) -> usize {
-        wide(self.column)
-    }
-
-    pub fn end_line(&self) -> usize {
-        wide(self.end_line)
-    }
-
-    pub fn end_column(&self) -> usize {
-        wide(self.end_column)
-    }
-}
-
-/// A 32-bit place as an index.
-fn wide(number: u32) -> usize {
-    usize::try_from(number).unwrap_or(usize::MAX)
 }
 
 /// One gap found in one document: its [`Details`] behind one pointer, read through it
@@ -220,8 +164,8 @@ impl Finding {
     pub fn new(
         rule: &RuleKey,
         severity: Severity,
-        source: &crate::document::SourceFile,
-        span: &crate::document::Span,
+        source: &crate::source::SourceFile,
+        span: &crate::source::Span,
         message: String,
     ) -> Finding {
         Finding(Box::new(Details {

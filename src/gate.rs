@@ -9,7 +9,20 @@ use crate::document::date::Moment;
 use crate::document::{Entry, Node, Value};
 use crate::finding::Finding;
 use crate::workspace::Workspace;
-use crate::Error;
+
+/// What a run evaluates as if it were being closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closing {
+    /// One incident, by id or by its file.
+    Incident(String),
+    /// Every incident whose status is not `closed`, all at once: what `gate close` would say
+    /// of each, in one run instead of one run per incident.
+    Unclosed,
+}
+
+/// `gate close` named no incident of the repository: the message says what to give.
+#[derive(Debug)]
+pub struct NoIncident(pub String);
 
 /// What closing an incident is about: the incident and the runbooks and policies it
 /// references, as (file, document id). A finding belongs to the close when it is in one of
@@ -61,13 +74,13 @@ pub struct Prepared {
 impl Prepared {
     /// Prepares `workspace` for what `closing` asks; nothing when it asks nothing.
     pub fn for_run(
-        closing: Option<&crate::Closing>,
+        closing: Option<&Closing>,
         workspace: &mut Workspace,
         root: &Path,
         as_of: Moment,
-    ) -> Result<Prepared, Error> {
+    ) -> Result<Prepared, NoIncident> {
         Ok(match closing {
-            Some(crate::Closing::Incident(target)) => {
+            Some(Closing::Incident(target)) => {
                 let (id, scope) = prepare(workspace, root, target, as_of)?;
                 Prepared {
                     id: Some(id),
@@ -75,7 +88,7 @@ impl Prepared {
                     scope: Some(scope),
                 }
             }
-            Some(crate::Closing::Unclosed) => Prepared {
+            Some(Closing::Unclosed) => Prepared {
                 reported: Some(prepare_unclosed(workspace, as_of)),
                 ..Prepared::default()
             },
@@ -91,9 +104,9 @@ pub fn prepare(
     root: &Path,
     target: &str,
     as_of: Moment,
-) -> Result<(String, CloseScope), Error> {
+) -> Result<(String, CloseScope), NoIncident> {
     let position = find(workspace, root, target).ok_or_else(|| {
-        Error::Usage(format!(
+        NoIncident(format!(
             "no incident `{target}`: give an incident id (`INC-2026-014`) or the file of one"
         ))
     })?;

@@ -8,7 +8,7 @@ use crate::document::date::Moment;
 
 /// The files `init` writes, relative to its folder, with `{{today}}`, `{{in_90_days}}` and
 /// `{{half_a_year_ago}}` to fill in so the examples are current on the day they are written.
-pub const TEMPLATES: &[(&str, &str)] = crate::embedded::embed!(
+pub const TEMPLATES: &[(&str, &str)] = crate::util::embedded::embed!(
     "templates/init",
     "",
     [
@@ -142,7 +142,8 @@ pub fn adopt(root: &Path, from: &Path) -> Result<Adoption, String> {
             crate::output::terminal::shown_path(&config_path)
         ));
     }
-    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
+    let absolute =
+        |path: &Path| std::path::absolute(path).map(|path| crate::util::paths::normalise(&path));
     let (Ok(root_absolute), Ok(from_absolute)) = (absolute(root), absolute(from)) else {
         return Err("cannot resolve the folders".into());
     };

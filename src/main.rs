@@ -3,8 +3,8 @@
 // Loading a repository is millions of small allocations across threads: mimalloc cuts the
 // whole run by a fifth against glibc's allocator (see bench/README.md).
 #[global_allocator]
-static ALLOCATOR: lessons::memory::Counting<mimalloc::MiMalloc> =
-    lessons::memory::Counting(mimalloc::MiMalloc);
+static ALLOCATOR: lessons::util::memory::Counting<mimalloc::MiMalloc> =
+    lessons::util::memory::Counting(mimalloc::MiMalloc);
 
 fn main() {
     end_quietly_on_a_closed_pipe();

@@ -23,7 +23,7 @@ fn example() -> Outcome {
 #[test]
 fn sarif_is_valid_against_the_official_schema() {
     let outcome = example();
-    let text = render(&outcome, Format::Sarif, &Style::default());
+    let text = render(&outcome.results(), Format::Sarif, &Style::default());
     let sarif: serde_json::Value = serde_json::from_str(&text).expect("SARIF is JSON");
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json"))
@@ -63,7 +63,7 @@ fn sarif_is_valid_against_the_official_schema() {
 #[test]
 fn github_annotations_follow_the_workflow_command_grammar() {
     let outcome = example();
-    let text = render(&outcome, Format::Github, &Style::default());
+    let text = render(&outcome.results(), Format::Github, &Style::default());
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), outcome.findings.len());
     for (line, finding) in lines.iter().zip(&outcome.findings) {
@@ -92,7 +92,7 @@ fn github_annotations_follow_the_workflow_command_grammar() {
 #[test]
 fn gitlab_code_quality_has_the_required_fields_and_stable_fingerprints() {
     let outcome = example();
-    let text = render(&outcome, Format::Gitlab, &Style::default());
+    let text = render(&outcome.results(), Format::Gitlab, &Style::default());
     let issues: Vec<serde_json::Value> = serde_json::from_str(&text).expect("a JSON array");
     assert_eq!(issues.len(), outcome.findings.len());
     let mut fingerprints = std::collections::HashSet::new();
@@ -107,8 +107,12 @@ fn gitlab_code_quality_has_the_required_fields_and_stable_fingerprints() {
         assert!(fingerprints.insert(issue["fingerprint"].as_str().expect("fp").to_owned()));
     }
     // The same findings give the same fingerprints, run after run.
-    let again: Vec<serde_json::Value> =
-        serde_json::from_str(&render(&example(), Format::Gitlab, &Style::default())).expect("JSON");
+    let again: Vec<serde_json::Value> = serde_json::from_str(&render(
+        &example().results(),
+        Format::Gitlab,
+        &Style::default(),
+    ))
+    .expect("JSON");
     let first: Vec<&serde_json::Value> = issues.iter().map(|i| &i["fingerprint"]).collect();
     let second: Vec<&serde_json::Value> = again.iter().map(|i| &i["fingerprint"]).collect();
     assert_eq!(first, second);
@@ -135,7 +139,7 @@ fn junit_parses_as_xml_with_one_case_per_document_and_rule() {
     })
     .expect("the run starts");
     assert_eq!(outcome.findings.len(), 3, "{:?}", outcome.findings);
-    let text = render(&outcome, Format::Junit, &Style::default());
+    let text = render(&outcome.results(), Format::Junit, &Style::default());
 
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut cases = Vec::new();

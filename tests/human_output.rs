@@ -36,7 +36,7 @@ fn findings_of_the_fixture_repository() {
         quiet: false,
         ..Style::default()
     };
-    insta::assert_snapshot!(render(&outcome, Format::Human, &style));
+    insta::assert_snapshot!(render(&outcome.results(), Format::Human, &style));
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn a_terminal_gets_colours() {
         quiet: true,
         ..Style::default()
     };
-    let rendered = render(&outcome, Format::Human, &style);
+    let rendered = render(&outcome.results(), Format::Human, &style);
     assert!(
         rendered.contains('\u{1b}'),
         "no colour codes in:\n{rendered}"
@@ -73,7 +73,7 @@ fn a_narrow_terminal_wraps_messages_and_helps() {
         quiet: false,
         ..Style::default()
     };
-    insta::assert_snapshot!(render(&outcome, Format::Human, &style));
+    insta::assert_snapshot!(render(&outcome.results(), Format::Human, &style));
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn a_rule_stopped_by_a_limit_points_into_the_rule() {
         width: 400,
         ..Style::default()
     };
-    let rendered = human::render_rule_errors(&lessons::output::Results::of(&outcome), &style);
+    let rendered = human::render_rule_errors(&outcome.results(), &style);
     let rendered = rendered.replace(&fixture("").display().to_string(), "<fixtures>/");
     insta::assert_snapshot!(rendered);
 }

@@ -1,4 +1,4 @@
-//! A Markdown body read as data by `formats::body::parse`, what a `formats:` mapping reads
+//! A Markdown body read as data by `document::body::parse`, what a `formats:` mapping reads
 //! — sections and their blocks, label lines, headings — from the file's start and from
 //! where the loader finds the front matter ending; then every item reader a mapping
 //! target uses (timeline, action items, lists, text). Every span must lie in the file on
@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
-use lessons::document::{markdown, Format, SourceFile};
-use lessons::formats::{body, items};
+use lessons::document::{body, markdown, Format, SourceFile};
+use lessons::formats::items;
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../common.rs"]

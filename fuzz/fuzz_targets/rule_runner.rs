@@ -144,7 +144,7 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(&repository.rule, &source).expect("write the rule");
     // What `RuleSet::load` does with the rule folder, the built-ins already compiled.
     let limits = limits();
-    let engine = engine::build(limits, lessons::today(), Arc::new(engine::NoDocuments));
+    let engine = engine::build(limits, lessons::document::date::Moment::today(), Arc::new(engine::NoDocuments));
     let origin = Origin::File(repository.rule.clone());
     let mut compiled = RuleSet {
         rules: repository.builtins.rules.clone(),
@@ -176,6 +176,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let style = Style::default();
     for format in [Format::Human, Format::Concise, Format::Json, Format::Sarif, Format::Junit, Format::Github, Format::Gitlab] {
-        let _ = output::render(&outcome, format, &style);
+        let _ = output::render(&outcome.results(), format, &style);
     }
 });

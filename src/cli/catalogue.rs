@@ -58,10 +58,7 @@ impl RuleSource {
         if !outcome.rule_errors.is_empty() {
             eprint!(
                 "{}",
-                crate::output::human::render_rule_errors(
-                    &crate::output::Results::of(&outcome),
-                    &style
-                )
+                crate::output::human::render_rule_errors(&outcome.results(), &style)
             );
         }
         Ok(outcome)

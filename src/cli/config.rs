@@ -29,7 +29,7 @@ pub fn run(args: &ConfigArgs) -> i32 {
         ..crate::Options::default()
     };
     let style = style_for(super::Color::Auto, false, false);
-    let resolved = crate::repository(&options).and_then(|(_, path)| match path {
+    let resolved = crate::check::repository(&options).and_then(|(_, path)| match path {
         Some(path) => crate::workspace::Config::load(&path)
             .map(Some)
             .map_err(crate::Error::Config),

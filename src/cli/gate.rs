@@ -83,7 +83,10 @@ fn close_incident(args: &CloseArgs) -> i32 {
             fail_on: args.fail_on.threshold(),
             ..style
         };
-        print!("{}", output::render(&outcome, args.format, &style));
+        print!(
+            "{}",
+            output::render(&outcome.results(), args.format, &style)
+        );
         return code;
     }
     let id = outcome

@@ -353,7 +353,7 @@ fn check(args: &CheckArgs) -> i32 {
     style.fail_on = args.fail_on.threshold();
     let mut statistics = String::new();
     if args.statistics {
-        statistics = output::statistics::render(&output::Results::of(&outcome));
+        statistics = output::statistics::render(&outcome.results());
         // A machine format stays one document: the counts go to stderr.
         if !matches!(args.format, Format::Human | Format::Concise) {
             eprint!("{statistics}");
@@ -379,12 +379,12 @@ fn check(args: &CheckArgs) -> i32 {
     if !outcome.rule_errors.is_empty() {
         eprint!(
             "{}",
-            output::human::render_rule_errors(&output::Results::of(&outcome), &stderr_style)
+            output::human::render_rule_errors(&outcome.results(), &stderr_style)
         );
     }
     // After the findings, in the same stream (for the human and concise formats).
     let written = emit_with(args.output.as_deref(), &outcome.root, &mut |out| {
-        output::write(&outcome, args.format, &style, out)?;
+        output::write(&outcome.results(), args.format, &style, out)?;
         out.write_all(statistics.as_bytes())
     });
     if let Err(message) = written {
@@ -518,7 +518,7 @@ fn init(args: &InitArgs) -> i32 {
     if let Some(from) = &args.from {
         return adopt(&args.dir, from);
     }
-    match crate::init::init(&args.dir, crate::today()) {
+    match crate::init::init(&args.dir, crate::document::date::Moment::today()) {
         Ok(written) => {
             for path in &written {
                 println!("created {}", crate::output::terminal::shown_path(path));

@@ -87,11 +87,11 @@ fn rule_folders(args: &TestArgs) -> Result<(Vec<PathBuf>, Vec<PathBuf>, PathBuf)
         }
         if let Some(config) = config {
             if args.config.is_none() {
-                crate::found_config_inside(&config, &root)?;
+                crate::check::found_config_inside(&config, &root)?;
             }
-            let root = crate::relative_to_cwd(&root);
+            let root = crate::util::paths::relative_to_cwd(&root);
             let config = Config::load(&config).map_err(Error::Config)?;
-            folders.extend(crate::config_rule_folders(&root, &config)?);
+            folders.extend(crate::check::config_rule_folders(&root, &config)?);
         }
     }
     folders.extend(args.rule_dirs.iter().cloned());

@@ -19,6 +19,11 @@ pub struct Moment {
 }
 
 impl Moment {
+    /// Today's date in the local time zone.
+    pub fn today() -> Moment {
+        Moment::from_date(jiff::Zoned::now().date())
+    }
+
     pub fn from_date(date: Date) -> Self {
         Moment {
             date,

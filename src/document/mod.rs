@@ -1,8 +1,8 @@
 //! Documents: YAML, JSON and Markdown files parsed once into spanned value trees.
 
 pub mod block;
+pub mod body;
 pub mod date;
-pub mod lines;
 pub mod markdown;
 pub mod pattern;
 pub mod schema;
@@ -10,14 +10,12 @@ pub mod tree;
 pub mod yaml;
 pub mod zone;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::finding::Location;
-
-pub use self::lines::LineIndex;
 pub use self::markdown::Section;
-pub use self::tree::{Entry, Node, Span, Step, Text, Value};
+pub use self::tree::{Entry, Node, Step, Text, Value};
+pub use crate::source::{Format, LineIndex, SourceFile, Span};
 
 /// Something wrong with a file or document itself, found while loading (becomes `LL000`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,70 +48,14 @@ impl LoadProblem {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Yaml,
-    Json,
-    Markdown,
-}
-
-impl Format {
-    /// The format a file name says; a template suffix (`access.md.tmpl`, `plan.yaml.j2`)
-    /// is looked through, as policy template repositories name their files.
-    pub fn of(path: &Path) -> Option<Format> {
-        let mut extension = path.extension()?.to_str()?.to_ascii_lowercase();
-        if matches!(
-            extension.as_str(),
-            "tmpl" | "tpl" | "j2" | "jinja" | "template"
-        ) {
-            extension = Path::new(path.file_stem()?)
-                .extension()?
-                .to_str()?
-                .to_ascii_lowercase();
-        }
-        match extension.as_str() {
-            "yaml" | "yml" => Some(Format::Yaml),
-            "json" => Some(Format::Json),
-            "md" | "markdown" => Some(Format::Markdown),
-            _ => None,
-        }
-    }
-}
-
-/// A file's text, kept for code frames, with its line index.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// Relative to the repository root; shared with every finding in the file.
-    pub path: Arc<Path>,
-    pub text: Arc<str>,
-    /// Built the first time a place in the file is asked for: most files of a large
-    /// repository have no finding, and their index would only take room.
-    lines: std::sync::OnceLock<LineIndex>,
-    pub format: Format,
-}
-
-impl SourceFile {
-    pub fn new(path: PathBuf, text: String, format: Format) -> Self {
-        SourceFile {
-            path: path.into(),
-            text: Arc::from(text),
-            lines: std::sync::OnceLock::new(),
-            format,
-        }
-    }
-
-    pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(&self.text))
-    }
-
-    pub fn location(&self, span: &Span) -> Location {
-        // Counting the lines of a small file is cheaper than an index kept for it.
-        const INDEXED: usize = 64 << 10;
-        if self.text.len() <= INDEXED && self.lines.get().is_none() {
-            return LineIndex::scan_location(&self.text, span);
-        }
-        self.lines().location(&self.text, span)
-    }
+/// Where a mapped field came from, for `lessons show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldOrigin {
+    /// The target path: `detected`, `review.went_well`, `action_items`.
+    pub target: String,
+    /// `field start_time`, `heading "Root Causes"`, `file name`, `constant`, …
+    pub from: String,
+    pub span: Span,
 }
 
 /// One document: a YAML document of a stream, a JSON file, or a Markdown file's front
@@ -127,9 +69,9 @@ pub struct Document {
     pub declared_kind: Option<String>,
     pub id: Option<Arc<str>>,
     /// Where each mapped field came from, when `formats:` mapped the document.
-    pub origins: Vec<crate::formats::FieldOrigin>,
+    pub origins: Vec<FieldOrigin>,
     /// A Markdown body parsed as data, kept from parsing until `formats:` maps it.
-    pub body: Option<std::sync::Arc<crate::formats::body::Body>>,
+    pub body: Option<std::sync::Arc<body::Body>>,
     /// The presets that mapped it.
     pub presets: Vec<String>,
     /// Why it is no document of its mapping's kind (a `skip:` condition of `formats:`):
@@ -294,11 +236,11 @@ fn body_sections(
     text: &str,
     start: usize,
     wanted: bool,
-) -> (Vec<Section>, Option<Arc<crate::formats::body::Body>>) {
+) -> (Vec<Section>, Option<Arc<body::Body>>) {
     if !wanted {
         return (markdown::sections(text, start), None);
     }
-    let body = crate::formats::body::parse(text, start);
+    let body = body::parse(text, start);
     (
         markdown::sections_of(text, &body.headings),
         Some(Arc::new(body)),
@@ -414,17 +356,6 @@ mod tests {
             r#"{"schema_version": "1.3.4", "incident_id": "X"}"#,
         );
         assert_eq!(veris.documents[0].declared_kind.as_deref(), Some("veris"));
-    }
-
-    #[test]
-    fn template_suffixes_are_looked_through() {
-        assert_eq!(
-            Format::of(Path::new("p/access.md.tmpl")),
-            Some(Format::Markdown)
-        );
-        assert_eq!(Format::of(Path::new("plan.yaml.j2")), Some(Format::Yaml));
-        assert_eq!(Format::of(Path::new("notes.tmpl")), None);
-        assert_eq!(Format::of(Path::new("README")), None);
     }
 
     #[test]

@@ -1,14 +1,12 @@
 //! The spanned value tree every document is folded into, whatever its format.
 
-use std::ops::Range;
 use std::sync::Arc;
+
+pub use crate::source::Span;
 
 /// Text as the tree holds it: shared, so a rule reading a field gets the same string, not a
 /// copy (Rhai's own string type, so no conversion either).
 pub type Text = rhai::ImmutableString;
-
-/// A byte range in the source file (not in the front matter: offsets are file offsets).
-pub type Span = Range<usize>;
 
 /// A value with the byte range of its source text.
 #[derive(Debug, Clone)]

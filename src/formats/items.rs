@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::body::{Block, Section, Table, Text};
+use crate::document::body::{Block, Section, Table, Text};
 use crate::document::date::Moment;
 use crate::document::zone::{self, Zone};
 use crate::document::{Entry, Node, Span, Value};
@@ -43,7 +43,7 @@ pub fn map_node(entries: Vec<Entry>, span: Span) -> Node {
 /// figures templates leave to fill in (`?mins`, `??% (?? of ??)`).
 pub fn is_placeholder(text: &str, placeholders: &[String]) -> bool {
     let text = text.trim();
-    crate::rules::engine::is_blank_text(text, placeholders)
+    crate::util::text::is_blank_text(text, placeholders)
         || text.starts_with('?')
         || text.contains("??")
 }
@@ -542,7 +542,7 @@ pub fn timeline(
 /// `track`): the time from the shortcode (UTC unless it names an offset), the event the
 /// paragraph's words without it — `*Resolved* - The database is back.`
 pub fn shortcode_timeline(
-    body: &super::body::Body,
+    body: &crate::document::body::Body,
     name: &str,
     placeholders: &[String],
 ) -> Vec<Node> {
@@ -992,8 +992,8 @@ pub fn text(section: &Section, placeholders: &[String]) -> Option<(String, Span)
 
 #[cfg(test)]
 mod tests {
-    use super::super::body;
     use super::*;
+    use crate::document::body;
 
     fn section(text: &str) -> Section {
         body::parse(text, 0)

@@ -9,12 +9,13 @@
 //! and/or the entry's own `fields` and `sections`; entries matching a file apply in order,
 //! a later target replacing an earlier one.
 
-pub mod body;
 pub mod items;
 mod map;
 mod prose;
 pub mod source;
 
+use crate::document::body;
+pub use crate::document::FieldOrigin;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -24,14 +25,13 @@ use serde::Deserialize;
 use self::items::{ItemMaps, ValueMap};
 use self::source::SourcePath;
 use crate::document::pattern::Pattern;
-use crate::document::{Node, Span, Value};
-use crate::workspace::config::OneOrMany;
-use crate::workspace::discover;
+use crate::document::{Node, Value};
+use crate::util::globs::OneOrMany;
 
 pub use self::map::{apply, DETECTION_ENTRY, EARLIEST_ENTRY};
 
 /// The built-in presets, one per file of `formats/` (a test holds the list to the folder).
-pub const PRESETS: &[(&str, &str)] = crate::embedded::embed!(
+pub const PRESETS: &[(&str, &str)] = crate::util::embedded::embed!(
     "formats",
     ".yaml",
     [
@@ -44,16 +44,6 @@ pub const PRESETS: &[(&str, &str)] = crate::embedded::embed!(
         "rootly",
     ]
 );
-
-/// Where a mapped field came from, for `lessons show`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldOrigin {
-    /// The target path: `detected`, `review.went_well`, `action_items`.
-    pub target: String,
-    /// `field start_time`, `heading "Root Causes"`, `file name`, `constant`, …
-    pub from: String,
-    pub span: Span,
-}
 
 /// An ordered `key: value` mapping, as written (YAML mappings keep their order).
 #[derive(Debug, Clone, Default)]
@@ -967,7 +957,7 @@ impl Formats {
         let mut presets: HashMap<String, Arc<Mapping>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
             for pattern in entry.files.patterns() {
-                let glob = discover::compile(pattern).map_err(|bad| {
+                let glob = crate::util::globs::compile(pattern).map_err(|bad| {
                     (
                         index,
                         error(
@@ -1121,7 +1111,7 @@ pub(crate) fn mapped(map: &BTreeMap<String, String>, text: &str) -> Option<Strin
 mod tests {
     #[test]
     fn every_preset_file_is_embedded_and_compiles() {
-        use crate::embedded::{listed, names_in};
+        use crate::util::embedded::{listed, names_in};
         assert_eq!(names_in("formats", ".yaml"), listed(super::PRESETS, ""));
         for (name, rows) in super::catalogue().iter().map(|(p, rows)| (&p.name, rows)) {
             assert!(!rows.is_empty(), "preset {name} maps nothing");

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::body::{Block, Body};
+use crate::document::body::{Block, Body};
 use crate::document::Span;
 
 /// Words that state a cause, strongest first: a sentence naming *the root cause* wins over
@@ -124,7 +124,7 @@ mod tests {
 
     fn cause_of(text: &str) -> Option<String> {
         cause(
-            &super::super::body::parse(text, 0),
+            &crate::document::body::parse(text, 0),
             &["timeline".into()],
             &[],
         )

@@ -23,7 +23,7 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
     // The root as seen from here, once: a file below it is named by joining its path to
     // that (a run of 100,000 files named each by walking both paths took a fifth of a
     // second). Not when the root holds the folder we are in: a file there is named from it.
-    let from_here = crate::relative_from(&cwd, &root)
+    let from_here = crate::util::paths::relative_from(&cwd, &root)
         .map(|from_here| match from_here.to_str() {
             // The root itself: its files are named as they are.
             Some(".") => std::path::PathBuf::new(),
@@ -50,7 +50,7 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
                 Some(from_here) if below => from_here.join(&finding.file),
                 _ => {
                     let path = root.join(&finding.file);
-                    crate::relative_from(&cwd, &path).unwrap_or(path)
+                    crate::util::paths::relative_from(&cwd, &path).unwrap_or(path)
                 }
             };
             let file = display_path(&path);

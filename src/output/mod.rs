@@ -11,14 +11,25 @@ pub mod sarif;
 pub mod statistics;
 pub mod terminal;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::document::date::Moment;
 use crate::document::SourceFile;
 use crate::finding::{Finding, RuleError, RuleInfo};
-use crate::{Outcome, Timing};
+use crate::workspace::reported::Reported;
+use crate::workspace::Workspace;
+
+/// How long the phases took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    pub load: Duration,
+    pub evaluate: Duration,
+    pub total: Duration,
+}
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,8 +74,9 @@ impl Default for Style {
 }
 
 /// What a renderer sees of a run: its findings, the rules as they describe themselves, the
-/// rules that failed, the sources code frames quote, and the run's counts and times. Never
-/// the rules' compiled code, nor the documents' trees.
+/// rules that failed, the sources code frames quote, and the run's counts and times; the
+/// workspace only to list the documents checked (JUnit's passing cases). Never the rules'
+/// compiled code.
 pub struct Results<'a> {
     /// Sorted by file, line, column and rule.
     pub findings: &'a [Finding],
@@ -78,34 +90,22 @@ pub struct Results<'a> {
     /// Documents checked, files reported on.
     pub documents: usize,
     pub files: usize,
-    outcome: &'a Outcome,
+    /// The text of every file a finding may point into, by its path.
+    pub sources: &'a HashMap<Arc<Path>, Arc<SourceFile>>,
+    pub workspace: &'a Workspace,
+    /// The files the run reported on.
+    pub reported: &'a Reported,
 }
 
 impl<'a> Results<'a> {
-    pub fn of(outcome: &'a Outcome) -> Results<'a> {
-        Results {
-            findings: &outcome.findings,
-            rules: &outcome.rules,
-            rule_errors: &outcome.rule_errors,
-            root: &outcome.root,
-            as_of: outcome.as_of,
-            timing: outcome.timing,
-            started_at: outcome.started_at,
-            documents: outcome.documents,
-            files: outcome.files,
-            outcome,
-        }
-    }
-
     /// The text of `file` (relative to the root), for a code frame.
     pub fn source(&self, file: &Path) -> Option<&'a Arc<SourceFile>> {
-        self.outcome.source(file)
+        self.sources.get(file)
     }
 
     /// Every document the run checked, as (file, id): where JUnit puts a passing case.
     pub fn checked_documents(&self) -> impl Iterator<Item = (&'a Path, Option<&'a str>)> + 'a {
-        let outcome = self.outcome;
-        let workspace = &*outcome.workspace;
+        let (workspace, reported) = (self.workspace, self.reported);
         workspace
             .documents
             .iter()
@@ -116,34 +116,33 @@ impl<'a> Results<'a> {
                     loaded.document.id.as_deref(),
                 )
             })
-            .filter(move |(file, _)| outcome.reports_on(file))
+            .filter(move |(file, _)| reported.includes(file))
     }
 }
 
-pub fn render(outcome: &Outcome, format: Format, style: &Style) -> String {
-    let results = Results::of(outcome);
+pub fn render(results: &Results, format: Format, style: &Style) -> String {
     match format {
-        Format::Human => human::render(&results, style),
-        Format::Concise => concise::render(&results),
-        Format::Json => json::render(&results),
-        Format::Sarif => sarif::render(&results),
-        Format::Junit => junit::render(&results, style.fail_on),
-        Format::Github => github::render(&results),
-        Format::Gitlab => gitlab::render(&results),
+        Format::Human => human::render(results, style),
+        Format::Concise => concise::render(results),
+        Format::Json => json::render(results),
+        Format::Sarif => sarif::render(results),
+        Format::Junit => junit::render(results, style.fail_on),
+        Format::Github => github::render(results),
+        Format::Gitlab => gitlab::render(results),
     }
 }
 
 /// Writes the output of `format` to `out`: the concise lines as they are made, any other
 /// format rendered whole first.
 pub fn write(
-    outcome: &Outcome,
+    results: &Results,
     format: Format,
     style: &Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Concise => concise::write(&Results::of(outcome), out),
-        _ => out.write_all(render(outcome, format, style).as_bytes()),
+        Format::Concise => concise::write(results, out),
+        _ => out.write_all(render(results, format, style).as_bytes()),
     }
 }
 
@@ -225,7 +224,7 @@ pub fn refuse_links(path: &Path, within: &Path) -> std::io::Result<()> {
                 let to = std::fs::read_link(&walked)
                     .map(|to| format!(" (to {})", to.display()))
                     .unwrap_or_default();
-                let shown = crate::relative_to_cwd(&walked);
+                let shown = crate::util::paths::relative_to_cwd(&walked);
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
                     format!(
@@ -233,7 +232,7 @@ pub fn refuse_links(path: &Path, within: &Path) -> std::io::Result<()> {
                          (remove the link, or name another file)",
                         terminal::shown_path(&shown),
                         terminal::escape_line(&to),
-                        terminal::shown_path(&crate::relative_to_cwd(&within)),
+                        terminal::shown_path(&crate::util::paths::relative_to_cwd(&within)),
                     ),
                 ));
             }

@@ -209,7 +209,7 @@ fn artifact(file: &std::path::Path) -> ArtifactLocation {
 /// `file:///abs/root/`: the repository root as an absolute URI ending in `/`.
 fn root_uri(root: &std::path::Path) -> String {
     let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut text = uri(&display_path(&crate::normalise(&absolute)));
+    let mut text = uri(&display_path(&crate::util::paths::normalise(&absolute)));
     if !text.starts_with('/') {
         text.insert(0, '/'); // a Windows drive: file:///C:/…
     }

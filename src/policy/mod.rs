@@ -199,7 +199,7 @@ fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
     }
 }
 
-pub const PACKS: &[(&str, &str)] = crate::embedded::embed!(
+pub const PACKS: &[(&str, &str)] = crate::util::embedded::embed!(
     "policies",
     ".yaml",
     [
@@ -681,7 +681,7 @@ fn check_param_names(
 mod tests {
     use proptest::prelude::*;
 
-    use crate::embedded::{listed, names_in};
+    use crate::util::embedded::{listed, names_in};
 
     proptest! {
         #[test]

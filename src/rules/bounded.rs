@@ -183,7 +183,7 @@ const DEPTH: usize = 64;
 
 impl Written {
     pub fn new(limits: &Limits) -> Written {
-        let left = usize::try_from(crate::memory::headroom() / 3).unwrap_or(0);
+        let left = usize::try_from(crate::util::memory::headroom() / 3).unwrap_or(0);
         Written {
             text: String::new(),
             cap: limits.string_bytes.min(left),
@@ -198,7 +198,7 @@ impl Written {
         }
         if self.text.len().saturating_add(piece.len()) > self.cap {
             self.full = true;
-            crate::memory::trip();
+            crate::util::memory::trip();
             return false;
         }
         self.text.push_str(piece);
@@ -257,7 +257,7 @@ impl Written {
         // Refused at once when even the text alone would not fit.
         if self.text.len().saturating_add(text.len()) > self.cap {
             self.full = true;
-            crate::memory::trip();
+            crate::util::memory::trip();
             return false;
         }
         for c in text.chars() {

@@ -1,7 +1,7 @@
 //! The built-in rules, embedded at compile time: the tool works with no files beside it.
 
 /// (file name under `rules/`, source), in id order.
-pub const RULES: &[(&str, &str)] = crate::embedded::embed!(
+pub const RULES: &[(&str, &str)] = crate::util::embedded::embed!(
     "rules",
     "",
     [
@@ -53,7 +53,7 @@ pub const RULES: &[(&str, &str)] = crate::embedded::embed!(
 
 #[cfg(test)]
 mod tests {
-    use crate::embedded::{listed, names_in};
+    use crate::util::embedded::{listed, names_in};
 
     #[test]
     fn every_rule_file_is_embedded() {

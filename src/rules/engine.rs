@@ -33,7 +33,7 @@ pub struct Limits {
     /// Wall time a call is given beside `call_time` per MiB of its document.
     pub call_time_per_mib: std::time::Duration,
     /// Memory one call may hold at once (counted when the binary's counting allocator is
-    /// installed; see [`crate::memory`]).
+    /// installed; see [`crate::util::memory`]).
     pub memory_bytes: usize,
     /// Bytes one call may print and report.
     pub output_bytes: usize,
@@ -96,6 +96,59 @@ impl Default for Limits {
 
 /// The size of document the base budgets are for: a larger one's calls get more.
 pub const SMALL_DOCUMENT: usize = 64 << 10;
+
+impl Limits {
+    /// These limits with what the configuration's `limits:` sets.
+    pub fn configured(mut self, set: &crate::workspace::config::LimitsConfig) -> Limits {
+        let limits = &mut self;
+        use std::time::Duration;
+        let saturating = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        let mib = |value: u64| saturating(value.saturating_mul(1 << 20));
+        if let Some(milliseconds) = set.call_milliseconds {
+            limits.call_time = Duration::from_millis(milliseconds);
+        }
+        if let Some(milliseconds) = set.call_milliseconds_per_mib {
+            limits.call_time_per_mib = Duration::from_millis(milliseconds);
+        }
+        if let Some(operations) = set.call_operations {
+            limits.operations = operations;
+        }
+        if let Some(operations) = set.call_operations_per_kib {
+            limits.operations_per_kib = operations;
+        }
+        if let Some(size) = set.call_memory_mib {
+            limits.memory_bytes = mib(size);
+        }
+        if let Some(kib) = set.call_output_kib {
+            limits.output_bytes = saturating(kib.saturating_mul(1 << 10));
+        }
+        if let Some(size) = set.memo_mib {
+            limits.memo_bytes = mib(size);
+        }
+        if let Some(count) = set.rule_findings {
+            limits.rule_findings = saturating(count);
+        }
+        if let Some(size) = set.rule_findings_mib {
+            limits.rule_findings_bytes = mib(size);
+        }
+        if let Some(count) = set.run_findings {
+            limits.run_findings = saturating(count);
+        }
+        if let Some(size) = set.run_findings_mib {
+            limits.run_findings_bytes = mib(size);
+        }
+        if let Some(seconds) = set.rule_seconds {
+            limits.rule_base = Duration::from_secs(seconds);
+        }
+        if let Some(milliseconds) = set.rule_milliseconds_per_document {
+            limits.rule_per_document = Duration::from_millis(milliseconds);
+        }
+        if let Some(seconds) = set.run_seconds {
+            limits.run_time = Duration::from_secs(seconds);
+        }
+        self
+    }
+}
 
 impl Limits {
     /// These limits as a call on a document of `bytes` has them: its operations, time and
@@ -274,7 +327,7 @@ pub fn stopped_for(error: &EvalAltResult) -> Option<&'static str> {
 /// Whether the current call may build `bytes` more in one step (a helper about to pad,
 /// replace or split): within the largest single value, and within what the call has left.
 pub fn reserve(bytes: usize) -> RhaiResult<()> {
-    if isize::try_from(bytes).unwrap_or(isize::MAX) > crate::memory::headroom() {
+    if isize::try_from(bytes).unwrap_or(isize::MAX) > crate::util::memory::headroom() {
         return Err(stopped(OUT_OF_MEMORY));
     }
     Ok(())
@@ -289,7 +342,7 @@ fn say(bytes: usize) -> bool {
         let within = now.said_limit == 0 || now.said <= now.said_limit;
         if !within {
             // Stopped at the next operation, by the one check `progress` always makes.
-            crate::memory::trip();
+            crate::util::memory::trip();
         }
         within
     })
@@ -316,7 +369,7 @@ fn progress(operations: u64) -> Option<Dynamic> {
         return stop(operations.saturating_sub(base), OUT_OF_OPERATIONS);
     }
     // Memory at every operation: one step can double what the call holds.
-    if crate::memory::over_ceiling() {
+    if crate::util::memory::over_ceiling() {
         let now = METER.with(std::cell::Cell::get);
         let output = now.said_limit > 0 && now.said > now.said_limit;
         return stop(
@@ -424,7 +477,7 @@ fn set_budgets(
         span = span.min(end.saturating_duration_since(now));
     }
     DEADLINE.with(|cell| cell.set(super::clock::deadline_after(now, span)));
-    crate::memory::set_ceiling(Some(limits.memory_bytes));
+    crate::util::memory::set_ceiling(Some(limits.memory_bytes));
     REACHED.with(|cell| cell.set(0));
 }
 
@@ -468,7 +521,7 @@ fn end_call() -> Said {
     METER.with(|meter| meter.set(IDLE));
     LAST_OPERATION.with(|cell| cell.set(u64::MAX));
     DEADLINE.with(|cell| cell.set(u64::MAX));
-    crate::memory::set_ceiling(None);
+    crate::util::memory::set_ceiling(None);
     CALL.with(|call| {
         let mut call = call.borrow_mut();
         Said {
@@ -609,7 +662,7 @@ fn next_in_batch() -> Option<Dynamic> {
         // A call that ran out in its last statement (a helper that would have built past
         // its memory, say) has no further operation to be stopped at: it is not ended, and
         // the driver's next step stops it, as the call it is.
-        if batch.current.is_some() && crate::memory::over_ceiling() {
+        if batch.current.is_some() && crate::util::memory::over_ceiling() {
             return Some(Dynamic::UNIT);
         }
         // The system clock read once: the end of one call, the start of the next.
@@ -744,24 +797,7 @@ pub fn is_blank(value: &Dynamic) -> bool {
     is_blank_with(value, &[])
 }
 
-/// A template's hint: text wholly in italics, `_Your name goes here._`.
-pub fn is_hint(text: &str) -> bool {
-    let text = text.trim();
-    text.chars().count() > 2
-        && ((text.starts_with('_') && text.ends_with('_') && !text.starts_with("__"))
-            || (text.starts_with('*') && text.ends_with('*') && !text.starts_with("**")))
-}
-
-/// Text that says nothing: empty, a template's italic hint, or one of `placeholders` in
-/// any case. What `blank()` and the `formats:` mapping both call blank.
-pub fn is_blank_text(text: &str, placeholders: &[String]) -> bool {
-    let text = text.trim();
-    text.is_empty()
-        || is_hint(text)
-        || placeholders
-            .iter()
-            .any(|placeholder| placeholder.eq_ignore_ascii_case(text))
-}
+pub use crate::util::text::{is_blank_text, is_hint};
 
 /// `blank(x)` of the rule API: unit, an empty or whitespace string, one of `placeholders`
 /// (`TBD`, `unknown`, `n/a`…, whatever the case) or a template's italic hint, an empty array
@@ -853,7 +889,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
     // what a rule builds instead.
     // Without the counting allocator (the library embedded elsewhere) nothing measures a
     // call's memory: Rhai's own limits then bound each value, at that quadratic cost.
-    if crate::memory::counting() {
+    if crate::util::memory::counting() {
         engine.set_max_string_size(0);
         engine.set_max_array_size(0);
         engine.set_max_map_size(0);

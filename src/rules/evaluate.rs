@@ -729,8 +729,12 @@ pub struct Run<'a> {
     pub workspace: &'a Workspace,
     /// The rules, compiled while the workspace loaded.
     pub compiled: Arc<super::RuleSet>,
-    pub pack: &'a crate::policy::Pack,
-    pub options: &'a crate::Options,
+    /// Each file's settings of every rule (indexed like the workspace's files), and those
+    /// of a file no override names: what the policy pack and configuration made of them.
+    pub settings: &'a [Arc<[RuleSettings]>],
+    pub base_settings: &'a Arc<[RuleSettings]>,
+    /// What `blank()` counts as saying nothing, beside empty text.
+    pub placeholders: &'a [String],
     pub as_of: crate::document::date::Moment,
     /// Whether the run reports on a file.
     pub reported: &'a (dyn Fn(&std::path::Path) -> bool + Sync),
@@ -745,10 +749,6 @@ pub struct Evaluated {
     pub rules: Arc<super::RuleSet>,
     /// The rules that could not load, then those that failed while running.
     pub rule_errors: Vec<RuleError>,
-    /// Each file's effective settings (indexed like the workspace's files).
-    pub settings: Vec<Arc<[RuleSettings]>>,
-    /// The settings no override changes.
-    pub base_settings: Arc<[RuleSettings]>,
     pub findings: Vec<Finding>,
     pub documents_checked: usize,
     pub printed: Vec<String>,
@@ -1010,28 +1010,10 @@ fn idle_finding(
     Some((finding, own))
 }
 
-/// A problem with the configuration's rule settings: at its line of the configuration
-/// when it is there (`disable: [LL09]`), else a usage error.
-fn plan_error(workspace: &Workspace, error: crate::policy::PlanError) -> crate::Error {
-    let crate::policy::PlanError(message, place) = error;
-    let (Some(place), Some(path)) = (place, &workspace.config_path) else {
-        return crate::Error::Usage(message);
-    };
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let offset = crate::workspace::config::locate_word(&text, place.key, &place.word);
-    crate::Error::Config(crate::workspace::ConfigError {
-        path: crate::relative_to_cwd(path),
-        text,
-        message,
-        offset,
-    })
-}
-
-/// Builds each document's view once, compiles the rules (unless given compiled), settles
-/// each file's settings, and runs the Rhai rules in parallel, then the native ones.
-pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
+/// Builds each document's view once and runs the Rhai rules in parallel, then the native
+/// ones, each with the settings its file has.
+pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let workspace = run.workspace;
-    let options = run.options;
     // One view per document over its parsed tree: what every rule and lookup hands out.
     let values: Arc<[Dynamic]> = workspace
         .documents
@@ -1058,19 +1040,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
     super::view::register_fields(&mut engine, &fields);
     super::view::register_fields(&mut tracer, &fields);
     let rules = &compiled.rules;
-    let plan = crate::policy::Plan::new(
-        rules,
-        run.pack,
-        &workspace.config,
-        &options.select,
-        &options.ignore,
-    )
-    .map_err(|error| plan_error(workspace, error))?;
-    let settings: Vec<Arc<[RuleSettings]>> = workspace
-        .files
-        .iter()
-        .map(|file| plan.settings(&file.path))
-        .collect();
+    let settings = run.settings;
     let mut targets: Vec<usize> = workspace
         .documents
         .iter()
@@ -1094,7 +1064,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
             document_size(loaded, &workspace.files[loaded.file])
         })
         .sum();
-    let idle = idle_rules(rules, workspace, plan.base());
+    let idle = idle_rules(rules, workspace, run.base_settings);
     let _ticking = super::clock::Ticking::start();
     let session = Session {
         engine: &engine,
@@ -1103,13 +1073,13 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         workspace,
         values: &values,
         limits,
-        placeholders: run.pack.placeholders.clone().into(),
+        placeholders: run.placeholders.into(),
         memos: rules
             .iter()
             .map(|_| Arc::new(super::memo::Memo::new(limits.memo_bytes)))
             .collect(),
-        settings: &settings,
-        params: &frozen_parameters(&settings),
+        settings,
+        params: &frozen_parameters(settings),
         stopped: rules.iter().map(|_| Default::default()).collect(),
         unchecked: rules.iter().map(|_| Default::default()).collect(),
         failures: rules.iter().map(|_| Default::default()).collect(),
@@ -1145,7 +1115,7 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         super::native::evaluate(
             workspace,
             rules,
-            &settings,
+            settings,
             run.as_of,
             run.reported,
             &mut native_spent,
@@ -1161,8 +1131,8 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         }
     }
     if let Some(at) = rules.iter().position(|rule| rule.id == "LL031") {
-        if plan.base()[at].enabled {
-            let (found, source) = unseen_sources(&rules[at], plan.base()[at].severity, run);
+        if run.base_settings[at].enabled {
+            let (found, source) = unseen_sources(&rules[at], run.base_settings[at].severity, run);
             findings.extend(found);
             sources.extend(source);
         }
@@ -1187,10 +1157,8 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         .collect();
     let mut rule_errors = compiled.errors.clone();
     rule_errors.extend(evaluation.errors);
-    Ok(Evaluated {
+    Evaluated {
         rule_errors,
-        settings,
-        base_settings: plan.base().into(),
         findings,
         documents_checked: evaluation.documents_checked,
         printed: evaluation.printed,
@@ -1198,5 +1166,5 @@ pub fn evaluate_workspace(run: &Run) -> Result<Evaluated, crate::Error> {
         unclassified,
         sources,
         rules: compiled,
-    })
+    }
 }

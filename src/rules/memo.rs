@@ -131,12 +131,13 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
     COMPUTING.with(|computing| computing.borrow_mut().push(key.to_owned()));
     // What the result holds: what this thread holds more once it is computed and frozen
     // (the function's own temporaries are freed by then).
-    let before = crate::memory::live();
+    let before = crate::util::memory::live();
     let result = compute
         .call_within_context::<Dynamic>(&context, ())
         .map(freeze)
         .and_then(|value| {
-            let bytes = usize::try_from(crate::memory::live().saturating_sub(before)).unwrap_or(0);
+            let bytes =
+                usize::try_from(crate::util::memory::live().saturating_sub(before)).unwrap_or(0);
             if table.hold(bytes) {
                 Ok(value)
             } else {

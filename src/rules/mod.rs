@@ -526,7 +526,12 @@ impl RuleSet {
     /// that run the same rules over many repositories.
     pub fn load(folders: &[PathBuf], limits: &engine::Limits) -> RuleSet {
         let deadline = std::time::Instant::now().checked_add(limits.run_time);
-        RuleSet::load_as_of(folders, limits, crate::today(), deadline)
+        RuleSet::load_as_of(
+            folders,
+            limits,
+            crate::document::date::Moment::today(),
+            deadline,
+        )
     }
 
     /// The same, with `today()` answering `as_of` while the rules' constants are set.

@@ -302,7 +302,7 @@ pub fn writable(value: &Dynamic) -> Dynamic {
         return Dynamic::from_array(
             list.clone()
                 .into_iter()
-                .take_while(|_| !crate::memory::over_ceiling())
+                .take_while(|_| !crate::util::memory::over_ceiling())
                 .map(|v| writable(&v))
                 .collect(),
         );

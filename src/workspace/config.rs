@@ -1,6 +1,7 @@
 //! `.lessons.yaml`: typed, and strict: an unknown key or a wrong type is an error with its
 //! line, never silently ignored.
 
+pub use crate::util::globs::OneOrMany;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -95,58 +96,6 @@ pub struct LimitsConfig {
     pub rule_milliseconds_per_document: Option<u64>,
 }
 
-impl LimitsConfig {
-    /// `limits` with what the configuration sets.
-    pub fn apply(&self, mut limits: crate::rules::engine::Limits) -> crate::rules::engine::Limits {
-        use std::time::Duration;
-        let saturating = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
-        let mib = |value: u64| saturating(value.saturating_mul(1 << 20));
-        if let Some(milliseconds) = self.call_milliseconds {
-            limits.call_time = Duration::from_millis(milliseconds);
-        }
-        if let Some(milliseconds) = self.call_milliseconds_per_mib {
-            limits.call_time_per_mib = Duration::from_millis(milliseconds);
-        }
-        if let Some(operations) = self.call_operations {
-            limits.operations = operations;
-        }
-        if let Some(operations) = self.call_operations_per_kib {
-            limits.operations_per_kib = operations;
-        }
-        if let Some(size) = self.call_memory_mib {
-            limits.memory_bytes = mib(size);
-        }
-        if let Some(kib) = self.call_output_kib {
-            limits.output_bytes = saturating(kib.saturating_mul(1 << 10));
-        }
-        if let Some(size) = self.memo_mib {
-            limits.memo_bytes = mib(size);
-        }
-        if let Some(count) = self.rule_findings {
-            limits.rule_findings = saturating(count);
-        }
-        if let Some(size) = self.rule_findings_mib {
-            limits.rule_findings_bytes = mib(size);
-        }
-        if let Some(count) = self.run_findings {
-            limits.run_findings = saturating(count);
-        }
-        if let Some(size) = self.run_findings_mib {
-            limits.run_findings_bytes = mib(size);
-        }
-        if let Some(seconds) = self.rule_seconds {
-            limits.rule_base = Duration::from_secs(seconds);
-        }
-        if let Some(milliseconds) = self.rule_milliseconds_per_document {
-            limits.rule_per_document = Duration::from_millis(milliseconds);
-        }
-        if let Some(seconds) = self.run_seconds {
-            limits.run_time = Duration::from_secs(seconds);
-        }
-        limits
-    }
-}
-
 /// Settings that apply to the files matching `files` only.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -173,23 +122,6 @@ pub struct Waiver {
     /// Kept as text: an expiry that does not parse is a finding, not a load failure.
     pub expires: Option<String>,
     pub ticket: Option<String>,
-}
-
-/// `files: "a/**"` or `files: ["a/**", "b/**"]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    pub fn patterns(&self) -> Vec<&str> {
-        match self {
-            OneOrMany::One(pattern) => vec![pattern],
-            OneOrMany::Many(patterns) => patterns.iter().map(String::as_str).collect(),
-        }
-    }
 }
 
 /// An ordered glob → kind list: YAML mappings keep their order and the first match wins.

@@ -3,56 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
+
+pub use crate::util::globs::{compile, glob_set, is_match_any_case, BadGlob};
 
 use super::config::CONFIG_FILE;
-
-/// A glob that does not compile, with the pattern.
-#[derive(Debug, Clone)]
-pub struct BadGlob {
-    pub pattern: String,
-    pub message: String,
-}
-
-pub fn glob_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<GlobSet, BadGlob> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        builder.add(compile(pattern)?);
-    }
-    builder.build().map_err(|error| BadGlob {
-        pattern: String::new(),
-        message: error.to_string(),
-    })
-}
-
-/// Whether `globs` match `path`, or `path` with its extension in lower case: `*.json`
-/// takes VCDB's `.JSON` files too, as a user expects of an extension.
-pub fn is_match_any_case(globs: &GlobSet, path: &Path) -> bool {
-    if globs.is_match(path) {
-        return true;
-    }
-    match path.extension().and_then(|extension| extension.to_str()) {
-        Some(extension) if extension.chars().any(|c| c.is_ascii_uppercase()) => {
-            globs.is_match(path.with_extension(extension.to_ascii_lowercase()))
-        }
-        _ => false,
-    }
-}
-
-/// `drafts/` means everything under it, as in `.gitignore`.
-pub fn compile(pattern: &str) -> Result<Glob, BadGlob> {
-    let normalised = match pattern.strip_suffix('/') {
-        Some(folder) => format!("{folder}/**"),
-        None => pattern.to_owned(),
-    };
-    globset::GlobBuilder::new(&normalised)
-        .literal_separator(true)
-        .build()
-        .map_err(|error| BadGlob {
-            pattern: pattern.to_owned(),
-            message: error.kind().to_string(),
-        })
-}
 
 /// The repository a path belongs to: the nearest folder upward holding `.lessons.yaml`,
 /// else the nearest git work tree, else `None`.
@@ -68,7 +23,7 @@ pub fn find_root(start: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
         start
     };
     // `..` resolved first: the ancestors of `/repo/../elsewhere` are not the repository's.
-    let absolute = crate::normalise(&std::path::absolute(&start).ok()?);
+    let absolute = crate::util::paths::normalise(&std::path::absolute(&start).ok()?);
     let mut git_root = None;
     for folder in absolute.ancestors() {
         let config = folder.join(CONFIG_FILE);

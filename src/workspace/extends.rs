@@ -23,7 +23,7 @@ pub struct Layer {
 pub fn layers(top: &Path, text: &str) -> Result<Vec<Layer>, ConfigError> {
     let root = std::path::absolute(top)
         .ok()
-        .and_then(|top| top.parent().map(crate::normalise))
+        .and_then(|top| top.parent().map(crate::util::paths::normalise))
         .unwrap_or_else(|| PathBuf::from("."));
     let mut chain = Vec::new();
     let mut visiting = Vec::new();
@@ -123,7 +123,7 @@ fn visit(
     let folder = std::path::absolute(path)
         .ok()
         .and_then(|absolute| {
-            let parent = crate::normalise(absolute.parent()?);
+            let parent = crate::util::paths::normalise(absolute.parent()?);
             parent.strip_prefix(root).ok().map(Path::to_path_buf)
         })
         .unwrap_or_default();

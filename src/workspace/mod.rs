@@ -6,6 +6,7 @@ pub mod config;
 pub mod discover;
 pub mod extends;
 pub mod read;
+pub mod reported;
 pub mod terms;
 
 use std::collections::HashMap;

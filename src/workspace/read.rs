@@ -147,7 +147,8 @@ pub fn confined(path: &Path, within: &Path) -> Result<(), Refused> {
 /// system), when `path` lies inside `within` so: a file of the repository, which its
 /// contributors control, as opposed to one the user named elsewhere.
 pub fn lexically_inside(path: &Path, within: &Path) -> Option<(PathBuf, PathBuf)> {
-    let absolute = |path: &Path| std::path::absolute(path).map(|path| crate::normalise(&path));
+    let absolute =
+        |path: &Path| std::path::absolute(path).map(|path| crate::util::paths::normalise(&path));
     let (path, within) = (absolute(path).ok()?, absolute(within).ok()?);
     path.starts_with(&within).then_some((path, within))
 }

@@ -5,7 +5,7 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use crate::document::Span;
+use super::Span;
 
 /// Inline text with where it is and what marks it carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub struct Body {
     pub sections: Vec<Section>,
     pub labels: Vec<Label>,
     /// Every heading, for `doc.sections`: one parse of the body serves both.
-    pub headings: Vec<crate::document::markdown::Heading>,
+    pub headings: Vec<super::markdown::Heading>,
     /// Sections and labels by key, built on the first lookup.
     index: std::sync::OnceLock<Index>,
 }
@@ -341,7 +341,7 @@ pub fn parse(text: &str, start: usize) -> Body {
                 if let Some((Container::Heading(level, at), inline)) = current.take() {
                     flush_section(&mut body, &mut blocks);
                     let (heading, _) = inline.finish(range.end);
-                    body.headings.push(crate::document::markdown::Heading {
+                    body.headings.push(super::markdown::Heading {
                         level: level as u8,
                         span: at..range.end,
                         content_start: range.end,

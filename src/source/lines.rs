@@ -1,6 +1,6 @@
 //! Byte offset → 1-based line and column (in characters), for every renderer.
 
-use crate::finding::Location;
+use super::Location;
 
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {

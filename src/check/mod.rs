@@ -1,0 +1,692 @@
+//! `lessons check` as the library runs it: the options of a run, its outcome, and the
+//! pipeline — find the repository, load it while the rules compile, settle each file's
+//! rule settings, prepare a close, evaluate, apply waivers and the baseline, assemble —
+//! each phase a call into the module it belongs to.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::document::date::Moment;
+use crate::document::SourceFile;
+use crate::finding::Finding;
+pub use crate::gate::Closing;
+pub use crate::output::Timing;
+use crate::policy::Pack;
+use crate::rules::engine::Limits;
+use crate::rules::evaluate::RuleSettings;
+use crate::rules::{Rule, RuleError};
+use crate::util::paths::relative_to_cwd;
+use crate::workspace::reported::Reported;
+use crate::workspace::{Config, ConfigError, Workspace};
+use crate::{gate, policy, rules, workspace};
+
+/// What a run is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Files or folders to report on; empty means the current folder.
+    pub paths: Vec<PathBuf>,
+    /// `--config`: the configuration file (its folder is the repository root).
+    pub config: Option<PathBuf>,
+    /// `--policy`: a built-in pack, over the config's `policy:`.
+    pub policy: Option<String>,
+    /// `--as-of`: the day all date rules count from (default: today).
+    pub as_of: Option<Moment>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// `--rules`: more custom rule folders.
+    pub rule_dirs: Vec<PathBuf>,
+    /// `--jobs`: worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    /// The bounds of the run; the configuration's `limits:` refine them.
+    pub limits: Limits,
+    /// `--deadline`: the run's wall time, over the configuration's `run_seconds`.
+    pub deadline: Option<Duration>,
+    /// Load only the named files, as a repository of their own: no configuration, no
+    /// repository around them. How `lessons test` checks one fixture.
+    pub isolated: bool,
+    /// `lessons gate close` (one incident) or the report's closure readiness (every incident
+    /// not yet closed): evaluated as if being closed, with the runbooks and policies each
+    /// references; only those are reported.
+    pub closing: Option<Closing>,
+    /// The repository as an earlier run with the same options loaded it
+    /// ([`Outcome::workspace`]): used instead of reading and parsing it again.
+    pub workspace: Option<Arc<Workspace>>,
+    /// `--baseline`: findings it records are suppressed as known debt, and its entries
+    /// that no longer occur are listed in [`Outcome::unmatched_baseline`].
+    pub baseline: Option<PathBuf>,
+    /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
+    /// small repositories compiles them once; `None` compiles them for this run.
+    pub compiled: Option<Arc<rules::RuleSet>>,
+}
+
+impl Options {
+    /// The run's limits: these options', refined by the configuration's `limits:`, the
+    /// command line's `--deadline` over both.
+    pub fn limits_with(&self, config: &Config) -> Limits {
+        let mut limits = self.limits.configured(&config.limits);
+        if let Some(deadline) = self.deadline {
+            limits.run_time = deadline;
+        }
+        limits
+    }
+}
+
+/// Why a run could not happen at all (exit 2).
+#[derive(Debug)]
+pub enum Error {
+    Config(ConfigError),
+    Usage(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Config(error) => write!(f, "{}: {}", error.path.display(), error.message),
+            Error::Usage(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result of a run: findings, rule failures, and the sources renderers need.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every waiver and where it stands (in force, expiring, expired, invalid, unused).
+    pub waivers: Vec<policy::waiver::WaiverStatus>,
+    /// The loaded repository: documents, their kinds and the index (for `report`).
+    pub workspace: Arc<Workspace>,
+    /// `gate close`: the id of the incident evaluated as if closed.
+    pub closing: Option<String>,
+    pub root: PathBuf,
+    pub as_of: Moment,
+    /// Sorted by file, line, column and rule.
+    pub findings: Vec<Finding>,
+    pub rule_errors: Vec<RuleError>,
+    /// The rules of the run, as they describe themselves (no compiled code).
+    pub rules: Vec<rules::RuleInfo>,
+    pub sources: HashMap<Arc<Path>, Arc<SourceFile>>,
+    /// Documents in the reported files that at least one rule checked.
+    pub documents: usize,
+    /// Files reported on.
+    pub files: usize,
+    /// Documents no rule could check because they have no kind: (file, line).
+    pub unclassified: Vec<(PathBuf, usize)>,
+    /// What rules printed.
+    pub printed: Vec<String>,
+    /// What each rule cost, indexed like [`Outcome::rules`].
+    pub spent: Vec<rules::evaluate::Spent>,
+    pub timing: Timing,
+    /// When the run started (for JUnit's `timestamp`).
+    pub started_at: jiff::Timestamp,
+    /// The policy pack the run used.
+    pub pack: String,
+    /// The effective settings of every rule for each file of the workspace (indexed like
+    /// [`Workspace::files`]): what the pack, the configuration and its overrides made of them.
+    pub settings: Vec<Arc<[RuleSettings]>>,
+    /// The settings of a file no override names (a file that is gone, say).
+    pub base_settings: Arc<[RuleSettings]>,
+    /// The entries of the baseline that no finding of what the run checked matches any
+    /// more (fixed debt: `--strict-baseline` asks to remove them).
+    pub unmatched_baseline: Vec<policy::baseline::Entry>,
+    /// Paths named on the command line that the run did not read, and why (a symbolic
+    /// link: the repository's walk never follows one).
+    pub skipped: Vec<(PathBuf, String)>,
+    reported: Reported,
+    /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
+    /// report looks its files up instead of scanning them all.
+    file_positions: HashMap<Arc<Path>, usize>,
+}
+
+impl Outcome {
+    /// What a renderer sees of the run.
+    pub fn results(&self) -> crate::output::Results<'_> {
+        crate::output::Results {
+            findings: &self.findings,
+            rules: &self.rules,
+            rule_errors: &self.rule_errors,
+            root: &self.root,
+            as_of: self.as_of,
+            timing: self.timing,
+            started_at: self.started_at,
+            documents: self.documents,
+            files: self.files,
+            sources: &self.sources,
+            workspace: &self.workspace,
+            reported: &self.reported,
+        }
+    }
+
+    pub fn source(&self, file: &Path) -> Option<&Arc<SourceFile>> {
+        self.sources.get(file)
+    }
+
+    /// Whether the run reported on `file` (relative to the root): every file, or only those
+    /// under the paths named on the command line.
+    pub fn reports_on(&self, file: &Path) -> bool {
+        self.reported.includes(file)
+    }
+
+    /// The position of `file` (relative to the root) in the workspace's files.
+    pub fn file_position(&self, file: &Path) -> Option<usize> {
+        self.file_positions.get(file).copied()
+    }
+
+    /// The settings of rule `id` for `file` (relative to the root), as the run applied them.
+    pub fn rule_settings(&self, id: &str, file: &Path) -> Option<&RuleSettings> {
+        let position = self.rules.iter().position(|rule| rule.id == id)?;
+        let settings = self
+            .file_position(file)
+            .map_or(&self.base_settings, |index| &self.settings[index]);
+        settings.get(position)
+    }
+
+    /// Whether `target` is a file this run read: a document (a file with a document of a
+    /// kind, or one that failed to load as one), the configuration or a rule file.
+    /// `--output` and `--write-baseline` refuse such a path, so no report ever replaces
+    /// what it reports on; a file of no kind (an earlier report, a baseline) is not one.
+    pub fn reads(&self, target: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(target) else {
+            return false; // not there yet: nothing to lose
+        };
+        let workspace = &self.workspace;
+        let documents: std::collections::HashSet<usize> = workspace
+            .documents
+            .iter()
+            .filter(|loaded| loaded.kind.is_some())
+            .map(|loaded| loaded.file)
+            .chain(workspace.problems.iter().map(|(file, _)| *file))
+            .collect();
+        let same = |path: &Path| std::fs::canonicalize(path).is_ok_and(|path| path == target);
+        let document = |index: usize| documents.contains(&index);
+        let inside = self.position_of_target(&target).is_some_and(document);
+        let outside = || {
+            documents.iter().any(|&index| {
+                let path = &workspace.files[index].path;
+                path.is_absolute() && same(path)
+            })
+        };
+        inside
+            || outside()
+            || workspace.config_path.as_deref().is_some_and(same)
+            || self.rules.iter().any(|rule| match &rule.origin {
+                rules::Origin::File(path) => same(path),
+                rules::Origin::Builtin(_) => false,
+            })
+    }
+
+    /// The workspace file a canonical path names, when it lies under the root.
+    pub fn position_of_target(&self, canonical: &Path) -> Option<usize> {
+        let root = std::fs::canonicalize(&self.root).ok()?;
+        self.file_position(canonical.strip_prefix(root).ok()?)
+    }
+
+    /// Whether the run checked what a baseline entry records: its file was reported on and
+    /// its rule ran there.
+    pub fn checked(&self, entry: &policy::baseline::Entry) -> bool {
+        let file = Path::new(&entry.file);
+        self.reports_on(file)
+            && self
+                .rule_settings(&entry.rule, file)
+                .is_some_and(|settings| settings.enabled)
+    }
+
+    /// An integer parameter of rule `id` for `file`, as the run applied it.
+    pub fn int_param(&self, id: &str, file: &Path, name: &str) -> Option<i64> {
+        self.rule_settings(id, file)?
+            .params
+            .get(name)?
+            .as_int()
+            .ok()
+    }
+}
+
+/// Runs `lessons check`.
+pub fn check(options: &Options) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    // No path is the current folder, as `--help` says: in a subfolder, that subfolder.
+    let defaulted;
+    let options = if options.paths.is_empty() && !options.isolated {
+        defaulted = Options {
+            paths: vec![PathBuf::from(".")],
+            ..options.clone()
+        };
+        &defaulted
+    } else {
+        options
+    };
+    let as_of = options.as_of.unwrap_or_else(Moment::today);
+    let (root, config_path) = if options.isolated {
+        (PathBuf::new(), None)
+    } else {
+        repository(options)?
+    };
+    let config = match &config_path {
+        Some(path) => Config::load(path).map_err(Error::Config)?,
+        None => Config::default(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.map_or(0, worker_threads))
+        // Rhai recursion (bounded by the call-level limit) runs on these threads.
+        .stack_size(8 << 20)
+        .build()
+        .map_err(|error| Error::Usage(format!("cannot start worker threads: {error}")))?;
+    pool.install(|| run(options, as_of, root, config, config_path, started))
+}
+
+/// The threads `--jobs N` gets: at most four per core (more only queue on the same cores,
+/// each with its own 8 MiB stack; `--jobs 65535` would spend a minute starting them).
+fn worker_threads(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    jobs.clamp(1, cores.saturating_mul(4).max(4))
+}
+
+/// Finds the repository root and its configuration, per the spec: `--config`'s folder, the
+/// nearest `.lessons.yaml` or git work tree above the first path, else the path itself.
+pub(crate) fn repository(options: &Options) -> Result<(PathBuf, Option<PathBuf>), Error> {
+    for path in &options.paths {
+        match std::fs::metadata(path) {
+            Err(_) => {
+                return Err(Error::Usage(format!(
+                    "{}: no such file or folder",
+                    path.display()
+                )));
+            }
+            // A FIFO or a device would be waited on, or read forever.
+            Ok(metadata) if !metadata.is_file() && !metadata.is_dir() => {
+                return Err(Error::Usage(format!(
+                    "{}: not a regular file or a folder; not read",
+                    path.display()
+                )));
+            }
+            Ok(_) => {}
+        }
+    }
+    if let Some(config) = &options.config {
+        match std::fs::metadata(config) {
+            Err(_) => {
+                return Err(Error::Usage(format!(
+                    "{}: no such configuration file",
+                    crate::output::terminal::shown_path(config)
+                )));
+            }
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(Error::Usage(format!(
+                    "{}: the configuration is not a regular file; not read",
+                    crate::output::terminal::shown_path(config)
+                )));
+            }
+            Ok(_) => {}
+        }
+        let root = config.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
+        return Ok((root, Some(config.clone())));
+    }
+    let first = options
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    if let Some((root, config)) = workspace::discover::find_root(&first) {
+        if let Some(config) = &config {
+            found_config_inside(config, &root)?;
+        }
+        return Ok((relative_to_cwd(&root), config.map(|c| relative_to_cwd(&c))));
+    }
+    let root = if first.is_dir() {
+        first
+    } else {
+        first.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    Ok((
+        if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        },
+        None,
+    ))
+}
+
+/// The rule folders (the configuration's, then `--rules`) and the policy pack (`--policy`,
+/// else the configuration's, else `default`) of a run.
+pub(crate) fn rule_folders_and_pack(
+    options: &Options,
+    root: &Path,
+    config: &Config,
+) -> Result<(Vec<PathBuf>, Pack), Error> {
+    let mut folders = config_rule_folders(root, config)?;
+    folders.extend(options.rule_dirs.iter().cloned());
+    let name = options
+        .policy
+        .clone()
+        .or_else(|| config.policy.clone())
+        .unwrap_or_else(|| "default".to_owned());
+    let pack = Pack::builtin(&name).map_err(|message| {
+        // The configuration's `policy:` (of the nearest file that sets it), at its line.
+        let layer =
+            config.layers.iter().rev().find(|layer| {
+                workspace::config::locate_word(&layer.text, "policy", &name).is_some()
+            });
+        match (options.policy.is_none(), layer) {
+            (true, Some(layer)) => Error::Config(ConfigError {
+                path: relative_to_cwd(&layer.path),
+                text: layer.text.clone(),
+                offset: workspace::config::locate_word(&layer.text, "policy", &name),
+                message,
+            }),
+            _ => Error::Usage(message),
+        }
+    })?;
+    Ok((folders, pack))
+}
+
+/// A `.lessons.yaml` found, not named: one that is a symlink out of the repository is not
+/// read (its first line would be printed in the error).
+pub(crate) fn found_config_inside(config: &Path, root: &Path) -> Result<(), Error> {
+    workspace::read::confined(config, root).map_err(|refused| {
+        Error::Config(workspace::ConfigError {
+            path: relative_to_cwd(config),
+            text: String::new(),
+            message: format!("the configuration is not read: {refused}"),
+            offset: None,
+        })
+    })
+}
+
+/// The configuration's rule folders, under `root`. They are the repository's: one that
+/// resolves outside it is refused (a folder named on the command line, `--rules`, may lie
+/// anywhere).
+pub(crate) fn config_rule_folders(root: &Path, config: &Config) -> Result<Vec<PathBuf>, Error> {
+    config
+        .rules
+        .iter()
+        .map(|folder| {
+            let folder = root.join(folder);
+            match workspace::read::confined(&folder, root) {
+                Ok(()) => Ok(folder),
+                Err(refused) => Err(Error::Usage(format!(
+                    "the rule folder {} is not read: {refused}",
+                    folder.display()
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// The run itself, one phase after another, each a call into the module it belongs to:
+/// load (read, parse, map `formats:`), prepare the closing, evaluate, waivers and baseline,
+/// assemble.
+fn run(
+    options: &Options,
+    as_of: Moment,
+    root: PathBuf,
+    config: Config,
+    config_path: Option<PathBuf>,
+    started: Instant,
+) -> Result<Outcome, Error> {
+    let started_at = jiff::Timestamp::now();
+    let (mut reported, extra) = if options.isolated {
+        (Reported::EVERYTHING, options.paths.clone())
+    } else {
+        let reported = Reported::new(&root, &options.paths);
+        let extra = reported.outside();
+        (reported, extra)
+    };
+    let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
+    // Read before the work, so a baseline that cannot be read stops the run at once. The
+    // configuration's `baseline:` counts once it is written (`--write-baseline` makes it).
+    let configured = config
+        .baseline
+        .as_ref()
+        .map(|path| root.join(path))
+        .filter(|path| std::fs::symlink_metadata(path).is_ok());
+    let baseline = match options.baseline.as_ref().or(configured.as_ref()) {
+        Some(path) => {
+            workspace::read::confined_if_inside(path, &root).map_err(|refused| {
+                Error::Usage(format!(
+                    "the baseline {} is not read: {refused}",
+                    crate::output::terminal::shown_path(path)
+                ))
+            })?;
+            Some(policy::baseline::Baseline::load(path).map_err(Error::Usage)?)
+        }
+        None => None,
+    };
+
+    // The rules are compiled while the repository loads: neither needs the other.
+    let limits = options.limits_with(&config);
+    // The run's deadline counts from its start: rules' top-level code, then their calls.
+    let run_deadline = started.checked_add(limits.run_time);
+    let config_file = config_path.clone();
+    let (workspace, compiled) = rayon::join(
+        || match &options.workspace {
+            Some(loaded) => Ok(Workspace::clone(loaded)),
+            None => Workspace::load(&root, config, config_path, &extra, &pack.placeholders),
+        },
+        || match &options.compiled {
+            Some(compiled) => Arc::clone(compiled),
+            None => Arc::new(rules::RuleSet::load_as_of(
+                &rule_dirs,
+                &limits,
+                as_of,
+                run_deadline,
+            )),
+        },
+    );
+    let mut workspace = workspace.map_err(|error| match error {
+        workspace::LoadError::BadGlob(bad) => Error::Usage(format!(
+            "bad glob `{}` in the configuration: {}",
+            bad.pattern, bad.message
+        )),
+        workspace::LoadError::Unmatched { key, glob } => {
+            let message = format!(
+                "the `{key}` glob `{glob}` matches no file of the repository, so nothing is \
+                 read through it"
+            );
+            match &config_file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).unwrap_or_default();
+                    Error::Config(ConfigError {
+                        path: relative_to_cwd(path),
+                        offset: workspace::config::locate_word(&text, key, &glob),
+                        text,
+                        message,
+                    })
+                }
+                None => Error::Usage(message),
+            }
+        }
+    })?;
+    let closing = gate::Prepared::for_run(options.closing.as_ref(), &mut workspace, &root, as_of)
+        .map_err(|gate::NoIncident(message)| Error::Usage(message))?;
+    if let Some(files) = &closing.reported {
+        reported = Reported::files(files.iter().cloned());
+    }
+    let loaded_at = started.elapsed();
+
+    // Each file's settings of every rule, from the pack, the configuration and its overrides.
+    let plan = policy::Plan::new(
+        &compiled.rules,
+        &pack,
+        &workspace.config,
+        &options.select,
+        &options.ignore,
+    )
+    .map_err(|error| plan_error(&workspace, error))?;
+    let settings: Vec<Arc<[RuleSettings]>> = workspace
+        .files
+        .iter()
+        .map(|file| plan.settings(&file.path))
+        .collect();
+    let base_settings: Arc<[RuleSettings]> = plan.base().into();
+
+    let mut evaluated = rules::evaluate::evaluate_workspace(&rules::evaluate::Run {
+        workspace: &workspace,
+        compiled,
+        settings: &settings,
+        base_settings: &base_settings,
+        placeholders: &pack.placeholders,
+        as_of,
+        reported: &|file| reported.includes(file),
+        limits,
+        deadline: run_deadline,
+    });
+
+    workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
+    let suppressed = policy::suppress(
+        &mut evaluated.findings,
+        &policy::Suppressing {
+            workspace: &workspace,
+            rules: &evaluated.rules.rules,
+            settings: &base_settings,
+            as_of,
+            reported: &|file| reported.includes(file),
+            kept: &|finding| {
+                closing
+                    .scope
+                    .as_ref()
+                    .is_none_or(|scope| scope.includes(finding))
+            },
+            baseline,
+        },
+    );
+    let evaluated_at = started.elapsed();
+    let mut sources = std::mem::take(&mut evaluated.sources);
+    sources.extend(suppressed.sources);
+
+    let mut outcome = Outcome::assemble(
+        workspace,
+        evaluated,
+        suppressed.waivers,
+        &sources,
+        Assembly {
+            settings,
+            base_settings,
+            root,
+            as_of,
+            closing: closing.id,
+            started_at,
+            pack: pack.name.clone(),
+            reported,
+            timing: Timing {
+                load: loaded_at,
+                evaluate: evaluated_at - loaded_at,
+                total: evaluated_at,
+            },
+        },
+    );
+    let unmatched = suppressed
+        .unmatched_baseline
+        .into_iter()
+        .filter(|entry| outcome.checked(entry))
+        .collect();
+    outcome.unmatched_baseline = unmatched;
+    outcome.skipped = named_links(options);
+    Ok(outcome)
+}
+
+/// A problem with the configuration's rule settings: at its line of the configuration
+/// when it is there (`disable: [LL09]`), else a usage error.
+fn plan_error(workspace: &Workspace, error: policy::PlanError) -> Error {
+    let policy::PlanError(message, place) = error;
+    let (Some(place), Some(path)) = (place, &workspace.config_path) else {
+        return Error::Usage(message);
+    };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let offset = workspace::config::locate_word(&text, place.key, &place.word);
+    Error::Config(workspace::ConfigError {
+        path: relative_to_cwd(path),
+        text,
+        message,
+        offset,
+    })
+}
+
+/// The paths named on the command line that are symbolic links: neither the walk nor the
+/// reader of a named file follows one, so each is said to be skipped, not silently left.
+fn named_links(options: &Options) -> Vec<(PathBuf, String)> {
+    options
+        .paths
+        .iter()
+        .filter(|path| std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.is_symlink()))
+        .map(|path| {
+            let to = std::fs::read_link(path).unwrap_or_default();
+            let refused = workspace::read::Refused::Link { to };
+            (path.clone(), format!("not checked: {refused}"))
+        })
+        .collect()
+}
+
+/// What the outcome holds besides what evaluating produced.
+struct Assembly {
+    settings: Vec<Arc<[RuleSettings]>>,
+    base_settings: Arc<[RuleSettings]>,
+    root: PathBuf,
+    as_of: Moment,
+    closing: Option<String>,
+    started_at: jiff::Timestamp,
+    pack: String,
+    reported: Reported,
+    timing: Timing,
+}
+
+impl Outcome {
+    fn assemble(
+        workspace: Workspace,
+        evaluated: rules::evaluate::Evaluated,
+        waivers: Vec<policy::waiver::WaiverStatus>,
+        waiver_sources: &[Arc<SourceFile>],
+        assembly: Assembly,
+    ) -> Outcome {
+        let reported = assembly.reported;
+        let files = workspace
+            .files
+            .iter()
+            .filter(|file| reported.includes(&file.path))
+            .count();
+        let sources = workspace
+            .files
+            .iter()
+            .chain(waiver_sources)
+            .map(|file| (file.path.clone(), Arc::clone(file)))
+            .collect();
+        let file_positions = workspace
+            .files
+            .iter()
+            .enumerate()
+            .map(|(position, file)| (file.path.clone(), position))
+            .collect();
+        Outcome {
+            file_positions,
+            waivers,
+            workspace: Arc::new(workspace),
+            closing: assembly.closing,
+            root: assembly.root,
+            as_of: assembly.as_of,
+            findings: evaluated.findings,
+            rule_errors: evaluated.rule_errors,
+            documents: evaluated.documents_checked,
+            files,
+            sources,
+            rules: evaluated.rules.rules.iter().map(Rule::info).collect(),
+            unclassified: evaluated.unclassified,
+            printed: evaluated.printed,
+            spent: evaluated.spent,
+            timing: assembly.timing,
+            started_at: assembly.started_at,
+            pack: assembly.pack,
+            settings: assembly.settings,
+            base_settings: assembly.base_settings,
+            unmatched_baseline: Vec::new(),
+            skipped: Vec::new(),
+            reported,
+        }
+    }
+}
