@@ -3,6 +3,8 @@
 //! rule settings, prepare a close, evaluate, apply waivers and the baseline, assemble —
 //! each phase a call into the module it belongs to.
 
+pub mod session;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -246,34 +248,67 @@ impl Outcome {
 /// Runs `lessons check`.
 pub fn check(options: &Options) -> Result<Outcome, Error> {
     let started = Instant::now();
-    // No path is the current folder, as `--help` says: in a subfolder, that subfolder.
-    let defaulted;
-    let options = if options.paths.is_empty() && !options.isolated {
-        defaulted = Options {
-            paths: vec![PathBuf::from(".")],
-            ..options.clone()
+    let setup = Setup::of(options)?;
+    // One phase after another, each a call into the module it belongs to: load (read,
+    // parse, map `formats:`, compile the rules), settle each file's rule settings,
+    // evaluate, then waivers, baseline and assembly.
+    setup.pool.install(|| {
+        let ready = Ready::load(
+            &setup.options,
+            setup.as_of,
+            setup.root,
+            setup.config,
+            setup.config_path,
+            started,
+        )?;
+        let evaluated = ready.evaluate(&ready.workspace, None, false);
+        Ok(ready.finish(Arc::clone(&ready.workspace), evaluated))
+    })
+}
+
+/// What a run settles before reading anything: its options with their defaults, the day,
+/// the repository and its configuration, the worker threads.
+pub(crate) struct Setup {
+    pub options: Options,
+    pub as_of: Moment,
+    pub root: PathBuf,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub pool: rayon::ThreadPool,
+}
+
+impl Setup {
+    pub fn of(options: &Options) -> Result<Setup, Error> {
+        let mut options = options.clone();
+        // No path is the current folder, as `--help` says: in a subfolder, that subfolder.
+        if options.paths.is_empty() && !options.isolated {
+            options.paths = vec![PathBuf::from(".")];
+        }
+        let as_of = options.as_of.unwrap_or_else(Moment::today);
+        let (root, config_path) = if options.isolated {
+            (PathBuf::new(), None)
+        } else {
+            repository(&options)?
         };
-        &defaulted
-    } else {
-        options
-    };
-    let as_of = options.as_of.unwrap_or_else(Moment::today);
-    let (root, config_path) = if options.isolated {
-        (PathBuf::new(), None)
-    } else {
-        repository(options)?
-    };
-    let config = match &config_path {
-        Some(path) => Config::load(path).map_err(Error::Config)?,
-        None => Config::default(),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.map_or(0, worker_threads))
-        // Rhai recursion (bounded by the call-level limit) runs on these threads.
-        .stack_size(8 << 20)
-        .build()
-        .map_err(|error| Error::Usage(format!("cannot start worker threads: {error}")))?;
-    pool.install(|| run(options, as_of, root, config, config_path, started))
+        let config = match &config_path {
+            Some(path) => Config::load(path).map_err(Error::Config)?,
+            None => Config::default(),
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.jobs.map_or(0, worker_threads))
+            // Rhai recursion (bounded by the call-level limit) runs on these threads.
+            .stack_size(8 << 20)
+            .build()
+            .map_err(|error| Error::Usage(format!("cannot start worker threads: {error}")))?;
+        Ok(Setup {
+            options,
+            as_of,
+            root,
+            config,
+            config_path,
+            pool,
+        })
+    }
 }
 
 /// The threads `--jobs N` gets: at most four per core (more only queue on the same cores,
@@ -420,67 +455,239 @@ pub(crate) fn config_rule_folders(root: &Path, config: &Config) -> Result<Vec<Pa
         .collect()
 }
 
-/// The run itself, one phase after another, each a call into the module it belongs to:
-/// load (read, parse, map `formats:`), prepare the closing, evaluate, waivers and baseline,
-/// assemble.
-fn run(
+/// A repository loaded and its rules compiled and settled: what evaluating needs, and
+/// what finishing the run (waivers, baseline, assembly) needs besides.
+pub(crate) struct Ready {
+    pub options: Options,
+    pub as_of: Moment,
+    pub root: PathBuf,
+    pub started: Instant,
+    pub started_at: jiff::Timestamp,
+    pub reported: Reported,
+    pub pack: Pack,
+    pub baseline: Option<policy::baseline::Baseline>,
+    pub limits: Limits,
+    pub deadline: Option<Instant>,
+    pub workspace: Arc<Workspace>,
+    pub compiled: Arc<rules::RuleSet>,
+    pub plan: policy::Plan,
+    pub settings: Vec<Arc<[RuleSettings]>>,
+    pub base_settings: Arc<[RuleSettings]>,
+    pub closing: gate::Prepared,
+    pub loaded_at: Duration,
+}
+
+impl Ready {
+    /// Everything before evaluating: the files the run reports on, the pack, the baseline,
+    /// the repository loaded while the rules compile, a close prepared, the plan settled.
+    pub fn load(
+        options: &Options,
+        as_of: Moment,
+        root: PathBuf,
+        config: Config,
+        config_path: Option<PathBuf>,
+        started: Instant,
+    ) -> Result<Ready, Error> {
+        let started_at = jiff::Timestamp::now();
+        let (mut reported, extra) = if options.isolated {
+            (Reported::EVERYTHING, options.paths.clone())
+        } else {
+            let reported = Reported::new(&root, &options.paths);
+            let extra = reported.outside();
+            (reported, extra)
+        };
+        let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
+        let baseline = baseline_of(options, &root, &config)?;
+
+        // The rules are compiled while the repository loads: neither needs the other.
+        let limits = options.limits_with(&config);
+        // The run's deadline counts from its start: rules' top-level code, then their calls.
+        let deadline = started.checked_add(limits.run_time);
+        let config_file = config_path.clone();
+        let (workspace, compiled) = rayon::join(
+            || match &options.workspace {
+                Some(loaded) => Ok(Workspace::clone(loaded)),
+                None => Workspace::load(&root, config, config_path, &extra, &pack.placeholders),
+            },
+            || match &options.compiled {
+                Some(compiled) => Arc::clone(compiled),
+                None => Arc::new(rules::RuleSet::load_as_of(
+                    &rule_dirs, &limits, as_of, deadline,
+                )),
+            },
+        );
+        let mut workspace = workspace.map_err(|error| load_error(error, config_file.as_deref()))?;
+        let closing =
+            gate::Prepared::for_run(options.closing.as_ref(), &mut workspace, &root, as_of)
+                .map_err(|gate::NoIncident(message)| Error::Usage(message))?;
+        if let Some(files) = &closing.reported {
+            reported = Reported::files(files.iter().cloned());
+        }
+        let loaded_at = started.elapsed();
+
+        // Each file's settings of every rule: the pack, the configuration, its overrides.
+        let plan = policy::Plan::new(
+            &compiled.rules,
+            &pack,
+            &workspace.config,
+            &options.select,
+            &options.ignore,
+        )
+        .map_err(|error| plan_error(&workspace, error))?;
+        let settings: Vec<Arc<[RuleSettings]>> = workspace
+            .files
+            .iter()
+            .map(|file| plan.settings(&file.path))
+            .collect();
+        let base_settings: Arc<[RuleSettings]> = plan.base().into();
+        Ok(Ready {
+            options: options.clone(),
+            as_of,
+            root,
+            started,
+            started_at,
+            reported,
+            pack,
+            baseline,
+            limits,
+            deadline,
+            workspace: Arc::new(workspace),
+            compiled,
+            plan,
+            settings,
+            base_settings,
+            closing,
+            loaded_at,
+        })
+    }
+
+    /// Runs the rules over `workspace` (this one's, or a session's as edited): every
+    /// applicable call, or `only` those; each call's findings and lookups kept when
+    /// `record`.
+    pub fn evaluate(
+        &self,
+        workspace: &Workspace,
+        only: Option<&rules::evaluate::Only>,
+        record: bool,
+    ) -> rules::evaluate::Evaluated {
+        self.with_run(workspace, only, record, rules::evaluate::evaluate_workspace)
+    }
+
+    /// `body` with the evaluate phase's view of this run over `workspace`.
+    pub fn with_run<T>(
+        &self,
+        workspace: &Workspace,
+        only: Option<&rules::evaluate::Only>,
+        record: bool,
+        body: impl FnOnce(&rules::evaluate::Run) -> T,
+    ) -> T {
+        body(&rules::evaluate::Run {
+            workspace,
+            compiled: Arc::clone(&self.compiled),
+            settings: &self.settings,
+            base_settings: &self.base_settings,
+            placeholders: &self.pack.placeholders,
+            as_of: self.as_of,
+            reported: &|file| self.reported.includes(file),
+            limits: self.limits,
+            deadline: self.deadline,
+            record,
+            only,
+        })
+    }
+
+    /// Findings in the documents' terms, waivers, the baseline, and the outcome assembled.
+    pub fn finish(
+        &self,
+        workspace: Arc<Workspace>,
+        mut evaluated: rules::evaluate::Evaluated,
+    ) -> Outcome {
+        workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
+        let suppressed = policy::suppress(
+            &mut evaluated.findings,
+            &policy::Suppressing {
+                workspace: &workspace,
+                rules: &evaluated.rules.rules,
+                settings: &self.base_settings,
+                as_of: self.as_of,
+                reported: &|file| self.reported.includes(file),
+                kept: &|finding| {
+                    self.closing
+                        .scope
+                        .as_ref()
+                        .is_none_or(|scope| scope.includes(finding))
+                },
+                baseline: self.baseline.as_ref(),
+            },
+        );
+        let evaluated_at = self.started.elapsed();
+        let mut sources = std::mem::take(&mut evaluated.sources);
+        sources.extend(suppressed.sources);
+        let mut outcome = Outcome::assemble(
+            workspace,
+            evaluated,
+            suppressed.waivers,
+            &sources,
+            Assembly {
+                settings: self.settings.clone(),
+                base_settings: Arc::clone(&self.base_settings),
+                root: self.root.clone(),
+                as_of: self.as_of,
+                closing: self.closing.id.clone(),
+                started_at: self.started_at,
+                pack: self.pack.name.clone(),
+                reported: self.reported.clone(),
+                timing: Timing {
+                    load: self.loaded_at,
+                    evaluate: evaluated_at.saturating_sub(self.loaded_at),
+                    total: evaluated_at,
+                },
+            },
+        );
+        let unmatched = suppressed
+            .unmatched_baseline
+            .into_iter()
+            .filter(|entry| outcome.checked(entry))
+            .collect();
+        outcome.unmatched_baseline = unmatched;
+        outcome.skipped = named_links(&self.options);
+        outcome
+    }
+}
+
+/// The baseline of a run: `--baseline`, else the configuration's once it is written
+/// (`--write-baseline` makes it). Read before the work, so one that cannot be read stops
+/// the run at once.
+fn baseline_of(
     options: &Options,
-    as_of: Moment,
-    root: PathBuf,
-    config: Config,
-    config_path: Option<PathBuf>,
-    started: Instant,
-) -> Result<Outcome, Error> {
-    let started_at = jiff::Timestamp::now();
-    let (mut reported, extra) = if options.isolated {
-        (Reported::EVERYTHING, options.paths.clone())
-    } else {
-        let reported = Reported::new(&root, &options.paths);
-        let extra = reported.outside();
-        (reported, extra)
-    };
-    let (rule_dirs, pack) = rule_folders_and_pack(options, &root, &config)?;
-    // Read before the work, so a baseline that cannot be read stops the run at once. The
-    // configuration's `baseline:` counts once it is written (`--write-baseline` makes it).
+    root: &Path,
+    config: &Config,
+) -> Result<Option<policy::baseline::Baseline>, Error> {
     let configured = config
         .baseline
         .as_ref()
         .map(|path| root.join(path))
         .filter(|path| std::fs::symlink_metadata(path).is_ok());
-    let baseline = match options.baseline.as_ref().or(configured.as_ref()) {
+    match options.baseline.as_ref().or(configured.as_ref()) {
         Some(path) => {
-            workspace::read::confined_if_inside(path, &root).map_err(|refused| {
+            workspace::read::confined_if_inside(path, root).map_err(|refused| {
                 Error::Usage(format!(
                     "the baseline {} is not read: {refused}",
                     crate::output::terminal::shown_path(path)
                 ))
             })?;
-            Some(policy::baseline::Baseline::load(path).map_err(Error::Usage)?)
+            Ok(Some(
+                policy::baseline::Baseline::load(path).map_err(Error::Usage)?,
+            ))
         }
-        None => None,
-    };
+        None => Ok(None),
+    }
+}
 
-    // The rules are compiled while the repository loads: neither needs the other.
-    let limits = options.limits_with(&config);
-    // The run's deadline counts from its start: rules' top-level code, then their calls.
-    let run_deadline = started.checked_add(limits.run_time);
-    let config_file = config_path.clone();
-    let (workspace, compiled) = rayon::join(
-        || match &options.workspace {
-            Some(loaded) => Ok(Workspace::clone(loaded)),
-            None => Workspace::load(&root, config, config_path, &extra, &pack.placeholders),
-        },
-        || match &options.compiled {
-            Some(compiled) => Arc::clone(compiled),
-            None => Arc::new(rules::RuleSet::load_as_of(
-                &rule_dirs,
-                &limits,
-                as_of,
-                run_deadline,
-            )),
-        },
-    );
-    let mut workspace = workspace.map_err(|error| match error {
+/// Why the repository could not be loaded, as the run says it: a glob that matches no file
+/// at its line of the configuration.
+pub(crate) fn load_error(error: workspace::LoadError, config_file: Option<&Path>) -> Error {
+    match error {
         workspace::LoadError::BadGlob(bad) => Error::Usage(format!(
             "bad glob `{}` in the configuration: {}",
             bad.pattern, bad.message
@@ -490,7 +697,7 @@ fn run(
                 "the `{key}` glob `{glob}` matches no file of the repository, so nothing is \
                  read through it"
             );
-            match &config_file {
+            match config_file {
                 Some(path) => {
                     let text = std::fs::read_to_string(path).unwrap_or_default();
                     Error::Config(ConfigError {
@@ -503,93 +710,7 @@ fn run(
                 None => Error::Usage(message),
             }
         }
-    })?;
-    let closing = gate::Prepared::for_run(options.closing.as_ref(), &mut workspace, &root, as_of)
-        .map_err(|gate::NoIncident(message)| Error::Usage(message))?;
-    if let Some(files) = &closing.reported {
-        reported = Reported::files(files.iter().cloned());
     }
-    let loaded_at = started.elapsed();
-
-    // Each file's settings of every rule, from the pack, the configuration and its overrides.
-    let plan = policy::Plan::new(
-        &compiled.rules,
-        &pack,
-        &workspace.config,
-        &options.select,
-        &options.ignore,
-    )
-    .map_err(|error| plan_error(&workspace, error))?;
-    let settings: Vec<Arc<[RuleSettings]>> = workspace
-        .files
-        .iter()
-        .map(|file| plan.settings(&file.path))
-        .collect();
-    let base_settings: Arc<[RuleSettings]> = plan.base().into();
-
-    let mut evaluated = rules::evaluate::evaluate_workspace(&rules::evaluate::Run {
-        workspace: &workspace,
-        compiled,
-        settings: &settings,
-        base_settings: &base_settings,
-        placeholders: &pack.placeholders,
-        as_of,
-        reported: &|file| reported.includes(file),
-        limits,
-        deadline: run_deadline,
-    });
-
-    workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
-    let suppressed = policy::suppress(
-        &mut evaluated.findings,
-        &policy::Suppressing {
-            workspace: &workspace,
-            rules: &evaluated.rules.rules,
-            settings: &base_settings,
-            as_of,
-            reported: &|file| reported.includes(file),
-            kept: &|finding| {
-                closing
-                    .scope
-                    .as_ref()
-                    .is_none_or(|scope| scope.includes(finding))
-            },
-            baseline,
-        },
-    );
-    let evaluated_at = started.elapsed();
-    let mut sources = std::mem::take(&mut evaluated.sources);
-    sources.extend(suppressed.sources);
-
-    let mut outcome = Outcome::assemble(
-        workspace,
-        evaluated,
-        suppressed.waivers,
-        &sources,
-        Assembly {
-            settings,
-            base_settings,
-            root,
-            as_of,
-            closing: closing.id,
-            started_at,
-            pack: pack.name.clone(),
-            reported,
-            timing: Timing {
-                load: loaded_at,
-                evaluate: evaluated_at - loaded_at,
-                total: evaluated_at,
-            },
-        },
-    );
-    let unmatched = suppressed
-        .unmatched_baseline
-        .into_iter()
-        .filter(|entry| outcome.checked(entry))
-        .collect();
-    outcome.unmatched_baseline = unmatched;
-    outcome.skipped = named_links(options);
-    Ok(outcome)
 }
 
 /// A problem with the configuration's rule settings: at its line of the configuration
@@ -639,7 +760,7 @@ struct Assembly {
 
 impl Outcome {
     fn assemble(
-        workspace: Workspace,
+        workspace: Arc<Workspace>,
         evaluated: rules::evaluate::Evaluated,
         waivers: Vec<policy::waiver::WaiverStatus>,
         waiver_sources: &[Arc<SourceFile>],
@@ -666,7 +787,7 @@ impl Outcome {
         Outcome {
             file_positions,
             waivers,
-            workspace: Arc::new(workspace),
+            workspace,
             closing: assembly.closing,
             root: assembly.root,
             as_of: assembly.as_of,

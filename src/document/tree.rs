@@ -325,6 +325,28 @@ impl PartialEq for Node {
 }
 
 impl Node {
+    /// Whether `other` holds the same value, wherever either is written: what a rule reading
+    /// both would see alike (`==` compares their places too).
+    pub fn same_value(&self, other: &Node) -> bool {
+        match (self.as_str(), other.as_str()) {
+            (Some(a), Some(b)) => return a == b,
+            (None, None) => {}
+            _ => return false,
+        }
+        match (&self.value, &other.value) {
+            (Value::Seq(a), Value::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(a, b)| a.same_value(b))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(a, b)| a.key == b.key && a.value.same_value(&b.value))
+            }
+            (a, b) => a == b,
+        }
+    }
+
     /// Where the value is written.
     pub fn span(&self) -> Span {
         self.span.span()

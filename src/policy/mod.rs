@@ -34,7 +34,7 @@ pub struct Suppressing<'a> {
     pub reported: &'a dyn Fn(&Path) -> bool,
     /// Whether a finding belongs to what is reported (`gate close` keeps the close's own).
     pub kept: &'a dyn Fn(&crate::finding::Finding) -> bool,
-    pub baseline: Option<baseline::Baseline>,
+    pub baseline: Option<&'a baseline::Baseline>,
 }
 
 /// What the phase leaves beside the findings it marked.

@@ -407,6 +407,8 @@ pub struct BatchInput {
     pub limits: Limits,
     /// When the run ends (`limits: run_seconds`): no call runs past it.
     pub run_deadline: Option<std::time::Instant>,
+    /// Whether each call notes what it looked at ([`super::looked`]).
+    pub record: bool,
 }
 
 /// What one document's call adds to its batch's input. Nothing shared is cloned per call:
@@ -425,6 +427,8 @@ pub struct CallInput {
 pub struct Said {
     pub reports: Vec<Report>,
     pub printed: Vec<String>,
+    /// What it looked at besides its document, when the batch recorded it.
+    pub looked: Vec<super::looked::Looked>,
 }
 
 /// Sets the thread up for one rule call of the batch whose input is `batch`: its input, and
@@ -443,6 +447,7 @@ fn begin_call(input: CallInput, batch: &BatchInput, now: std::time::Instant) {
         call.reports.clear();
         call.printed.clear();
     });
+    super::looked::begin(batch.record);
     let base = OPERATIONS
         .with(std::cell::Cell::get)
         .saturating_add(DRIVER_STEPS);
@@ -527,6 +532,7 @@ fn end_call() -> Said {
         Said {
             reports: std::mem::take(&mut call.reports),
             printed: std::mem::take(&mut call.printed),
+            looked: super::looked::take(),
         }
     })
 }

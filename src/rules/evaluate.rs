@@ -35,6 +35,66 @@ pub struct Evaluation {
     pub documents_checked: usize,
     /// What each rule cost (indexed like the rules): `--verbose` names a slow rule.
     pub spent: Vec<Spent>,
+    /// When the run records them: each call that reported or looked at anything beyond
+    /// its document, with its findings (which are then not in `findings`).
+    pub calls: Vec<Call>,
+}
+
+/// The calls a session re-runs: for each document (by position), the rules to run on it
+/// (indexed like the rules).
+#[derive(Debug, Default)]
+pub struct Only {
+    pub calls: std::collections::HashMap<usize, Vec<bool>>,
+}
+
+impl Only {
+    /// Adds rule `rule` on the document at `position` (of `rules` rules in all).
+    pub fn add(&mut self, position: usize, rule: usize, rules: usize) {
+        let flags = self
+            .calls
+            .entry(position)
+            .or_insert_with(|| vec![false; rules]);
+        if let Some(flag) = flags.get_mut(rule) {
+            *flag = true;
+        }
+    }
+
+    /// Adds every rule on the document at `position`.
+    pub fn add_document(&mut self, position: usize, rules: usize) {
+        self.calls.insert(position, vec![true; rules]);
+    }
+
+    fn includes(&self, position: usize, rule: usize) -> bool {
+        self.calls
+            .get(&position)
+            .and_then(|flags| flags.get(rule))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// How many calls it asks for.
+    pub fn len(&self) -> usize {
+        self.calls
+            .values()
+            .map(|flags| flags.iter().filter(|flag| **flag).count())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One rule call on one document, as a recording run keeps it: what it found, and what it
+/// looked at besides its document.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Indexed like the rules.
+    pub rule: usize,
+    /// The document's position in the workspace.
+    pub position: usize,
+    pub findings: Vec<Finding>,
+    pub looked: Vec<super::looked::Looked>,
 }
 
 /// The calls of one rule in a run and the time they took together.
@@ -62,6 +122,7 @@ impl Evaluation {
     fn absorb(&mut self, part: Evaluation) {
         self.findings.extend(part.findings);
         self.found.extend(part.found);
+        self.calls.extend(part.calls);
         self.printed.extend(part.printed);
         self.documents_checked += part.documents_checked;
         for (rule, spent) in part.spent.into_iter().enumerate() {
@@ -140,6 +201,10 @@ pub struct Session<'a> {
     /// Rules with nothing to judge against in this repository (see [`Rule::needs`]): not
     /// run (indexed like the rules).
     pub idle: Vec<bool>,
+    /// Whether each call's findings and lookups are kept as a [`Call`].
+    pub record: bool,
+    /// The calls to make; every applicable one when `None`.
+    pub only: Option<&'a Only>,
 }
 
 /// Documents a rule checks in one Rhai call: enough to share Rhai's set-up, few enough
@@ -237,6 +302,7 @@ impl Session<'_> {
             memo: self.memos.get(rule).cloned(),
             limits,
             run_deadline: self.deadline,
+            record: self.record,
         };
         (input, items)
     }
@@ -343,6 +409,9 @@ impl Session<'_> {
                     !self.idle[at]
                         && self.settings[checked.loaded.file][at].enabled
                         && rule.applies_to(checked.kind)
+                        && self
+                            .only
+                            .is_none_or(|only| only.includes(checked.position, at))
                 })
                 .collect();
             if batch.is_empty() {
@@ -429,7 +498,17 @@ impl Session<'_> {
                 let checked = pending[batch.failed.map_or(0, |(key, _)| key)];
                 let position = self.failure_position(&error, at, checked);
                 let rule_error = self.rule_error(&error, rule, checked, position);
-                result.found(self.failure_finding(rule, checked, &rule_error));
+                let finding = self.failure_finding(rule, checked, &rule_error);
+                if self.record {
+                    result.calls.push(Call {
+                        rule: at,
+                        position: checked.position,
+                        findings: vec![finding],
+                        looked: Vec::new(),
+                    });
+                } else {
+                    result.found(finding);
+                }
                 result.fail(rule_error);
                 // Its error, kept once per rule, place and reason, counts the documents; the
                 // documents a stopped rule then leaves are added to it.
@@ -477,14 +556,27 @@ impl Session<'_> {
         let loaded = checked.loaded;
         let source = &self.workspace.files[loaded.file];
         let severity = self.settings[loaded.file][at].severity;
-        for report in said.reports {
+        let findings = said.reports.into_iter().map(|report| {
             let span = loaded.document.locate(&report.path);
-            result.found(
-                Finding::new(rule.key(), severity, source, &span, report.message)
-                    .help(report.help)
-                    .path(report.path)
-                    .document(loaded.document.id.clone(), Some(checked.kind.clone())),
-            );
+            Finding::new(rule.key(), severity, source, &span, report.message)
+                .help(report.help)
+                .path(report.path)
+                .document(loaded.document.id.clone(), Some(checked.kind.clone()))
+        });
+        if !self.record {
+            for finding in findings {
+                result.found(finding);
+            }
+            return;
+        }
+        let findings: Vec<Finding> = findings.collect();
+        if !findings.is_empty() || !said.looked.is_empty() {
+            result.calls.push(Call {
+                rule: at,
+                position: checked.position,
+                findings,
+                looked: said.looked,
+            });
         }
     }
 
@@ -742,6 +834,10 @@ pub struct Run<'a> {
     pub limits: Limits,
     /// When the run must end (`limits: run_seconds`), counted from its start.
     pub deadline: Option<std::time::Instant>,
+    /// Keep each call's findings and lookups ([`Evaluated::calls`]), for a session.
+    pub record: bool,
+    /// Make only these calls, and no native rule's: what a session re-runs after an edit.
+    pub only: Option<&'a Only>,
 }
 
 /// What evaluating produced.
@@ -750,6 +846,8 @@ pub struct Evaluated {
     /// The rules that could not load, then those that failed while running.
     pub rule_errors: Vec<RuleError>,
     pub findings: Vec<Finding>,
+    /// Each call that reported or looked beyond its document, when the run recorded them.
+    pub calls: Vec<Call>,
     pub documents_checked: usize,
     pub printed: Vec<String>,
     /// What each rule cost (indexed like the rules).
@@ -898,7 +996,7 @@ fn unseen_sources(
 
 /// A rule that has nothing to judge against: the kind it needs, the field that names it,
 /// and the first document whose field does.
-struct Idle {
+pub struct Idle {
     rule: usize,
     kind: String,
     field: String,
@@ -1010,6 +1108,66 @@ fn idle_finding(
     Some((finding, own))
 }
 
+/// The documents at `positions` no rule could check, having no kind: (file, line).
+pub fn unclassified(
+    workspace: &Workspace,
+    positions: &[usize],
+) -> Vec<(std::path::PathBuf, usize)> {
+    positions
+        .iter()
+        .map(|&position| &workspace.documents[position])
+        .filter(|loaded| loaded.kind.is_none())
+        .map(|loaded| {
+            let source = &workspace.files[loaded.file];
+            (
+                source.path.to_path_buf(),
+                source.location(&loaded.document.root.span()).line(),
+            )
+        })
+        .collect()
+}
+
+/// The rules with nothing to judge against in this repository (see [`Rule::needs`]),
+/// indexed like the rules: they are not run.
+pub fn idle(run: &Run) -> Vec<bool> {
+    let mut flags = vec![false; run.compiled.rules.len()];
+    for idle in idle_rules(&run.compiled.rules, run.workspace, run.base_settings) {
+        flags[idle.rule] = true;
+    }
+    flags
+}
+
+/// The findings of the run as a whole, at the configuration: each idle rule's note, and
+/// the `formats:` source fields no document has (LL031).
+pub fn run_findings(
+    run: &Run,
+    idle: &[Idle],
+) -> (Vec<Finding>, Vec<Arc<crate::document::SourceFile>>) {
+    let rules = &run.compiled.rules;
+    let mut findings = Vec::new();
+    let mut sources = Vec::new();
+    for idle in idle {
+        if let Some((finding, source)) = idle_finding(idle, &rules[idle.rule], run) {
+            findings.push(finding);
+            sources.extend(source);
+        }
+    }
+    if let Some(at) = rules.iter().position(|rule| rule.id == "LL031") {
+        if run.base_settings[at].enabled {
+            let (found, source) = unseen_sources(&rules[at], run.base_settings[at].severity, run);
+            findings.extend(found);
+            sources.extend(source);
+        }
+    }
+    (findings, sources)
+}
+
+/// [`run_findings`] with the idle rules found anew.
+pub fn run_level_findings(run: &Run) -> (Vec<Finding>, Vec<Arc<crate::document::SourceFile>>) {
+    let idle = idle_rules(&run.compiled.rules, run.workspace, run.base_settings);
+    run_findings(run, &idle)
+}
+
 /// Builds each document's view once and runs the Rhai rules in parallel, then the native
 /// ones, each with the settings its file has.
 pub fn evaluate_workspace(run: &Run) -> Evaluated {
@@ -1041,13 +1199,20 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
     super::view::register_fields(&mut tracer, &fields);
     let rules = &compiled.rules;
     let settings = run.settings;
-    let mut targets: Vec<usize> = workspace
-        .documents
-        .iter()
-        .enumerate()
-        .filter(|(_, loaded)| (run.reported)(&workspace.files[loaded.file].path))
-        .map(|(position, _)| position)
-        .collect();
+    let mut targets: Vec<usize> = match run.only {
+        Some(only) => {
+            let mut positions: Vec<usize> = only.calls.keys().copied().collect();
+            positions.sort_unstable();
+            positions
+        }
+        None => workspace
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(_, loaded)| (run.reported)(&workspace.files[loaded.file].path))
+            .map(|(position, _)| position)
+            .collect(),
+    };
     // The few documents of the rarer kinds first: a policy or runbook is checked against
     // every incident naming it (LL012, LL014), and its long calls are best begun while the
     // threads still have incidents to share; in path order they came last, and one thread
@@ -1109,33 +1274,29 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
             }
             flags
         },
+        record: run.record,
+        only: run.only,
     };
     let mut native_spent = Vec::new();
-    let native = || {
-        super::native::evaluate(
+    let native = || match run.only {
+        // A session's re-run: it runs the native rules over the whole workspace itself.
+        Some(_) => Vec::new(),
+        None => super::native::evaluate(
             workspace,
             rules,
             settings,
             run.as_of,
             run.reported,
             &mut native_spent,
-        )
+        ),
     };
     let evaluation = session.evaluate(&targets, native);
     let mut findings = evaluation.findings;
     let mut sources = Vec::new();
-    for idle in &idle {
-        if let Some((finding, source)) = idle_finding(idle, &rules[idle.rule], run) {
-            findings.push(finding);
-            sources.extend(source);
-        }
-    }
-    if let Some(at) = rules.iter().position(|rule| rule.id == "LL031") {
-        if run.base_settings[at].enabled {
-            let (found, source) = unseen_sources(&rules[at], run.base_settings[at].severity, run);
-            findings.extend(found);
-            sources.extend(source);
-        }
+    if run.only.is_none() {
+        let (found, shown) = run_findings(run, &idle);
+        findings.extend(found);
+        sources.extend(shown);
     }
     let mut spent = evaluation.spent;
     spent.resize(rules.len(), Spent::default());
@@ -1143,24 +1304,14 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
         spent[rule].calls += native.calls;
         spent[rule].time += native.time;
     }
-    let unclassified = targets
-        .iter()
-        .map(|&position| &workspace.documents[position])
-        .filter(|loaded| loaded.kind.is_none())
-        .map(|loaded| {
-            let source = &workspace.files[loaded.file];
-            (
-                source.path.to_path_buf(),
-                source.location(&loaded.document.root.span()).line(),
-            )
-        })
-        .collect();
+    let unclassified = unclassified(workspace, &targets);
     let mut rule_errors = compiled.errors.clone();
     rule_errors.extend(evaluation.errors);
     Evaluated {
         rule_errors,
         findings,
         documents_checked: evaluation.documents_checked,
+        calls: evaluation.calls,
         printed: evaluation.printed,
         spent,
         unclassified,

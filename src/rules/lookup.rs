@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rhai::Dynamic;
 
 use super::engine::{id_text, is_blank, no_documents, Lookup};
+use super::looked::{note, Looked};
 use super::view::{ListView, MapView};
 use crate::workspace::Index;
 
@@ -104,10 +105,12 @@ impl WorkspaceLookup {
 
 impl Lookup for WorkspaceLookup {
     fn docs(&self, kind: &str) -> Dynamic {
+        note(|| Looked::Kind(kind.into()));
         list(self.of_kind(kind))
     }
 
     fn docs_with(&self, kind: &str, field: &str) -> Dynamic {
+        note(|| Looked::Kind(kind.into()));
         let key = (kind.to_owned(), field.to_owned());
         let mut cache = self.having.lock().unwrap_or_else(PoisonError::into_inner);
         let found = cache.entry(key).or_insert_with(|| {
@@ -122,6 +125,7 @@ impl Lookup for WorkspaceLookup {
 
     fn find(&self, kind: &str, id: &str) -> Dynamic {
         if kind == "person" {
+            note(|| Looked::Person(id.into()));
             return self
                 .index
                 .person(id)
@@ -132,18 +136,22 @@ impl Lookup for WorkspaceLookup {
                 })
                 .unwrap_or(Dynamic::UNIT);
         }
+        note(|| Looked::Id(kind.into(), id.into()));
         self.index
             .find(kind, id)
             .map_or(Dynamic::UNIT, |position| self.documents[position].clone())
     }
 
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic {
+        note(|| Looked::Kind(kind.into()));
         self.references(kind, field)
             .get(id)
             .map_or_else(no_documents, |documents| list(Arc::clone(documents)))
     }
 
     fn nearest(&self, kind: &str, id: &str) -> Dynamic {
+        // Every id of the kind (every person of the rosters) is a candidate.
+        note(|| Looked::Kind(if kind == "person" { "roster" } else { kind }.into()));
         let nearest = if kind == "person" {
             super::engine::charge(self.index.people_count() as u64);
             closest(id, self.index.people_ids())

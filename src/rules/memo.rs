@@ -34,6 +34,8 @@ struct Slot {
     /// The result once there is one: read without a lock by every later call (a rule asks
     /// for its memo on each of tens of thousands of documents, on every thread).
     value: OnceLock<Dynamic>,
+    /// What computing it looked at: what every call that reads it looked at too.
+    looked: OnceLock<Vec<super::looked::Looked>>,
     /// Whether a thread is computing it; `ready` wakes the threads waiting for it.
     computing: Mutex<bool>,
     ready: Condvar,
@@ -100,8 +102,12 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
         .into());
     }
     let slot = table.slot(key);
+    let read = |value: &Dynamic| {
+        super::looked::extend(slot.looked.get().map_or(&[], Vec::as_slice));
+        value.clone()
+    };
     if let Some(value) = slot.value.get() {
-        return Ok(value.clone());
+        return Ok(read(value));
     }
     {
         let mut computing = slot
@@ -110,7 +116,7 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
             .unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(value) = slot.value.get() {
-                return Ok(value.clone());
+                return Ok(read(value));
             }
             if !*computing {
                 *computing = true;
@@ -132,6 +138,7 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
     // What the result holds: what this thread holds more once it is computed and frozen
     // (the function's own temporaries are freed by then).
     let before = crate::util::memory::live();
+    let mark = super::looked::mark();
     let result = compute
         .call_within_context::<Dynamic>(&context, ())
         .map(freeze)
@@ -160,7 +167,8 @@ fn memo(context: NativeCallContext, key: &str, compute: FnPtr) -> RhaiResult<Dyn
     *computing = false;
     let outcome = result.inspect(|value| {
         // The first result stays: one computed meanwhile inside another memo is this
-        // call's alone.
+        // call's alone. What it looked at is set first: a reader of the value reads it.
+        let _ = slot.looked.set(super::looked::since(mark));
         let _ = slot.value.set(value.clone());
     });
     slot.ready.notify_all();

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod convert;
 pub mod engine;
 pub mod evaluate;
+pub mod looked;
 pub mod lookup;
 pub mod memo;
 pub mod native;

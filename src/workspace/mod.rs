@@ -47,6 +47,16 @@ pub struct LoadedDocument {
     pub kind: Option<Arc<str>>,
 }
 
+impl LoadedDocument {
+    fn at(file: usize, document: Document, kind: Option<Arc<str>>) -> LoadedDocument {
+        LoadedDocument {
+            file,
+            document,
+            kind,
+        }
+    }
+}
+
 /// Documents by kind, by kind and id, and people by id across rosters: every cross-document
 /// lookup is a hash lookup, never a scan.
 #[derive(Debug, Default)]
@@ -128,22 +138,47 @@ pub struct Workspace {
     /// What could not be parsed, by file index: these become `LL000` findings.
     pub problems: Vec<(usize, LoadProblem)>,
     pub index: Arc<Index>,
+    /// How its files are read: what re-reads one of them.
+    pub reader: Arc<Reader>,
     /// CPU time spent reading and parsing files, and mapping them by `formats:`, summed
     /// over the worker threads (`--verbose` prints them).
     pub parse_time: std::time::Duration,
     pub mapping_time: std::time::Duration,
 }
 
-impl Workspace {
-    /// Loads every file of the repository at `root` (plus `extra` files outside it, as
-    /// given), parsing them in parallel on the current rayon pool.
-    pub fn load(
-        root: &Path,
-        config: Config,
-        config_path: Option<PathBuf>,
-        extra: &[PathBuf],
-        placeholders: &[String],
-    ) -> Result<Workspace, LoadError> {
+/// How the repository's files are read, compiled once from its configuration: which files
+/// belong to it, the kind a path gives, the `formats:` mappings, the limits of a file.
+/// A run reads every file through it; a session re-reads one edited file the same way.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    pub include: GlobSet,
+    pub exclude: GlobSet,
+    kinds: Vec<(GlobSet, String)>,
+    formats: Arc<crate::formats::Formats>,
+    placeholders: Arc<[String]>,
+    max_file_bytes: u64,
+    max_items: usize,
+}
+
+/// What [`Workspace::replace_file`] did: the documents the file held before, and its
+/// position before and after (`None`: it was not there, or is gone).
+#[derive(Debug)]
+pub struct Replaced {
+    pub old: Vec<LoadedDocument>,
+    pub was: Option<usize>,
+    pub is: Option<usize>,
+}
+
+/// One file's share of the workspace: its documents with their kinds, and what could not
+/// be read as it is (parse problems first, then the fields' problems).
+pub struct SettledFile {
+    pub source: Arc<SourceFile>,
+    pub documents: Vec<(Document, Option<Arc<str>>)>,
+    pub problems: Vec<LoadProblem>,
+}
+
+impl Reader {
+    pub fn new(config: &Config, placeholders: &[String]) -> Result<Reader, BadGlob> {
         let include: Vec<&str> = match &config.include {
             Some(patterns) => patterns.iter().map(String::as_str).collect(),
             None => config::DEFAULT_INCLUDE.to_vec(),
@@ -162,18 +197,176 @@ impl Workspace {
                 .map(String::as_str)
                 .chain(rule_folders.iter().map(String::as_str)),
         )?;
-        let kinds = kind_mapping(&config)?;
-        let formats = std::sync::Arc::clone(&config.mappings);
+        Ok(Reader {
+            include,
+            exclude,
+            kinds: kind_mapping(config)?,
+            formats: Arc::clone(&config.mappings),
+            placeholders: placeholders.into(),
+            max_file_bytes: config.limits.max_file_bytes.unwrap_or(read::MAX_FILE_BYTES),
+            max_items: config.limits.max_items.unwrap_or(document::yaml::MAX_ITEMS),
+        })
+    }
 
+    /// Reads `absolute` (shown as `relative`) and parses it, mapped by `formats:`; with the
+    /// CPU time each step took.
+    fn read(
+        &self,
+        absolute: &Path,
+        relative: &Path,
+    ) -> (
+        document::ParsedFile,
+        std::time::Duration,
+        std::time::Duration,
+    ) {
+        let started = std::time::Instant::now();
+        let mapping = self.formats.for_file(relative);
+        let body = mapping.as_ref().is_some_and(|mapping| mapping.reads_body());
+        document::yaml::set_max_items(self.max_items);
+        let parsed = read_and_parse(absolute, relative, body, self.max_file_bytes);
+        let parsing = started.elapsed();
+        let started = std::time::Instant::now();
+        let parsed = self.mapped(parsed, mapping.as_deref());
+        (parsed, parsing, started.elapsed())
+    }
+
+    /// `text`, the content of the file `relative` (an editor's unsaved buffer, say), parsed
+    /// and mapped as a read of the file would be.
+    pub fn parse_text(&self, relative: &Path, text: String) -> document::ParsedFile {
+        let mapping = self.formats.for_file(relative);
+        let body = mapping.as_ref().is_some_and(|mapping| mapping.reads_body());
+        let format = Format::of(relative).unwrap_or(Format::Yaml);
+        document::yaml::set_max_items(self.max_items);
+        let parsed = if text.len() as u64 > self.max_file_bytes {
+            problem_file(
+                relative,
+                String::new(),
+                format,
+                format!(
+                    "not read: {}",
+                    read::Refused::TooLarge {
+                        bytes: text.len() as u64,
+                        limit: self.max_file_bytes,
+                    }
+                ),
+                0,
+            )
+        } else {
+            document::parse_file_for(relative.to_path_buf(), text, format, body)
+        };
+        self.mapped(parsed, mapping.as_deref())
+    }
+
+    fn mapped(
+        &self,
+        mut parsed: document::ParsedFile,
+        mapping: Option<&crate::formats::Mapping>,
+    ) -> document::ParsedFile {
+        if let Some(mapping) = mapping {
+            let source = Arc::clone(&parsed.source);
+            parsed.documents = std::mem::take(&mut parsed.documents)
+                .into_iter()
+                .map(|document| {
+                    crate::formats::apply(mapping, document, &source, &self.placeholders)
+                })
+                .collect();
+        }
+        parsed
+    }
+
+    /// Whether the walk takes `relative`: its globs, before `.gitignore` has its say.
+    pub fn takes(&self, relative: &Path) -> bool {
+        discover::is_match_any_case(&self.include, relative)
+            && !discover::is_match_any_case(&self.exclude, relative)
+    }
+
+    /// Gives each document of `parsed` its kind (declared, else its path's), and checks the
+    /// fields of each against its kind.
+    pub fn settle(&self, parsed: document::ParsedFile) -> SettledFile {
+        let mapped = self
+            .kinds
+            .iter()
+            .find(|(glob, _)| glob.is_match(&parsed.source.path))
+            .map(|(_, kind)| kind.clone());
+        let mut documents = Vec::with_capacity(parsed.documents.len());
+        let mut problems = parsed.problems;
+        for document in parsed.documents {
+            let kind: Option<Arc<str>> = document
+                .declared_kind
+                .as_deref()
+                .or(mapped.as_deref())
+                .filter(|_| document.skipped.is_none())
+                .map(Arc::from);
+            // A file mapped to a kind must hold fields; a list or a bare value is not a
+            // document any rule can read (and an unmapped one is not ours to judge).
+            if kind.is_some() && !matches!(document.root.value, document::Value::Map(_)) {
+                let span = document.root.span();
+                problems.push(
+                    LoadProblem::new(
+                        format!(
+                            "a {} document must be a mapping of `key: value` fields, not {}",
+                            kind.as_deref().unwrap_or("?"),
+                            shape(&document.root.value)
+                        ),
+                        span,
+                    )
+                    .with_help(
+                        "write the document as `key: value` lines, or exclude the file in \
+                         .lessons.yaml if it is not a lessons document",
+                    ),
+                );
+                continue;
+            }
+            documents.push((document, kind));
+        }
+        // Field types, checked once per document now that its kind is known.
+        for (document, kind) in &documents {
+            let checked = document::schema::validate(
+                document,
+                kind.as_deref().unwrap_or(""),
+                &parsed.source.text,
+            );
+            problems.extend(checked.into_iter().map(|mut problem| {
+                problem.doc_id = document.id.clone();
+                problem.kind = kind.clone();
+                problem
+            }));
+        }
+        SettledFile {
+            source: parsed.source,
+            documents,
+            problems,
+        }
+    }
+}
+
+impl Workspace {
+    /// Loads every file of the repository at `root` (plus `extra` files outside it, as
+    /// given), parsing them in parallel on the current rayon pool.
+    pub fn load(
+        root: &Path,
+        config: Config,
+        config_path: Option<PathBuf>,
+        extra: &[PathBuf],
+        placeholders: &[String],
+    ) -> Result<Workspace, LoadError> {
+        let reader = Reader::new(&config, placeholders)?;
         let (found, unreadable) = if root.as_os_str().is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            discover::walk(root, &include, &exclude)
+            discover::walk(root, &reader.include, &reader.exclude)
         };
         // A glob with a typo checks nothing and the run passes: a green CI that read no
         // post-mortem. Each `formats:` entry and `kinds:` glob must match a file.
         if !root.as_os_str().is_empty() {
-            unmatched_globs(root, &include, &config, &formats, &kinds, &found)?;
+            unmatched_globs(
+                root,
+                &reader.include,
+                &config,
+                &reader.formats,
+                &reader.kinds,
+                &found,
+            )?;
         }
         let mut paths: Vec<(PathBuf, PathBuf)> = found
             .into_iter()
@@ -185,116 +378,49 @@ impl Workspace {
             }
         }
 
-        let max_file_bytes = config.limits.max_file_bytes.unwrap_or(read::MAX_FILE_BYTES);
-        let max_items = config.limits.max_items.unwrap_or(document::yaml::MAX_ITEMS);
-        // Parsed, then mapped by `formats:`, once per file, in parallel.
+        // Parsed, then mapped by `formats:`, then settled, once per file, in parallel.
         let parsing = std::sync::atomic::AtomicU64::new(0);
-        let mapping_nanos = std::sync::atomic::AtomicU64::new(0);
-        let add = |total: &std::sync::atomic::AtomicU64, since: std::time::Instant| {
-            let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let mapping = std::sync::atomic::AtomicU64::new(0);
+        let add = |total: &std::sync::atomic::AtomicU64, time: std::time::Duration| {
+            let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
             total.fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
         };
-        let parsed: Vec<document::ParsedFile> = paths
+        let settled: Vec<SettledFile> = paths
             .par_iter()
-            .filter_map(|(absolute, relative)| {
-                let started = std::time::Instant::now();
-                let mapping = formats.for_file(relative);
-                let body = mapping.as_ref().is_some_and(|mapping| mapping.reads_body());
-                document::yaml::set_max_items(max_items);
-                let mut parsed = read_and_parse(absolute, relative, body, max_file_bytes)?;
-                add(&parsing, started);
-                let started = std::time::Instant::now();
-                if let Some(mapping) = mapping {
-                    let source = Arc::clone(&parsed.source);
-                    parsed.documents = std::mem::take(&mut parsed.documents)
-                        .into_iter()
-                        .map(|document| {
-                            crate::formats::apply(&mapping, document, &source, placeholders)
-                        })
-                        .collect();
-                    add(&mapping_nanos, started);
-                }
-                Some(parsed)
+            .map(|(absolute, relative)| {
+                let (parsed, parse_time, mapping_time) = reader.read(absolute, relative);
+                add(&parsing, parse_time);
+                add(&mapping, mapping_time);
+                reader.settle(parsed)
             })
-            .collect();
-        // A folder or file the walk could not open is a finding at its path: its
-        // documents must not vanish from the run without a word.
-        let parsed: Vec<document::ParsedFile> = parsed
-            .into_iter()
-            .chain(unreadable.into_iter().map(|(relative, message)| {
-                problem_file(&relative, String::new(), Format::Yaml, message, 0)
+            // A folder or file the walk could not open is a finding at its path: its
+            // documents must not vanish from the run without a word.
+            .chain(unreadable.into_par_iter().map(|(relative, message)| {
+                reader.settle(problem_file(
+                    &relative,
+                    String::new(),
+                    Format::Yaml,
+                    message,
+                    0,
+                ))
             }))
             .collect();
 
-        let mut files = Vec::with_capacity(parsed.len());
+        let mut files = Vec::with_capacity(settled.len());
         // At its final size: a repository of 100,000 documents would otherwise leave up
         // to half the vector's room unused.
         let mut documents =
-            Vec::with_capacity(parsed.iter().map(|file| file.documents.len()).sum());
+            Vec::with_capacity(settled.iter().map(|file| file.documents.len()).sum());
         let mut problems = Vec::new();
-        for (position, parsed_file) in parsed.into_iter().enumerate() {
-            let mapped = kinds
-                .iter()
-                .find(|(glob, _)| glob.is_match(&parsed_file.source.path))
-                .map(|(_, kind)| kind.clone());
-            for document in parsed_file.documents {
-                let kind: Option<Arc<str>> = document
-                    .declared_kind
-                    .as_deref()
-                    .or(mapped.as_deref())
-                    .filter(|_| document.skipped.is_none())
-                    .map(Arc::from);
-                // A file mapped to a kind must hold fields; a list or a bare value is not a
-                // document any rule can read (and an unmapped one is not ours to judge).
-                if kind.is_some() && !matches!(document.root.value, document::Value::Map(_)) {
-                    let span = document.root.span();
-                    problems.push((
-                        position,
-                        LoadProblem::new(
-                            format!(
-                                "a {} document must be a mapping of `key: value` fields, not {}",
-                                kind.as_deref().unwrap_or("?"),
-                                shape(&document.root.value)
-                            ),
-                            span,
-                        )
-                        .with_help(
-                            "write the document as `key: value` lines, or exclude the file in \
-                             .lessons.yaml if it is not a lessons document",
-                        ),
-                    ));
-                    continue;
-                }
-                documents.push(LoadedDocument {
-                    file: position,
-                    document,
-                    kind,
-                });
-            }
-            problems.extend(
-                parsed_file
-                    .problems
+        for (position, file) in settled.into_iter().enumerate() {
+            problems.extend(file.problems.into_iter().map(|problem| (position, problem)));
+            documents.extend(
+                file.documents
                     .into_iter()
-                    .map(|problem| (position, problem)),
+                    .map(|(document, kind)| LoadedDocument::at(position, document, kind)),
             );
-            files.push(parsed_file.source);
+            files.push(file.source);
         }
-        // Field types, checked once per document now that its kind is known.
-        let field_problems: Vec<(usize, LoadProblem)> = documents
-            .par_iter()
-            .flat_map_iter(|loaded| {
-                let kind = loaded.kind.as_deref().unwrap_or("");
-                let text = &files[loaded.file].text;
-                document::schema::validate(&loaded.document, kind, text)
-                    .into_iter()
-                    .map(move |mut problem| {
-                        problem.doc_id = loaded.document.id.clone();
-                        problem.kind = loaded.kind.clone();
-                        (loaded.file, problem)
-                    })
-            })
-            .collect();
-        problems.extend(field_problems);
         let index = Arc::new(Index::build(&documents));
         Ok(Workspace {
             root: root.to_path_buf(),
@@ -304,9 +430,128 @@ impl Workspace {
             documents,
             problems,
             index,
+            reader: Arc::new(reader),
             parse_time: std::time::Duration::from_nanos(parsing.into_inner()),
-            mapping_time: std::time::Duration::from_nanos(mapping_nanos.into_inner()),
+            mapping_time: std::time::Duration::from_nanos(mapping.into_inner()),
         })
+    }
+
+    /// The position of the file `relative` among [`Workspace::files`].
+    pub fn file_position(&self, relative: &Path) -> Option<usize> {
+        self.files.iter().position(|file| &*file.path == relative)
+    }
+
+    /// The positions of the documents of file `position`: they lie together, in file order.
+    pub fn documents_of(&self, position: usize) -> std::ops::Range<usize> {
+        let start = self
+            .documents
+            .partition_point(|loaded| loaded.file < position);
+        let end = self
+            .documents
+            .partition_point(|loaded| loaded.file <= position);
+        start..end
+    }
+
+    /// Puts `settled` in place of the file at its path (a new file goes where the walk
+    /// would have put it), or removes the file `relative` when `settled` is `None`; the
+    /// index is rebuilt.
+    pub fn replace_file(&mut self, relative: &Path, settled: Option<SettledFile>) -> Replaced {
+        let was = self.file_position(relative);
+        let (position, old) = match (was, &settled) {
+            (Some(position), _) => {
+                let range = self.documents_of(position);
+                let old: Vec<LoadedDocument> = self.documents.drain(range).collect();
+                self.problems.retain(|(file, _)| *file != position);
+                (position, old)
+            }
+            (None, Some(_)) => {
+                // The walk's order: `Path`'s own, part by part.
+                let position = self
+                    .files
+                    .partition_point(|file| file.path.components().lt(relative.components()));
+                self.files.insert(
+                    position,
+                    Arc::new(SourceFile::new(
+                        relative.to_path_buf(),
+                        String::new(),
+                        Format::Yaml,
+                    )),
+                );
+                self.shift_files(position, 1);
+                (position, Vec::new())
+            }
+            (None, None) => {
+                return Replaced {
+                    old: Vec::new(),
+                    was: None,
+                    is: None,
+                }
+            }
+        };
+        let is = match settled {
+            Some(file) => {
+                self.files[position] = file.source;
+                let at = self
+                    .documents
+                    .partition_point(|loaded| loaded.file < position);
+                self.documents.splice(
+                    at..at,
+                    file.documents
+                        .into_iter()
+                        .map(|(document, kind)| LoadedDocument::at(position, document, kind)),
+                );
+                let at = self.problems.partition_point(|(file, _)| *file < position);
+                self.problems.splice(
+                    at..at,
+                    file.problems.into_iter().map(|problem| (position, problem)),
+                );
+                Some(position)
+            }
+            None => {
+                self.files.remove(position);
+                self.shift_files(position + 1, -1);
+                None
+            }
+        };
+        self.index = Arc::new(Index::build(&self.documents));
+        Replaced { old, was, is }
+    }
+
+    /// Whether each `formats:` entry and `kinds:` glob still matches a file, after files
+    /// came or went.
+    pub fn check_globs(&self) -> Result<(), LoadError> {
+        if self.root.as_os_str().is_empty() {
+            return Ok(());
+        }
+        let files: Vec<PathBuf> = self
+            .files
+            .iter()
+            .map(|file| file.path.to_path_buf())
+            .collect();
+        let reader = &self.reader;
+        unmatched_globs(
+            &self.root,
+            &reader.include,
+            &self.config,
+            &reader.formats,
+            &reader.kinds,
+            &files,
+        )
+    }
+
+    /// Moves the file positions at and after `from` by `by` in documents and problems.
+    fn shift_files(&mut self, from: usize, by: isize) {
+        let moved = |file: &mut usize| {
+            if *file >= from {
+                *file = file.saturating_add_signed(by);
+            }
+        };
+        for loaded in &mut self.documents {
+            moved(&mut loaded.file);
+        }
+        for (file, _) in &mut self.problems {
+            moved(file);
+        }
     }
 }
 
@@ -379,7 +624,7 @@ fn read_and_parse(
     relative: &Path,
     body: bool,
     max_file_bytes: u64,
-) -> Option<document::ParsedFile> {
+) -> document::ParsedFile {
     let format = Format::of(relative).unwrap_or(Format::Yaml);
     let bytes = match read::document(absolute, max_file_bytes) {
         Ok(bytes) => bytes,
@@ -388,26 +633,21 @@ fn read_and_parse(
                 read::Refused::Io(error) => format!("cannot read the file: {error}"),
                 refused => format!("not read: {refused}"),
             };
-            return Some(problem_file(relative, String::new(), format, message, 0));
+            return problem_file(relative, String::new(), format, message, 0);
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Some(document::parse_file_for(
-            relative.to_path_buf(),
-            text,
-            format,
-            body,
-        )),
+        Ok(text) => document::parse_file_for(relative.to_path_buf(), text, format, body),
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            Some(problem_file(
+            problem_file(
                 relative,
                 text,
                 format,
                 "the file is not valid UTF-8".into(),
                 valid,
-            ))
+            )
         }
     }
 }

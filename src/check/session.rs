@@ -1,0 +1,558 @@
+//! A check that stays loaded: the documents, the compiled rules and, for every rule call,
+//! its findings and what it looked at beyond its document. An edit to one file re-reads
+//! that file and re-runs exactly the calls whose inputs changed — the rules on its own
+//! documents, and the calls whose lookups named a kind, a document or a person it held
+//! before or holds now. What the language server and the cache across runs are built on.
+//!
+//! The rules written in Rust (LL000, LL024, LL030, LL031) look at the whole repository at
+//! once and are cheap: they run again after every edit, as do the notes at the
+//! configuration. A rule that failed, a set of idle rules that changed, or an edit to the
+//! configuration or a rule file re-runs everything: what is kept must always be what a
+//! fresh run would say.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{Error, Options, Outcome, Ready, Setup};
+use crate::document::SourceFile;
+use crate::finding::{Finding, RuleError};
+use crate::rules::evaluate::{Call, Evaluated, Only, Spent};
+use crate::rules::looked::Looked;
+use crate::workspace::{LoadedDocument, Workspace};
+
+/// A document as a session knows it across edits: its file and its place among the
+/// file's documents (positions in the workspace move as files come and go).
+type DocumentKey = (Arc<Path>, usize);
+
+/// One rule call: its document and the rule (indexed like the rules).
+type CallKey = (DocumentKey, usize);
+
+/// What one call found and looked at.
+#[derive(Debug)]
+struct Record {
+    findings: Vec<Finding>,
+    looked: Vec<Looked>,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edited {
+    /// Rule calls made again (on the edited file's documents and on those whose lookups
+    /// named what changed).
+    pub calls: usize,
+    /// Whether everything was evaluated again (a rule failed, the idle rules changed, the
+    /// configuration or a rule file was edited).
+    pub everything: bool,
+    /// Whether the file belongs to the repository (a file the walk skips is ignored).
+    pub taken: bool,
+}
+
+pub struct Session {
+    setup_options: Options,
+    pool: Arc<rayon::ThreadPool>,
+    ready: Ready,
+    records: HashMap<CallKey, Record>,
+    /// For each thing looked at, the calls that looked at it.
+    readers: HashMap<Looked, HashSet<CallKey>>,
+    /// The findings of the native rules and of the run as a whole (at the configuration),
+    /// with the files the latter point into.
+    whole: Vec<Finding>,
+    whole_sources: Vec<Arc<SourceFile>>,
+    rule_errors: Vec<RuleError>,
+    printed: Vec<String>,
+    spent: Vec<Spent>,
+    idle: Vec<bool>,
+}
+
+impl Session {
+    /// Loads the repository `options` names and runs every rule once, recording each
+    /// call. `options.paths` and `closing` are not used: a session reports on everything.
+    pub fn open(options: &Options) -> Result<Session, Error> {
+        // The repository is found from the first path; the session reports on all of it.
+        let options = Options {
+            paths: options.paths.first().cloned().into_iter().collect(),
+            closing: None,
+            workspace: None,
+            isolated: false,
+            ..options.clone()
+        };
+        let started = Instant::now();
+        let setup = Setup::of(&options)?;
+        let Setup {
+            options: defaulted,
+            as_of,
+            root,
+            config,
+            config_path,
+            pool,
+        } = setup;
+        let ready =
+            pool.install(|| Ready::load(&defaulted, as_of, root, config, config_path, started))?;
+        let mut session = Session {
+            setup_options: Options {
+                as_of: Some(as_of),
+                ..options
+            },
+            pool: Arc::new(pool),
+            ready,
+            records: HashMap::new(),
+            readers: HashMap::new(),
+            whole: Vec::new(),
+            whole_sources: Vec::new(),
+            rule_errors: Vec::new(),
+            printed: Vec::new(),
+            spent: Vec::new(),
+            idle: Vec::new(),
+        };
+        session.evaluate_everything();
+        Ok(session)
+    }
+
+    /// The repository's root.
+    pub fn root(&self) -> &Path {
+        &self.ready.root
+    }
+
+    /// The repository as the session holds it now.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ready.workspace
+    }
+
+    /// Every call recorded with a finding or a lookup.
+    pub fn recorded_calls(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The run as a fresh `check` of the repository as edited would return it.
+    pub fn outcome(&self) -> Outcome {
+        let workspace = &self.ready.workspace;
+        let mut findings: Vec<Finding> = Vec::with_capacity(
+            self.records
+                .values()
+                .map(|record| record.findings.len())
+                .sum::<usize>()
+                + self.whole.len(),
+        );
+        for record in self.records.values() {
+            findings.extend(record.findings.iter().cloned());
+        }
+        findings.extend(self.whole.iter().cloned());
+        let positions: Vec<usize> = (0..workspace.documents.len()).collect();
+        let evaluated = Evaluated {
+            rules: Arc::clone(&self.ready.compiled),
+            rule_errors: self.rule_errors.clone(),
+            findings,
+            calls: Vec::new(),
+            documents_checked: workspace
+                .documents
+                .iter()
+                .filter(|loaded| loaded.kind.is_some())
+                .count(),
+            printed: self.printed.clone(),
+            spent: self.spent.clone(),
+            unclassified: crate::rules::evaluate::unclassified(workspace, &positions),
+            sources: self.whole_sources.clone(),
+        };
+        self.ready.finish(Arc::clone(workspace), evaluated)
+    }
+
+    /// `relative` (to the root) now holds `text`: re-read it and re-run what it changes.
+    pub fn update(&mut self, relative: &Path, text: String) -> Result<Edited, Error> {
+        self.edit(relative, Some(text))
+    }
+
+    /// `relative` (to the root) is gone.
+    pub fn remove(&mut self, relative: &Path) -> Result<Edited, Error> {
+        self.edit(relative, None)
+    }
+
+    fn edit(&mut self, relative: &Path, text: Option<String>) -> Result<Edited, Error> {
+        if self.reloads_on(relative) {
+            // The configuration or a rule changed: everything it decides is decided anew.
+            let options = self.setup_options.clone();
+            *self = Session::open(&options)?;
+            return Ok(Edited {
+                calls: self.spent.iter().map(|spent| spent.calls as usize).sum(),
+                everything: true,
+                taken: true,
+            });
+        }
+        let workspace = &self.ready.workspace;
+        let known = workspace.file_position(relative).is_some();
+        let reader = Arc::clone(&workspace.reader);
+        let taken = known || (text.is_some() && self.walk_takes(relative));
+        if !taken {
+            return Ok(Edited::default());
+        }
+        let settled = text.map(|text| reader.settle(reader.parse_text(relative, text)));
+        let workspace = Arc::make_mut(&mut self.ready.workspace);
+        let replaced = workspace.replace_file(relative, settled);
+        // A file added or gone: the settings stay aligned with the files.
+        match (replaced.was, replaced.is) {
+            (None, Some(position)) => {
+                let settings = self.ready.plan.settings(relative);
+                self.ready.settings.insert(position, settings);
+            }
+            (Some(position), None) => {
+                self.ready.settings.remove(position);
+            }
+            _ => {}
+        }
+        let checked = if replaced.was.is_none() || replaced.is.is_none() {
+            self.ready.workspace.check_globs()
+        } else {
+            Ok(())
+        };
+        let old = replaced.old;
+        let pool = Arc::clone(&self.pool);
+        let calls = pool.install(|| self.reevaluate(relative, &old));
+        checked.map_err(|error| {
+            super::load_error(error, self.ready.workspace.config_path.as_deref())
+        })?;
+        Ok(calls)
+    }
+
+    /// Whether an edit to `relative` changes what every call runs with: the configuration,
+    /// or a rule file.
+    fn reloads_on(&self, relative: &Path) -> bool {
+        let workspace = &self.ready.workspace;
+        let config = workspace
+            .config_path
+            .as_deref()
+            .and_then(|path| path.file_name())
+            .is_some_and(|name| relative == Path::new(name));
+        let rule = relative
+            .extension()
+            .is_some_and(|extension| extension == "rhai")
+            && workspace
+                .config
+                .rules
+                .iter()
+                .any(|folder| relative.starts_with(folder));
+        config || rule
+    }
+
+    /// Whether the walk of the repository (globs, `.gitignore`, hidden files) takes a file
+    /// it did not hold before.
+    fn walk_takes(&self, relative: &Path) -> bool {
+        let reader = &self.ready.workspace.reader;
+        if !reader.takes(relative) {
+            return false;
+        }
+        let root = &self.ready.root;
+        let (found, _) = crate::workspace::discover::walk(root, &reader.include, &reader.exclude);
+        found.iter().any(|file| file == relative)
+    }
+
+    /// Records every call anew.
+    fn evaluate_everything(&mut self) {
+        let ready = &self.ready;
+        let evaluated = self
+            .pool
+            .install(|| ready.evaluate(&ready.workspace, None, true));
+        self.records.clear();
+        self.readers.clear();
+        self.idle = ready.with_run(&ready.workspace, None, true, crate::rules::evaluate::idle);
+        let keys = document_keys(&ready.workspace);
+        let Evaluated {
+            calls,
+            findings,
+            rule_errors,
+            printed,
+            spent,
+            sources,
+            ..
+        } = evaluated;
+        for call in calls {
+            self.keep(&keys, call);
+        }
+        self.whole = findings;
+        self.whole_sources = sources;
+        self.rule_errors = rule_errors;
+        self.printed = printed;
+        self.spent = spent;
+    }
+
+    /// After the file `relative` changed (it held `old` before): re-runs the calls on its
+    /// documents and those that looked at what changed, then the whole-repository rules.
+    fn reevaluate(&mut self, relative: &Path, old: &[LoadedDocument]) -> Edited {
+        let idle = self.ready.with_run(
+            &self.ready.workspace,
+            None,
+            true,
+            crate::rules::evaluate::idle,
+        );
+        if !self.rule_errors.is_empty() || idle != self.idle {
+            self.evaluate_everything();
+            return Edited {
+                calls: self.spent.iter().map(|spent| spent.calls as usize).sum(),
+                everything: true,
+                taken: true,
+            };
+        }
+        let workspace = &self.ready.workspace;
+        let rules = self.ready.compiled.rules.len();
+        let file = workspace.file_position(relative);
+        let now: &[LoadedDocument] = match file {
+            Some(file) => &workspace.documents[workspace.documents_of(file)],
+            None => &[],
+        };
+        let touched = touched(old, now);
+        // The file's documents before the edit: their calls are made again or are gone.
+        let path: Arc<Path> = Arc::from(relative);
+        let mut stale: Vec<CallKey> = (0..old.len().max(now.len()))
+            .flat_map(|ordinal| (0..rules).map(move |rule| (ordinal, rule)))
+            .map(|(ordinal, rule)| ((Arc::clone(&path), ordinal), rule))
+            .filter(|key| self.records.contains_key(key))
+            .collect();
+        for looked in &touched {
+            if let Some(readers) = self.readers.get(looked) {
+                stale.extend(readers.iter().cloned());
+            }
+        }
+        let mut only = Only::default();
+        if let Some(file) = file {
+            for position in workspace.documents_of(file) {
+                only.add_document(position, rules);
+            }
+        }
+        let positions = file_positions(workspace);
+        for key in &stale {
+            let ((file, ordinal), rule) = key;
+            if &**file == relative {
+                continue; // its documents are all re-run
+            }
+            if let Some(&at) = positions.get(&**file) {
+                let range = workspace.documents_of(at);
+                if *ordinal < range.len() {
+                    only.add(range.start + ordinal, *rule, rules);
+                }
+            }
+        }
+        for key in stale {
+            self.forget(&key);
+        }
+        let calls = only.len();
+        let ready = &self.ready;
+        let evaluated = ready.evaluate(&ready.workspace, Some(&only), true);
+        let keys = document_keys(&ready.workspace);
+        let mut spent = evaluated.spent;
+        for call in evaluated.calls {
+            self.keep(&keys, call);
+        }
+        self.rule_errors = evaluated.rule_errors;
+        if !self.rule_errors.is_empty() {
+            // What failed is said as a fresh run would say it.
+            self.evaluate_everything();
+            return Edited {
+                calls,
+                everything: true,
+                taken: true,
+            };
+        }
+        let ready = &self.ready;
+        let mut native_spent = Vec::new();
+        let mut whole = crate::rules::native::evaluate(
+            &ready.workspace,
+            &ready.compiled.rules,
+            &ready.settings,
+            ready.as_of,
+            &|file| ready.reported.includes(file),
+            &mut native_spent,
+        );
+        let (found, sources) = ready.with_run(
+            &ready.workspace,
+            None,
+            true,
+            crate::rules::evaluate::run_level_findings,
+        );
+        whole.extend(found);
+        spent.resize(rules.max(spent.len()), Spent::default());
+        for (rule, native) in native_spent.into_iter().enumerate() {
+            spent[rule].calls += native.calls;
+            spent[rule].time += native.time;
+        }
+        self.whole = whole;
+        self.whole_sources = sources;
+        self.printed = evaluated.printed;
+        self.spent = spent;
+        Edited {
+            calls,
+            everything: false,
+            taken: true,
+        }
+    }
+
+    /// Keeps `call`'s record, under its document's key.
+    fn keep(&mut self, keys: &[DocumentKey], call: Call) {
+        let Some(document) = keys.get(call.position) else {
+            return;
+        };
+        let key = (document.clone(), call.rule);
+        for looked in &call.looked {
+            self.readers
+                .entry(looked.clone())
+                .or_default()
+                .insert(key.clone());
+        }
+        self.records.insert(
+            key,
+            Record {
+                findings: call.findings,
+                looked: call.looked,
+            },
+        );
+    }
+
+    /// Drops the record of `key`, and it from the readers of what it looked at.
+    fn forget(&mut self, key: &CallKey) {
+        let Some(record) = self.records.remove(key) else {
+            return;
+        };
+        for looked in &record.looked {
+            if let Some(readers) = self.readers.get_mut(looked) {
+                readers.remove(key);
+                if readers.is_empty() {
+                    self.readers.remove(looked);
+                }
+            }
+        }
+    }
+}
+
+/// Each document's key, indexed like the workspace's documents.
+fn document_keys(workspace: &Workspace) -> Vec<DocumentKey> {
+    let mut keys = Vec::with_capacity(workspace.documents.len());
+    let mut ordinal = 0;
+    let mut last = usize::MAX;
+    for loaded in &workspace.documents {
+        ordinal = if loaded.file == last { ordinal + 1 } else { 0 };
+        last = loaded.file;
+        keys.push((Arc::clone(&workspace.files[loaded.file].path), ordinal));
+    }
+    keys
+}
+
+/// Each file's position, by its path.
+fn file_positions(workspace: &Workspace) -> HashMap<&Path, usize> {
+    workspace
+        .files
+        .iter()
+        .enumerate()
+        .map(|(position, file)| (&*file.path, position))
+        .collect()
+}
+
+/// What a lookup could have seen differently after a file held `now` instead of `old`:
+/// the kind and id of each document that changed, was added or went, and the people of a
+/// roster whose entry changed.
+fn touched(old: &[LoadedDocument], now: &[LoadedDocument]) -> HashSet<Looked> {
+    let mut touched = HashSet::new();
+    for ordinal in 0..old.len().max(now.len()) {
+        let (before, after) = (old.get(ordinal), now.get(ordinal));
+        if let (Some(before), Some(after)) = (before, after) {
+            if same_document(before, after) {
+                continue;
+            }
+        }
+        for loaded in [before, after].into_iter().flatten() {
+            let Some(kind) = &loaded.kind else { continue };
+            touched.insert(Looked::Kind(Arc::clone(kind)));
+            if let Some(id) = &loaded.document.id {
+                touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));
+            }
+        }
+        let people_before = people(before);
+        let people_after = people(after);
+        for (id, person) in &people_before {
+            match people_after.get(id) {
+                Some(now) if now.same_value(person) => {}
+                _ => {
+                    touched.insert(Looked::Person(Arc::from(id.as_str())));
+                }
+            }
+        }
+        for id in people_after.keys() {
+            if !people_before.contains_key(id) {
+                touched.insert(Looked::Person(Arc::from(id.as_str())));
+            }
+        }
+    }
+    touched
+}
+
+/// Whether two documents read alike to a rule: kind, id, fields and body sections.
+fn same_document(before: &LoadedDocument, after: &LoadedDocument) -> bool {
+    let (a, b) = (&before.document, &after.document);
+    before.kind == after.kind
+        && a.id == b.id
+        && a.skipped == b.skipped
+        && a.root.same_value(&b.root)
+        && match (&a.sections, &b.sections) {
+            (Some(a), Some(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(a, b)| a.title == b.title && a.text == b.text)
+            }
+            (None, None) => true,
+            _ => false,
+        }
+}
+
+/// The people of a roster document, by id.
+fn people(loaded: Option<&LoadedDocument>) -> HashMap<String, crate::document::Node> {
+    let mut people = HashMap::new();
+    let Some(loaded) = loaded.filter(|loaded| loaded.kind.as_deref() == Some("roster")) else {
+        return people;
+    };
+    if let Some(crate::document::Value::Seq(entries)) =
+        loaded.document.root.get("people").map(|node| &node.value)
+    {
+        for person in entries.iter() {
+            if let Some(id) = person
+                .get("id")
+                .and_then(crate::document::Node::scalar_text)
+            {
+                people.entry(id).or_insert_with(|| person.clone());
+            }
+        }
+    }
+    people
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("root", &self.ready.root)
+            .field("documents", &self.ready.workspace.documents.len())
+            .field("records", &self.records.len())
+            .finish()
+    }
+}
+
+/// The findings of `outcome` as lines `file:line:column: RULE message` in their order:
+/// what a session and a fresh run are compared by.
+pub fn finding_lines(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{}:{}:{}: {} {}{}",
+                crate::finding::display_path(&finding.file),
+                finding.location.line(),
+                finding.location.column(),
+                finding.rule,
+                finding.message,
+                if finding.suppression.is_some() {
+                    " (suppressed)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
