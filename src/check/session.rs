@@ -56,10 +56,13 @@ pub struct Session {
     records: HashMap<CallKey, Record>,
     /// For each thing looked at, the calls that looked at it.
     readers: HashMap<Looked, HashSet<CallKey>>,
-    /// The findings of the native rules and of the run as a whole (at the configuration),
-    /// with the files the latter point into.
-    whole: Vec<Finding>,
-    whole_sources: Vec<Arc<SourceFile>>,
+    /// The findings of the native rules that judge a file alone, by file; of those that
+    /// compare documents across the repository; of the run as a whole (at the
+    /// configuration), with the files the last point into.
+    per_file: HashMap<Arc<Path>, Vec<Finding>>,
+    across: Vec<Finding>,
+    run_level: Vec<Finding>,
+    run_sources: Vec<Arc<SourceFile>>,
     rule_errors: Vec<RuleError>,
     printed: Vec<String>,
     spent: Vec<Spent>,
@@ -99,8 +102,10 @@ impl Session {
             ready,
             records: HashMap::new(),
             readers: HashMap::new(),
-            whole: Vec::new(),
-            whole_sources: Vec::new(),
+            per_file: HashMap::new(),
+            across: Vec::new(),
+            run_level: Vec::new(),
+            run_sources: Vec::new(),
             rule_errors: Vec::new(),
             printed: Vec::new(),
             spent: Vec::new(),
@@ -133,12 +138,18 @@ impl Session {
                 .values()
                 .map(|record| record.findings.len())
                 .sum::<usize>()
-                + self.whole.len(),
+                + self.per_file.values().map(Vec::len).sum::<usize>()
+                + self.across.len()
+                + self.run_level.len(),
         );
         for record in self.records.values() {
             findings.extend(record.findings.iter().cloned());
         }
-        findings.extend(self.whole.iter().cloned());
+        for found in self.per_file.values() {
+            findings.extend(found.iter().cloned());
+        }
+        findings.extend(self.across.iter().cloned());
+        findings.extend(self.run_level.iter().cloned());
         let positions: Vec<usize> = (0..workspace.documents.len()).collect();
         let evaluated = Evaluated {
             rules: Arc::clone(&self.ready.compiled),
@@ -153,7 +164,7 @@ impl Session {
             printed: self.printed.clone(),
             spent: self.spent.clone(),
             unclassified: crate::rules::evaluate::unclassified(workspace, &positions),
-            sources: self.whole_sources.clone(),
+            sources: self.run_sources.clone(),
         };
         self.ready.finish(Arc::clone(workspace), evaluated)
     }
@@ -258,21 +269,64 @@ impl Session {
         let keys = document_keys(&ready.workspace);
         let Evaluated {
             calls,
-            findings,
             rule_errors,
             printed,
             spent,
-            sources,
             ..
         } = evaluated;
         for call in calls {
             self.keep(&keys, call);
         }
-        self.whole = findings;
-        self.whole_sources = sources;
         self.rule_errors = rule_errors;
         self.printed = printed;
         self.spent = spent;
+        // The native rules and the run's notes again, kept apart: each is redone on its own.
+        self.per_file.clear();
+        let mut spent = Vec::new();
+        for finding in self.natives_of(Which::PerFile(None), &mut spent) {
+            self.per_file
+                .entry(Arc::clone(&finding.file))
+                .or_default()
+                .push(finding);
+        }
+        self.across = self.natives_of(Which::Across, &mut spent);
+        self.run_level_again();
+    }
+
+    /// The findings of the native rules `which` names.
+    fn natives_of(&self, which: Which, spent: &mut Vec<Spent>) -> Vec<Finding> {
+        let ready = &self.ready;
+        let per_file = |id: &str| crate::rules::native::PER_FILE.contains(&id);
+        let reported = |file: &Path| match &which {
+            Which::PerFile(Some(only)) => file == *only,
+            _ => ready.reported.includes(file),
+        };
+        let takes = |id: &str| match which {
+            Which::PerFile(_) => per_file(id),
+            Which::Across => !per_file(id),
+        };
+        crate::rules::native::evaluate(
+            &ready.workspace,
+            &ready.compiled.rules,
+            &ready.settings,
+            ready.as_of,
+            &reported,
+            &takes,
+            spent,
+        )
+    }
+
+    /// The notes at the configuration, made again.
+    fn run_level_again(&mut self) {
+        let ready = &self.ready;
+        let (found, sources) = ready.with_run(
+            &ready.workspace,
+            None,
+            true,
+            crate::rules::evaluate::run_level_findings,
+        );
+        self.run_level = found;
+        self.run_sources = sources;
     }
 
     /// After the file `relative` changed (it held `old` before): re-runs the calls on its
@@ -352,30 +406,21 @@ impl Session {
                 taken: true,
             };
         }
-        let ready = &self.ready;
         let mut native_spent = Vec::new();
-        let mut whole = crate::rules::native::evaluate(
-            &ready.workspace,
-            &ready.compiled.rules,
-            &ready.settings,
-            ready.as_of,
-            &|file| ready.reported.includes(file),
-            &mut native_spent,
-        );
-        let (found, sources) = ready.with_run(
-            &ready.workspace,
-            None,
-            true,
-            crate::rules::evaluate::run_level_findings,
-        );
-        whole.extend(found);
+        let found = self.natives_of(Which::PerFile(Some(relative)), &mut native_spent);
+        self.per_file.remove(relative);
+        if !found.is_empty() {
+            self.per_file.insert(Arc::from(relative), found);
+        }
+        if across_changed(old, now_documents(&self.ready.workspace, relative)) {
+            self.across = self.natives_of(Which::Across, &mut native_spent);
+        }
+        self.run_level_again();
         spent.resize(rules.max(spent.len()), Spent::default());
         for (rule, native) in native_spent.into_iter().enumerate() {
             spent[rule].calls += native.calls;
             spent[rule].time += native.time;
         }
-        self.whole = whole;
-        self.whole_sources = sources;
         self.printed = evaluated.printed;
         self.spent = spent;
         Edited {
@@ -420,6 +465,60 @@ impl Session {
             }
         }
     }
+}
+
+/// Which native rules to run: those that judge a file alone (on every file, or one), or
+/// the others.
+enum Which<'a> {
+    PerFile(Option<&'a Path>),
+    Across,
+}
+
+/// The documents the file `relative` holds now.
+fn now_documents<'a>(workspace: &'a Workspace, relative: &Path) -> &'a [LoadedDocument] {
+    match workspace.file_position(relative) {
+        Some(file) => &workspace.documents[workspace.documents_of(file)],
+        None => &[],
+    }
+}
+
+/// Whether what the native rules that compare documents read changed between `old` and
+/// `now`: a document of a kind they read came, went, or changed its id or a field they
+/// read.
+fn across_changed(old: &[LoadedDocument], now: &[LoadedDocument]) -> bool {
+    let reads = |loaded: &LoadedDocument| {
+        let kind = loaded.kind.as_deref()?;
+        crate::rules::native::ACROSS_READS
+            .iter()
+            .find(|(read, _)| *read == kind)
+            .map(|(_, fields)| *fields)
+    };
+    let read: Vec<(&LoadedDocument, &[&str])> = old
+        .iter()
+        .chain(now)
+        .filter_map(|loaded| Some((loaded, reads(loaded)?)))
+        .collect();
+    if read.is_empty() {
+        return false;
+    }
+    if old.len() != now.len() {
+        return true;
+    }
+    old.iter().zip(now).any(|(before, after)| {
+        let fields = reads(before).or(reads(after)).unwrap_or(&[]);
+        before.kind != after.kind
+            || before.document.id != after.document.id
+            || fields.iter().any(|field| {
+                match (
+                    before.document.root.get(field),
+                    after.document.root.get(field),
+                ) {
+                    (Some(a), Some(b)) => !a.same_value(b),
+                    (None, None) => false,
+                    _ => true,
+                }
+            })
+    })
 }
 
 /// Each document's key, indexed like the workspace's documents.

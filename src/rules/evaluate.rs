@@ -1287,6 +1287,7 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
             settings,
             run.as_of,
             run.reported,
+            &|_| true,
             &mut native_spent,
         ),
     };

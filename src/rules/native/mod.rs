@@ -67,19 +67,29 @@ pub const RULES: &[&dyn NativeRule] = &[
 /// The rules the waivers produce.
 pub const WAIVER_RULES: &[&str] = &["LL025", "LL026"];
 
+/// The native rules whose findings on a file depend on that file alone (its problems, its
+/// documents' kinds and fields): after an edit only the edited file's are made again.
+/// The others (LL024) compare documents across the repository.
+pub const PER_FILE: &[&str] = &["LL000", "LL030", "LL031"];
+
+/// What the other native rules read, by kind: the fields besides the id. A session runs
+/// them again only when a document of the kind came, went or changed one of these.
+pub const ACROSS_READS: &[(&str, &[&str])] = &[("incident", recurring_cause::READS)];
+
 impl Context<'_> {
     fn settings(&self, file: usize) -> &RuleSettings {
         &self.settings_of[file][self.position]
     }
 }
 
-/// Runs every native rule that is loaded.
+/// Runs every native rule that is loaded, or those of them `which` takes.
 pub fn evaluate(
     workspace: &Workspace,
     rules: &[Rule],
     settings_of: &[Arc<[RuleSettings]>],
     as_of: Moment,
     reported: &(dyn Fn(&std::path::Path) -> bool + Sync),
+    which: &dyn Fn(&str) -> bool,
     spent: &mut Vec<super::evaluate::Spent>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -95,6 +105,9 @@ pub fn evaluate(
         let Some(native) = RULES.iter().find(|native| native.id() == rule.id) else {
             continue;
         };
+        if !which(&rule.id) {
+            continue;
+        }
         // Not selected, or turned off in every file: nothing to run.
         if !settings_of
             .iter()

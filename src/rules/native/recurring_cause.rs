@@ -14,6 +14,10 @@ use crate::finding::Finding;
 
 pub const ID: &str = "LL024";
 
+/// What it reads of an incident besides its id: a session runs it again only when one of
+/// these changed (or an incident came or went).
+pub const READS: &[&str] = &["category", "detected", "contained", "resolved", "closed"];
+
 struct Occurrence {
     position: usize,
     day: Moment,
@@ -41,13 +45,11 @@ fn evaluate(context: &Context) -> Vec<Finding> {
             continue;
         };
         // When it happened: detected, else the first date the record has.
-        let day = ["detected", "contained", "resolved", "closed"]
-            .iter()
-            .find_map(|field| {
-                root.get(field)?
-                    .scalar_text()
-                    .and_then(|t| Moment::parse(&t))
-            });
+        let day = READS[1..].iter().find_map(|field| {
+            root.get(field)?
+                .scalar_text()
+                .and_then(|t| Moment::parse(&t))
+        });
         let Some(day) = day else {
             continue;
         };
