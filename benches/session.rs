@@ -20,18 +20,19 @@ static ALLOCATOR: lessons::util::memory::Counting<mimalloc::MiMalloc> =
     lessons::util::memory::Counting(mimalloc::MiMalloc);
 
 fn main() {
-    let generated;
+    let mut generated = None;
     let root: PathBuf = match std::env::var_os("LESSONS_BENCH_REPO") {
         Some(path) => PathBuf::from(path),
         None => {
-            generated = tempfile_folder();
+            let folder = tempfile_folder();
+            generated = Some(folder.clone());
             let status = std::process::Command::new("python3")
                 .args(["bench/generate.py", "10000"])
-                .arg(&generated)
+                .arg(&folder)
                 .status()
                 .expect("python3 bench/generate.py");
             assert!(status.success(), "bench/generate.py failed");
-            generated.clone()
+            folder
         }
     };
     let options = Options {
@@ -87,6 +88,9 @@ fn main() {
             percentile(&mut outcomes, 50),
             percentile(&mut outcomes, 95),
         );
+    }
+    if let Some(folder) = generated {
+        let _ = std::fs::remove_dir_all(folder);
     }
 }
 
