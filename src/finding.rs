@@ -183,6 +183,11 @@ impl Finding {
         }))
     }
 
+    /// A finding kept whole (by a cache), at its place.
+    pub fn kept(details: Details) -> Finding {
+        Finding(Box::new(details))
+    }
+
     /// What to do about it.
     pub fn help(mut self, help: Option<Arc<str>>) -> Finding {
         self.help = help;

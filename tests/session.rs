@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 
+use common::edits::{edits, Edit, INCIDENT};
 use lessons::check::session::{finding_lines, Session};
 use lessons::document::date::Moment;
 use lessons::Options;
@@ -29,107 +30,17 @@ fn options(root: &Path) -> Options {
     }
 }
 
-/// One edit, as a contributor makes it.
-#[derive(Debug, Clone)]
-enum Edit {
-    /// `from` → `to` in the file (its first occurrence), when it is there.
-    Replace(&'static str, &'static str, &'static str),
-    Delete(&'static str),
-    Add(&'static str, &'static str),
-}
-
-const INCIDENT: &str = "incidents/2026/INC-2026-003-invoice-phishing.yaml";
-const INCIDENT_2: &str = "incidents/2026/INC-2026-007-vpn-credential-stuffing.yaml";
-const POLICY: &str = "policies/access-control.yaml";
-const RUNBOOK: &str = "runbooks/phishing.yaml";
-const ROSTER: &str = "people/roster.yaml";
-
-fn edits() -> Vec<Edit> {
-    vec![
-        // A field changed.
-        Edit::Replace(INCIDENT, "status: closed", "status: open"),
-        Edit::Replace(INCIDENT, "    owner: s.iyer", "    owner: x.nobody"),
-        Edit::Replace(INCIDENT, "  facilitator: d.osei\n", ""),
-        Edit::Replace(INCIDENT_2, "root_cause:", "root_cause_was:"),
-        Edit::Replace(POLICY, "last_reviewed: 2026-07-14", "last_reviewed: 2024-01-02"),
-        // An id renamed: what referenced it is unresolved, and back.
-        Edit::Replace(POLICY, "id: POL-ACCESS", "id: POL-ACCESS-2"),
-        Edit::Replace(POLICY, "id: POL-ACCESS-2", "id: POL-ACCESS"),
-        Edit::Replace(RUNBOOK, "id: RB-PHISHING", "id: RB-PHISH"),
-        Edit::Replace(INCIDENT, "id: INC-2026-003", "id: INC-2026-029"),
-        // A policy or runbook deleted.
-        Edit::Delete(POLICY),
-        Edit::Delete(RUNBOOK),
-        // A roster record edited: a person renamed, gone, untrained.
-        Edit::Replace(ROSTER, "id: d.osei", "id: d.osei2"),
-        Edit::Replace(ROSTER, "status: active", "status: departed"),
-        Edit::Replace(ROSTER, "course: incident-handling", "course: first-aid"),
-        Edit::Delete(ROSTER),
-        Edit::Add(
-            "people/contractors.yaml",
-            "kind: roster\npeople:\n  - id: q.unknown\n    name: Quinn Unknown\n    status: active\n\
-             \x20   training:\n      - course: incident-handling\n        completed_on: 2026-01-10\n\
-             \x20       expires_on: 2027-01-10\n",
-        ),
-        Edit::Delete("access-reviews/erp.yaml"),
-        // Documents added: of a new kind, and a new incident naming what exists and not.
-        Edit::Add(
-            "exercises/tabletop.yaml",
-            "kind: exercise\nid: EX-1\ntitle: Ransomware tabletop\nheld_on: 2026-09-01\n",
-        ),
-        Edit::Add(
-            "incidents/2026/INC-2026-040-new.yaml",
-            "kind: incident\nid: INC-2026-040\ntitle: Phishing again\nseverity: high\n\
-             status: closed\ncategory: phishing\ndetected: 2026-10-01\nclosed: 2026-10-09\n\
-             responders: [d.osei, q.unknown]\nroot_cause: no number matching on MFA push\n\
-             runbooks_used: [RB-PHISHING]\npolicies_affected: [POL-ACCESS, POL-NONE]\n\
-             action_items:\n  - id: AI-1\n    title: Investigate\n    owner: d.osei\n",
-        ),
-        Edit::Add(
-            "policies/vendor.yaml",
-            "kind: policy\nid: POL-VENDOR\ntitle: Vendor policy\nowner: r.nakamura\n\
-             last_reviewed: 2026-01-10\nreview_cadence: annual\n",
-        ),
-        // A file that is no document of any kind, and one that does not parse.
-        Edit::Add("notes/todo.yaml", "- a list\n- of notes\n"),
-        Edit::Add("incidents/2026/broken.yaml", "kind: incident\nid: [unclosed\n"),
-    ]
-}
-
 /// Applies `edit` on disk and to the session; `false` when it changed nothing.
 fn apply(root: &Path, session: &mut Session, edit: &Edit) -> bool {
-    let (relative, text) = match edit {
-        Edit::Replace(file, from, to) => {
-            let Ok(text) = std::fs::read_to_string(root.join(file)) else {
-                return false;
-            };
-            if !text.contains(from) {
-                return false;
-            }
-            (*file, Some(text.replacen(from, to, 1)))
-        }
-        Edit::Delete(file) => {
-            if !root.join(file).exists() {
-                return false;
-            }
-            (*file, None)
-        }
-        Edit::Add(file, text) => (*file, Some((*text).to_owned())),
+    let Some((relative, text)) = edit.on_disk(root) else {
+        return false;
     };
-    let path = root.join(relative);
-    match &text {
-        Some(text) => {
-            std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
-            std::fs::write(&path, text).expect("write");
-            session
-                .update(Path::new(relative), text.clone())
-                .expect("the update");
-        }
-        None => {
-            std::fs::remove_file(&path).expect("delete");
-            session.remove(Path::new(relative)).expect("the removal");
-        }
-    }
+    match text {
+        Some(text) => session
+            .update(Path::new(relative), text)
+            .expect("the update"),
+        None => session.remove(Path::new(relative)).expect("the removal"),
+    };
     true
 }
 

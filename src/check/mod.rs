@@ -3,6 +3,7 @@
 //! rule settings, prepare a close, evaluate, apply waivers and the baseline, assemble —
 //! each phase a call into the module it belongs to.
 
+pub mod cache;
 pub mod session;
 
 use std::collections::HashMap;
@@ -61,6 +62,10 @@ pub struct Options {
     /// Rules already compiled (by [`rules::RuleSet::load`]), so a caller that checks many
     /// small repositories compiles them once; `None` compiles them for this run.
     pub compiled: Option<Arc<rules::RuleSet>>,
+    /// Where the findings of unchanged documents are kept between runs ([`cache`]);
+    /// `None` keeps none. The command line's default is `.lessons_cache/`. Used when the
+    /// run checks the whole repository (no named files, no close).
+    pub cache: Option<cache::CacheDir>,
 }
 
 impl Options {
@@ -136,6 +141,8 @@ pub struct Outcome {
     /// Paths named on the command line that the run did not read, and why (a symbolic
     /// link: the repository's walk never follows one).
     pub skipped: Vec<(PathBuf, String)>,
+    /// What the cache across runs did, when the run used one.
+    pub cache: Option<cache::CacheUse>,
     reported: Reported,
     /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
     /// report looks its files up instead of scanning them all.
@@ -249,6 +256,9 @@ impl Outcome {
 pub fn check(options: &Options) -> Result<Outcome, Error> {
     let started = Instant::now();
     let setup = Setup::of(options)?;
+    if let Some(dir) = cache_for(&setup) {
+        return cache::check(setup, &dir, started);
+    }
     // One phase after another, each a call into the module it belongs to: load (read,
     // parse, map `formats:`, compile the rules), settle each file's rule settings,
     // evaluate, then waivers, baseline and assembly.
@@ -262,8 +272,29 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
             started,
         )?;
         let evaluated = ready.evaluate(&ready.workspace, None, false);
-        Ok(ready.finish(Arc::clone(&ready.workspace), evaluated))
+        Ok(ready.finish(Arc::clone(&ready.workspace), evaluated, false))
     })
+}
+
+/// Where the run keeps its cache, when it keeps one: a check of the whole repository as
+/// it is on disk (no named files, no close, no workspace or rules handed in).
+fn cache_for(setup: &Setup) -> Option<cache::CacheDir> {
+    let options = &setup.options;
+    let dir = options.cache.clone()?;
+    let whole = options.paths.iter().all(|path| {
+        let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        same(path, &setup.root)
+    });
+    (whole
+        && !options.isolated
+        && options.closing.is_none()
+        && options.workspace.is_none()
+        && options.compiled.is_none()
+        && !setup.root.as_os_str().is_empty())
+    .then_some(dir)
 }
 
 /// What a run settles before reading anything: its options with their defaults, the day,
@@ -596,13 +627,17 @@ impl Ready {
         })
     }
 
-    /// Findings in the documents' terms, waivers, the baseline, and the outcome assembled.
+    /// Findings in the documents' terms (unless `in_terms`: a session's and a cache's
+    /// already are), waivers, the baseline, and the outcome assembled.
     pub fn finish(
         &self,
         workspace: Arc<Workspace>,
         mut evaluated: rules::evaluate::Evaluated,
+        in_terms: bool,
     ) -> Outcome {
-        workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
+        if !in_terms {
+            workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
+        }
         let suppressed = policy::suppress(
             &mut evaluated.findings,
             &policy::Suppressing {
@@ -807,6 +842,7 @@ impl Outcome {
             base_settings: assembly.base_settings,
             unmatched_baseline: Vec::new(),
             skipped: Vec::new(),
+            cache: None,
             reported,
         }
     }

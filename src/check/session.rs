@@ -27,13 +27,22 @@ use crate::workspace::{LoadedDocument, Workspace};
 type DocumentKey = (Arc<Path>, usize);
 
 /// One rule call: its document and the rule (indexed like the rules).
-type CallKey = (DocumentKey, usize);
+pub(super) type CallKey = (DocumentKey, usize);
 
 /// What one call found and looked at.
 #[derive(Debug)]
-struct Record {
-    findings: Vec<Finding>,
-    looked: Vec<Looked>,
+pub(super) struct Record {
+    pub findings: Vec<Finding>,
+    pub looked: Vec<Looked>,
+    pub printed: Vec<String>,
+}
+
+/// What a session holds besides its calls' records (see [`Session::whole_findings`]).
+pub(super) struct Whole<'a> {
+    pub across: &'a [Finding],
+    pub run_level: &'a [Finding],
+    pub run_sources: &'a [Arc<SourceFile>],
+    pub idle: &'a [bool],
 }
 
 /// What an edit did.
@@ -64,7 +73,6 @@ pub struct Session {
     run_level: Vec<Finding>,
     run_sources: Vec<Arc<SourceFile>>,
     rule_errors: Vec<RuleError>,
-    printed: Vec<String>,
     spent: Vec<Spent>,
     idle: Vec<bool>,
 }
@@ -93,12 +101,24 @@ impl Session {
         } = setup;
         let ready =
             pool.install(|| Ready::load(&defaulted, as_of, root, config, config_path, started))?;
-        let mut session = Session {
-            setup_options: Options {
+        let mut session = Session::empty(
+            Options {
                 as_of: Some(as_of),
                 ..options
             },
-            pool: Arc::new(pool),
+            Arc::new(pool),
+            ready,
+        );
+        session.evaluate_everything();
+        Ok(session)
+    }
+
+    /// A session over `ready` with nothing evaluated yet; `options` are what it reopens
+    /// with when the configuration or a rule changes.
+    pub(super) fn empty(options: Options, pool: Arc<rayon::ThreadPool>, ready: Ready) -> Session {
+        Session {
+            setup_options: options,
+            pool,
             ready,
             records: HashMap::new(),
             readers: HashMap::new(),
@@ -107,12 +127,9 @@ impl Session {
             run_level: Vec::new(),
             run_sources: Vec::new(),
             rule_errors: Vec::new(),
-            printed: Vec::new(),
             spent: Vec::new(),
             idle: Vec::new(),
-        };
-        session.evaluate_everything();
-        Ok(session)
+        }
     }
 
     /// The repository's root.
@@ -150,23 +167,21 @@ impl Session {
         }
         findings.extend(self.across.iter().cloned());
         findings.extend(self.run_level.iter().cloned());
-        let positions: Vec<usize> = (0..workspace.documents.len()).collect();
-        let evaluated = Evaluated {
-            rules: Arc::clone(&self.ready.compiled),
-            rule_errors: self.rule_errors.clone(),
+        let printed = self
+            .records
+            .values()
+            .flat_map(|record| record.printed.iter().cloned())
+            .collect();
+        let evaluated = Evaluated::kept(
+            workspace,
+            Arc::clone(&self.ready.compiled),
+            self.rule_errors.clone(),
             findings,
-            calls: Vec::new(),
-            documents_checked: workspace
-                .documents
-                .iter()
-                .filter(|loaded| loaded.kind.is_some())
-                .count(),
-            printed: self.printed.clone(),
-            spent: self.spent.clone(),
-            unclassified: crate::rules::evaluate::unclassified(workspace, &positions),
-            sources: self.run_sources.clone(),
-        };
-        self.ready.finish(Arc::clone(workspace), evaluated)
+            printed,
+            self.spent.clone(),
+            self.run_sources.clone(),
+        );
+        self.ready.finish(Arc::clone(workspace), evaluated, true)
     }
 
     /// `relative` (to the root) now holds `text`: re-read it and re-run what it changes.
@@ -257,8 +272,56 @@ impl Session {
         found.iter().any(|file| file == relative)
     }
 
+    /// The calls the last evaluation made (every call, or an edit's).
+    pub fn calls_made(&self) -> usize {
+        self.spent.iter().map(|spent| spent.calls as usize).sum()
+    }
+
+    /// Every record: its call, its findings, what it looked at and printed.
+    pub(super) fn records(&self) -> impl Iterator<Item = (&CallKey, &Record)> + '_ {
+        self.records.iter()
+    }
+
+    /// The findings of the native rules that judge `file` alone.
+    pub(super) fn per_file_findings(&self, file: &Path) -> &[Finding] {
+        self.per_file.get(file).map_or(&[], Vec::as_slice)
+    }
+
+    /// The findings across documents and of the run as a whole, the files the latter point
+    /// into, and the idle rules.
+    pub(super) fn whole_findings(&self) -> Whole<'_> {
+        Whole {
+            across: &self.across,
+            run_level: &self.run_level,
+            run_sources: &self.run_sources,
+            idle: &self.idle,
+        }
+    }
+
+    /// Takes up what a cache kept of an earlier run: calls (file, ordinal, rule,
+    /// findings, lookups), per-file native findings, those across documents, the idle
+    /// rules. What changed since is then re-run with [`Session::reevaluate_files`].
+    #[allow(clippy::type_complexity)]
+    pub(super) fn take_up(
+        &mut self,
+        calls: Vec<(Arc<Path>, usize, usize, Record)>,
+        per_file: Vec<(Arc<Path>, Vec<Finding>)>,
+        across: Vec<Finding>,
+        idle: Vec<bool>,
+    ) {
+        for (file, ordinal, rule, record) in calls {
+            self.keep_record(((file, ordinal), rule), record);
+        }
+        self.per_file = per_file
+            .into_iter()
+            .filter(|(_, findings)| !findings.is_empty())
+            .collect();
+        self.across = across;
+        self.idle = idle;
+    }
+
     /// Records every call anew.
-    fn evaluate_everything(&mut self) {
+    pub(super) fn evaluate_everything(&mut self) {
         let ready = &self.ready;
         let evaluated = self
             .pool
@@ -270,15 +333,13 @@ impl Session {
         let Evaluated {
             calls,
             rule_errors,
-            printed,
             spent,
             ..
         } = evaluated;
-        for call in calls {
+        for call in in_terms(&self.ready.workspace, calls) {
             self.keep(&keys, call);
         }
         self.rule_errors = rule_errors;
-        self.printed = printed;
         self.spent = spent;
         // The native rules and the run's notes again, kept apart: each is redone on its own.
         self.per_file.clear();
@@ -298,14 +359,14 @@ impl Session {
         let ready = &self.ready;
         let per_file = |id: &str| crate::rules::native::PER_FILE.contains(&id);
         let reported = |file: &Path| match &which {
-            Which::PerFile(Some(only)) => file == *only,
+            Which::PerFile(Some(only)) => only.contains(file),
             _ => ready.reported.includes(file),
         };
         let takes = |id: &str| match which {
             Which::PerFile(_) => per_file(id),
             Which::Across => !per_file(id),
         };
-        crate::rules::native::evaluate(
+        let mut found = crate::rules::native::evaluate(
             &ready.workspace,
             &ready.compiled.rules,
             &ready.settings,
@@ -313,18 +374,21 @@ impl Session {
             &reported,
             &takes,
             spent,
-        )
+        );
+        crate::workspace::terms::in_document_terms(&ready.workspace, &mut found);
+        found
     }
 
     /// The notes at the configuration, made again.
     fn run_level_again(&mut self) {
         let ready = &self.ready;
-        let (found, sources) = ready.with_run(
+        let (mut found, sources) = ready.with_run(
             &ready.workspace,
             None,
             true,
             crate::rules::evaluate::run_level_findings,
         );
+        crate::workspace::terms::in_document_terms(&ready.workspace, &mut found);
         self.run_level = found;
         self.run_sources = sources;
     }
@@ -332,6 +396,22 @@ impl Session {
     /// After the file `relative` changed (it held `old` before): re-runs the calls on its
     /// documents and those that looked at what changed, then the whole-repository rules.
     fn reevaluate(&mut self, relative: &Path, old: &[LoadedDocument]) -> Edited {
+        let now = now_documents(&self.ready.workspace, relative);
+        let touched = touched(old, now);
+        let across = across_changed(old, now);
+        self.reevaluate_files(&[(Arc::from(relative), old.len())], &touched, across)
+    }
+
+    /// After the files `edited` changed (each with the number of documents it held
+    /// before): re-runs the calls on their documents and those that looked at something
+    /// `touched`; the native rules that judge a file alone on those files, the others when
+    /// `across`; the configuration's notes.
+    pub(super) fn reevaluate_files(
+        &mut self,
+        edited: &[(Arc<Path>, usize)],
+        touched: &HashSet<Looked>,
+        across: bool,
+    ) -> Edited {
         let idle = self.ready.with_run(
             &self.ready.workspace,
             None,
@@ -348,35 +428,36 @@ impl Session {
         }
         let workspace = &self.ready.workspace;
         let rules = self.ready.compiled.rules.len();
-        let file = workspace.file_position(relative);
-        let now: &[LoadedDocument] = match file {
-            Some(file) => &workspace.documents[workspace.documents_of(file)],
-            None => &[],
-        };
-        let touched = touched(old, now);
-        // The file's documents before the edit: their calls are made again or are gone.
-        let path: Arc<Path> = Arc::from(relative);
-        let mut stale: Vec<CallKey> = (0..old.len().max(now.len()))
-            .flat_map(|ordinal| (0..rules).map(move |rule| (ordinal, rule)))
-            .map(|(ordinal, rule)| ((Arc::clone(&path), ordinal), rule))
-            .filter(|key| self.records.contains_key(key))
-            .collect();
-        for looked in &touched {
+        let positions = file_positions(workspace);
+        let edited_files: HashSet<Arc<Path>> =
+            edited.iter().map(|(file, _)| Arc::clone(file)).collect();
+        // The edited files' documents before the edit: their calls are made again or gone.
+        let mut stale: Vec<CallKey> = Vec::new();
+        let mut only = Only::default();
+        for (file, before) in edited {
+            let now = positions.get(&**file).map(|&at| workspace.documents_of(at));
+            let count = now.as_ref().map_or(0, ExactSizeIterator::len);
+            for ordinal in 0..count.max(*before) {
+                for rule in 0..rules {
+                    let key = ((Arc::clone(file), ordinal), rule);
+                    if self.records.contains_key(&key) {
+                        stale.push(key);
+                    }
+                }
+            }
+            for position in now.into_iter().flatten() {
+                only.add_document(position, rules);
+            }
+        }
+        for looked in touched {
             if let Some(readers) = self.readers.get(looked) {
                 stale.extend(readers.iter().cloned());
             }
         }
-        let mut only = Only::default();
-        if let Some(file) = file {
-            for position in workspace.documents_of(file) {
-                only.add_document(position, rules);
-            }
-        }
-        let positions = file_positions(workspace);
         for key in &stale {
             let ((file, ordinal), rule) = key;
-            if &**file == relative {
-                continue; // its documents are all re-run
+            if edited_files.contains(file) {
+                continue; // their documents are all re-run
             }
             if let Some(&at) = positions.get(&**file) {
                 let range = workspace.documents_of(at);
@@ -393,7 +474,7 @@ impl Session {
         let evaluated = ready.evaluate(&ready.workspace, Some(&only), true);
         let keys = document_keys(&ready.workspace);
         let mut spent = evaluated.spent;
-        for call in evaluated.calls {
+        for call in in_terms(&self.ready.workspace, evaluated.calls) {
             self.keep(&keys, call);
         }
         self.rule_errors = evaluated.rule_errors;
@@ -407,12 +488,17 @@ impl Session {
             };
         }
         let mut native_spent = Vec::new();
-        let found = self.natives_of(Which::PerFile(Some(relative)), &mut native_spent);
-        self.per_file.remove(relative);
-        if !found.is_empty() {
-            self.per_file.insert(Arc::from(relative), found);
+        let found = self.natives_of(Which::PerFile(Some(&edited_files)), &mut native_spent);
+        for file in &edited_files {
+            self.per_file.remove(file);
         }
-        if across_changed(old, now_documents(&self.ready.workspace, relative)) {
+        for finding in found {
+            self.per_file
+                .entry(Arc::clone(&finding.file))
+                .or_default()
+                .push(finding);
+        }
+        if across {
             self.across = self.natives_of(Which::Across, &mut native_spent);
         }
         self.run_level_again();
@@ -421,7 +507,6 @@ impl Session {
             spent[rule].calls += native.calls;
             spent[rule].time += native.time;
         }
-        self.printed = evaluated.printed;
         self.spent = spent;
         Edited {
             calls,
@@ -436,19 +521,24 @@ impl Session {
             return;
         };
         let key = (document.clone(), call.rule);
-        for looked in &call.looked {
+        self.keep_record(
+            key,
+            Record {
+                findings: call.findings,
+                looked: call.looked,
+                printed: call.printed,
+            },
+        );
+    }
+
+    fn keep_record(&mut self, key: CallKey, record: Record) {
+        for looked in &record.looked {
             self.readers
                 .entry(looked.clone())
                 .or_default()
                 .insert(key.clone());
         }
-        self.records.insert(
-            key,
-            Record {
-                findings: call.findings,
-                looked: call.looked,
-            },
-        );
+        self.records.insert(key, record);
     }
 
     /// Drops the record of `key`, and it from the readers of what it looked at.
@@ -467,10 +557,29 @@ impl Session {
     }
 }
 
+/// The findings of `calls` in their documents' terms (see `workspace::terms`), as a
+/// fresh run gives them: a session keeps them so, and the cache stores them so.
+fn in_terms(workspace: &Workspace, mut calls: Vec<Call>) -> Vec<Call> {
+    if workspace.config.mappings.is_empty() {
+        return calls;
+    }
+    let counts: Vec<usize> = calls.iter().map(|call| call.findings.len()).collect();
+    let mut all: Vec<Finding> = calls
+        .iter_mut()
+        .flat_map(|call| std::mem::take(&mut call.findings))
+        .collect();
+    crate::workspace::terms::in_document_terms(workspace, &mut all);
+    let mut all = all.into_iter();
+    for (call, count) in calls.iter_mut().zip(counts) {
+        call.findings = all.by_ref().take(count).collect();
+    }
+    calls
+}
+
 /// Which native rules to run: those that judge a file alone (on every file, or one), or
 /// the others.
 enum Which<'a> {
-    PerFile(Option<&'a Path>),
+    PerFile(Option<&'a HashSet<Arc<Path>>>),
     Across,
 }
 

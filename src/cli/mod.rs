@@ -161,6 +161,22 @@ pub struct CheckArgs {
     /// Also say which documents have no kind, what rules printed, and timings
     #[arg(long, short)]
     pub verbose: bool,
+    /// Do not keep or use the cache of findings between runs
+    #[arg(
+        long,
+        env = "LESSONS_NO_CACHE",
+        value_parser = clap::builder::FalseyValueParser::new(),
+        action = clap::ArgAction::SetTrue
+    )]
+    pub no_cache: bool,
+    /// Keep the cache between runs in DIR [default: .lessons_cache at the repository root]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LESSONS_CACHE_DIR",
+        conflicts_with = "no_cache"
+    )]
+    pub cache_dir: Option<PathBuf>,
 }
 
 pub(crate) fn parse_as_of(text: &str) -> Result<Moment, String> {
@@ -320,6 +336,11 @@ fn check(args: &CheckArgs) -> i32 {
         jobs: args.jobs.map(usize::from),
         baseline: args.baseline.clone(),
         deadline: args.deadline.map(std::time::Duration::from_secs),
+        cache: match (&args.cache_dir, args.no_cache) {
+            (_, true) => None,
+            (Some(dir), false) => Some(crate::check::cache::CacheDir::At(dir.clone())),
+            (None, false) => Some(crate::check::cache::CacheDir::InRepository),
+        },
         ..Options::default()
     };
     let stderr_style = style_for(
@@ -636,6 +657,19 @@ fn verbose_notes(outcome: &Outcome) -> String {
         outcome.workspace.parse_time.as_secs_f64(),
         outcome.workspace.mapping_time.as_secs_f64()
     ));
+    if let Some(cache) = &outcome.cache {
+        notes.push_str(&match &cache.missed {
+            Some(why) => format!(
+                "cache: not used ({}); {} calls made, kept for the next run\n",
+                output::terminal::escape_line(why),
+                cache.calls
+            ),
+            None => format!(
+                "cache: {} files unchanged, {} changed; {} calls made again\n",
+                cache.unchanged, cache.changed, cache.calls
+            ),
+        });
+    }
     notes.push_str(&rule_timing(outcome));
     notes
 }

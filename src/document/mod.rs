@@ -80,6 +80,29 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document as a cache remembers it: where it is, its id and kind, why it was
+    /// skipped; no fields. What a run whose findings all come from the cache lists.
+    pub fn remembered(
+        span: Span,
+        id: Option<Arc<str>>,
+        declared_kind: Option<String>,
+        skipped: Option<String>,
+    ) -> Document {
+        Document {
+            root: Node {
+                value: Value::map(Vec::new()),
+                span: span.into(),
+            },
+            sections: None,
+            declared_kind,
+            id,
+            origins: Vec::new(),
+            body: None,
+            presets: Vec::new(),
+            skipped,
+        }
+    }
+
     fn new(root: Node, sections: Option<Vec<Section>>, format: Format) -> Self {
         let declared_kind = declared_kind(&root, format);
         // comply-style policies name themselves by `acronym`: `policies_affected: [SIRP]`.

@@ -95,6 +95,8 @@ pub struct Call {
     pub position: usize,
     pub findings: Vec<Finding>,
     pub looked: Vec<super::looked::Looked>,
+    /// What it printed, prefixed with the rule id (`--verbose`).
+    pub printed: Vec<String>,
 }
 
 /// The calls of one rule in a run and the time they took together.
@@ -505,6 +507,7 @@ impl Session<'_> {
                         position: checked.position,
                         findings: vec![finding],
                         looked: Vec::new(),
+                        printed: Vec::new(),
                     });
                 } else {
                     result.found(finding);
@@ -546,12 +549,18 @@ impl Session<'_> {
         result: &mut Evaluation,
     ) {
         let printed: usize = said.printed.iter().map(String::len).sum();
-        if printed > 0 && self.printed_bytes.fetch_add(printed, Ordering::Relaxed) < PRINTED_BYTES {
-            result.printed.extend(
-                said.printed
-                    .into_iter()
-                    .map(|text| format!("{}: {text}", rule.id)),
-            );
+        let mut printed = if printed > 0
+            && self.printed_bytes.fetch_add(printed, Ordering::Relaxed) < PRINTED_BYTES
+        {
+            said.printed
+                .into_iter()
+                .map(|text| format!("{}: {text}", rule.id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if !self.record {
+            result.printed.append(&mut printed);
         }
         let loaded = checked.loaded;
         let source = &self.workspace.files[loaded.file];
@@ -570,12 +579,13 @@ impl Session<'_> {
             return;
         }
         let findings: Vec<Finding> = findings.collect();
-        if !findings.is_empty() || !said.looked.is_empty() {
+        if !findings.is_empty() || !said.looked.is_empty() || !printed.is_empty() {
             result.calls.push(Call {
                 rule: at,
                 position: checked.position,
                 findings,
                 looked: said.looked,
+                printed,
             });
         }
     }
@@ -857,6 +867,37 @@ pub struct Evaluated {
     /// The files the run's own findings point into that are no document (the
     /// configuration, for a rule with nothing to judge against).
     pub sources: Vec<Arc<crate::document::SourceFile>>,
+}
+
+impl Evaluated {
+    /// What evaluating `workspace` produced, put together from findings kept from earlier
+    /// calls (a session's, a cache's).
+    pub fn kept(
+        workspace: &Workspace,
+        rules: Arc<super::RuleSet>,
+        rule_errors: Vec<RuleError>,
+        findings: Vec<Finding>,
+        printed: Vec<String>,
+        spent: Vec<Spent>,
+        sources: Vec<Arc<crate::document::SourceFile>>,
+    ) -> Evaluated {
+        let positions: Vec<usize> = (0..workspace.documents.len()).collect();
+        Evaluated {
+            rules,
+            rule_errors,
+            findings,
+            calls: Vec::new(),
+            documents_checked: workspace
+                .documents
+                .iter()
+                .filter(|loaded| loaded.kind.is_some())
+                .count(),
+            printed,
+            spent,
+            unclassified: unclassified(workspace, &positions),
+            sources,
+        }
+    }
 }
 
 /// The unseen sources LL031 names per `formats:` entry.

@@ -274,6 +274,11 @@ impl Reader {
         parsed
     }
 
+    /// What a document file may weigh (`limits: max_file_bytes`).
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes
+    }
+
     /// Whether the walk takes `relative`: its globs, before `.gitignore` has its say.
     pub fn takes(&self, relative: &Path) -> bool {
         discover::is_match_any_case(&self.include, relative)
@@ -421,8 +426,34 @@ impl Workspace {
             );
             files.push(file.source);
         }
+        let mut workspace = Workspace::from_parts(
+            root,
+            config,
+            config_path,
+            reader,
+            files,
+            documents,
+            problems,
+        );
+        workspace.parse_time = std::time::Duration::from_nanos(parsing.into_inner());
+        workspace.mapping_time = std::time::Duration::from_nanos(mapping.into_inner());
+        Ok(workspace)
+    }
+
+    /// A repository put together from its files, documents and problems, indexed: as
+    /// loaded, or as a cache remembers it (places, ids and kinds, no fields). Read through
+    /// `reader`.
+    pub fn from_parts(
+        root: &Path,
+        config: Config,
+        config_path: Option<PathBuf>,
+        reader: Reader,
+        files: Vec<Arc<SourceFile>>,
+        documents: Vec<LoadedDocument>,
+        problems: Vec<(usize, LoadProblem)>,
+    ) -> Workspace {
         let index = Arc::new(Index::build(&documents));
-        Ok(Workspace {
+        Workspace {
             root: root.to_path_buf(),
             config,
             config_path,
@@ -431,9 +462,9 @@ impl Workspace {
             problems,
             index,
             reader: Arc::new(reader),
-            parse_time: std::time::Duration::from_nanos(parsing.into_inner()),
-            mapping_time: std::time::Duration::from_nanos(mapping.into_inner()),
-        })
+            parse_time: std::time::Duration::ZERO,
+            mapping_time: std::time::Duration::ZERO,
+        }
     }
 
     /// The position of the file `relative` among [`Workspace::files`].

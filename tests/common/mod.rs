@@ -10,11 +10,15 @@ pub fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme")
 }
 
-/// Copies the folder `from` into `to` (created), so a test can change a repository.
+/// Copies the folder `from` into `to` (created), so a test can change a repository; not
+/// the cache an earlier run kept there.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("folder");
     for entry in std::fs::read_dir(from).expect("readable folder") {
         let entry = entry.expect("entry");
+        if entry.file_name() == ".lessons_cache" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().expect("type").is_dir() {
             copy_tree(&entry.path(), &target);
@@ -74,4 +78,5 @@ pub fn say_skipped(test: &str, why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "\nSKIPPED {test}: {why}");
 }
+pub mod edits;
 pub mod hostile;

@@ -1,0 +1,896 @@
+//! The cache across runs: a session's records — each rule call's findings and what it
+//! looked at, each file's digest and documents — kept in `.lessons_cache/` (or
+//! `--cache-dir`) between two `check`s of the whole repository.
+//!
+//! A run reads and digests every file first. When nothing changed, the findings come from
+//! the cache and no document is parsed. When some files changed, the repository is loaded,
+//! and only the calls on those files' documents and the calls whose lookups named what
+//! changed are made again. The cache is keyed by the `lessons` version, the configuration,
+//! every rule file, the policy pack and options, and the as-of day; one from another key
+//! is not used.
+//!
+//! A cache is input a pull request can forge: a `.lessons_cache/` committed beside the
+//! documents, claiming no findings, must never be believed. Every cache file is
+//! authenticated with a key kept outside the repository (the user's cache directory,
+//! `lessons/key`, mode 0600, made on first use), and digests are BLAKE3, so no edited
+//! document can pass for one the cache knows. A cache that is truncated, corrupt, forged,
+//! of another version or key, or being written by another run is ignored and rebuilt: it
+//! can cost time, never a finding.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::session::Session;
+use super::{Error, Options, Outcome, Ready, Setup};
+use crate::document::{Document, LoadProblem};
+use crate::finding::{Details, Finding, Location, Severity};
+use crate::rules::looked::Looked;
+use crate::source::{Format, SourceFile};
+use crate::workspace::{read, LoadedDocument, Workspace};
+
+/// The layout of a cache file: a change to it makes every older cache another key's.
+const FORMAT: u32 = 1;
+
+/// The folder a repository's cache is kept in, at its root.
+pub const FOLDER: &str = ".lessons_cache";
+
+/// Past this a cache file is not read: it is ours, and ours are far smaller.
+const MAX_CACHE_BYTES: u64 = 1 << 30;
+
+/// Where a run keeps its cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheDir {
+    /// `.lessons_cache/` at the repository's root.
+    InRepository,
+    /// `--cache-dir DIR`.
+    At(PathBuf),
+}
+
+/// What the cache did for a run, for `--verbose`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// Files whose digest the cache knew, and the others.
+    pub unchanged: usize,
+    pub changed: usize,
+    /// Rule calls made in this run (none when nothing changed).
+    pub calls: usize,
+    /// Why the cache was not used, when it was not (none yet, another key, unreadable).
+    pub missed: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    key: [u8; 32],
+    files: Vec<StoredFile>,
+    across: Vec<StoredFinding>,
+    run_level: Vec<StoredFinding>,
+    /// The files the run-level findings point into (the configuration): path, text.
+    run_sources: Vec<(String, String)>,
+    idle: Vec<bool>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFile {
+    path: String,
+    digest: [u8; 32],
+    format: u8,
+    documents: Vec<StoredDocument>,
+    /// The findings of the native rules that judge a file alone.
+    natives: Vec<StoredFinding>,
+    /// Why parts could not be read as documents: start, end, message.
+    problems: Vec<(u32, u32, String)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredDocument {
+    kind: Option<String>,
+    id: Option<String>,
+    declared_kind: Option<String>,
+    skipped: Option<String>,
+    span: (u32, u32),
+    digest: [u8; 32],
+    /// A roster's people: id, digest of the entry.
+    people: Vec<(String, [u8; 32])>,
+    calls: Vec<StoredCall>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredCall {
+    rule: usize,
+    findings: Vec<StoredFinding>,
+    looked: Vec<StoredLooked>,
+    printed: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum StoredLooked {
+    Kind(String),
+    Id(String, String),
+    Person(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFinding {
+    rule: String,
+    name: String,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    file: String,
+    location: [u32; 6],
+    path: String,
+    doc_id: Option<String>,
+    kind: Option<String>,
+}
+
+/// A file of the repository as this run read it.
+struct Read {
+    relative: PathBuf,
+    text: Option<String>,
+    digest: [u8; 32],
+}
+
+/// `check` with the cache: the whole repository, no close, no named files.
+pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Outcome, Error> {
+    let (options, as_of, root) = (setup.options, setup.as_of, setup.root);
+    let (config, config_path) = (setup.config, setup.config_path);
+    let pool = Arc::new(setup.pool);
+    pool.install(|| {
+        let (rule_dirs, pack) = super::rule_folders_and_pack(&options, &root, &config)?;
+        let reader = crate::workspace::Reader::new(&config, &pack.placeholders)
+            .map_err(|bad| super::load_error(bad.into(), config_path.as_deref()))?;
+        let (found, unreadable) =
+            crate::workspace::discover::walk(&root, &reader.include, &reader.exclude);
+        let key = key_of(
+            &options,
+            as_of,
+            &config,
+            config_path.as_deref(),
+            &pack.name,
+            &rule_dirs,
+        );
+        let file = cache_file(&root, dir);
+        let mac_key = mac_key();
+        let stored = match (&file, &mac_key, unreadable.is_empty()) {
+            (Some(file), Some(mac), true) => load(file, &root, mac, &key),
+            _ => Err("no cache for this run".to_owned()),
+        };
+        let read = read_all(&root, &found, &reader);
+        let options = Options {
+            as_of: Some(as_of),
+            ..options
+        };
+        let (outcome, session) = match stored {
+            Ok(stored) if same_files(&stored, &read) => {
+                let unchanged = read.len();
+                let mut outcome = from_cache(
+                    reader,
+                    &options,
+                    as_of,
+                    root,
+                    config,
+                    config_path,
+                    started,
+                    stored,
+                    read,
+                )?;
+                outcome.cache = Some(CacheUse {
+                    unchanged,
+                    ..CacheUse::default()
+                });
+                return Ok(outcome);
+            }
+            Ok(stored) => {
+                let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
+                let mut session = Session::empty(options.clone(), Arc::clone(&pool), ready);
+                let used = resume(&mut session, stored, &read);
+                let mut outcome = session.outcome();
+                outcome.cache = Some(used);
+                (outcome, session)
+            }
+            Err(missed) => {
+                let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
+                let mut session = Session::empty(options.clone(), Arc::clone(&pool), ready);
+                session.evaluate_everything();
+                let mut outcome = session.outcome();
+                outcome.cache = Some(CacheUse {
+                    changed: read.len(),
+                    calls: session.calls_made(),
+                    missed: Some(missed),
+                    ..CacheUse::default()
+                });
+                (outcome, session)
+            }
+        };
+        // Kept only when every rule ran through: a failure is said again, not remembered.
+        if let (Some(file), Some(mac)) = (&file, &mac_key) {
+            if outcome.rule_errors.is_empty() {
+                let stored = store(&session, key, &read);
+                let _ = save(file, &outcome.root, mac, &stored);
+            }
+        }
+        Ok(outcome)
+    })
+}
+
+/// The cache's key: what every finding depends on besides the documents.
+fn key_of(
+    options: &Options,
+    as_of: crate::document::date::Moment,
+    config: &crate::workspace::Config,
+    config_path: Option<&Path>,
+    pack: &str,
+    rule_dirs: &[PathBuf],
+) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    let mut field = |part: &[u8]| {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    };
+    field(&FORMAT.to_le_bytes());
+    field(env!("CARGO_PKG_VERSION").as_bytes());
+    field(as_of.to_string().as_bytes());
+    field(pack.as_bytes());
+    field(format!("{:?}", options.limits_with(config)).as_bytes());
+    field(format!("{:?}/{:?}", options.select, options.ignore).as_bytes());
+    if let Some(path) = config_path {
+        field(path.to_string_lossy().as_bytes());
+        field(&std::fs::read(path).unwrap_or_default());
+    }
+    for layer in &config.layers {
+        field(layer.path.to_string_lossy().as_bytes());
+        field(layer.text.as_bytes());
+    }
+    // Every rule file, by path and text (the built-in ones are the version's).
+    let mut rules: Vec<PathBuf> = Vec::new();
+    for folder in rule_dirs {
+        collect_rules(folder, &mut rules);
+    }
+    rules.sort();
+    for path in rules {
+        field(path.to_string_lossy().as_bytes());
+        field(&std::fs::read(&path).unwrap_or_default());
+    }
+    *hasher.finalize().as_bytes()
+}
+
+fn collect_rules(folder: &Path, rules: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => collect_rules(&path, rules),
+            Ok(kind)
+                if kind.is_file()
+                    && path
+                        .extension()
+                        .is_some_and(|extension| extension == "rhai") =>
+            {
+                rules.push(path);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every file the walk took, read and digested (in parallel); one that cannot be read is
+/// digested by why.
+fn read_all(root: &Path, found: &[PathBuf], reader: &crate::workspace::Reader) -> Vec<Read> {
+    use rayon::prelude::*;
+    found
+        .par_iter()
+        .map(|relative| {
+            let bytes = read::document(&root.join(relative), reader.max_file_bytes());
+            match bytes.map(String::from_utf8) {
+                Ok(Ok(text)) => Read {
+                    relative: relative.clone(),
+                    digest: *blake3::hash(text.as_bytes()).as_bytes(),
+                    text: Some(text),
+                },
+                Ok(Err(error)) => Read {
+                    relative: relative.clone(),
+                    digest: *blake3::hash(error.as_bytes()).as_bytes(),
+                    text: None,
+                },
+                Err(refused) => Read {
+                    relative: relative.clone(),
+                    digest: *blake3::hash(format!("refused: {refused}").as_bytes()).as_bytes(),
+                    text: None,
+                },
+            }
+        })
+        .collect()
+}
+
+fn same_files(stored: &Stored, read: &[Read]) -> bool {
+    stored.files.len() == read.len()
+        && stored.files.iter().zip(read).all(|(stored, read)| {
+            stored.digest == read.digest && Path::new(&stored.path) == read.relative
+        })
+}
+
+/// The cache file of the repository at `root`: one per root, so a shared `--cache-dir`
+/// keeps several.
+fn cache_file(root: &Path, dir: &CacheDir) -> Option<PathBuf> {
+    let folder = match dir {
+        CacheDir::InRepository => root.join(FOLDER),
+        CacheDir::At(folder) => folder.clone(),
+    };
+    let absolute = std::path::absolute(root).ok()?;
+    let name = blake3::hash(absolute.to_string_lossy().as_bytes()).to_hex();
+    Some(folder.join(format!("{}.bin", &name[..16])))
+}
+
+/// The key cache files are authenticated with, made on first use: in the user's cache
+/// directory, never in a repository. `None` where there is no such directory.
+fn mac_key() -> Option<[u8; 32]> {
+    let folder = match std::env::var_os("XDG_CACHE_HOME").filter(|value| !value.is_empty()) {
+        Some(folder) => PathBuf::from(folder),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
+    }
+    .join("lessons");
+    let file = folder.join("key");
+    if let Ok(bytes) = std::fs::read(&file) {
+        return <[u8; 32]>::try_from(bytes.as_slice()).ok();
+    }
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).ok()?;
+    create_private(&folder, &file, &key).ok()?;
+    // Another run may have made it first: the one on disk is the key.
+    let bytes = std::fs::read(&file).ok()?;
+    <[u8; 32]>::try_from(bytes.as_slice()).ok()
+}
+
+#[cfg(unix)]
+fn create_private(folder: &Path, file: &Path, key: &[u8; 32]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(folder)?;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(mut opened) => opened.write_all(key),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(folder: &Path, file: &Path, key: &[u8; 32]) -> std::io::Result<()> {
+    std::fs::create_dir_all(folder)?;
+    std::fs::write(file, key)
+}
+
+/// The cache at `file`, when it is ours (its MAC checks out), whole, and of `key`.
+fn load(file: &Path, root: &Path, mac: &[u8; 32], key: &[u8; 32]) -> Result<Stored, String> {
+    crate::output::refuse_links(file, root).map_err(|error| error.to_string())?;
+    let metadata = std::fs::symlink_metadata(file).map_err(|_| "no cache yet".to_owned())?;
+    if !metadata.is_file() || metadata.len() > MAX_CACHE_BYTES {
+        return Err("the cache is not a regular file of a cache's size".to_owned());
+    }
+    let bytes = std::fs::read(file).map_err(|error| error.to_string())?;
+    let (tag, body) = bytes
+        .split_at_checked(32)
+        .ok_or_else(|| "the cache is truncated".to_owned())?;
+    let expected = blake3::keyed_hash(mac, body);
+    if expected != *<&[u8; 32]>::try_from(tag).map_err(|_| "truncated".to_owned())? {
+        return Err("the cache was not written by this user's lessons: ignored".to_owned());
+    }
+    let stored: Stored =
+        postcard::from_bytes(body).map_err(|error| format!("the cache does not read: {error}"))?;
+    if stored.key != *key {
+        return Err("the cache is of another version, configuration, rule set or day".to_owned());
+    }
+    Ok(stored)
+}
+
+/// Writes `stored` to `file`, authenticated, atomically; never through a symbolic link
+/// inside the repository. The folder gets a `.gitignore` of `*` on the way.
+fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored) -> std::io::Result<()> {
+    let body = postcard::to_stdvec(stored).map_err(std::io::Error::other)?;
+    let folder = file.parent().unwrap_or(Path::new("."));
+    crate::output::refuse_links(folder, root)?;
+    std::fs::create_dir_all(folder)?;
+    let ignore = folder.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_err() {
+        crate::output::write_atomically(&ignore, root, b"# Written by lessons: its cache.\n*\n")?;
+    }
+    let mut bytes = Vec::with_capacity(32 + body.len());
+    bytes.extend_from_slice(blake3::keyed_hash(mac, &body).as_bytes());
+    bytes.extend_from_slice(&body);
+    crate::output::write_atomically(file, root, &bytes)
+}
+
+/// The run whose findings all come from `stored`: no document parsed.
+#[allow(clippy::too_many_arguments)]
+fn from_cache(
+    reader: crate::workspace::Reader,
+    options: &Options,
+    as_of: crate::document::date::Moment,
+    root: PathBuf,
+    config: crate::workspace::Config,
+    config_path: Option<PathBuf>,
+    started: Instant,
+    stored: Stored,
+    read: Vec<Read>,
+) -> Result<Outcome, Error> {
+    let workspace =
+        remembered_workspace(&root, &config, config_path.clone(), reader, &stored, read);
+    let options = Options {
+        workspace: Some(Arc::new(workspace)),
+        ..options.clone()
+    };
+    let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
+    let rules = &ready.compiled.rules;
+    let mut interned = Interned::default();
+    let mut findings = Vec::new();
+    let mut printed = Vec::new();
+    for file in &stored.files {
+        for document in &file.documents {
+            for call in &document.calls {
+                findings.extend(call.findings.iter().map(|found| interned.finding(found)));
+                printed.extend(call.printed.iter().cloned());
+            }
+        }
+        findings.extend(file.natives.iter().map(|found| interned.finding(found)));
+    }
+    findings.extend(stored.across.iter().map(|found| interned.finding(found)));
+    findings.extend(stored.run_level.iter().map(|found| interned.finding(found)));
+    let sources = stored
+        .run_sources
+        .iter()
+        .map(|(path, text)| {
+            Arc::new(SourceFile::new(
+                PathBuf::from(path),
+                text.clone(),
+                Format::Yaml,
+            ))
+        })
+        .collect();
+    let evaluated = crate::rules::evaluate::Evaluated::kept(
+        &ready.workspace,
+        Arc::clone(&ready.compiled),
+        ready.compiled.errors.clone(),
+        findings,
+        printed,
+        vec![Default::default(); rules.len()],
+        sources,
+    );
+    Ok(ready.finish(Arc::clone(&ready.workspace), evaluated, true))
+}
+
+/// The repository as the cache remembers it: every file's text as read now, its
+/// documents' places, ids and kinds, its problems; no fields.
+fn remembered_workspace(
+    root: &Path,
+    config: &crate::workspace::Config,
+    config_path: Option<PathBuf>,
+    reader: crate::workspace::Reader,
+    stored: &Stored,
+    read: Vec<Read>,
+) -> Workspace {
+    let mut files = Vec::with_capacity(read.len());
+    let mut documents = Vec::new();
+    let mut problems = Vec::new();
+    for (position, (file, read)) in stored.files.iter().zip(read).enumerate() {
+        let format = format_of(file.format);
+        files.push(Arc::new(SourceFile::new(
+            read.relative,
+            read.text.unwrap_or_default(),
+            format,
+        )));
+        for document in &file.documents {
+            documents.push(LoadedDocument {
+                file: position,
+                document: Document::remembered(
+                    document.span.0 as usize..document.span.1 as usize,
+                    document.id.as_deref().map(Arc::from),
+                    document.declared_kind.clone(),
+                    document.skipped.clone(),
+                ),
+                kind: document.kind.as_deref().map(Arc::from),
+            });
+        }
+        for (start, end, message) in &file.problems {
+            problems.push((
+                position,
+                LoadProblem::new(message.clone(), *start as usize..*end as usize),
+            ));
+        }
+    }
+    Workspace::from_parts(
+        root,
+        config.clone(),
+        config_path,
+        reader,
+        files,
+        documents,
+        problems,
+    )
+}
+
+fn format_of(code: u8) -> Format {
+    match code {
+        1 => Format::Json,
+        2 => Format::Markdown,
+        _ => Format::Yaml,
+    }
+}
+
+fn format_code(format: Format) -> u8 {
+    match format {
+        Format::Yaml => 0,
+        Format::Json => 1,
+        Format::Markdown => 2,
+    }
+}
+
+/// Texts many findings share (rule ids and names, files, helps, kinds), made once.
+#[derive(Default)]
+struct Interned {
+    texts: HashMap<String, Arc<str>>,
+    paths: HashMap<String, Arc<Path>>,
+}
+
+impl Interned {
+    fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.texts.get(text) {
+            return Arc::clone(known);
+        }
+        let made: Arc<str> = Arc::from(text);
+        self.texts.insert(text.to_owned(), Arc::clone(&made));
+        made
+    }
+
+    fn path(&mut self, path: &str) -> Arc<Path> {
+        if let Some(known) = self.paths.get(path) {
+            return Arc::clone(known);
+        }
+        let made: Arc<Path> = Arc::from(Path::new(path));
+        self.paths.insert(path.to_owned(), Arc::clone(&made));
+        made
+    }
+
+    fn finding(&mut self, found: &StoredFinding) -> Finding {
+        let [start, end, line, column, end_line, end_column] = found.location;
+        Finding::kept(Details {
+            rule: self.text(&found.rule),
+            name: self.text(&found.name),
+            severity: found.severity,
+            message: found.message.clone().into_boxed_str(),
+            help: found.help.as_deref().map(|help| self.text(help)),
+            file: self.path(&found.file),
+            location: Location {
+                start,
+                end,
+                line,
+                column,
+                end_line,
+                end_column,
+            },
+            path: found.path.clone().into_boxed_str(),
+            doc_id: found.doc_id.as_deref().map(|id| self.text(id)),
+            kind: found.kind.as_deref().map(|kind| self.text(kind)),
+            suppression: None,
+        })
+    }
+
+    fn looked(&mut self, looked: &StoredLooked) -> Looked {
+        match looked {
+            StoredLooked::Kind(kind) => Looked::Kind(self.text(kind)),
+            StoredLooked::Id(kind, id) => Looked::Id(self.text(kind), self.text(id)),
+            StoredLooked::Person(id) => Looked::Person(self.text(id)),
+        }
+    }
+}
+
+fn stored_finding(finding: &Finding) -> StoredFinding {
+    let location = &finding.location;
+    StoredFinding {
+        rule: finding.rule.to_string(),
+        name: finding.name.to_string(),
+        severity: finding.severity,
+        message: finding.message.to_string(),
+        help: finding.help.as_deref().map(str::to_owned),
+        file: crate::finding::display_path(&finding.file),
+        location: [
+            location.start,
+            location.end,
+            location.line,
+            location.column,
+            location.end_line,
+            location.end_column,
+        ],
+        path: finding.path.to_string(),
+        doc_id: finding.doc_id.as_deref().map(str::to_owned),
+        kind: finding.kind.as_deref().map(str::to_owned),
+    }
+}
+
+fn stored_looked(looked: &Looked) -> StoredLooked {
+    match looked {
+        Looked::Kind(kind) => StoredLooked::Kind(kind.to_string()),
+        Looked::Id(kind, id) => StoredLooked::Id(kind.to_string(), id.to_string()),
+        Looked::Person(id) => StoredLooked::Person(id.to_string()),
+    }
+}
+
+/// A document's digest: its text (a Markdown document's whole file, body and all).
+fn document_digest(loaded: &LoadedDocument, source: &SourceFile) -> [u8; 32] {
+    let text = match source.format {
+        Format::Markdown => &source.text[..],
+        _ => source
+            .text
+            .get(loaded.document.root.span())
+            .unwrap_or_default(),
+    };
+    *blake3::hash(text.as_bytes()).as_bytes()
+}
+
+/// A roster's people: id, digest of the entry's text.
+fn people_digests(loaded: &LoadedDocument, source: &SourceFile) -> Vec<(String, [u8; 32])> {
+    if loaded.kind.as_deref() != Some("roster") {
+        return Vec::new();
+    }
+    let Some(crate::document::Value::Seq(people)) =
+        loaded.document.root.get("people").map(|node| &node.value)
+    else {
+        return Vec::new();
+    };
+    people
+        .iter()
+        .filter_map(|person| {
+            let id = person
+                .get("id")
+                .and_then(crate::document::Node::scalar_text)?;
+            let text = source.text.get(person.span()).unwrap_or_default();
+            Some((id, *blake3::hash(text.as_bytes()).as_bytes()))
+        })
+        .collect()
+}
+
+/// The session's records, as the cache keeps them.
+fn store(session: &Session, key: [u8; 32], read: &[Read]) -> Stored {
+    let workspace = session.workspace();
+    let digests: HashMap<&Path, [u8; 32]> = read
+        .iter()
+        .map(|read| (read.relative.as_path(), read.digest))
+        .collect();
+    let mut calls: HashMap<(&Path, usize), Vec<StoredCall>> = HashMap::new();
+    for (((file, ordinal), rule), record) in session.records() {
+        calls
+            .entry((&**file, *ordinal))
+            .or_default()
+            .push(StoredCall {
+                rule: *rule,
+                findings: record.findings.iter().map(stored_finding).collect(),
+                looked: record.looked.iter().map(stored_looked).collect(),
+                printed: record.printed.clone(),
+            });
+    }
+    let mut files = Vec::with_capacity(workspace.files.len());
+    for (position, source) in workspace.files.iter().enumerate() {
+        let range = workspace.documents_of(position);
+        let documents = workspace.documents[range]
+            .iter()
+            .enumerate()
+            .map(|(ordinal, loaded)| {
+                let span = loaded.document.root.span();
+                let mut kept = calls.remove(&(&*source.path, ordinal)).unwrap_or_default();
+                kept.sort_by_key(|call| call.rule);
+                StoredDocument {
+                    kind: loaded.kind.as_deref().map(str::to_owned),
+                    id: loaded.document.id.as_deref().map(str::to_owned),
+                    declared_kind: loaded.document.declared_kind.clone(),
+                    skipped: loaded.document.skipped.clone(),
+                    span: (small(span.start), small(span.end)),
+                    digest: document_digest(loaded, source),
+                    people: people_digests(loaded, source),
+                    calls: kept,
+                }
+            })
+            .collect();
+        let problems = workspace
+            .problems
+            .iter()
+            .filter(|(file, _)| *file == position)
+            .map(|(_, problem)| {
+                (
+                    small(problem.span.start),
+                    small(problem.span.end),
+                    problem.message.clone(),
+                )
+            })
+            .collect();
+        files.push(StoredFile {
+            path: crate::finding::display_path(&source.path),
+            digest: digests.get(&*source.path).copied().unwrap_or_default(),
+            format: format_code(source.format),
+            documents,
+            natives: session
+                .per_file_findings(&source.path)
+                .iter()
+                .map(stored_finding)
+                .collect(),
+            problems,
+        });
+    }
+    let whole = session.whole_findings();
+    Stored {
+        key,
+        files,
+        across: whole.across.iter().map(stored_finding).collect(),
+        run_level: whole.run_level.iter().map(stored_finding).collect(),
+        run_sources: whole
+            .run_sources
+            .iter()
+            .map(|source| {
+                (
+                    source.path.to_string_lossy().into_owned(),
+                    source.text.to_string(),
+                )
+            })
+            .collect(),
+        idle: whole.idle.to_vec(),
+    }
+}
+
+fn small(number: usize) -> u32 {
+    u32::try_from(number).unwrap_or(u32::MAX)
+}
+
+/// Takes up a session over a freshly loaded repository from `stored`: the records of the
+/// files whose digest did not change are kept, and what the changed ones touch is re-run.
+fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
+    let digests: HashMap<&Path, [u8; 32]> = read
+        .iter()
+        .map(|read| (read.relative.as_path(), read.digest))
+        .collect();
+    let mut interned = Interned::default();
+    let workspace = session.workspace();
+    let now: HashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
+    let mut unchanged = 0;
+    let mut edited: Vec<(Arc<Path>, usize)> = Vec::new();
+    let mut touched: HashSet<Looked> = HashSet::new();
+    let mut across = false;
+    let mut kept: Vec<(Arc<Path>, usize, usize, super::session::Record)> = Vec::new();
+    let mut per_file: Vec<(Arc<Path>, Vec<Finding>)> = Vec::new();
+    let mut known: HashSet<&str> = HashSet::new();
+    for file in &stored.files {
+        known.insert(file.path.as_str());
+        let path = interned.path(&file.path);
+        let same = digests.get(&*path) == Some(&file.digest);
+        if same {
+            unchanged += 1;
+            for (ordinal, document) in file.documents.iter().enumerate() {
+                for call in &document.calls {
+                    kept.push((
+                        Arc::clone(&path),
+                        ordinal,
+                        call.rule,
+                        super::session::Record {
+                            findings: call
+                                .findings
+                                .iter()
+                                .map(|found| interned.finding(found))
+                                .collect(),
+                            looked: call
+                                .looked
+                                .iter()
+                                .map(|looked| interned.looked(looked))
+                                .collect(),
+                            printed: call.printed.clone(),
+                        },
+                    ));
+                }
+            }
+            per_file.push((
+                Arc::clone(&path),
+                file.natives
+                    .iter()
+                    .map(|found| interned.finding(found))
+                    .collect(),
+            ));
+            continue;
+        }
+        // Changed or gone: what it held before is what others may have looked at.
+        let documents_now = match now.contains(&*path) {
+            true => workspace
+                .file_position(&path)
+                .map(|at| &workspace.documents[workspace.documents_of(at)])
+                .unwrap_or(&[]),
+            false => &[],
+        };
+        let source_now = workspace
+            .file_position(&path)
+            .map(|at| Arc::clone(&workspace.files[at]));
+        edited.push((Arc::clone(&path), file.documents.len()));
+        for (ordinal, before) in file.documents.iter().enumerate() {
+            let after = documents_now.get(ordinal);
+            let same_document = after.is_some_and(|after| {
+                source_now.as_ref().is_some_and(|source| {
+                    document_digest(after, source) == before.digest
+                        && after.kind.as_deref() == before.kind.as_deref()
+                        && after.document.id.as_deref() == before.id.as_deref()
+                })
+            });
+            if same_document {
+                continue;
+            }
+            if let Some(kind) = &before.kind {
+                touched.insert(Looked::Kind(interned.text(kind)));
+                across |= crate::rules::native::ACROSS_READS
+                    .iter()
+                    .any(|(read, _)| read == kind);
+                if let Some(id) = &before.id {
+                    touched.insert(Looked::Id(interned.text(kind), interned.text(id)));
+                }
+            }
+            let people_now: HashMap<String, [u8; 32]> = match (after, &source_now) {
+                (Some(after), Some(source)) => people_digests(after, source).into_iter().collect(),
+                _ => HashMap::new(),
+            };
+            for (id, digest) in &before.people {
+                if people_now.get(id) != Some(digest) {
+                    touched.insert(Looked::Person(interned.text(id)));
+                }
+            }
+        }
+    }
+    // What the changed and new files hold now.
+    for (position, source) in workspace.files.iter().enumerate() {
+        let path = crate::finding::display_path(&source.path);
+        let is_new = !known.contains(path.as_str());
+        let changed = is_new || edited.iter().any(|(file, _)| *file == source.path);
+        if !changed {
+            continue;
+        }
+        if is_new {
+            edited.push((Arc::clone(&source.path), 0));
+        }
+        for loaded in &workspace.documents[workspace.documents_of(position)] {
+            if let Some(kind) = &loaded.kind {
+                touched.insert(Looked::Kind(Arc::clone(kind)));
+                across |= crate::rules::native::ACROSS_READS
+                    .iter()
+                    .any(|(read, _)| **read == **kind);
+                if let Some(id) = &loaded.document.id {
+                    touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));
+                }
+            }
+            for (id, _) in people_digests(loaded, source) {
+                touched.insert(Looked::Person(Arc::from(id.as_str())));
+            }
+        }
+    }
+    let changed = edited.len();
+    session.take_up(
+        kept,
+        per_file,
+        stored
+            .across
+            .iter()
+            .map(|found| interned.finding(found))
+            .collect(),
+        stored.idle,
+    );
+    let edited_now = session.reevaluate_files(&edited, &touched, across);
+    CacheUse {
+        unchanged,
+        changed,
+        calls: edited_now.calls,
+        missed: None,
+    }
+}
