@@ -249,6 +249,26 @@ fn the_cache_folder_is_ignored_by_git_and_never_read_as_documents() {
     assert_eq!(run, truth);
 }
 
+#[test]
+fn a_key_inside_the_repository_is_never_made_nor_trusted() {
+    let folder = repository();
+    let root = folder.path();
+    let truth = run_cli(root, root, &["--no-cache"]);
+    // The user's cache directory is the checkout itself (a CI misconfiguration): a key
+    // there could be committed, so no cache is kept at all.
+    assert_eq!(run_cli(root, root, &[]), truth);
+    assert!(
+        !root.join("lessons").exists(),
+        "no key made in the checkout"
+    );
+    assert!(cache_files(root).is_empty());
+    assert!(
+        cache_note(root, root).contains("not used"),
+        "{}",
+        cache_note(root, root)
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn the_cache_is_never_written_through_a_symbolic_link() {

@@ -39,7 +39,7 @@ const FORMAT: u32 = 1;
 pub const FOLDER: &str = ".lessons_cache";
 
 /// Past this a cache file is not read: it is ours, and ours are far smaller.
-const MAX_CACHE_BYTES: u64 = 1 << 30;
+const MAX_CACHE_BYTES: u64 = 256 << 20;
 
 /// Where a run keeps its cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,9 @@ pub struct CacheUse {
 #[derive(Serialize, Deserialize)]
 struct Stored {
     key: [u8; 32],
+    /// Every text findings and lookups share (rule ids and names, helps, files, kinds,
+    /// document ids), once; the rest refers to them by index.
+    texts: Vec<String>,
     files: Vec<StoredFile>,
     across: Vec<StoredFinding>,
     run_level: Vec<StoredFinding>,
@@ -106,25 +109,29 @@ struct StoredCall {
     printed: Vec<String>,
 }
 
+/// A text of [`Stored::texts`] by index; [`NONE`] for none.
+type TextIndex = u32;
+const NONE: TextIndex = u32::MAX;
+
 #[derive(Serialize, Deserialize)]
 enum StoredLooked {
-    Kind(String),
-    Id(String, String),
-    Person(String),
+    Kind(TextIndex),
+    Id(TextIndex, TextIndex),
+    Person(TextIndex),
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredFinding {
-    rule: String,
-    name: String,
+    rule: TextIndex,
+    name: TextIndex,
     severity: Severity,
     message: String,
-    help: Option<String>,
-    file: String,
+    help: TextIndex,
+    file: TextIndex,
     location: [u32; 6],
     path: String,
-    doc_id: Option<String>,
-    kind: Option<String>,
+    doc_id: TextIndex,
+    kind: TextIndex,
 }
 
 /// A file of the repository as this run read it.
@@ -154,7 +161,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             &rule_dirs,
         );
         let file = cache_file(&root, dir);
-        let mac_key = mac_key();
+        let mac_key = mac_key(&root);
         let stored = match (&file, &mac_key, unreadable.is_empty()) {
             (Some(file), Some(mac), true) => load(file, &root, mac, &key),
             _ => Err("no cache for this run".to_owned()),
@@ -328,23 +335,46 @@ fn cache_file(root: &Path, dir: &CacheDir) -> Option<PathBuf> {
 }
 
 /// The key cache files are authenticated with, made on first use: in the user's cache
-/// directory, never in a repository. `None` where there is no such directory.
-fn mac_key() -> Option<[u8; 32]> {
+/// directory, never in the repository at `root` (a key a pull request could commit would
+/// let it forge caches). `None` where there is no such directory, or it lies in `root`.
+fn mac_key(root: &Path) -> Option<[u8; 32]> {
     let folder = match std::env::var_os("XDG_CACHE_HOME").filter(|value| !value.is_empty()) {
         Some(folder) => PathBuf::from(folder),
         None => PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
     }
     .join("lessons");
-    let file = folder.join("key");
-    if let Ok(bytes) = std::fs::read(&file) {
-        return <[u8; 32]>::try_from(bytes.as_slice()).ok();
+    let lexical = |path: &Path| {
+        std::path::absolute(path)
+            .map(|path| crate::util::paths::normalise(&path))
+            .ok()
+    };
+    if lexical(&folder)?.starts_with(lexical(root)?) {
+        return None;
     }
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).ok()?;
-    create_private(&folder, &file, &key).ok()?;
-    // Another run may have made it first: the one on disk is the key.
-    let bytes = std::fs::read(&file).ok()?;
-    <[u8; 32]>::try_from(bytes.as_slice()).ok()
+    let file = folder.join("key");
+    let read = |file: &Path| -> Option<[u8; 32]> {
+        // The key itself, not what a link in its place points at.
+        let metadata = std::fs::symlink_metadata(file).ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
+        <[u8; 32]>::try_from(std::fs::read(file).ok()?.as_slice()).ok()
+    };
+    let key = match read(&file) {
+        Some(key) => key,
+        None => {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).ok()?;
+            create_private(&folder, &file, &key).ok()?;
+            // Another run may have made it first: the one on disk is the key.
+            read(&file)?
+        }
+    };
+    let inside = match (std::fs::canonicalize(&folder), std::fs::canonicalize(root)) {
+        (Ok(folder), Ok(root)) => folder.starts_with(root),
+        _ => true,
+    };
+    (!inside).then_some(key)
 }
 
 #[cfg(unix)]
@@ -410,7 +440,7 @@ fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored) -> std::io::R
     let mut bytes = Vec::with_capacity(32 + body.len());
     bytes.extend_from_slice(blake3::keyed_hash(mac, &body).as_bytes());
     bytes.extend_from_slice(&body);
-    crate::output::write_atomically(file, root, &bytes)
+    crate::output::write_atomically_unsynced(file, root, &bytes)
 }
 
 /// The run whose findings all come from `stored`: no document parsed.
@@ -434,20 +464,20 @@ fn from_cache(
     };
     let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
     let rules = &ready.compiled.rules;
-    let mut interned = Interned::default();
+    let mut texts = Texts::of(&stored.texts);
     let mut findings = Vec::new();
     let mut printed = Vec::new();
     for file in &stored.files {
         for document in &file.documents {
             for call in &document.calls {
-                findings.extend(call.findings.iter().map(|found| interned.finding(found)));
+                findings.extend(call.findings.iter().map(|found| texts.finding(found)));
                 printed.extend(call.printed.iter().cloned());
             }
         }
-        findings.extend(file.natives.iter().map(|found| interned.finding(found)));
+        findings.extend(file.natives.iter().map(|found| texts.finding(found)));
     }
-    findings.extend(stored.across.iter().map(|found| interned.finding(found)));
-    findings.extend(stored.run_level.iter().map(|found| interned.finding(found)));
+    findings.extend(stored.across.iter().map(|found| texts.finding(found)));
+    findings.extend(stored.run_level.iter().map(|found| texts.finding(found)));
     let sources = stored
         .run_sources
         .iter()
@@ -537,41 +567,50 @@ fn format_code(format: Format) -> u8 {
     }
 }
 
-/// Texts many findings share (rule ids and names, files, helps, kinds), made once.
-#[derive(Default)]
-struct Interned {
-    texts: HashMap<String, Arc<str>>,
-    paths: HashMap<String, Arc<Path>>,
+/// The texts of a cache as findings hold them: each made once, shared by every finding
+/// that names it.
+struct Texts {
+    texts: Vec<Arc<str>>,
+    paths: Vec<Option<Arc<Path>>>,
 }
 
-impl Interned {
-    fn text(&mut self, text: &str) -> Arc<str> {
-        if let Some(known) = self.texts.get(text) {
-            return Arc::clone(known);
+impl Texts {
+    fn of(texts: &[String]) -> Texts {
+        Texts {
+            texts: texts.iter().map(|text| Arc::from(text.as_str())).collect(),
+            paths: vec![None; texts.len()],
         }
-        let made: Arc<str> = Arc::from(text);
-        self.texts.insert(text.to_owned(), Arc::clone(&made));
-        made
     }
 
-    fn path(&mut self, path: &str) -> Arc<Path> {
-        if let Some(known) = self.paths.get(path) {
-            return Arc::clone(known);
+    fn text(&self, index: TextIndex) -> Option<Arc<str>> {
+        self.texts.get(index as usize).cloned()
+    }
+
+    fn known(&self, index: TextIndex) -> Arc<str> {
+        self.text(index).unwrap_or_else(|| Arc::from(""))
+    }
+
+    fn path(&mut self, index: TextIndex) -> Arc<Path> {
+        let at = index as usize;
+        if let Some(Some(path)) = self.paths.get(at) {
+            return Arc::clone(path);
         }
-        let made: Arc<Path> = Arc::from(Path::new(path));
-        self.paths.insert(path.to_owned(), Arc::clone(&made));
-        made
+        let path: Arc<Path> = Arc::from(Path::new(&*self.known(index)));
+        if let Some(slot) = self.paths.get_mut(at) {
+            *slot = Some(Arc::clone(&path));
+        }
+        path
     }
 
     fn finding(&mut self, found: &StoredFinding) -> Finding {
         let [start, end, line, column, end_line, end_column] = found.location;
         Finding::kept(Details {
-            rule: self.text(&found.rule),
-            name: self.text(&found.name),
+            rule: self.known(found.rule),
+            name: self.known(found.name),
             severity: found.severity,
             message: found.message.clone().into_boxed_str(),
-            help: found.help.as_deref().map(|help| self.text(help)),
-            file: self.path(&found.file),
+            help: self.text(found.help),
+            file: self.path(found.file),
             location: Location {
                 start,
                 end,
@@ -581,49 +620,88 @@ impl Interned {
                 end_column,
             },
             path: found.path.clone().into_boxed_str(),
-            doc_id: found.doc_id.as_deref().map(|id| self.text(id)),
-            kind: found.kind.as_deref().map(|kind| self.text(kind)),
+            doc_id: self.text(found.doc_id),
+            kind: self.text(found.kind),
             suppression: None,
         })
     }
 
-    fn looked(&mut self, looked: &StoredLooked) -> Looked {
+    fn looked(&self, looked: &StoredLooked) -> Looked {
         match looked {
-            StoredLooked::Kind(kind) => Looked::Kind(self.text(kind)),
-            StoredLooked::Id(kind, id) => Looked::Id(self.text(kind), self.text(id)),
-            StoredLooked::Person(id) => Looked::Person(self.text(id)),
+            StoredLooked::Kind(kind) => Looked::Kind(self.known(*kind)),
+            StoredLooked::Id(kind, id) => Looked::Id(self.known(*kind), self.known(*id)),
+            StoredLooked::Person(id) => Looked::Person(self.known(*id)),
         }
     }
 }
 
-fn stored_finding(finding: &Finding) -> StoredFinding {
-    let location = &finding.location;
-    StoredFinding {
-        rule: finding.rule.to_string(),
-        name: finding.name.to_string(),
-        severity: finding.severity,
-        message: finding.message.to_string(),
-        help: finding.help.as_deref().map(str::to_owned),
-        file: crate::finding::display_path(&finding.file),
-        location: [
-            location.start,
-            location.end,
-            location.line,
-            location.column,
-            location.end_line,
-            location.end_column,
-        ],
-        path: finding.path.to_string(),
-        doc_id: finding.doc_id.as_deref().map(str::to_owned),
-        kind: finding.kind.as_deref().map(str::to_owned),
-    }
+/// The texts a cache being written shares, each kept once: told apart by address first
+/// (findings share their rule's, file's and help's texts), by content after.
+#[derive(Default)]
+struct TextTable {
+    by_address: HashMap<(usize, usize), TextIndex>,
+    by_text: HashMap<String, TextIndex>,
+    texts: Vec<String>,
 }
 
-fn stored_looked(looked: &Looked) -> StoredLooked {
-    match looked {
-        Looked::Kind(kind) => StoredLooked::Kind(kind.to_string()),
-        Looked::Id(kind, id) => StoredLooked::Id(kind.to_string(), id.to_string()),
-        Looked::Person(id) => StoredLooked::Person(id.to_string()),
+impl TextTable {
+    fn index(&mut self, text: &str) -> TextIndex {
+        let address = (text.as_ptr() as usize, text.len());
+        if let Some(&index) = self.by_address.get(&address) {
+            return index;
+        }
+        if let Some(&index) = self.by_text.get(text) {
+            return index;
+        }
+        // The first text of its kind is told apart by address from then on; the same text
+        // at another address (an id a lookup made anew) by content.
+        let index = TextIndex::try_from(self.texts.len()).unwrap_or(NONE);
+        self.texts.push(text.to_owned());
+        self.by_text.insert(text.to_owned(), index);
+        self.by_address.insert(address, index);
+        index
+    }
+
+    fn optional(&mut self, text: Option<&str>) -> TextIndex {
+        text.map_or(NONE, |text| self.index(text))
+    }
+
+    fn path(&mut self, path: &Path) -> TextIndex {
+        match path.to_str() {
+            Some(text) => self.index(text),
+            None => self.index(&crate::finding::display_path(path)),
+        }
+    }
+
+    fn finding(&mut self, finding: &Finding) -> StoredFinding {
+        let location = &finding.location;
+        StoredFinding {
+            rule: self.index(&finding.rule),
+            name: self.index(&finding.name),
+            severity: finding.severity,
+            message: finding.message.to_string(),
+            help: self.optional(finding.help.as_deref()),
+            file: self.path(&finding.file),
+            location: [
+                location.start,
+                location.end,
+                location.line,
+                location.column,
+                location.end_line,
+                location.end_column,
+            ],
+            path: finding.path.to_string(),
+            doc_id: self.optional(finding.doc_id.as_deref()),
+            kind: self.optional(finding.kind.as_deref()),
+        }
+    }
+
+    fn looked(&mut self, looked: &Looked) -> StoredLooked {
+        match looked {
+            Looked::Kind(kind) => StoredLooked::Kind(self.index(kind)),
+            Looked::Id(kind, id) => StoredLooked::Id(self.index(kind), self.index(id)),
+            Looked::Person(id) => StoredLooked::Person(self.index(id)),
+        }
     }
 }
 
@@ -664,6 +742,7 @@ fn people_digests(loaded: &LoadedDocument, source: &SourceFile) -> Vec<(String, 
 /// The session's records, as the cache keeps them.
 fn store(session: &Session, key: [u8; 32], read: &[Read]) -> Stored {
     let workspace = session.workspace();
+    let mut table = TextTable::default();
     let digests: HashMap<&Path, [u8; 32]> = read
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
@@ -675,8 +754,16 @@ fn store(session: &Session, key: [u8; 32], read: &[Read]) -> Stored {
             .or_default()
             .push(StoredCall {
                 rule: *rule,
-                findings: record.findings.iter().map(stored_finding).collect(),
-                looked: record.looked.iter().map(stored_looked).collect(),
+                findings: record
+                    .findings
+                    .iter()
+                    .map(|finding| table.finding(finding))
+                    .collect(),
+                looked: record
+                    .looked
+                    .iter()
+                    .map(|looked| table.looked(looked))
+                    .collect(),
                 printed: record.printed.clone(),
             });
     }
@@ -722,17 +809,28 @@ fn store(session: &Session, key: [u8; 32], read: &[Read]) -> Stored {
             natives: session
                 .per_file_findings(&source.path)
                 .iter()
-                .map(stored_finding)
+                .map(|finding| table.finding(finding))
                 .collect(),
             problems,
         });
     }
     let whole = session.whole_findings();
+    let across = whole
+        .across
+        .iter()
+        .map(|finding| table.finding(finding))
+        .collect();
+    let run_level = whole
+        .run_level
+        .iter()
+        .map(|finding| table.finding(finding))
+        .collect();
     Stored {
         key,
+        texts: std::mem::take(&mut table.texts),
         files,
-        across: whole.across.iter().map(stored_finding).collect(),
-        run_level: whole.run_level.iter().map(stored_finding).collect(),
+        across,
+        run_level,
         run_sources: whole
             .run_sources
             .iter()
@@ -758,7 +856,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
         .collect();
-    let mut interned = Interned::default();
+    let mut texts = Texts::of(&stored.texts);
     let workspace = session.workspace();
     let now: HashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
     let mut unchanged = 0;
@@ -770,7 +868,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
     let mut known: HashSet<&str> = HashSet::new();
     for file in &stored.files {
         known.insert(file.path.as_str());
-        let path = interned.path(&file.path);
+        let path: Arc<Path> = Arc::from(Path::new(&file.path));
         let same = digests.get(&*path) == Some(&file.digest);
         if same {
             unchanged += 1;
@@ -784,12 +882,12 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
                             findings: call
                                 .findings
                                 .iter()
-                                .map(|found| interned.finding(found))
+                                .map(|found| texts.finding(found))
                                 .collect(),
                             looked: call
                                 .looked
                                 .iter()
-                                .map(|looked| interned.looked(looked))
+                                .map(|looked| texts.looked(looked))
                                 .collect(),
                             printed: call.printed.clone(),
                         },
@@ -800,7 +898,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
                 Arc::clone(&path),
                 file.natives
                     .iter()
-                    .map(|found| interned.finding(found))
+                    .map(|found| texts.finding(found))
                     .collect(),
             ));
             continue;
@@ -830,12 +928,12 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
                 continue;
             }
             if let Some(kind) = &before.kind {
-                touched.insert(Looked::Kind(interned.text(kind)));
+                touched.insert(Looked::Kind(Arc::from(kind.as_str())));
                 across |= crate::rules::native::ACROSS_READS
                     .iter()
                     .any(|(read, _)| read == kind);
                 if let Some(id) = &before.id {
-                    touched.insert(Looked::Id(interned.text(kind), interned.text(id)));
+                    touched.insert(Looked::Id(Arc::from(kind.as_str()), Arc::from(id.as_str())));
                 }
             }
             let people_now: HashMap<String, [u8; 32]> = match (after, &source_now) {
@@ -844,7 +942,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
             };
             for (id, digest) in &before.people {
                 if people_now.get(id) != Some(digest) {
-                    touched.insert(Looked::Person(interned.text(id)));
+                    touched.insert(Looked::Person(Arc::from(id.as_str())));
                 }
             }
         }
@@ -882,7 +980,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
         stored
             .across
             .iter()
-            .map(|found| interned.finding(found))
+            .map(|found| texts.finding(found))
             .collect(),
         stored.idle,
     );

@@ -167,6 +167,25 @@ pub fn write_atomically_with(
     within: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    replace(path, within, write, true)
+}
+
+/// [`write_atomically`] without waiting for the disk: for a cache, which a crash may lose
+/// or leave half-written (its reader then ignores it), never a report or a baseline.
+pub fn write_atomically_unsynced(
+    path: &Path,
+    within: &Path,
+    contents: &[u8],
+) -> std::io::Result<()> {
+    replace(path, within, &mut |file| file.write_all(contents), false)
+}
+
+fn replace(
+    path: &Path,
+    within: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    sync: bool,
+) -> std::io::Result<()> {
     refuse_links(path, within)?;
     if let Ok(metadata) = std::fs::metadata(path) {
         if !metadata.is_file() {
@@ -196,7 +215,9 @@ pub fn write_atomically_with(
         let file = buffered
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)?;
-        file.sync_all()?;
+        if sync {
+            file.sync_all()?;
+        }
         // A rename replaces the name itself, whatever it was: never what a link names.
         std::fs::rename(&temporary, path)
     })();
