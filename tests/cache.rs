@@ -250,6 +250,33 @@ fn the_cache_folder_is_ignored_by_git_and_never_read_as_documents() {
 }
 
 #[test]
+fn the_same_repository_named_from_elsewhere_finds_its_cache() {
+    let keys = tempfile::tempdir().expect("keys");
+    let folder = repository();
+    let root = folder.path();
+    let truth = run_cli(root, keys.path(), &[]);
+    let parent = root.parent().expect("a parent");
+    let path = root.to_string_lossy().into_owned();
+    let output = lessons(
+        parent,
+        keys.path(),
+        &[
+            "check",
+            &path,
+            "--format",
+            "concise",
+            "--as-of",
+            "2026-11-01",
+            "--verbose",
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("0 changed; 0 calls"), "{stderr}");
+    assert_eq!(output.status.code(), Some(truth.0));
+}
+
+#[test]
 fn a_key_inside_the_repository_is_never_made_nor_trusted() {
     let folder = repository();
     let root = folder.path();

@@ -153,6 +153,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         let (found, unreadable) =
             crate::workspace::discover::walk(&root, &reader.include, &reader.exclude);
         let key = key_of(
+            &root,
             &options,
             as_of,
             &config,
@@ -162,11 +163,14 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         );
         let file = cache_file(&root, dir);
         let mac_key = mac_key(&root);
-        let stored = match (&file, &mac_key, unreadable.is_empty()) {
-            (Some(file), Some(mac), true) => load(file, &root, mac, &key),
-            _ => Err("no cache for this run".to_owned()),
-        };
-        let read = read_all(&root, &found, &reader);
+        // The cache is read while the documents are: both wait on the disk.
+        let (stored, read) = rayon::join(
+            || match (&file, &mac_key, unreadable.is_empty()) {
+                (Some(file), Some(mac), true) => load(file, &root, mac, &key),
+                _ => Err("no cache for this run".to_owned()),
+            },
+            || read_all(&root, &found, &reader),
+        );
         let options = Options {
             as_of: Some(as_of),
             ..options
@@ -226,6 +230,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
 
 /// The cache's key: what every finding depends on besides the documents.
 fn key_of(
+    root: &Path,
     options: &Options,
     as_of: crate::document::date::Moment,
     config: &crate::workspace::Config,
@@ -238,6 +243,16 @@ fn key_of(
         hasher.update(&(part.len() as u64).to_le_bytes());
         hasher.update(part);
     };
+    // A path as the repository names it: the same key from its root or from elsewhere.
+    let named = |path: &Path| -> Vec<u8> {
+        let path = crate::util::paths::normalise(&std::path::absolute(path).unwrap_or_default());
+        let root = crate::util::paths::normalise(&std::path::absolute(root).unwrap_or_default());
+        path.strip_prefix(&root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned()
+            .into_bytes()
+    };
     field(&FORMAT.to_le_bytes());
     field(env!("CARGO_PKG_VERSION").as_bytes());
     field(as_of.to_string().as_bytes());
@@ -245,11 +260,11 @@ fn key_of(
     field(format!("{:?}", options.limits_with(config)).as_bytes());
     field(format!("{:?}/{:?}", options.select, options.ignore).as_bytes());
     if let Some(path) = config_path {
-        field(path.to_string_lossy().as_bytes());
+        field(&named(path));
         field(&std::fs::read(path).unwrap_or_default());
     }
     for layer in &config.layers {
-        field(layer.path.to_string_lossy().as_bytes());
+        field(&named(&layer.path));
         field(layer.text.as_bytes());
     }
     // Every rule file, by path and text (the built-in ones are the version's).
@@ -259,7 +274,7 @@ fn key_of(
     }
     rules.sort();
     for path in rules {
-        field(path.to_string_lossy().as_bytes());
+        field(&named(&path));
         field(&std::fs::read(&path).unwrap_or_default());
     }
     *hasher.finalize().as_bytes()
