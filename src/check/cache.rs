@@ -98,6 +98,9 @@ struct StoredDocument {
     digest: [u8; 32],
     /// A roster's people: id, digest of the entry.
     people: Vec<(String, [u8; 32])>,
+    /// Digest of what the native rules that compare documents read of it (zero for a
+    /// kind they do not read): when it is the same, they need not run again.
+    across: [u8; 32],
     calls: Vec<StoredCall>,
 }
 
@@ -175,7 +178,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             as_of: Some(as_of),
             ..options
         };
-        let (outcome, session) = match stored {
+        let (outcome, session, previous) = match stored {
             Ok(stored) if same_files(&stored, &read) => {
                 let unchanged = read.len();
                 let mut outcome = from_cache(
@@ -195,13 +198,34 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                 });
                 return Ok(outcome);
             }
+            Ok(stored) if remembers_enough(&config, &stored, &read) => {
+                let workspace =
+                    lazy_workspace(&root, &config, config_path.clone(), reader, &stored, &read);
+                let options = Options {
+                    workspace: Some(Arc::new(workspace)),
+                    ..options.clone()
+                };
+                let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
+                let mut session = Session::empty(
+                    Options {
+                        workspace: None,
+                        ..options
+                    },
+                    Arc::clone(&pool),
+                    ready,
+                );
+                let used = resume(&mut session, &stored, &read);
+                let mut outcome = session.outcome();
+                outcome.cache = Some(used);
+                (outcome, session, Some(stored))
+            }
             Ok(stored) => {
                 let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
                 let mut session = Session::empty(options.clone(), Arc::clone(&pool), ready);
-                let used = resume(&mut session, stored, &read);
+                let used = resume(&mut session, &stored, &read);
                 let mut outcome = session.outcome();
                 outcome.cache = Some(used);
-                (outcome, session)
+                (outcome, session, Some(stored))
             }
             Err(missed) => {
                 let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
@@ -214,13 +238,13 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                     missed: Some(missed),
                     ..CacheUse::default()
                 });
-                (outcome, session)
+                (outcome, session, None)
             }
         };
         // Kept only when every rule ran through: a failure is said again, not remembered.
         if let (Some(file), Some(mac)) = (&file, &mac_key) {
             if outcome.rule_errors.is_empty() {
-                let stored = store(&session, key, &read);
+                let stored = store(&session, key, &read, previous.as_ref());
                 let _ = save(file, &outcome.root, mac, &stored);
             }
         }
@@ -732,6 +756,35 @@ fn document_digest(loaded: &LoadedDocument, source: &SourceFile) -> [u8; 32] {
     *blake3::hash(text.as_bytes()).as_bytes()
 }
 
+/// What the native rules that compare documents read of a document (its id and the fields
+/// [`crate::rules::native::ACROSS_READS`] lists for its kind), digested; zero for a kind
+/// they do not read.
+fn across_digest(loaded: &LoadedDocument, source: &SourceFile) -> [u8; 32] {
+    let Some(fields) = loaded.kind.as_deref().and_then(|kind| {
+        crate::rules::native::ACROSS_READS
+            .iter()
+            .find(|(read, _)| *read == kind)
+            .map(|(_, fields)| *fields)
+    }) else {
+        return [0; 32];
+    };
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(loaded.document.id.as_deref().unwrap_or("").as_bytes());
+    for field in fields {
+        hasher.update(b"\0");
+        hasher.update(field.as_bytes());
+        if let Some(node) = loaded.document.root.get(field) {
+            let text = node
+                .as_str()
+                .or_else(|| source.text.get(node.span()))
+                .unwrap_or_default();
+            hasher.update(b"=");
+            hasher.update(text.as_bytes());
+        }
+    }
+    *hasher.finalize().as_bytes()
+}
+
 /// A roster's people: id, digest of the entry's text.
 fn people_digests(loaded: &LoadedDocument, source: &SourceFile) -> Vec<(String, [u8; 32])> {
     if loaded.kind.as_deref() != Some("roster") {
@@ -755,7 +808,17 @@ fn people_digests(loaded: &LoadedDocument, source: &SourceFile) -> Vec<(String, 
 }
 
 /// The session's records, as the cache keeps them.
-fn store(session: &Session, key: [u8; 32], read: &[Read]) -> Stored {
+fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stored>) -> Stored {
+    // What the earlier cache says of the documents this run only remembered.
+    let remembered: HashMap<&str, &StoredFile> = previous
+        .map(|previous| {
+            previous
+                .files
+                .iter()
+                .map(|file| (file.path.as_str(), file))
+                .collect()
+        })
+        .unwrap_or_default();
     let workspace = session.workspace();
     let mut table = TextTable::default();
     let digests: HashMap<&Path, [u8; 32]> = read
@@ -800,6 +863,14 @@ fn store(session: &Session, key: [u8; 32], read: &[Read]) -> Stored {
                     span: (small(span.start), small(span.end)),
                     digest: document_digest(loaded, source),
                     people: people_digests(loaded, source),
+                    across: if loaded.document.remembered {
+                        remembered
+                            .get(crate::finding::display_path(&source.path).as_str())
+                            .and_then(|file| file.documents.get(ordinal))
+                            .map_or([0; 32], |document| document.across)
+                    } else {
+                        across_digest(loaded, source)
+                    },
                     calls: kept,
                 }
             })
@@ -864,9 +935,135 @@ fn small(number: usize) -> u32 {
     u32::try_from(number).unwrap_or(u32::MAX)
 }
 
+/// Whether a run may read only what changed and what its rules look up, the rest of the
+/// repository as the cache remembers it: not when `formats:` maps documents (which source
+/// fields any document has is a finding of the configuration), when an idle rule's note
+/// counts documents, or when a changed file could not be read.
+fn remembers_enough(config: &crate::workspace::Config, stored: &Stored, read: &[Read]) -> bool {
+    config.mappings.is_empty()
+        && !stored.idle.iter().any(|idle| *idle)
+        && read.iter().all(|read| read.text.is_some())
+}
+
+/// The repository with the files whose digest the cache knows as it remembers them, and
+/// the others (changed, new) read; rosters read too (the people index needs them).
+fn lazy_workspace(
+    root: &Path,
+    config: &crate::workspace::Config,
+    config_path: Option<PathBuf>,
+    reader: crate::workspace::Reader,
+    stored: &Stored,
+    read: &[Read],
+) -> Workspace {
+    use rayon::prelude::*;
+    let known: HashMap<&str, &StoredFile> = stored
+        .files
+        .iter()
+        .map(|file| (file.path.as_str(), file))
+        .collect();
+    let parts: Vec<FileParts> = read
+        .par_iter()
+        .map(|read| {
+            let path = crate::finding::display_path(&read.relative);
+            let text = read.text.clone().unwrap_or_default();
+            match known
+                .get(path.as_str())
+                .filter(|file| file.digest == read.digest)
+            {
+                Some(file) => remembered_file(file, &read.relative, text),
+                None => {
+                    let settled = reader.settle(reader.parse_text(&read.relative, text));
+                    FileParts {
+                        source: settled.source,
+                        documents: settled
+                            .documents
+                            .into_iter()
+                            .map(|(document, kind)| (document, kind))
+                            .collect(),
+                        problems: settled.problems,
+                    }
+                }
+            }
+        })
+        .collect();
+    let mut files = Vec::with_capacity(parts.len());
+    let mut documents = Vec::new();
+    let mut problems = Vec::new();
+    for (position, part) in parts.into_iter().enumerate() {
+        files.push(part.source);
+        documents.extend(
+            part.documents
+                .into_iter()
+                .map(|(document, kind)| LoadedDocument {
+                    file: position,
+                    document,
+                    kind,
+                }),
+        );
+        problems.extend(part.problems.into_iter().map(|problem| (position, problem)));
+    }
+    let mut workspace = Workspace::from_parts(
+        root,
+        config.clone(),
+        config_path,
+        reader,
+        files,
+        documents,
+        problems,
+    );
+    let rosters: Vec<usize> = workspace
+        .documents
+        .iter()
+        .filter(|loaded| loaded.kind.as_deref() == Some("roster"))
+        .map(|loaded| loaded.file)
+        .collect();
+    workspace.materialize(&rosters);
+    workspace
+}
+
+/// One file's share of a workspace being put together.
+struct FileParts {
+    source: Arc<SourceFile>,
+    documents: Vec<(Document, Option<Arc<str>>)>,
+    problems: Vec<LoadProblem>,
+}
+
+/// A file as the cache remembers it, with its text as read now.
+fn remembered_file(file: &StoredFile, relative: &Path, text: String) -> FileParts {
+    FileParts {
+        source: Arc::new(SourceFile::new(
+            relative.to_path_buf(),
+            text,
+            format_of(file.format),
+        )),
+        documents: file
+            .documents
+            .iter()
+            .map(|document| {
+                (
+                    Document::remembered(
+                        document.span.0 as usize..document.span.1 as usize,
+                        document.id.as_deref().map(Arc::from),
+                        document.declared_kind.clone(),
+                        document.skipped.clone(),
+                    ),
+                    document.kind.as_deref().map(Arc::from),
+                )
+            })
+            .collect(),
+        problems: file
+            .problems
+            .iter()
+            .map(|(start, end, message)| {
+                LoadProblem::new(message.clone(), *start as usize..*end as usize)
+            })
+            .collect(),
+    }
+}
+
 /// Takes up a session over a freshly loaded repository from `stored`: the records of the
 /// files whose digest did not change are kept, and what the changed ones touch is re-run.
-fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
+fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
     let digests: HashMap<&Path, [u8; 32]> = read
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
@@ -930,6 +1127,22 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
             .file_position(&path)
             .map(|at| Arc::clone(&workspace.files[at]));
         edited.push((Arc::clone(&path), file.documents.len()));
+        let zero = [0u8; 32];
+        for (ordinal, after) in documents_now.iter().enumerate() {
+            let now = source_now
+                .as_ref()
+                .map_or(zero, |source| across_digest(after, source));
+            across |= file
+                .documents
+                .get(ordinal)
+                .map_or(zero, |before| before.across)
+                != now;
+        }
+        if documents_now.len() < file.documents.len() {
+            across |= file.documents[documents_now.len()..]
+                .iter()
+                .any(|before| before.across != zero);
+        }
         for (ordinal, before) in file.documents.iter().enumerate() {
             let after = documents_now.get(ordinal);
             let same_document = after.is_some_and(|after| {
@@ -944,9 +1157,6 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
             }
             if let Some(kind) = &before.kind {
                 touched.insert(Looked::Kind(Arc::from(kind.as_str())));
-                across |= crate::rules::native::ACROSS_READS
-                    .iter()
-                    .any(|(read, _)| read == kind);
                 if let Some(id) = &before.id {
                     touched.insert(Looked::Id(Arc::from(kind.as_str()), Arc::from(id.as_str())));
                 }
@@ -976,9 +1186,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
         for loaded in &workspace.documents[workspace.documents_of(position)] {
             if let Some(kind) = &loaded.kind {
                 touched.insert(Looked::Kind(Arc::clone(kind)));
-                across |= crate::rules::native::ACROSS_READS
-                    .iter()
-                    .any(|(read, _)| **read == **kind);
+                across |= is_new && across_digest(loaded, source) != [0; 32];
                 if let Some(id) = &loaded.document.id {
                     touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));
                 }
@@ -997,7 +1205,7 @@ fn resume(session: &mut Session, stored: Stored, read: &[Read]) -> CacheUse {
             .iter()
             .map(|found| texts.finding(found))
             .collect(),
-        stored.idle,
+        stored.idle.clone(),
     );
     let edited_now = session.reevaluate_files(&edited, &touched, across);
     CacheUse {

@@ -624,6 +624,7 @@ impl Ready {
             deadline: self.deadline,
             record,
             only,
+            shared: std::ptr::eq(workspace, &*self.workspace).then(|| Arc::clone(&self.workspace)),
         })
     }
 

@@ -412,6 +412,26 @@ impl Session {
         touched: &HashSet<Looked>,
         across: bool,
     ) -> Edited {
+        // A rule whose evidence has no document is idle when documents name some: that
+        // count reads their fields, which a cache may only remember. It can change only
+        // where the edit took the last documents of that kind away (where there were none
+        // before, no remembered document named any, or the rule would have been idle).
+        let workspace = &self.ready.workspace;
+        let counts_fields = self.ready.compiled.rules.iter().any(|rule| {
+            rule.needs.iter().any(|(kind, _)| {
+                workspace.index.of_kind(kind).is_empty()
+                    && touched.contains(&Looked::Kind(Arc::from(kind.as_str())))
+            })
+        });
+        if counts_fields
+            && workspace
+                .documents
+                .iter()
+                .any(|loaded| loaded.document.remembered)
+        {
+            let files: Vec<usize> = (0..workspace.files.len()).collect();
+            Arc::make_mut(&mut self.ready.workspace).materialize(&files);
+        }
         let idle = self.ready.with_run(
             &self.ready.workspace,
             None,
@@ -470,6 +490,38 @@ impl Session {
             self.forget(&key);
         }
         let calls = only.len();
+        // The documents checked again, and those the rules that compare documents read,
+        // hold their fields (a cache may only remember them).
+        let workspace = &self.ready.workspace;
+        let mut files: Vec<usize> = only
+            .calls
+            .keys()
+            .map(|&position| workspace.documents[position].file)
+            .collect();
+        if across {
+            files.extend(
+                workspace
+                    .documents
+                    .iter()
+                    .filter(|loaded| {
+                        loaded.kind.as_deref().is_some_and(|kind| {
+                            crate::rules::native::ACROSS_READS
+                                .iter()
+                                .any(|(read, _)| *read == kind)
+                        })
+                    })
+                    .map(|loaded| loaded.file),
+            );
+        }
+        files.sort_unstable();
+        files.dedup();
+        if files.iter().any(|&file| {
+            workspace.documents[workspace.documents_of(file)]
+                .iter()
+                .any(|loaded| loaded.document.remembered)
+        }) {
+            Arc::make_mut(&mut self.ready.workspace).materialize(&files);
+        }
         let ready = &self.ready;
         let evaluated = ready.evaluate(&ready.workspace, Some(&only), true);
         let keys = document_keys(&ready.workspace);

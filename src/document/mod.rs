@@ -77,6 +77,9 @@ pub struct Document {
     /// Why it is no document of its mapping's kind (a `skip:` condition of `formats:`):
     /// not checked.
     pub skipped: Option<String>,
+    /// Whether it is only what a cache remembers of it (place, id, kind; no fields): read
+    /// from its file when a rule looks it up.
+    pub remembered: bool,
 }
 
 impl Document {
@@ -100,6 +103,7 @@ impl Document {
             body: None,
             presets: Vec::new(),
             skipped,
+            remembered: true,
         }
     }
 
@@ -118,6 +122,7 @@ impl Document {
             id,
             origins: Vec::new(),
             presets: Vec::new(),
+            remembered: false,
             body: None,
             skipped: None,
         }

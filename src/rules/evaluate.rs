@@ -846,6 +846,9 @@ pub struct Run<'a> {
     pub deadline: Option<std::time::Instant>,
     /// Keep each call's findings and lookups ([`Evaluated::calls`]), for a session.
     pub record: bool,
+    /// The workspace, shared: what reads a document a cache only remembers when a rule
+    /// looks it up.
+    pub shared: Option<Arc<Workspace>>,
     /// Make only these calls, and no native rule's: what a session re-runs after an edit.
     pub only: Option<&'a Only>,
 }
@@ -1226,6 +1229,7 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let lookup = Arc::new(super::lookup::WorkspaceLookup::new(
         Arc::clone(&values),
         Arc::clone(&workspace.index),
+        run.shared.clone(),
     ));
     let limits = run.limits;
     let mut engine = engine::build(

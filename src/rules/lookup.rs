@@ -6,14 +6,14 @@
 //! for its loop, not for copies.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rhai::Dynamic;
 
 use super::engine::{id_text, is_blank, no_documents, Lookup};
 use super::looked::{note, Looked};
 use super::view::{ListView, MapView};
-use crate::workspace::Index;
+use crate::workspace::{Index, Workspace};
 
 /// Answers by (kind, field), and by (kind, field) then id.
 type Lists = HashMap<(String, String), Arc<[Dynamic]>>;
@@ -23,7 +23,10 @@ pub struct WorkspaceLookup {
     /// Each document's view (`()` for one of no kind), indexed like the workspace's.
     documents: Arc<[Dynamic]>,
     index: Arc<Index>,
-    by_kind: HashMap<String, Arc<[Dynamic]>>,
+    /// Each kind's documents, gathered the first time they are asked for.
+    by_kind: HashMap<String, OnceLock<Arc<[Dynamic]>>>,
+    /// The documents only a cache remembers, read from their files when first looked up.
+    remembered: Option<Remembered>,
     having: Mutex<Lists>,
     references: Mutex<References>,
 }
@@ -36,33 +39,93 @@ fn field_of(document: &Dynamic, field: &str) -> Option<Dynamic> {
     document.read_lock::<MapView>()?.get(field)
 }
 
+/// A workspace some of whose documents a cache only remembers, and their views once read.
+struct Remembered {
+    workspace: Arc<Workspace>,
+    views: Vec<OnceLock<Dynamic>>,
+}
+
+impl Remembered {
+    /// The view of the remembered document at `position`: its file read and parsed as a
+    /// full load would. The time it takes is not the calling rule's.
+    fn view(&self, position: usize) -> Dynamic {
+        self.views[position]
+            .get_or_init(|| {
+                let started = std::time::Instant::now();
+                let workspace = &self.workspace;
+                let loaded = &workspace.documents[position];
+                let ordinal = position - workspace.documents_of(loaded.file).start;
+                let source = &workspace.files[loaded.file];
+                let reader = &workspace.reader;
+                let settled =
+                    reader.settle(reader.parse_text(&source.path, source.text.to_string()));
+                let view = match settled.documents.get(ordinal) {
+                    Some((document, Some(kind))) => super::view::document(document, kind),
+                    _ => Dynamic::UNIT,
+                };
+                super::engine::extend_deadline(started.elapsed());
+                view
+            })
+            .clone()
+    }
+}
+
 impl WorkspaceLookup {
-    pub fn new(documents: Arc<[Dynamic]>, index: Arc<Index>) -> Self {
+    /// The lookups over `documents` (their views, indexed like the workspace's); those
+    /// `workspace` only remembers are read when first looked up.
+    pub fn new(
+        documents: Arc<[Dynamic]>,
+        index: Arc<Index>,
+        workspace: Option<Arc<Workspace>>,
+    ) -> Self {
         let by_kind = index
             .kinds()
-            .map(|kind| {
-                let of_kind: Arc<[Dynamic]> = index
-                    .of_kind(kind)
-                    .iter()
-                    .map(|&position| documents[position].clone())
-                    .collect();
-                (kind.to_owned(), of_kind)
-            })
+            .map(|kind| (kind.to_owned(), OnceLock::new()))
             .collect();
+        let remembered = workspace
+            .filter(|workspace| {
+                workspace
+                    .documents
+                    .iter()
+                    .any(|loaded| loaded.document.remembered)
+            })
+            .map(|workspace| Remembered {
+                views: (0..workspace.documents.len())
+                    .map(|_| OnceLock::new())
+                    .collect(),
+                workspace,
+            });
         WorkspaceLookup {
             documents,
             index,
             by_kind,
+            remembered,
             having: Mutex::new(HashMap::new()),
             references: Mutex::new(HashMap::new()),
         }
     }
 
+    /// The view of the document at `position`.
+    fn view(&self, position: usize) -> Dynamic {
+        match &self.remembered {
+            Some(remembered) if remembered.workspace.documents[position].document.remembered => {
+                remembered.view(position)
+            }
+            _ => self.documents[position].clone(),
+        }
+    }
+
     fn of_kind(&self, kind: &str) -> Arc<[Dynamic]> {
-        self.by_kind
-            .get(kind)
-            .cloned()
-            .unwrap_or_else(|| Arc::from(Vec::new()))
+        match self.by_kind.get(kind) {
+            Some(list) => Arc::clone(list.get_or_init(|| {
+                self.index
+                    .of_kind(kind)
+                    .iter()
+                    .map(|&position| self.view(position))
+                    .collect()
+            })),
+            None => Arc::from(Vec::new()),
+        }
     }
 
     /// id → documents of `kind` whose `field` names it.
@@ -130,7 +193,7 @@ impl Lookup for WorkspaceLookup {
                 .index
                 .person(id)
                 .and_then(|(roster, slot)| {
-                    let people = field_of(&self.documents[roster], "people")?;
+                    let people = field_of(&self.view(roster), "people")?;
                     let people = people.read_lock::<ListView>()?;
                     people.get(slot)
                 })
@@ -139,7 +202,7 @@ impl Lookup for WorkspaceLookup {
         note(|| Looked::Id(kind.into(), id.into()));
         self.index
             .find(kind, id)
-            .map_or(Dynamic::UNIT, |position| self.documents[position].clone())
+            .map_or(Dynamic::UNIT, |position| self.view(position))
     }
 
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic {

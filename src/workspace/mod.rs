@@ -548,6 +548,47 @@ impl Workspace {
         Replaced { old, was, is }
     }
 
+    /// Reads the files at `positions` whose documents are only remembered (a cache's), as
+    /// a load would, in parallel: their documents then hold their fields. The index is
+    /// rebuilt once.
+    pub fn materialize(&mut self, positions: &[usize]) {
+        let wanted: Vec<usize> = positions
+            .iter()
+            .copied()
+            .filter(|&file| {
+                self.documents[self.documents_of(file)]
+                    .iter()
+                    .any(|loaded| loaded.document.remembered)
+            })
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let reader = Arc::clone(&self.reader);
+        let settled: Vec<(usize, SettledFile)> = wanted
+            .par_iter()
+            .map(|&file| {
+                let source = &self.files[file];
+                let parsed = reader.parse_text(&source.path, source.text.to_string());
+                (file, reader.settle(parsed))
+            })
+            .collect();
+        for (file, settled) in settled {
+            let range = self.documents_of(file);
+            // The same text read again: the same documents, unless the cache was wrong.
+            if settled.documents.len() != range.len() {
+                continue;
+            }
+            for (loaded, (document, kind)) in
+                self.documents[range].iter_mut().zip(settled.documents)
+            {
+                loaded.document = document;
+                loaded.kind = kind;
+            }
+        }
+        self.index = Arc::new(Index::build(&self.documents));
+    }
+
     /// Whether each `formats:` entry and `kinds:` glob still matches a file, after files
     /// came or went.
     pub fn check_globs(&self) -> Result<(), LoadError> {
