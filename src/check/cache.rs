@@ -975,11 +975,7 @@ fn lazy_workspace(
                     let settled = reader.settle(reader.parse_text(&read.relative, text));
                     FileParts {
                         source: settled.source,
-                        documents: settled
-                            .documents
-                            .into_iter()
-                            .map(|(document, kind)| (document, kind))
-                            .collect(),
+                        documents: settled.documents,
                         problems: settled.problems,
                     }
                 }
