@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::edits::edits;
+use common::finding_lines;
 use lessons::check::cache::{CacheDir, FOLDER};
-use lessons::check::session::finding_lines;
 use lessons::document::date::Moment;
 use lessons::Options;
 use proptest::prelude::*;

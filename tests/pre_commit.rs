@@ -59,8 +59,11 @@ fn try_hook(folder: &Path, cache: &Path, head: &str, hook: &str) -> (bool, Strin
         .args(stage)
         .output()
         .expect("pre-commit runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.success(), text)
 }
 

@@ -8,7 +8,8 @@ mod common;
 use std::path::Path;
 
 use common::edits::{edits, Edit, INCIDENT};
-use lessons::check::session::{finding_lines, Session};
+use common::finding_lines;
+use lessons::check::session::Session;
 use lessons::document::date::Moment;
 use lessons::Options;
 use proptest::prelude::*;

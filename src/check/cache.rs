@@ -84,8 +84,18 @@ struct StoredFile {
     documents: Vec<StoredDocument>,
     /// The findings of the native rules that judge a file alone.
     natives: Vec<StoredFinding>,
-    /// Why parts could not be read as documents: start, end, message.
-    problems: Vec<(u32, u32, String)>,
+    /// Why parts could not be read as documents, as LL000 says it.
+    problems: Vec<StoredProblem>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredProblem {
+    span: (u32, u32),
+    message: String,
+    help: Option<String>,
+    path: String,
+    doc_id: Option<String>,
+    kind: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -178,69 +188,76 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             as_of: Some(as_of),
             ..options
         };
-        let (outcome, session, previous) = match stored {
-            Ok(stored) if same_files(&stored, &read) => {
-                let unchanged = read.len();
-                let mut outcome = from_cache(
-                    reader,
-                    &options,
-                    as_of,
-                    root,
-                    config,
-                    config_path,
-                    started,
-                    stored,
-                    read,
-                )?;
-                outcome.cache = Some(CacheUse {
-                    unchanged,
-                    ..CacheUse::default()
-                });
-                return Ok(outcome);
-            }
-            Ok(stored) if remembers_enough(&config, &stored, &read) => {
-                let workspace =
-                    lazy_workspace(&root, &config, config_path.clone(), reader, &stored, &read);
-                let options = Options {
-                    workspace: Some(Arc::new(workspace)),
-                    ..options.clone()
-                };
-                let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
-                let mut session = Session::empty(
-                    Options {
-                        workspace: None,
-                        ..options
-                    },
-                    Arc::clone(&pool),
-                    ready,
-                );
-                let used = resume(&mut session, &stored, &read);
-                let mut outcome = session.outcome();
-                outcome.cache = Some(used);
-                (outcome, session, Some(stored))
-            }
+        let mut read = read;
+        let (workspace, previous, missed) = match stored {
             Ok(stored) => {
-                let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
-                let mut session = Session::empty(options.clone(), Arc::clone(&pool), ready);
-                let used = resume(&mut session, &stored, &read);
-                let mut outcome = session.outcome();
-                outcome.cache = Some(used);
-                (outcome, session, Some(stored))
+                if same_files(&stored, &read) {
+                    let unchanged = read.len();
+                    let workspace = lazy_workspace(
+                        &root,
+                        &config,
+                        config_path.clone(),
+                        reader,
+                        &stored,
+                        &mut read,
+                        false,
+                    );
+                    let mut outcome = from_cache(
+                        workspace,
+                        &options,
+                        as_of,
+                        root,
+                        config,
+                        config_path,
+                        started,
+                        &stored,
+                    )?;
+                    outcome.cache = Some(CacheUse {
+                        unchanged,
+                        ..CacheUse::default()
+                    });
+                    return Ok(outcome);
+                }
+                // What the cache knows as it remembers it, what changed read anew.
+                let workspace = remembers_enough(&config, &stored, &read).then(|| {
+                    lazy_workspace(
+                        &root,
+                        &config,
+                        config_path.clone(),
+                        reader,
+                        &stored,
+                        &mut read,
+                        true,
+                    )
+                });
+                (workspace, Some(stored), None)
             }
-            Err(missed) => {
-                let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
-                let mut session = Session::empty(options.clone(), Arc::clone(&pool), ready);
+            Err(missed) => (None, None, Some(missed)),
+        };
+        let options = Options {
+            workspace: workspace.map(Arc::new),
+            ..options
+        };
+        let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
+        let options = Options {
+            workspace: None,
+            ..options
+        };
+        let mut session = Session::empty(options, Arc::clone(&pool), ready);
+        let used = match &previous {
+            Some(stored) => resume(&mut session, stored, &read),
+            None => {
                 session.evaluate_everything();
-                let mut outcome = session.outcome();
-                outcome.cache = Some(CacheUse {
+                CacheUse {
                     changed: read.len(),
                     calls: session.calls_made(),
-                    missed: Some(missed),
+                    missed,
                     ..CacheUse::default()
-                });
-                (outcome, session, None)
+                }
             }
         };
+        let mut outcome = session.outcome();
+        outcome.cache = Some(used);
         // Kept only when every rule ran through: a failure is said again, not remembered.
         if let (Some(file), Some(mac)) = (&file, &mac_key) {
             if outcome.rule_errors.is_empty() {
@@ -482,21 +499,19 @@ fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored) -> std::io::R
     crate::output::write_atomically_unsynced(file, root, &bytes)
 }
 
-/// The run whose findings all come from `stored`: no document parsed.
+/// The run whose findings all come from `stored`, over `workspace` as it remembers it: no
+/// document parsed.
 #[allow(clippy::too_many_arguments)]
 fn from_cache(
-    reader: crate::workspace::Reader,
+    workspace: Workspace,
     options: &Options,
     as_of: crate::document::date::Moment,
     root: PathBuf,
     config: crate::workspace::Config,
     config_path: Option<PathBuf>,
     started: Instant,
-    stored: Stored,
-    read: Vec<Read>,
+    stored: &Stored,
 ) -> Result<Outcome, Error> {
-    let workspace =
-        remembered_workspace(&root, &config, config_path.clone(), reader, &stored, read);
     let options = Options {
         workspace: Some(Arc::new(workspace)),
         ..options.clone()
@@ -538,56 +553,6 @@ fn from_cache(
         sources,
     );
     Ok(ready.finish(Arc::clone(&ready.workspace), evaluated, true))
-}
-
-/// The repository as the cache remembers it: every file's text as read now, its
-/// documents' places, ids and kinds, its problems; no fields.
-fn remembered_workspace(
-    root: &Path,
-    config: &crate::workspace::Config,
-    config_path: Option<PathBuf>,
-    reader: crate::workspace::Reader,
-    stored: &Stored,
-    read: Vec<Read>,
-) -> Workspace {
-    let mut files = Vec::with_capacity(read.len());
-    let mut documents = Vec::new();
-    let mut problems = Vec::new();
-    for (position, (file, read)) in stored.files.iter().zip(read).enumerate() {
-        let format = format_of(file.format);
-        files.push(Arc::new(SourceFile::new(
-            read.relative,
-            read.text.unwrap_or_default(),
-            format,
-        )));
-        for document in &file.documents {
-            documents.push(LoadedDocument {
-                file: position,
-                document: Document::remembered(
-                    document.span.0 as usize..document.span.1 as usize,
-                    document.id.as_deref().map(Arc::from),
-                    document.declared_kind.clone(),
-                    document.skipped.clone(),
-                ),
-                kind: document.kind.as_deref().map(Arc::from),
-            });
-        }
-        for (start, end, message) in &file.problems {
-            problems.push((
-                position,
-                LoadProblem::new(message.clone(), *start as usize..*end as usize),
-            ));
-        }
-    }
-    Workspace::from_parts(
-        root,
-        config.clone(),
-        config_path,
-        reader,
-        files,
-        documents,
-        problems,
-    )
 }
 
 fn format_of(code: u8) -> Format {
@@ -845,6 +810,11 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
                 printed: record.printed.clone(),
             });
     }
+    // Each file's problems, gathered once (not looked for among all of them per file).
+    let mut problems_of: HashMap<usize, Vec<&LoadProblem>> = HashMap::new();
+    for (file, problem) in &workspace.problems {
+        problems_of.entry(*file).or_default().push(problem);
+    }
     let mut files = Vec::with_capacity(workspace.files.len());
     for (position, source) in workspace.files.iter().enumerate() {
         let range = workspace.documents_of(position);
@@ -875,16 +845,17 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
                 }
             })
             .collect();
-        let problems = workspace
-            .problems
-            .iter()
-            .filter(|(file, _)| *file == position)
-            .map(|(_, problem)| {
-                (
-                    small(problem.span.start),
-                    small(problem.span.end),
-                    problem.message.clone(),
-                )
+        let problems = problems_of
+            .remove(&position)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|problem| StoredProblem {
+                span: (small(problem.span.start), small(problem.span.end)),
+                message: problem.message.clone(),
+                help: problem.help.clone(),
+                path: problem.path.clone(),
+                doc_id: problem.doc_id.as_deref().map(str::to_owned),
+                kind: problem.kind.as_deref().map(str::to_owned),
             })
             .collect();
         files.push(StoredFile {
@@ -946,14 +917,16 @@ fn remembers_enough(config: &crate::workspace::Config, stored: &Stored, read: &[
 }
 
 /// The repository with the files whose digest the cache knows as it remembers them, and
-/// the others (changed, new) read; rosters read too (the people index needs them).
+/// the others (changed, new) read; with `rosters`, the rosters read too (the people index
+/// a re-run call's lookups use).
 fn lazy_workspace(
     root: &Path,
     config: &crate::workspace::Config,
     config_path: Option<PathBuf>,
     reader: crate::workspace::Reader,
     stored: &Stored,
-    read: &[Read],
+    read: &mut [Read],
+    rosters: bool,
 ) -> Workspace {
     use rayon::prelude::*;
     let known: HashMap<&str, &StoredFile> = stored
@@ -962,10 +935,11 @@ fn lazy_workspace(
         .map(|file| (file.path.as_str(), file))
         .collect();
     let parts: Vec<FileParts> = read
-        .par_iter()
+        .par_iter_mut()
         .map(|read| {
             let path = crate::finding::display_path(&read.relative);
-            let text = read.text.clone().unwrap_or_default();
+            // The text moves into the workspace: only the path and digest are needed after.
+            let text = read.text.take().unwrap_or_default();
             match known
                 .get(path.as_str())
                 .filter(|file| file.digest == read.digest)
@@ -1007,6 +981,9 @@ fn lazy_workspace(
         documents,
         problems,
     );
+    if !rosters {
+        return workspace;
+    }
     let rosters: Vec<usize> = workspace
         .documents
         .iter()
@@ -1050,8 +1027,13 @@ fn remembered_file(file: &StoredFile, relative: &Path, text: String) -> FilePart
         problems: file
             .problems
             .iter()
-            .map(|(start, end, message)| {
-                LoadProblem::new(message.clone(), *start as usize..*end as usize)
+            .map(|problem| LoadProblem {
+                message: problem.message.clone(),
+                span: problem.span.0 as usize..problem.span.1 as usize,
+                help: problem.help.clone(),
+                path: problem.path.clone(),
+                doc_id: problem.doc_id.as_deref().map(Arc::from),
+                kind: problem.kind.as_deref().map(Arc::from),
             })
             .collect(),
     }

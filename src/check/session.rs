@@ -322,6 +322,17 @@ impl Session {
 
     /// Records every call anew.
     pub(super) fn evaluate_everything(&mut self) {
+        // Every document is checked: none may be only what a cache remembers.
+        if self
+            .ready
+            .workspace
+            .documents
+            .iter()
+            .any(|loaded| loaded.document.remembered)
+        {
+            let files: Vec<usize> = (0..self.ready.workspace.files.len()).collect();
+            Arc::make_mut(&mut self.ready.workspace).materialize(&files);
+        }
         let ready = &self.ready;
         let evaluated = self
             .pool
@@ -343,14 +354,15 @@ impl Session {
         self.spent = spent;
         // The native rules and the run's notes again, kept apart: each is redone on its own.
         self.per_file.clear();
-        let mut spent = Vec::new();
-        for finding in self.natives_of(Which::PerFile(None), &mut spent) {
+        let mut native_spent = Vec::new();
+        for finding in self.natives_of(Which::PerFile(None), &mut native_spent) {
             self.per_file
                 .entry(Arc::clone(&finding.file))
                 .or_default()
                 .push(finding);
         }
-        self.across = self.natives_of(Which::Across, &mut spent);
+        self.across = self.natives_of(Which::Across, &mut native_spent);
+        Spent::add(&mut self.spent, native_spent);
         self.run_level_again();
     }
 
@@ -554,11 +566,7 @@ impl Session {
             self.across = self.natives_of(Which::Across, &mut native_spent);
         }
         self.run_level_again();
-        spent.resize(rules.max(spent.len()), Spent::default());
-        for (rule, native) in native_spent.into_iter().enumerate() {
-            spent[rule].calls += native.calls;
-            spent[rule].time += native.time;
-        }
+        Spent::add(&mut spent, native_spent);
         self.spent = spent;
         Edited {
             calls,
@@ -791,28 +799,4 @@ impl std::fmt::Debug for Session {
             .field("records", &self.records.len())
             .finish()
     }
-}
-
-/// The findings of `outcome` as lines `file:line:column: RULE message` in their order:
-/// what a session and a fresh run are compared by.
-pub fn finding_lines(outcome: &Outcome) -> Vec<String> {
-    outcome
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{}:{}:{}: {} {}{}",
-                crate::finding::display_path(&finding.file),
-                finding.location.line(),
-                finding.location.column(),
-                finding.rule,
-                finding.message,
-                if finding.suppression.is_some() {
-                    " (suppressed)"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect()
 }

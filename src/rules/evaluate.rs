@@ -106,6 +106,19 @@ pub struct Spent {
     pub time: std::time::Duration,
 }
 
+impl Spent {
+    /// Adds `more` to `spent` (both indexed like the rules).
+    pub fn add(spent: &mut Vec<Spent>, more: Vec<Spent>) {
+        if spent.len() < more.len() {
+            spent.resize(more.len(), Spent::default());
+        }
+        for (rule, more) in more.into_iter().enumerate() {
+            spent[rule].calls += more.calls;
+            spent[rule].time += more.time;
+        }
+    }
+}
+
 /// How many findings a chunk of [`Evaluation::found`] holds.
 const CHUNK: usize = 1024;
 
@@ -1323,10 +1336,12 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
         only: run.only,
     };
     let mut native_spent = Vec::new();
-    let native = || match run.only {
-        // A session's re-run: it runs the native rules over the whole workspace itself.
-        Some(_) => Vec::new(),
-        None => super::native::evaluate(
+    // A session (it records) runs the native rules and the run's notes itself, each when
+    // what it reads changed.
+    let whole = run.only.is_none() && !run.record;
+    let native = || match whole {
+        false => Vec::new(),
+        true => super::native::evaluate(
             workspace,
             rules,
             settings,
@@ -1339,17 +1354,14 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let evaluation = session.evaluate(&targets, native);
     let mut findings = evaluation.findings;
     let mut sources = Vec::new();
-    if run.only.is_none() {
+    if whole {
         let (found, shown) = run_findings(run, &idle);
         findings.extend(found);
         sources.extend(shown);
     }
     let mut spent = evaluation.spent;
     spent.resize(rules.len(), Spent::default());
-    for (rule, native) in native_spent.into_iter().enumerate() {
-        spent[rule].calls += native.calls;
-        spent[rule].time += native.time;
-    }
+    Spent::add(&mut spent, native_spent);
     let unclassified = unclassified(workspace, &targets);
     let mut rule_errors = compiled.errors.clone();
     rule_errors.extend(evaluation.errors);

@@ -573,6 +573,8 @@ impl Workspace {
                 (file, reader.settle(parsed))
             })
             .collect();
+        let mut read_again = std::collections::HashSet::new();
+        let mut problems = Vec::new();
         for (file, settled) in settled {
             let range = self.documents_of(file);
             // The same text read again: the same documents, unless the cache was wrong.
@@ -585,7 +587,14 @@ impl Workspace {
                 loaded.document = document;
                 loaded.kind = kind;
             }
+            read_again.insert(file);
+            problems.extend(settled.problems.into_iter().map(|problem| (file, problem)));
         }
+        // Their problems as the read says them, in file order (a stable sort keeps each
+        // file's own order).
+        self.problems.retain(|(file, _)| !read_again.contains(file));
+        self.problems.extend(problems);
+        self.problems.sort_by_key(|(file, _)| *file);
         self.index = Arc::new(Index::build(&self.documents));
     }
 

@@ -80,3 +80,29 @@ pub fn say_skipped(test: &str, why: &str) {
 }
 pub mod edits;
 pub mod hostile;
+
+/// Every finding of `outcome` as a user would read it, in its order: file, line, column,
+/// rule, severity, message, help, and whether a waiver or the baseline suppresses it. What
+/// two runs that must agree are compared by.
+pub fn finding_lines(outcome: &lessons::Outcome) -> Vec<String> {
+    outcome
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{}:{}:{}: {} [{}] {} (help: {}){}",
+                lessons::finding::display_path(&finding.file),
+                finding.location.line(),
+                finding.location.column(),
+                finding.rule,
+                finding.severity,
+                finding.message,
+                finding.help.as_deref().unwrap_or("-"),
+                finding
+                    .suppression
+                    .as_ref()
+                    .map_or(String::new(), |why| format!(" ({})", why.as_str()))
+            )
+        })
+        .collect()
+}
