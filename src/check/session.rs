@@ -546,7 +546,7 @@ impl Session {
             // What failed is said as a fresh run would say it.
             self.evaluate_everything();
             return Edited {
-                calls,
+                calls: self.calls_made(),
                 everything: true,
                 taken: true,
             };

@@ -57,8 +57,9 @@ impl Remembered {
                 let ordinal = position - workspace.documents_of(loaded.file).start;
                 let source = &workspace.files[loaded.file];
                 let reader = &workspace.reader;
-                let settled =
-                    reader.settle(reader.parse_text(&source.path, source.text.to_string()));
+                let settled = crate::util::memory::outside_the_call(|| {
+                    reader.settle(reader.parse_text(&source.path, source.text.to_string()))
+                });
                 let view = match settled.documents.get(ordinal) {
                     Some((document, Some(kind))) => super::view::document(document, kind),
                     _ => Dynamic::UNIT,

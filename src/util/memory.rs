@@ -25,6 +25,20 @@ pub fn set_ceiling(bytes: Option<usize>) {
     CEILING.with(|cell| cell.set(ceiling));
 }
 
+/// Runs `work` done for the whole run on a call's thread (a document read when a rule
+/// first looks it up, kept for every later call): what it holds afterwards is not the
+/// call's, so the call keeps the room it had.
+pub fn outside_the_call<T>(work: impl FnOnce() -> T) -> T {
+    let room = headroom();
+    let result = work();
+    if let Ok(room) = usize::try_from(room) {
+        if CEILING.with(Cell::get) != isize::MAX {
+            set_ceiling(Some(room));
+        }
+    }
+    result
+}
+
 /// Trips [`over_ceiling`] whatever the thread holds: another budget of the call ran out.
 pub fn trip() {
     CEILING.with(|cell| cell.set(isize::MIN));
