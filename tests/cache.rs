@@ -127,6 +127,11 @@ fn cache_note(root: &Path, key_home: &Path) -> String {
         .collect()
 }
 
+/// Whether `--verbose` said every finding came from the cache.
+fn unchanged_and_none_made(said: &str) -> bool {
+    said.contains(" 0 changed, ") && said.contains("; 0 calls made again")
+}
+
 #[test]
 fn a_cache_forged_in_a_pull_request_changes_no_finding() {
     let keys = tempfile::tempdir().expect("keys");
@@ -140,7 +145,7 @@ fn a_cache_forged_in_a_pull_request_changes_no_finding() {
     // commits it. Their lessons believes it: every finding from the cache.
     let _ = run_cli(root, &attacker, &[]);
     assert!(
-        cache_note(root, &attacker).contains("0 changed; 0 calls"),
+        unchanged_and_none_made(&cache_note(root, &attacker)),
         "{}",
         cache_note(root, &attacker)
     );
@@ -272,7 +277,7 @@ fn the_same_repository_named_from_elsewhere_finds_its_cache() {
         &[],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("0 changed; 0 calls"), "{stderr}");
+    assert!(unchanged_and_none_made(&stderr), "{stderr}");
     assert_eq!(output.status.code(), Some(truth.0));
 }
 
@@ -342,4 +347,69 @@ fn no_cache_and_cache_dir_decide_where_the_cache_is() {
     );
     assert_eq!(String::from_utf8_lossy(&output.stdout), truth.1);
     assert!(!root.join(FOLDER).exists());
+}
+
+/// A file that looks as it did when the cache read it (size, times, inode) is not read
+/// again; its inline waivers still hold, its code frames still show, and an edit to it is
+/// still seen. Files changed less than two seconds before a run are read the next time
+/// too, so the repository is left to settle first.
+#[test]
+fn files_that_look_unchanged_are_not_read_yet_keep_their_waivers_and_frames() {
+    let keys = tempfile::tempdir().expect("keys");
+    let folder = repository();
+    let root = folder.path();
+    let incident = root.join("incidents/2026/INC-2026-022-portal-ddos.yaml");
+    let text = std::fs::read_to_string(&incident).expect("the incident");
+    let unowned = "    owner:\n    due: 2027-10-15\n";
+    assert!(
+        text.contains(unowned),
+        "the example's second action item moved"
+    );
+    std::fs::write(
+        &incident,
+        text.replacen(
+            unowned,
+            "    # lessons: allow LL002 -- the owner is named in the ticket\n    owner:\n    due: 2027-10-15\n",
+            1,
+        ),
+    )
+    .expect("waived");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let human = |extra: &[&str]| {
+        let mut args = vec!["check", ".", "--as-of", "2026-11-01", "--color", "never"];
+        args.extend_from_slice(extra);
+        let output = lessons(root, keys.path(), &args, &[]);
+        // The summary's last words are the time the run took.
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let timed = text.rfind(" in ").unwrap_or(text.len());
+        (output.status.code(), text[..timed].to_owned())
+    };
+    let truth = run_cli(root, keys.path(), &["--no-cache"]);
+    assert!(
+        !truth
+            .1
+            .contains("LL002 action item AI-2 of incident INC-2026-022"),
+        "the inline waiver holds: {}",
+        truth.1
+    );
+    let frames = human(&["--no-cache"]);
+    assert!(frames.1.contains("runbooks_used: [RB-DOS]"), "{}", frames.1);
+    // The first run reads everything and keeps how each file looked.
+    assert_eq!(run_cli(root, keys.path(), &[]), truth);
+    let note = cache_note(root, keys.path());
+    assert!(note.contains(" 0 read;"), "{note}");
+    assert_eq!(run_cli(root, keys.path(), &[]), truth);
+    assert_eq!(human(&[]), frames);
+    // An edit is seen: the file no longer looks as it did.
+    std::fs::write(
+        &incident,
+        std::fs::read_to_string(&incident)
+            .expect("the incident")
+            .replace("runbooks_used: [RB-DOS]", "runbooks_used: [RB-DDOS]"),
+    )
+    .expect("edited");
+    let edited = run_cli(root, keys.path(), &["--no-cache"]);
+    assert_ne!(edited, truth);
+    assert_eq!(run_cli(root, keys.path(), &[]), edited);
+    assert_eq!(human(&[]), human(&["--no-cache"]));
 }

@@ -176,7 +176,7 @@ fn scalar_positions(file: &ParsedFile, node: &Node, out: &mut Vec<(usize, usize)
 }
 
 fn assert_sane(file: &ParsedFile) -> Result<(), TestCaseError> {
-    let text = &*file.source.text;
+    let text = file.source.text();
     let lines = text.lines().count().max(1);
     for problem in &file.problems {
         prop_assert!(problem.span.start <= problem.span.end && problem.span.end <= text.len());

@@ -2,8 +2,11 @@
 //! looked at, each file's digest and documents — kept in `.lessons_cache/` (or
 //! `--cache-dir`) between two `check`s of the whole repository.
 //!
-//! A run reads and digests every file first. When nothing changed, the findings come from
-//! the cache and no document is parsed. When some files changed, the repository is loaded,
+//! A run looks at every file's size, times and inode first, and reads and digests only
+//! the files whose look changed since the cache was written (a file changed less than two
+//! seconds before that is read again, as git does with its racily clean entries). When
+//! nothing changed, the findings come from the cache, no document is parsed and no
+//! unchanged file is read, unless a code frame or an inline waiver needs its text. When some files changed, the repository is loaded,
 //! and only the calls on those files' documents and the calls whose lookups named what
 //! changed are made again. The cache is keyed by the `lessons` version, the configuration,
 //! every rule file, the policy pack and options, and the as-of day; one from another key
@@ -33,7 +36,7 @@ use crate::source::{Format, SourceFile};
 use crate::workspace::{read, LoadedDocument, Workspace};
 
 /// The layout of a cache file: a change to it makes every older cache another key's.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The folder a repository's cache is kept in, at its root.
 pub const FOLDER: &str = ".lessons_cache";
@@ -56,70 +59,188 @@ pub struct CacheUse {
     /// Files whose digest the cache knew, and the others.
     pub unchanged: usize,
     pub changed: usize,
+    /// Files read up front: the others looked as the cache saw them (read later only if a
+    /// code frame, an inline waiver or a rule's lookup needs their text).
+    pub read: usize,
     /// Rule calls made in this run (none when nothing changed).
     pub calls: usize,
     /// Why the cache was not used, when it was not (none yet, another key, unreadable).
     pub missed: Option<String>,
 }
 
+/// A cache as it is kept. Read, its texts are borrowed from the file's bytes: a run whose
+/// findings all come from the cache makes no string it does not hand on.
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct Stored<'a> {
     key: [u8; 32],
     /// Every text findings and lookups share (rule ids and names, helps, files, kinds,
     /// document ids), once; the rest refers to them by index.
-    texts: Vec<String>,
-    files: Vec<StoredFile>,
-    across: Vec<StoredFinding>,
-    run_level: Vec<StoredFinding>,
+    #[serde(borrow)]
+    texts: Vec<Text<'a>>,
+    #[serde(borrow)]
+    files: Vec<StoredFile<'a>>,
+    #[serde(borrow)]
+    across: Vec<StoredFinding<'a>>,
+    #[serde(borrow)]
+    run_level: Vec<StoredFinding<'a>>,
     /// The files the run-level findings point into (the configuration): path, text.
-    run_sources: Vec<(String, String)>,
+    #[serde(borrow)]
+    run_sources: Vec<(Text<'a>, Text<'a>)>,
     idle: Vec<bool>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredFile {
-    path: String,
+struct StoredFile<'a> {
+    #[serde(borrow)]
+    path: Text<'a>,
     digest: [u8; 32],
+    /// How the file looked when it was read ([`Stamp`]); zero to read it again next time.
+    stamp: Stamp,
+    /// Whether its text holds an inline waiver.
+    allows: bool,
     format: u8,
-    documents: Vec<StoredDocument>,
+    #[serde(borrow)]
+    documents: Vec<StoredDocument<'a>>,
     /// The findings of the native rules that judge a file alone.
-    natives: Vec<StoredFinding>,
+    #[serde(borrow)]
+    natives: Vec<StoredFinding<'a>>,
     /// Why parts could not be read as documents, as LL000 says it.
-    problems: Vec<StoredProblem>,
+    #[serde(borrow)]
+    problems: Vec<StoredProblem<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredProblem {
+struct StoredProblem<'a> {
     span: (u32, u32),
-    message: String,
-    help: Option<String>,
-    path: String,
-    doc_id: Option<String>,
-    kind: Option<String>,
+    #[serde(borrow)]
+    message: Text<'a>,
+    #[serde(borrow)]
+    help: Option<Text<'a>>,
+    #[serde(borrow)]
+    path: Text<'a>,
+    #[serde(borrow)]
+    doc_id: Option<Text<'a>>,
+    #[serde(borrow)]
+    kind: Option<Text<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredDocument {
-    kind: Option<String>,
-    id: Option<String>,
-    declared_kind: Option<String>,
-    skipped: Option<String>,
+struct StoredDocument<'a> {
+    #[serde(borrow)]
+    kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    id: Option<Text<'a>>,
+    #[serde(borrow)]
+    declared_kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    skipped: Option<Text<'a>>,
     span: (u32, u32),
     digest: [u8; 32],
     /// A roster's people: id, digest of the entry.
-    people: Vec<(String, [u8; 32])>,
+    #[serde(borrow)]
+    people: Vec<(Text<'a>, [u8; 32])>,
+    /// The ids it names in each field `referencing` asked about (field, ids).
+    names: Vec<(TextIndex, Vec<TextIndex>)>,
     /// Digest of what the native rules that compare documents read of it (zero for a
     /// kind they do not read): when it is the same, they need not run again.
     across: [u8; 32],
-    calls: Vec<StoredCall>,
+    #[serde(borrow)]
+    calls: Vec<StoredCall<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredCall {
+struct StoredCall<'a> {
     rule: usize,
-    findings: Vec<StoredFinding>,
-    looked: Vec<StoredLooked>,
-    printed: Vec<String>,
+    #[serde(borrow)]
+    findings: Vec<StoredFinding<'a>>,
+    /// What the call looked at: a `Vec<StoredLooked>` in postcard, read only when a run
+    /// has something to re-check.
+    #[serde(borrow)]
+    looked: Bytes<'a>,
+    #[serde(borrow)]
+    printed: Vec<Text<'a>>,
+}
+
+/// A string of a cache: borrowed from the bytes it was read from, owned when written.
+#[derive(Serialize, Clone, PartialEq, Eq, Hash)]
+#[serde(transparent)]
+struct Text<'a>(std::borrow::Cow<'a, str>);
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn owned(text: &str) -> Text<'static> {
+        Text(std::borrow::Cow::Owned(text.to_owned()))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(text: String) -> Self {
+        Text(std::borrow::Cow::Owned(text))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(text)))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(std::borrow::Cow::Owned(text.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// Bytes of a cache, borrowed like [`Text`].
+#[derive(Default)]
+struct Bytes<'a>(std::borrow::Cow<'a, [u8]>);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Bytes<'a>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("bytes")
+            }
+            fn visit_borrowed_bytes<E>(self, bytes: &'de [u8]) -> Result<Bytes<'a>, E> {
+                Ok(Bytes(std::borrow::Cow::Borrowed(bytes)))
+            }
+            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes<'a>, E> {
+                Ok(Bytes(std::borrow::Cow::Owned(bytes.to_vec())))
+            }
+        }
+        deserializer.deserialize_bytes(Visitor(std::marker::PhantomData))
+    }
 }
 
 /// A text of [`Stored::texts`] by index; [`NONE`] for none.
@@ -131,18 +252,21 @@ enum StoredLooked {
     Kind(TextIndex),
     Id(TextIndex, TextIndex),
     Person(TextIndex),
+    Referencing(TextIndex, TextIndex, TextIndex),
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredFinding {
+struct StoredFinding<'a> {
     rule: TextIndex,
     name: TextIndex,
     severity: Severity,
-    message: String,
+    #[serde(borrow)]
+    message: Text<'a>,
     help: TextIndex,
     file: TextIndex,
     location: [u32; 6],
-    path: String,
+    #[serde(borrow)]
+    path: Text<'a>,
     doc_id: TextIndex,
     kind: TextIndex,
 }
@@ -150,8 +274,57 @@ struct StoredFinding {
 /// A file of the repository as this run read it.
 struct Read {
     relative: PathBuf,
+    /// None when it could not be read, or was not: see `unread`.
     text: Option<String>,
     digest: [u8; 32],
+    stamp: Stamp,
+    /// Not read: it looks as it did when the cache read it, whose digest it has.
+    unread: bool,
+}
+
+/// How a file looks without reading it: size, modification and change times in
+/// nanoseconds, inode. Any write changes one of them (the change time cannot be set
+/// back); all zero is no stamp.
+type Stamp = [u64; 4];
+
+fn stamp_of(metadata: &std::fs::Metadata) -> Stamp {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let nanos = |seconds: i64, nanos: i64| {
+            (seconds as u64)
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(nanos as u64)
+        };
+        [
+            metadata.size(),
+            nanos(metadata.mtime(), metadata.mtime_nsec()),
+            nanos(metadata.ctime(), metadata.ctime_nsec()),
+            metadata.ino(),
+        ]
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos() as u64);
+        [metadata.len(), modified, 0, 0]
+    }
+}
+
+/// The stamp to keep for a file stamped at `stamp` by a run that began at `began`
+/// (nanoseconds since the epoch): none when the file changed less than two seconds before,
+/// since a write in the same tick of the file system's clock could leave it looking the
+/// same.
+fn settled_stamp(stamp: Stamp, began: u64) -> Stamp {
+    const RACY: u64 = 2_000_000_000;
+    if stamp[1].max(stamp[2]).saturating_add(RACY) >= began {
+        [0; 4]
+    } else {
+        stamp
+    }
 }
 
 /// `check` with the cache: the whole repository, no close, no named files.
@@ -176,14 +349,22 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         );
         let file = cache_file(&root, dir);
         let mac_key = mac_key(&root);
-        // The cache is read while the documents are: both wait on the disk.
-        let (stored, read) = rayon::join(
+        let began = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        // The cache is read while the files are looked at: both wait on the disk.
+        let (bytes, stamps) = rayon::join(
             || match (&file, &mac_key, unreadable.is_empty()) {
-                (Some(file), Some(mac), true) => load(file, &root, mac, &key),
+                (Some(file), Some(mac), true) => load(file, &root, mac),
                 _ => Err("no cache for this run".to_owned()),
             },
-            || read_all(&root, &found, &reader),
+            || stamp_all(&root, &found),
         );
+        let stored = bytes
+            .as_deref()
+            .map_err(Clone::clone)
+            .and_then(|bytes| decode(bytes, &key));
+        let read = read_all(&root, &found, &stamps, stored.as_ref().ok(), &reader);
         let options = Options {
             as_of: Some(as_of),
             ..options
@@ -193,6 +374,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             Ok(stored) => {
                 if same_files(&stored, &read) {
                     let unchanged = read.len();
+                    let read_now = read.iter().filter(|read| !read.unread).count();
                     let workspace = lazy_workspace(
                         &root,
                         &config,
@@ -214,6 +396,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                     )?;
                     outcome.cache = Some(CacheUse {
                         unchanged,
+                        read: read_now,
                         ..CacheUse::default()
                     });
                     return Ok(outcome);
@@ -233,6 +416,11 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                 (workspace, Some(stored), None)
             }
             Err(missed) => (None, None, Some(missed)),
+        };
+        // Without a workspace put together from the cache, the whole repository is read.
+        let read_now = match workspace {
+            Some(_) => read.iter().filter(|read| !read.unread).count(),
+            None => read.len(),
         };
         let options = Options {
             workspace: workspace.map(Arc::new),
@@ -257,11 +445,14 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             }
         };
         let mut outcome = session.outcome();
-        outcome.cache = Some(used);
+        outcome.cache = Some(CacheUse {
+            read: read_now,
+            ..used
+        });
         // Kept only when every rule ran through: a failure is said again, not remembered.
         if let (Some(file), Some(mac)) = (&file, &mac_key) {
             if outcome.rule_errors.is_empty() {
-                let stored = store(&session, key, &read, previous.as_ref());
+                let stored = store(&session, key, &read, previous.as_ref(), began);
                 let _ = save(file, &outcome.root, mac, &stored);
             }
         }
@@ -342,30 +533,73 @@ fn collect_rules(folder: &Path, rules: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every file the walk took, read and digested (in parallel); one that cannot be read is
-/// digested by why.
-fn read_all(root: &Path, found: &[PathBuf], reader: &crate::workspace::Reader) -> Vec<Read> {
+/// How every file the walk took looks (in parallel); zero for one that cannot be looked at.
+fn stamp_all(root: &Path, found: &[PathBuf]) -> Vec<Stamp> {
     use rayon::prelude::*;
     found
         .par_iter()
         .map(|relative| {
+            std::fs::symlink_metadata(root.join(relative))
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map_or([0; 4], |metadata| stamp_of(&metadata))
+        })
+        .collect()
+}
+
+/// Every file the walk took, read and digested (in parallel) unless it looks as it did when
+/// `stored` read it; one that cannot be read is digested by why.
+fn read_all(
+    root: &Path,
+    found: &[PathBuf],
+    stamps: &[Stamp],
+    stored: Option<&Stored>,
+    reader: &crate::workspace::Reader,
+) -> Vec<Read> {
+    use rayon::prelude::*;
+    let known: HashMap<&str, &StoredFile> = stored
+        .map(|stored| {
+            stored
+                .files
+                .iter()
+                .map(|file| (file.path.as_str(), file))
+                .collect()
+        })
+        .unwrap_or_default();
+    found
+        .par_iter()
+        .zip(stamps)
+        .map(|(relative, &stamp)| {
+            let read = |text, digest: &[u8]| Read {
+                relative: relative.clone(),
+                text,
+                digest: *blake3::hash(digest).as_bytes(),
+                stamp,
+                unread: false,
+            };
+            if stamp != [0; 4] {
+                let path = crate::finding::display_path(relative);
+                if let Some(file) = known.get(path.as_str()).filter(|file| file.stamp == stamp) {
+                    return Read {
+                        relative: relative.clone(),
+                        text: None,
+                        digest: file.digest,
+                        stamp,
+                        unread: true,
+                    };
+                }
+            }
             let bytes = read::document(&root.join(relative), reader.max_file_bytes());
             match bytes.map(String::from_utf8) {
-                Ok(Ok(text)) => Read {
-                    relative: relative.clone(),
-                    digest: *blake3::hash(text.as_bytes()).as_bytes(),
-                    text: Some(text),
-                },
-                Ok(Err(error)) => Read {
-                    relative: relative.clone(),
-                    digest: *blake3::hash(error.as_bytes()).as_bytes(),
-                    text: None,
-                },
-                Err(refused) => Read {
-                    relative: relative.clone(),
-                    digest: *blake3::hash(format!("refused: {refused}").as_bytes()).as_bytes(),
-                    text: None,
-                },
+                Ok(Ok(text)) => {
+                    let digest = *blake3::hash(text.as_bytes()).as_bytes();
+                    Read {
+                        digest,
+                        ..read(Some(text), b"")
+                    }
+                }
+                Ok(Err(error)) => read(None, error.as_bytes()),
+                Err(refused) => read(None, format!("refused: {refused}").as_bytes()),
             }
         })
         .collect()
@@ -374,7 +608,7 @@ fn read_all(root: &Path, found: &[PathBuf], reader: &crate::workspace::Reader) -
 fn same_files(stored: &Stored, read: &[Read]) -> bool {
     stored.files.len() == read.len()
         && stored.files.iter().zip(read).all(|(stored, read)| {
-            stored.digest == read.digest && Path::new(&stored.path) == read.relative
+            stored.digest == read.digest && Path::new(stored.path.as_str()) == read.relative
         })
 }
 
@@ -459,8 +693,9 @@ fn create_private(folder: &Path, file: &Path, key: &[u8; 32]) -> std::io::Result
     std::fs::write(file, key)
 }
 
-/// The cache at `file`, when it is ours (its MAC checks out), whole, and of `key`.
-fn load(file: &Path, root: &Path, mac: &[u8; 32], key: &[u8; 32]) -> Result<Stored, String> {
+/// The bytes of the cache at `file`, when it is ours (its MAC checks out); [`decode`] reads
+/// them.
+fn load(file: &Path, root: &Path, mac: &[u8; 32]) -> Result<Vec<u8>, String> {
     crate::output::refuse_links(file, root).map_err(|error| error.to_string())?;
     let metadata = std::fs::symlink_metadata(file).map_err(|_| "no cache yet".to_owned())?;
     if !metadata.is_file() || metadata.len() > MAX_CACHE_BYTES {
@@ -474,7 +709,13 @@ fn load(file: &Path, root: &Path, mac: &[u8; 32], key: &[u8; 32]) -> Result<Stor
     if expected != *<&[u8; 32]>::try_from(tag).map_err(|_| "truncated".to_owned())? {
         return Err("the cache was not written by this user's lessons: ignored".to_owned());
     }
-    let stored: Stored =
+    Ok(bytes)
+}
+
+/// The cache whose bytes [`load`] read, when it is whole and of `key`.
+fn decode<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Result<Stored<'a>, String> {
+    let body = bytes.get(32..).unwrap_or_default();
+    let stored: Stored<'a> =
         postcard::from_bytes(body).map_err(|error| format!("the cache does not read: {error}"))?;
     if stored.key != *key {
         return Err("the cache is of another version, configuration, rule set or day".to_owned());
@@ -484,7 +725,7 @@ fn load(file: &Path, root: &Path, mac: &[u8; 32], key: &[u8; 32]) -> Result<Stor
 
 /// Writes `stored` to `file`, authenticated, atomically; never through a symbolic link
 /// inside the repository. The folder gets a `.gitignore` of `*` on the way.
-fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored) -> std::io::Result<()> {
+fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored<'_>) -> std::io::Result<()> {
     let body = postcard::to_stdvec(stored).map_err(std::io::Error::other)?;
     let folder = file.parent().unwrap_or(Path::new("."));
     crate::output::refuse_links(folder, root)?;
@@ -518,17 +759,28 @@ fn from_cache(
     };
     let ready = Ready::load(&options, as_of, root, config, config_path, started)?;
     let rules = &ready.compiled.rules;
-    let mut texts = Texts::of(&stored.texts);
-    let mut findings = Vec::new();
+    let texts = Texts::of(&stored.texts);
+    let per_file: Vec<(Vec<Finding>, Vec<String>)> = {
+        use rayon::prelude::*;
+        stored
+            .files
+            .par_iter()
+            .map(|file| {
+                let (mut findings, mut printed) = (Vec::new(), Vec::new());
+                for call in file.documents.iter().flat_map(|document| &document.calls) {
+                    findings.extend(call.findings.iter().map(|found| texts.finding(found)));
+                    printed.extend(call.printed.iter().map(|text| text.to_string()));
+                }
+                findings.extend(file.natives.iter().map(|found| texts.finding(found)));
+                (findings, printed)
+            })
+            .collect()
+    };
+    let mut findings = Vec::with_capacity(per_file.iter().map(|(found, _)| found.len()).sum());
     let mut printed = Vec::new();
-    for file in &stored.files {
-        for document in &file.documents {
-            for call in &document.calls {
-                findings.extend(call.findings.iter().map(|found| texts.finding(found)));
-                printed.extend(call.printed.iter().cloned());
-            }
-        }
-        findings.extend(file.natives.iter().map(|found| texts.finding(found)));
+    for (found, said) in per_file {
+        findings.extend(found);
+        printed.extend(said);
     }
     findings.extend(stored.across.iter().map(|found| texts.finding(found)));
     findings.extend(stored.run_level.iter().map(|found| texts.finding(found)));
@@ -537,8 +789,8 @@ fn from_cache(
         .iter()
         .map(|(path, text)| {
             Arc::new(SourceFile::new(
-                PathBuf::from(path),
-                text.clone(),
+                PathBuf::from(path.as_str()),
+                text.to_string(),
                 Format::Yaml,
             ))
         })
@@ -575,14 +827,14 @@ fn format_code(format: Format) -> u8 {
 /// that names it.
 struct Texts {
     texts: Vec<Arc<str>>,
-    paths: Vec<Option<Arc<Path>>>,
+    paths: Vec<std::sync::OnceLock<Arc<Path>>>,
 }
 
 impl Texts {
-    fn of(texts: &[String]) -> Texts {
+    fn of(texts: &[Text<'_>]) -> Texts {
         Texts {
             texts: texts.iter().map(|text| Arc::from(text.as_str())).collect(),
-            paths: vec![None; texts.len()],
+            paths: texts.iter().map(|_| std::sync::OnceLock::new()).collect(),
         }
     }
 
@@ -594,25 +846,21 @@ impl Texts {
         self.text(index).unwrap_or_else(|| Arc::from(""))
     }
 
-    fn path(&mut self, index: TextIndex) -> Arc<Path> {
-        let at = index as usize;
-        if let Some(Some(path)) = self.paths.get(at) {
-            return Arc::clone(path);
+    fn path(&self, index: TextIndex) -> Arc<Path> {
+        let made = || Arc::from(Path::new(&*self.known(index)));
+        match self.paths.get(index as usize) {
+            Some(slot) => Arc::clone(slot.get_or_init(made)),
+            None => made(),
         }
-        let path: Arc<Path> = Arc::from(Path::new(&*self.known(index)));
-        if let Some(slot) = self.paths.get_mut(at) {
-            *slot = Some(Arc::clone(&path));
-        }
-        path
     }
 
-    fn finding(&mut self, found: &StoredFinding) -> Finding {
+    fn finding(&self, found: &StoredFinding) -> Finding {
         let [start, end, line, column, end_line, end_column] = found.location;
         Finding::kept(Details {
             rule: self.known(found.rule),
             name: self.known(found.name),
             severity: found.severity,
-            message: found.message.clone().into_boxed_str(),
+            message: Box::from(found.message.as_str()),
             help: self.text(found.help),
             file: self.path(found.file),
             location: Location {
@@ -623,11 +871,21 @@ impl Texts {
                 end_line,
                 end_column,
             },
-            path: found.path.clone().into_boxed_str(),
+            path: Box::from(found.path.as_str()),
             doc_id: self.text(found.doc_id),
             kind: self.text(found.kind),
             suppression: None,
         })
+    }
+
+    fn names(&self, names: &[(TextIndex, Vec<TextIndex>)]) -> Vec<(Arc<str>, Vec<Arc<str>>)> {
+        names
+            .iter()
+            .map(|(field, ids)| {
+                let ids = ids.iter().map(|id| self.known(*id)).collect();
+                (self.known(*field), ids)
+            })
+            .collect()
     }
 
     fn looked(&self, looked: &StoredLooked) -> Looked {
@@ -635,6 +893,9 @@ impl Texts {
             StoredLooked::Kind(kind) => Looked::Kind(self.known(*kind)),
             StoredLooked::Id(kind, id) => Looked::Id(self.known(*kind), self.known(*id)),
             StoredLooked::Person(id) => Looked::Person(self.known(*id)),
+            StoredLooked::Referencing(kind, field, id) => {
+                Looked::Referencing(self.known(*kind), self.known(*field), self.known(*id))
+            }
         }
     }
 }
@@ -677,13 +938,13 @@ impl TextTable {
         }
     }
 
-    fn finding(&mut self, finding: &Finding) -> StoredFinding {
+    fn finding(&mut self, finding: &Finding) -> StoredFinding<'static> {
         let location = &finding.location;
         StoredFinding {
             rule: self.index(&finding.rule),
             name: self.index(&finding.name),
             severity: finding.severity,
-            message: finding.message.to_string(),
+            message: Text::owned(&finding.message),
             help: self.optional(finding.help.as_deref()),
             file: self.path(&finding.file),
             location: [
@@ -694,7 +955,7 @@ impl TextTable {
                 location.end_line,
                 location.end_column,
             ],
-            path: finding.path.to_string(),
+            path: Text::owned(&finding.path),
             doc_id: self.optional(finding.doc_id.as_deref()),
             kind: self.optional(finding.kind.as_deref()),
         }
@@ -705,6 +966,9 @@ impl TextTable {
             Looked::Kind(kind) => StoredLooked::Kind(self.index(kind)),
             Looked::Id(kind, id) => StoredLooked::Id(self.index(kind), self.index(id)),
             Looked::Person(id) => StoredLooked::Person(self.index(id)),
+            Looked::Referencing(kind, field, id) => {
+                StoredLooked::Referencing(self.index(kind), self.index(field), self.index(id))
+            }
         }
     }
 }
@@ -712,9 +976,9 @@ impl TextTable {
 /// A document's digest: its text (a Markdown document's whole file, body and all).
 fn document_digest(loaded: &LoadedDocument, source: &SourceFile) -> [u8; 32] {
     let text = match source.format {
-        Format::Markdown => &source.text[..],
+        Format::Markdown => &source.text()[..],
         _ => source
-            .text
+            .text()
             .get(loaded.document.root.span())
             .unwrap_or_default(),
     };
@@ -741,7 +1005,7 @@ fn across_digest(loaded: &LoadedDocument, source: &SourceFile) -> [u8; 32] {
         if let Some(node) = loaded.document.root.get(field) {
             let text = node
                 .as_str()
-                .or_else(|| source.text.get(node.span()))
+                .or_else(|| source.text().get(node.span()))
                 .unwrap_or_default();
             hasher.update(b"=");
             hasher.update(text.as_bytes());
@@ -766,14 +1030,20 @@ fn people_digests(loaded: &LoadedDocument, source: &SourceFile) -> Vec<(String, 
             let id = person
                 .get("id")
                 .and_then(crate::document::Node::scalar_text)?;
-            let text = source.text.get(person.span()).unwrap_or_default();
+            let text = source.text().get(person.span()).unwrap_or_default();
             Some((id, *blake3::hash(text.as_bytes()).as_bytes()))
         })
         .collect()
 }
 
 /// The session's records, as the cache keeps them.
-fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stored>) -> Stored {
+fn store(
+    session: &Session,
+    key: [u8; 32],
+    read: &[Read],
+    previous: Option<&Stored<'_>>,
+    began: u64,
+) -> Stored<'static> {
     // What the earlier cache says of the documents this run only remembered.
     let remembered: HashMap<&str, &StoredFile> = previous
         .map(|previous| {
@@ -786,9 +1056,9 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
         .unwrap_or_default();
     let workspace = session.workspace();
     let mut table = TextTable::default();
-    let digests: HashMap<&Path, [u8; 32]> = read
+    let digests: HashMap<&Path, &Read> = read
         .iter()
-        .map(|read| (read.relative.as_path(), read.digest))
+        .map(|read| (read.relative.as_path(), read))
         .collect();
     let mut calls: HashMap<(&Path, usize), Vec<StoredCall>> = HashMap::new();
     for (((file, ordinal), rule), record) in session.records() {
@@ -802,14 +1072,50 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
                     .iter()
                     .map(|finding| table.finding(finding))
                     .collect(),
-                looked: record
-                    .looked
-                    .iter()
-                    .map(|looked| table.looked(looked))
-                    .collect(),
-                printed: record.printed.clone(),
+                looked: {
+                    let looked: Vec<StoredLooked> = record
+                        .looked
+                        .iter()
+                        .map(|looked| table.looked(looked))
+                        .collect();
+                    Bytes(postcard::to_stdvec(&looked).unwrap_or_default().into())
+                },
+                printed: record.printed.iter().cloned().map(Text::from).collect(),
             });
     }
+    // What each document names in the fields `referencing` was asked about: what a later
+    // run needs to know whom an edit of it concerns, and to answer without reading it.
+    let fields = session.referenced_fields();
+    let names_of =
+        |table: &mut TextTable, loaded: &LoadedDocument| -> Vec<(TextIndex, Vec<TextIndex>)> {
+            if loaded.document.remembered {
+                return loaded
+                    .document
+                    .names
+                    .iter()
+                    .map(|(field, ids)| {
+                        let ids = ids.iter().map(|id| table.index(id)).collect();
+                        (table.index(field), ids)
+                    })
+                    .collect();
+            }
+            let Some(kind) = &loaded.kind else {
+                return Vec::new();
+            };
+            let mut names: Vec<(TextIndex, Vec<TextIndex>)> = fields
+                .iter()
+                .filter(|(of, _)| of == kind)
+                .map(|(_, field)| {
+                    let ids = crate::rules::lookup::names_in(&loaded.document, kind, field)
+                        .iter()
+                        .map(|id| table.index(id))
+                        .collect();
+                    (table.index(field), ids)
+                })
+                .collect();
+            names.sort_unstable();
+            names
+        };
     // Each file's problems, gathered once (not looked for among all of them per file).
     let mut problems_of: HashMap<usize, Vec<&LoadProblem>> = HashMap::new();
     for (file, problem) in &workspace.problems {
@@ -825,21 +1131,31 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
                 let span = loaded.document.root.span();
                 let mut kept = calls.remove(&(&*source.path, ordinal)).unwrap_or_default();
                 kept.sort_by_key(|call| call.rule);
+                // A document only remembered is as the earlier cache says (its text may
+                // never have been read).
+                let before = loaded.document.remembered.then(|| {
+                    remembered
+                        .get(crate::finding::display_path(&source.path).as_str())
+                        .and_then(|file| file.documents.get(ordinal))
+                });
                 StoredDocument {
-                    kind: loaded.kind.as_deref().map(str::to_owned),
-                    id: loaded.document.id.as_deref().map(str::to_owned),
-                    declared_kind: loaded.document.declared_kind.clone(),
-                    skipped: loaded.document.skipped.clone(),
+                    names: names_of(&mut table, loaded),
+                    kind: loaded.kind.as_deref().map(Text::owned),
+                    id: loaded.document.id.as_deref().map(Text::owned),
+                    declared_kind: loaded.document.declared_kind.as_deref().map(Text::owned),
+                    skipped: loaded.document.skipped.as_deref().map(Text::owned),
                     span: (small(span.start), small(span.end)),
-                    digest: document_digest(loaded, source),
-                    people: people_digests(loaded, source),
-                    across: if loaded.document.remembered {
-                        remembered
-                            .get(crate::finding::display_path(&source.path).as_str())
-                            .and_then(|file| file.documents.get(ordinal))
-                            .map_or([0; 32], |document| document.across)
-                    } else {
-                        across_digest(loaded, source)
+                    digest: match before {
+                        Some(before) => before.map_or([0; 32], |document| document.digest),
+                        None => document_digest(loaded, source),
+                    },
+                    people: people_digests(loaded, source)
+                        .into_iter()
+                        .map(|(id, digest)| (Text::from(id), digest))
+                        .collect(),
+                    across: match before {
+                        Some(before) => before.map_or([0; 32], |document| document.across),
+                        None => across_digest(loaded, source),
                     },
                     calls: kept,
                 }
@@ -851,16 +1167,26 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
             .into_iter()
             .map(|problem| StoredProblem {
                 span: (small(problem.span.start), small(problem.span.end)),
-                message: problem.message.clone(),
-                help: problem.help.clone(),
-                path: problem.path.clone(),
-                doc_id: problem.doc_id.as_deref().map(str::to_owned),
-                kind: problem.kind.as_deref().map(str::to_owned),
+                message: Text::owned(&problem.message),
+                help: problem.help.as_deref().map(Text::owned),
+                path: Text::owned(&problem.path),
+                doc_id: problem.doc_id.as_deref().map(Text::owned),
+                kind: problem.kind.as_deref().map(Text::owned),
             })
             .collect();
+        let path = crate::finding::display_path(&source.path);
+        let read = digests.get(&*source.path);
         files.push(StoredFile {
-            path: crate::finding::display_path(&source.path),
-            digest: digests.get(&*source.path).copied().unwrap_or_default(),
+            digest: read.map_or([0; 32], |read| read.digest),
+            stamp: read.map_or([0; 4], |read| settled_stamp(read.stamp, began)),
+            // Whether it holds a waiver, without reading a text no one needed.
+            allows: match remembered.get(path.as_str()) {
+                Some(before) if read.is_some_and(|read| read.digest == before.digest) => {
+                    before.allows
+                }
+                _ => source.text().contains(crate::policy::waiver::MARKER),
+            },
+            path: Text::from(path),
             format: format_code(source.format),
             documents,
             natives: session
@@ -884,7 +1210,10 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
         .collect();
     Stored {
         key,
-        texts: std::mem::take(&mut table.texts),
+        texts: std::mem::take(&mut table.texts)
+            .into_iter()
+            .map(Text::from)
+            .collect(),
         files,
         across,
         run_level,
@@ -893,8 +1222,8 @@ fn store(session: &Session, key: [u8; 32], read: &[Read], previous: Option<&Stor
             .iter()
             .map(|source| {
                 (
-                    source.path.to_string_lossy().into_owned(),
-                    source.text.to_string(),
+                    Text::from(source.path.to_string_lossy().into_owned()),
+                    Text::owned(source.text()),
                 )
             })
             .collect(),
@@ -913,7 +1242,7 @@ fn small(number: usize) -> u32 {
 fn remembers_enough(config: &crate::workspace::Config, stored: &Stored, read: &[Read]) -> bool {
     config.mappings.is_empty()
         && !stored.idle.iter().any(|idle| *idle)
-        && read.iter().all(|read| read.text.is_some())
+        && read.iter().all(|read| read.unread || read.text.is_some())
 }
 
 /// The repository with the files whose digest the cache knows as it remembers them, and
@@ -934,18 +1263,31 @@ fn lazy_workspace(
         .iter()
         .map(|file| (file.path.as_str(), file))
         .collect();
+    let texts = rosters.then(|| Texts::of(&stored.texts));
     let parts: Vec<FileParts> = read
         .par_iter_mut()
         .map(|read| {
             let path = crate::finding::display_path(&read.relative);
             // The text moves into the workspace: only the path and digest are needed after.
-            let text = read.text.take().unwrap_or_default();
+            let text = read.text.take();
             match known
                 .get(path.as_str())
                 .filter(|file| file.digest == read.digest)
             {
-                Some(file) => remembered_file(file, &read.relative, text),
+                Some(file) => {
+                    let format = format_of(file.format);
+                    let source = match text {
+                        Some(text) => SourceFile::new(read.relative.clone(), text, format),
+                        None => SourceFile::deferred(
+                            read.relative.clone(),
+                            format,
+                            Some(deferred_text(root, read, file, reader.max_file_bytes())),
+                        ),
+                    };
+                    remembered_file(file, Arc::new(source), texts.as_ref())
+                }
                 None => {
+                    let text = text.unwrap_or_default();
                     let settled = reader.settle(reader.parse_text(&read.relative, text));
                     FileParts {
                         source: settled.source,
@@ -1001,14 +1343,31 @@ struct FileParts {
     problems: Vec<LoadProblem>,
 }
 
-/// A file as the cache remembers it, with its text as read now.
-fn remembered_file(file: &StoredFile, relative: &Path, text: String) -> FileParts {
+/// The text of a file the cache remembers, read when first needed: what is there then
+/// (should the file have changed since it was looked at, the next run sees it changed).
+fn deferred_text(
+    root: &Path,
+    read: &Read,
+    file: &StoredFile,
+    limit: u64,
+) -> crate::source::Deferred {
+    let path = root.join(&read.relative);
+    crate::source::Deferred {
+        read: Box::new(move || {
+            read::document(&path, limit)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .unwrap_or_default()
+        }),
+        allows: file.allows,
+    }
+}
+
+/// A file as the cache remembers it, with its text (read now, or when first needed).
+/// With `texts`, its documents keep what they name (what a re-run lookup may ask).
+fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Texts>) -> FileParts {
     FileParts {
-        source: Arc::new(SourceFile::new(
-            relative.to_path_buf(),
-            text,
-            format_of(file.format),
-        )),
+        source,
         documents: file
             .documents
             .iter()
@@ -1017,8 +1376,9 @@ fn remembered_file(file: &StoredFile, relative: &Path, text: String) -> FilePart
                     Document::remembered(
                         document.span.0 as usize..document.span.1 as usize,
                         document.id.as_deref().map(Arc::from),
-                        document.declared_kind.clone(),
-                        document.skipped.clone(),
+                        document.declared_kind.as_deref().map(str::to_owned),
+                        document.skipped.as_deref().map(str::to_owned),
+                        texts.map_or_else(Vec::new, |texts| texts.names(&document.names)),
                     ),
                     document.kind.as_deref().map(Arc::from),
                 )
@@ -1028,10 +1388,10 @@ fn remembered_file(file: &StoredFile, relative: &Path, text: String) -> FilePart
             .problems
             .iter()
             .map(|problem| LoadProblem {
-                message: problem.message.clone(),
+                message: problem.message.to_string(),
                 span: problem.span.0 as usize..problem.span.1 as usize,
-                help: problem.help.clone(),
-                path: problem.path.clone(),
+                help: problem.help.as_deref().map(str::to_owned),
+                path: problem.path.to_string(),
                 doc_id: problem.doc_id.as_deref().map(Arc::from),
                 kind: problem.kind.as_deref().map(Arc::from),
             })
@@ -1046,7 +1406,7 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
         .collect();
-    let mut texts = Texts::of(&stored.texts);
+    let texts = Texts::of(&stored.texts);
     let workspace = session.workspace();
     let now: HashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
     let mut unchanged = 0;
@@ -1056,9 +1416,13 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
     let mut kept: Vec<(Arc<Path>, usize, usize, super::session::Record)> = Vec::new();
     let mut per_file: Vec<(Arc<Path>, Vec<Finding>)> = Vec::new();
     let mut known: HashSet<&str> = HashSet::new();
+    // The documents as they were before a change, and where the changed files' documents
+    // are now: whom `referencing` lookups of theirs concern.
+    let mut befores: Vec<&StoredDocument> = Vec::new();
+    let mut afters: Vec<usize> = Vec::new();
     for file in &stored.files {
         known.insert(file.path.as_str());
-        let path: Arc<Path> = Arc::from(Path::new(&file.path));
+        let path: Arc<Path> = Arc::from(Path::new(file.path.as_str()));
         let same = digests.get(&*path) == Some(&file.digest);
         if same {
             unchanged += 1;
@@ -1074,12 +1438,12 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
                                 .iter()
                                 .map(|found| texts.finding(found))
                                 .collect(),
-                            looked: call
-                                .looked
+                            looked: postcard::from_bytes::<Vec<StoredLooked>>(&call.looked.0)
+                                .unwrap_or_default()
                                 .iter()
                                 .map(|looked| texts.looked(looked))
                                 .collect(),
-                            printed: call.printed.clone(),
+                            printed: call.printed.iter().map(|text| text.to_string()).collect(),
                         },
                     ));
                 }
@@ -1133,6 +1497,7 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
             if same_document {
                 continue;
             }
+            befores.push(before);
             if let Some(kind) = &before.kind {
                 touched.insert(Looked::Kind(Arc::from(kind.as_str())));
                 if let Some(id) = &before.id {
@@ -1144,7 +1509,7 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
                 _ => HashMap::new(),
             };
             for (id, digest) in &before.people {
-                if people_now.get(id) != Some(digest) {
+                if people_now.get(id.as_str()) != Some(digest) {
                     touched.insert(Looked::Person(Arc::from(id.as_str())));
                 }
             }
@@ -1161,6 +1526,7 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
         if is_new {
             edited.push((Arc::clone(&source.path), 0));
         }
+        afters.extend(workspace.documents_of(position));
         for loaded in &workspace.documents[workspace.documents_of(position)] {
             if let Some(kind) = &loaded.kind {
                 touched.insert(Looked::Kind(Arc::clone(kind)));
@@ -1185,11 +1551,29 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
             .collect(),
         stored.idle.clone(),
     );
+    let fields = session.referenced_fields();
+    for before in befores {
+        let Some(kind) = before.kind.as_deref() else {
+            continue;
+        };
+        for (_, field) in fields.iter().filter(|(of, _)| **of == *kind) {
+            let names: Option<Vec<Arc<str>>> = before
+                .names
+                .iter()
+                .find(|(named, _)| *texts.known(*named) == **field)
+                .map(|(_, ids)| ids.iter().map(|id| texts.known(*id)).collect());
+            session.touch_names(&Arc::from(kind), field, names.as_deref(), &mut touched);
+        }
+    }
+    let workspace = session.workspace();
+    for position in afters {
+        session.touch_referencing(&workspace.documents[position], &fields, &mut touched);
+    }
     let edited_now = session.reevaluate_files(&edited, &touched, across);
     CacheUse {
         unchanged,
         changed,
         calls: edited_now.calls,
-        missed: None,
+        ..CacheUse::default()
     }
 }

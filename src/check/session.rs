@@ -63,8 +63,10 @@ pub struct Session {
     pool: Arc<rayon::ThreadPool>,
     ready: Ready,
     records: HashMap<CallKey, Record>,
-    /// For each thing looked at, the calls that looked at it.
-    readers: HashMap<Looked, HashSet<CallKey>>,
+    /// For each thing looked at, the calls that looked at it: made when an update first
+    /// needs it. A run that takes up a cache and re-checks once finds its few calls by
+    /// going through the records instead (tens of thousands of inserts saved).
+    readers: Option<HashMap<Looked, HashSet<CallKey>>>,
     /// The findings of the native rules that judge a file alone, by file; of those that
     /// compare documents across the repository; of the run as a whole (at the
     /// configuration), with the files the last point into.
@@ -121,7 +123,7 @@ impl Session {
             pool,
             ready,
             records: HashMap::new(),
-            readers: HashMap::new(),
+            readers: None,
             per_file: HashMap::new(),
             across: Vec::new(),
             run_level: Vec::new(),
@@ -338,7 +340,7 @@ impl Session {
             .pool
             .install(|| ready.evaluate(&ready.workspace, None, true));
         self.records.clear();
-        self.readers.clear();
+        self.readers = None;
         self.idle = ready.with_run(&ready.workspace, None, true, crate::rules::evaluate::idle);
         let keys = document_keys(&ready.workspace);
         let Evaluated {
@@ -408,10 +410,92 @@ impl Session {
     /// After the file `relative` changed (it held `old` before): re-runs the calls on its
     /// documents and those that looked at what changed, then the whole-repository rules.
     fn reevaluate(&mut self, relative: &Path, old: &[LoadedDocument]) -> Edited {
+        // A session that is updated is updated again: index its readers once.
+        if self.readers.is_none() {
+            let mut readers: HashMap<Looked, HashSet<CallKey>> = HashMap::new();
+            for (key, record) in &self.records {
+                for looked in &record.looked {
+                    readers
+                        .entry(looked.clone())
+                        .or_default()
+                        .insert(key.clone());
+                }
+            }
+            self.readers = Some(readers);
+        }
         let now = now_documents(&self.ready.workspace, relative);
-        let touched = touched(old, now);
+        let mut touched = touched(old, now);
+        let fields = self.referenced_fields();
+        for (before, after) in changed(old, now) {
+            for loaded in [before, after].into_iter().flatten() {
+                self.touch_referencing(loaded, &fields, &mut touched);
+            }
+        }
         let across = across_changed(old, now);
         self.reevaluate_files(&[(Arc::from(relative), old.len())], &touched, across)
+    }
+
+    /// The (kind, field) pairs some recorded call asked `referencing` about.
+    pub(super) fn referenced_fields(&self) -> HashSet<(Arc<str>, Arc<str>)> {
+        self.looked_at()
+            .filter_map(|looked| match looked {
+                Looked::Referencing(kind, field, _) => Some((Arc::clone(kind), Arc::clone(field))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Adds to `touched` the `referencing` lookups a change of `loaded` concerns: one for
+    /// each id it names in a field asked about. A document only remembered, without what
+    /// it names in such a field, concerns every lookup of the field.
+    pub(super) fn touch_referencing(
+        &self,
+        loaded: &LoadedDocument,
+        fields: &HashSet<(Arc<str>, Arc<str>)>,
+        touched: &mut HashSet<Looked>,
+    ) {
+        let Some(kind) = &loaded.kind else { return };
+        for (_, field) in fields.iter().filter(|(of, _)| of == kind) {
+            let names: Option<Vec<Arc<str>>> = match loaded.document.remembered {
+                true => loaded
+                    .document
+                    .names
+                    .iter()
+                    .find(|(named, _)| named == field)
+                    .map(|(_, names)| names.clone()),
+                false => Some(
+                    crate::rules::lookup::names_in(&loaded.document, kind, field)
+                        .into_iter()
+                        .map(Arc::from)
+                        .collect(),
+                ),
+            };
+            self.touch_names(kind, field, names.as_deref(), touched);
+        }
+    }
+
+    /// Adds to `touched` the `referencing(kind, field, id)` lookups of `names`; of every id
+    /// when the names are not known.
+    pub(super) fn touch_names(
+        &self,
+        kind: &Arc<str>,
+        field: &Arc<str>,
+        names: Option<&[Arc<str>]>,
+        touched: &mut HashSet<Looked>,
+    ) {
+        match names {
+            Some(names) => touched.extend(names.iter().map(|id| {
+                Looked::Referencing(Arc::clone(kind), Arc::clone(field), Arc::clone(id))
+            })),
+            None => touched.extend(
+                self.looked_at()
+                    .filter(|looked| {
+                        matches!(looked, Looked::Referencing(of, named, _)
+                            if of == kind && named == field)
+                    })
+                    .cloned(),
+            ),
+        }
     }
 
     /// After the files `edited` changed (each with the number of documents it held
@@ -481,11 +565,25 @@ impl Session {
                 only.add_document(position, rules);
             }
         }
-        for looked in touched {
-            if let Some(readers) = self.readers.get(looked) {
-                stale.extend(readers.iter().cloned());
+        match &self.readers {
+            Some(readers) => {
+                for looked in touched {
+                    if let Some(readers) = readers.get(looked) {
+                        stale.extend(readers.iter().cloned());
+                    }
+                }
             }
+            None => stale.extend(
+                self.records
+                    .iter()
+                    .filter(|(_, record)| {
+                        record.looked.iter().any(|looked| touched.contains(looked))
+                    })
+                    .map(|(key, _)| key.clone()),
+            ),
         }
+        stale.sort_unstable();
+        stale.dedup();
         for key in &stale {
             let ((file, ordinal), rule) = key;
             if edited_files.contains(file) {
@@ -592,13 +690,24 @@ impl Session {
     }
 
     fn keep_record(&mut self, key: CallKey, record: Record) {
-        for looked in &record.looked {
-            self.readers
-                .entry(looked.clone())
-                .or_default()
-                .insert(key.clone());
+        if let Some(readers) = &mut self.readers {
+            for looked in &record.looked {
+                readers
+                    .entry(looked.clone())
+                    .or_default()
+                    .insert(key.clone());
+            }
         }
         self.records.insert(key, record);
+    }
+
+    /// Everything some recorded call looked at (each thing once when the readers are
+    /// indexed, as often as it was looked at otherwise).
+    fn looked_at(&self) -> Box<dyn Iterator<Item = &Looked> + '_> {
+        match &self.readers {
+            Some(readers) => Box::new(readers.keys()),
+            None => Box::new(self.records.values().flat_map(|record| &record.looked)),
+        }
     }
 
     /// Drops the record of `key`, and it from the readers of what it looked at.
@@ -607,10 +716,11 @@ impl Session {
             return;
         };
         for looked in &record.looked {
-            if let Some(readers) = self.readers.get_mut(looked) {
+            let Some(all) = &mut self.readers else { break };
+            if let Some(readers) = all.get_mut(looked) {
                 readers.remove(key);
                 if readers.is_empty() {
-                    self.readers.remove(looked);
+                    all.remove(looked);
                 }
             }
         }
@@ -713,18 +823,22 @@ fn file_positions(workspace: &Workspace) -> HashMap<&Path, usize> {
         .collect()
 }
 
+/// A file's documents that changed, were added or went, at each place: before, after.
+fn changed<'a>(
+    old: &'a [LoadedDocument],
+    now: &'a [LoadedDocument],
+) -> impl Iterator<Item = (Option<&'a LoadedDocument>, Option<&'a LoadedDocument>)> {
+    (0..old.len().max(now.len()))
+        .map(|ordinal| (old.get(ordinal), now.get(ordinal)))
+        .filter(|pair| !matches!(pair, (Some(before), Some(after)) if same_document(before, after)))
+}
+
 /// What a lookup could have seen differently after a file held `now` instead of `old`:
 /// the kind and id of each document that changed, was added or went, and the people of a
 /// roster whose entry changed.
 fn touched(old: &[LoadedDocument], now: &[LoadedDocument]) -> HashSet<Looked> {
     let mut touched = HashSet::new();
-    for ordinal in 0..old.len().max(now.len()) {
-        let (before, after) = (old.get(ordinal), now.get(ordinal));
-        if let (Some(before), Some(after)) = (before, after) {
-            if same_document(before, after) {
-                continue;
-            }
-        }
+    for (before, after) in changed(old, now) {
         for loaded in [before, after].into_iter().flatten() {
             let Some(kind) = &loaded.kind else { continue };
             touched.insert(Looked::Kind(Arc::clone(kind)));

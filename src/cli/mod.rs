@@ -665,8 +665,8 @@ fn verbose_notes(outcome: &Outcome) -> String {
                 cache.calls
             ),
             None => format!(
-                "cache: {} files unchanged, {} changed; {} calls made again\n",
-                cache.unchanged, cache.changed, cache.calls
+                "cache: {} files unchanged, {} changed, {} read; {} calls made again\n",
+                cache.unchanged, cache.changed, cache.read, cache.calls
             ),
         });
     }

@@ -703,7 +703,7 @@ mod tests {
     fn copied_text<'a>(node: &'a Node, file: &SourceFile) -> Option<&'a Node> {
         match &node.value {
             Value::Str(text) => {
-                let written = file.text.get(node.span()).unwrap_or_default();
+                let written = file.text().get(node.span()).unwrap_or_default();
                 let quoted = written.len() >= 2
                     && written.starts_with(['"', '\''])
                     && written.ends_with(['"', '\''])

@@ -80,6 +80,9 @@ pub struct Document {
     /// Whether it is only what a cache remembers of it (place, id, kind; no fields): read
     /// from its file when a rule looks it up.
     pub remembered: bool,
+    /// What a remembered document names, by field: the ids the cache kept for each field
+    /// `referencing` asked about, so that finding who names an id reads no file.
+    pub names: Vec<(Arc<str>, Vec<Arc<str>>)>,
 }
 
 impl Document {
@@ -90,6 +93,7 @@ impl Document {
         id: Option<Arc<str>>,
         declared_kind: Option<String>,
         skipped: Option<String>,
+        names: Vec<(Arc<str>, Vec<Arc<str>>)>,
     ) -> Document {
         Document {
             root: Node {
@@ -104,6 +108,7 @@ impl Document {
             presets: Vec::new(),
             skipped,
             remembered: true,
+            names,
         }
     }
 
@@ -123,6 +128,7 @@ impl Document {
             origins: Vec::new(),
             presets: Vec::new(),
             remembered: false,
+            names: Vec::new(),
             body: None,
             skipped: None,
         }
@@ -169,7 +175,7 @@ pub fn parse_file_for(path: PathBuf, text: String, format: Format, body: bool) -
         lone_carriage_returns_as_newlines(text),
         format,
     ));
-    let text = &*source.text;
+    let text: &str = source.text();
     let mut problems = Vec::new();
     let mut documents = Vec::new();
     match format {

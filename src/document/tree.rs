@@ -218,7 +218,7 @@ impl Value {
         let Some(file) = file else {
             return Value::Str(shared_text(text));
         };
-        let written = file.text.get(span.clone()).unwrap_or_default();
+        let written = file.text().get(span.clone()).unwrap_or_default();
         if written == text {
             return Value::Verbatim(Arc::clone(file));
         }
@@ -367,10 +367,10 @@ impl Node {
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(text) => Some(text),
-            Value::Verbatim(file) => file.text.get(self.span()),
+            Value::Verbatim(file) => file.text().get(self.span()),
             Value::Quoted(file) => {
                 let span = self.span();
-                file.text.get(span.start + 1..span.end.saturating_sub(1))
+                file.text().get(span.start + 1..span.end.saturating_sub(1))
             }
             _ => None,
         }

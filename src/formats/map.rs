@@ -35,11 +35,11 @@ pub fn apply(
     let parsed = document.body.take();
     let body = (source.format == Format::Markdown && mapping.reads_body()).then(|| {
         parsed.unwrap_or_else(|| {
-            let start = match markdown::find_front_matter(&source.text) {
+            let start = match markdown::find_front_matter(source.text()) {
                 markdown::Header::Found(front) => front.body_start,
                 _ => 0,
             };
-            std::sync::Arc::new(body::parse(&source.text, start))
+            std::sync::Arc::new(body::parse(source.text(), start))
         })
     });
     let file_name = source

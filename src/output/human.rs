@@ -209,11 +209,11 @@ pub fn finding_frame(results: &Results<'_>, finding: &Finding) -> Frame {
         Some(file) => (
             Some(Excerpt::new(
                 display_path(&finding.file),
-                Arc::clone(&file.text),
+                Arc::clone(file.text()),
             )),
             Some((
                 first_line_span(
-                    &file.text,
+                    file.text(),
                     finding.location.span().start,
                     finding.location.span().end,
                 ),

@@ -247,7 +247,7 @@ struct Checked<'a> {
 /// lies past the front matter.
 pub fn document_size(loaded: &LoadedDocument, source: &crate::document::SourceFile) -> usize {
     match source.format {
-        crate::document::Format::Markdown => source.text.len(),
+        crate::document::Format::Markdown => source.text().len(),
         _ => loaded.document.root.span().len(),
     }
 }
@@ -1022,7 +1022,7 @@ fn unseen_sources(
         if !(run.reported)(&source.path) {
             continue;
         }
-        let end = offset + first.len().min(source.text.len().saturating_sub(offset));
+        let end = offset + first.len().min(source.text().len().saturating_sub(offset));
         let alternatives = if paths.len() > 1 {
             format!(
                 " (nor {})",
@@ -1141,7 +1141,7 @@ fn idle_finding(
                 text,
                 crate::document::Format::Yaml,
             ));
-            let first_line = source.text.find('\n').unwrap_or(source.text.len());
+            let first_line = source.text().find('\n').unwrap_or(source.text().len());
             (Arc::clone(&source), 0..first_line, Some(source))
         }
         None => {

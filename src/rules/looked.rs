@@ -14,6 +14,9 @@ pub enum Looked {
     Id(Arc<str>, Arc<str>),
     /// One person of the rosters by id, or that there is none: `find("person", …)`.
     Person(Arc<str>),
+    /// The documents of a kind whose field names an id: `referencing(kind, field, id)`.
+    /// Kind, field, id.
+    Referencing(Arc<str>, Arc<str>, Arc<str>),
 }
 
 thread_local! {

@@ -17,7 +17,14 @@ use crate::workspace::{Index, Workspace};
 
 /// Answers by (kind, field), and by (kind, field) then id.
 type Lists = HashMap<(String, String), Arc<[Dynamic]>>;
-type References = HashMap<(String, String), Arc<HashMap<String, Arc<[Dynamic]>>>>;
+type References = HashMap<(String, String), Arc<HashMap<String, Referenced>>>;
+
+/// The documents that name one id in a field: their positions, and their views once asked
+/// for (a remembered document is read only when its id is).
+struct Referenced {
+    positions: Vec<usize>,
+    views: OnceLock<Arc<[Dynamic]>>,
+}
 
 pub struct WorkspaceLookup {
     /// Each document's view (`()` for one of no kind), indexed like the workspace's.
@@ -58,7 +65,7 @@ impl Remembered {
                 let source = &workspace.files[loaded.file];
                 let reader = &workspace.reader;
                 let settled = crate::util::memory::outside_the_call(|| {
-                    reader.settle(reader.parse_text(&source.path, source.text.to_string()))
+                    reader.settle(reader.parse_text(&source.path, source.text().to_string()))
                 });
                 let view = match settled.documents.get(ordinal) {
                     Some((document, Some(kind))) => super::view::document(document, kind),
@@ -129,37 +136,38 @@ impl WorkspaceLookup {
         }
     }
 
-    /// id → documents of `kind` whose `field` names it.
-    fn references(&self, kind: &str, field: &str) -> Arc<HashMap<String, Arc<[Dynamic]>>> {
+    /// id → documents of `kind` whose `field` names it. A document a cache remembers
+    /// with what it names in `field` is not read.
+    fn references(&self, kind: &str, field: &str) -> Arc<HashMap<String, Referenced>> {
         let key = (kind.to_owned(), field.to_owned());
         let mut cache = self
             .references
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let built = cache.entry(key).or_insert_with(|| {
-            let mut referencing: HashMap<String, Vec<Dynamic>> = HashMap::new();
-            for document in self.of_kind(kind).iter() {
-                let Some(value) = field_of(document, field) else {
-                    continue;
-                };
-                let mut ids: Vec<String> = match value.read_lock::<ListView>() {
-                    Some(items) => items
-                        .clone()
-                        .into_iter()
-                        .filter_map(|v| id_text(&v))
-                        .collect(),
-                    None => id_text(&value).into_iter().collect(),
-                };
-                ids.sort();
-                ids.dedup();
+            let mut referencing: HashMap<String, Vec<usize>> = HashMap::new();
+            for &position in self.index.of_kind(kind) {
+                let kept = self.remembered.as_ref().and_then(|remembered| {
+                    let document = &remembered.workspace.documents[position].document;
+                    let (_, names) = document
+                        .names
+                        .iter()
+                        .filter(|_| document.remembered)
+                        .find(|(named, _)| **named == *field)?;
+                    Some(names.iter().map(|id| id.to_string()).collect::<Vec<_>>())
+                });
+                let ids = kept.unwrap_or_else(|| ids_in(&self.view(position), field));
                 for id in ids {
-                    referencing.entry(id).or_default().push(document.clone());
+                    referencing.entry(id).or_default().push(position);
                 }
             }
             Arc::new(
                 referencing
                     .into_iter()
-                    .map(|(id, documents)| (id, Arc::from(documents)))
+                    .map(|(id, positions)| {
+                        let views = OnceLock::new();
+                        (id, Referenced { positions, views })
+                    })
                     .collect(),
             )
         });
@@ -207,10 +215,18 @@ impl Lookup for WorkspaceLookup {
     }
 
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic {
-        note(|| Looked::Kind(kind.into()));
+        note(|| Looked::Referencing(kind.into(), field.into(), id.into()));
         self.references(kind, field)
             .get(id)
-            .map_or_else(no_documents, |documents| list(Arc::clone(documents)))
+            .map_or_else(no_documents, |referenced| {
+                list(Arc::clone(referenced.views.get_or_init(|| {
+                    referenced
+                        .positions
+                        .iter()
+                        .map(|&position| self.view(position))
+                        .collect()
+                })))
+            })
     }
 
     fn nearest(&self, kind: &str, id: &str) -> Dynamic {
@@ -230,6 +246,30 @@ impl Lookup for WorkspaceLookup {
         };
         nearest.map_or(Dynamic::UNIT, Dynamic::from)
     }
+}
+
+/// The ids a document's view names in `field` (a list of ids or one), each once, sorted.
+fn ids_in(document: &Dynamic, field: &str) -> Vec<String> {
+    let Some(value) = field_of(document, field) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = match value.read_lock::<ListView>() {
+        Some(items) => items
+            .clone()
+            .into_iter()
+            .filter_map(|v| id_text(&v))
+            .collect(),
+        None => id_text(&value).into_iter().collect(),
+    };
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The ids `document` (of `kind`) names in `field`, as `referencing` reads them: what a
+/// session or a cache keeps to know whom an edit of it concerns.
+pub fn names_in(document: &crate::document::Document, kind: &str, field: &str) -> Vec<String> {
+    ids_in(&super::view::document(document, kind), field)
 }
 
 /// The id among `ids` that `id` is most likely a slip of: the same but for case, or one

@@ -44,38 +44,89 @@ impl Format {
 }
 
 /// A file's text, kept for code frames, with its line index.
-#[derive(Debug)]
 pub struct SourceFile {
     /// Relative to the repository root; shared with every finding in the file.
     pub path: Arc<Path>,
-    pub text: Arc<str>,
+    text: std::sync::OnceLock<Arc<str>>,
+    /// How to read the text of a file a cache remembers, when something first needs it: a
+    /// run whose findings all come from the cache reads none of its unchanged files.
+    deferred: Option<Deferred>,
     /// Built the first time a place in the file is asked for: most files of a large
     /// repository have no finding, and their index would only take room.
     lines: std::sync::OnceLock<LineIndex>,
     pub format: Format,
 }
 
+/// The text of a file, read later.
+pub struct Deferred {
+    pub read: Box<dyn Fn() -> String + Send + Sync>,
+    /// Whether the text holds an inline waiver (`lessons: allow`), known without reading it.
+    pub allows: bool,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("text", &self.text.get())
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SourceFile {
     pub fn new(path: PathBuf, text: String, format: Format) -> Self {
+        let file = SourceFile::deferred(path, format, None);
+        let _ = file.text.set(Arc::from(text));
+        file
+    }
+
+    /// A file whose text is read by `deferred` when first asked for.
+    pub fn deferred(path: PathBuf, format: Format, deferred: Option<Deferred>) -> Self {
         SourceFile {
             path: path.into(),
-            text: Arc::from(text),
+            text: std::sync::OnceLock::new(),
+            deferred,
             lines: std::sync::OnceLock::new(),
             format,
         }
     }
 
+    /// The file's text (read now if it was deferred and no one needed it yet).
+    pub fn text(&self) -> &Arc<str> {
+        self.text.get_or_init(|| {
+            Arc::from(
+                self.deferred
+                    .as_ref()
+                    .map(|deferred| (deferred.read)())
+                    .unwrap_or_default(),
+            )
+        })
+    }
+
+    /// Whether the text may hold an inline waiver: false only when it is deferred and the
+    /// cache knows it holds none, so that looking does not read it.
+    pub fn may_allow(&self) -> bool {
+        self.text.get().is_some()
+            || self
+                .deferred
+                .as_ref()
+                .is_none_or(|deferred| deferred.allows)
+    }
+
     pub fn lines(&self) -> &LineIndex {
-        self.lines.get_or_init(|| LineIndex::new(&self.text))
+        self.lines.get_or_init(|| LineIndex::new(self.text()))
     }
 
     pub fn location(&self, span: &Span) -> Location {
         // Counting the lines of a small file is cheaper than an index kept for it.
         const INDEXED: usize = 64 << 10;
-        if self.text.len() <= INDEXED && self.lines.get().is_none() {
-            return LineIndex::scan_location(&self.text, span);
+        let text = self.text();
+        if text.len() <= INDEXED && self.lines.get().is_none() {
+            return LineIndex::scan_location(text, span);
         }
-        self.lines().location(&self.text, span)
+        self.lines().location(text, span)
     }
 }
 

@@ -329,7 +329,7 @@ impl Reader {
             let checked = document::schema::validate(
                 document,
                 kind.as_deref().unwrap_or(""),
-                &parsed.source.text,
+                parsed.source.text(),
             );
             problems.extend(checked.into_iter().map(|mut problem| {
                 problem.doc_id = document.id.clone();
@@ -569,7 +569,7 @@ impl Workspace {
             .par_iter()
             .map(|&file| {
                 let source = &self.files[file];
-                let parsed = reader.parse_text(&source.path, source.text.to_string());
+                let parsed = reader.parse_text(&source.path, source.text().to_string());
                 (file, reader.settle(parsed))
             })
             .collect();
@@ -741,7 +741,7 @@ fn problem_file(
     at: usize,
 ) -> document::ParsedFile {
     let source = Arc::new(SourceFile::new(relative.to_path_buf(), text, format));
-    let at = at.min(source.text.len());
+    let at = at.min(source.text().len());
     document::ParsedFile {
         source,
         documents: Vec::new(),

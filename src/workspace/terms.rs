@@ -50,7 +50,7 @@ pub fn in_document_terms(workspace: &Workspace, findings: &mut [Finding]) {
         let Some(mapping) = formats.for_file(&source.path) else {
             continue;
         };
-        let said = rewrite(&mapping, loaded, &source.text, &finding.path, help);
+        let said = rewrite(&mapping, loaded, source.text(), &finding.path, help);
         if let Some(said) = said {
             finding.help = Some(Arc::from(said));
         }

@@ -31,6 +31,12 @@ pub fn edits() -> Vec<Edit> {
         Edit::Replace(POLICY, "id: POL-ACCESS-2", "id: POL-ACCESS"),
         Edit::Replace(RUNBOOK, "id: RB-PHISHING", "id: RB-PHISH"),
         Edit::Replace(INCIDENT, "id: INC-2026-003", "id: INC-2026-029"),
+        // A reference moved from one document to another: who names the old one and the
+        // new one both changed.
+        Edit::Replace(INCIDENT_2, "runbooks_used: [RB-PHISHING]", "runbooks_used: [RB-DDOS]"),
+        Edit::Replace(INCIDENT_2, "runbooks_used: [RB-DDOS]", "runbooks_used: [RB-PHISHING]"),
+        Edit::Replace(INCIDENT, "policies_affected: [POL-ACCESS]", "policies_affected: [POL-TRAINING]"),
+        Edit::Replace(INCIDENT, "closed: 2026-03-06", "closed: 2026-10-30"),
         // A policy or runbook deleted.
         Edit::Delete(POLICY),
         Edit::Delete(RUNBOOK),
