@@ -253,6 +253,7 @@ enum StoredLooked {
     Id(TextIndex, TextIndex),
     Person(TextIndex),
     Referencing(TextIndex, TextIndex, TextIndex),
+    Exists(TextIndex, TextIndex),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -432,16 +433,17 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             ..options
         };
         let mut session = Session::empty(options, Arc::clone(&pool), ready);
-        let used = match &previous {
+        let (used, remade) = match &previous {
             Some(stored) => resume(&mut session, stored, &read),
             None => {
                 session.evaluate_everything();
-                CacheUse {
+                let used = CacheUse {
                     changed: read.len(),
                     calls: session.calls_made(),
                     missed,
                     ..CacheUse::default()
-                }
+                };
+                (used, None)
             }
         };
         let mut outcome = session.outcome();
@@ -452,7 +454,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         // Kept only when every rule ran through: a failure is said again, not remembered.
         if let (Some(file), Some(mac)) = (&file, &mac_key) {
             if outcome.rule_errors.is_empty() {
-                let stored = store(&session, key, &read, previous.as_ref(), began);
+                let stored = store(&session, key, &read, previous, remade.as_ref(), began);
                 let _ = save(file, &outcome.root, mac, &stored);
             }
         }
@@ -893,6 +895,7 @@ impl Texts {
             StoredLooked::Kind(kind) => Looked::Kind(self.known(*kind)),
             StoredLooked::Id(kind, id) => Looked::Id(self.known(*kind), self.known(*id)),
             StoredLooked::Person(id) => Looked::Person(self.known(*id)),
+            StoredLooked::Exists(kind, id) => Looked::Exists(self.known(*kind), self.known(*id)),
             StoredLooked::Referencing(kind, field, id) => {
                 Looked::Referencing(self.known(*kind), self.known(*field), self.known(*id))
             }
@@ -910,6 +913,17 @@ struct TextTable {
 }
 
 impl TextTable {
+    /// A table that goes on from `texts`, each at its place.
+    fn continuing(texts: &[Text<'_>]) -> TextTable {
+        let mut table = TextTable::default();
+        for text in texts {
+            let index = TextIndex::try_from(table.texts.len()).unwrap_or(NONE);
+            table.texts.push(text.to_string());
+            table.by_text.entry(text.to_string()).or_insert(index);
+        }
+        table
+    }
+
     fn index(&mut self, text: &str) -> TextIndex {
         let address = (text.as_ptr() as usize, text.len());
         if let Some(&index) = self.by_address.get(&address) {
@@ -966,6 +980,7 @@ impl TextTable {
             Looked::Kind(kind) => StoredLooked::Kind(self.index(kind)),
             Looked::Id(kind, id) => StoredLooked::Id(self.index(kind), self.index(id)),
             Looked::Person(id) => StoredLooked::Person(self.index(id)),
+            Looked::Exists(kind, id) => StoredLooked::Exists(self.index(kind), self.index(id)),
             Looked::Referencing(kind, field, id) => {
                 StoredLooked::Referencing(self.index(kind), self.index(field), self.index(id))
             }
@@ -1037,31 +1052,50 @@ fn people_digests(loaded: &LoadedDocument, source: &SourceFile) -> Vec<(String, 
 }
 
 /// The session's records, as the cache keeps them.
-fn store(
+///
+/// With `remade` (the files whose records this run made again), every other file that did
+/// not change is kept as `previous` has it, not encoded anew; the texts `previous` shares
+/// keep their places, so what it says of those files still reads the same.
+fn store<'a>(
     session: &Session,
     key: [u8; 32],
     read: &[Read],
-    previous: Option<&Stored<'_>>,
+    previous: Option<Stored<'a>>,
+    remade: Option<&HashSet<Arc<Path>>>,
     began: u64,
-) -> Stored<'static> {
-    // What the earlier cache says of the documents this run only remembered.
-    let remembered: HashMap<&str, &StoredFile> = previous
-        .map(|previous| {
-            previous
-                .files
-                .iter()
-                .map(|file| (file.path.as_str(), file))
-                .collect()
-        })
-        .unwrap_or_default();
+) -> Stored<'a> {
+    // What the earlier cache says of each file, taken as it is where nothing was remade.
+    let (mut table, mut remembered): (TextTable, HashMap<String, StoredFile<'a>>) =
+        match (previous, remade) {
+            (Some(previous), Some(_)) => (
+                TextTable::continuing(&previous.texts),
+                previous
+                    .files
+                    .into_iter()
+                    .map(|file| (file.path.to_string(), file))
+                    .collect(),
+            ),
+            (Some(previous), None) => (
+                TextTable::default(),
+                previous
+                    .files
+                    .into_iter()
+                    .map(|file| (file.path.to_string(), file))
+                    .collect(),
+            ),
+            (None, _) => (TextTable::default(), HashMap::new()),
+        };
+    let keeps = |file: &Path| remade.is_some_and(|remade| !remade.contains(file));
     let workspace = session.workspace();
-    let mut table = TextTable::default();
     let digests: HashMap<&Path, &Read> = read
         .iter()
         .map(|read| (read.relative.as_path(), read))
         .collect();
     let mut calls: HashMap<(&Path, usize), Vec<StoredCall>> = HashMap::new();
     for (((file, ordinal), rule), record) in session.records() {
+        if keeps(file) {
+            continue; // its file is kept as it was, should it not have changed
+        }
         calls
             .entry((&**file, *ordinal))
             .or_default()
@@ -1123,6 +1157,16 @@ fn store(
     }
     let mut files = Vec::with_capacity(workspace.files.len());
     for (position, source) in workspace.files.iter().enumerate() {
+        let path = crate::finding::display_path(&source.path);
+        let read = digests.get(&*source.path);
+        let same = |before: &StoredFile| read.is_some_and(|read| read.digest == before.digest);
+        if keeps(&source.path) && remembered.get(&path).is_some_and(same) {
+            if let Some(mut before) = remembered.remove(&path) {
+                before.stamp = read.map_or([0; 4], |read| settled_stamp(read.stamp, began));
+                files.push(before);
+                continue;
+            }
+        }
         let range = workspace.documents_of(position);
         let documents = workspace.documents[range]
             .iter()
@@ -1135,7 +1179,7 @@ fn store(
                 // never have been read).
                 let before = loaded.document.remembered.then(|| {
                     remembered
-                        .get(crate::finding::display_path(&source.path).as_str())
+                        .get(&path)
                         .and_then(|file| file.documents.get(ordinal))
                 });
                 StoredDocument {
@@ -1174,13 +1218,11 @@ fn store(
                 kind: problem.kind.as_deref().map(Text::owned),
             })
             .collect();
-        let path = crate::finding::display_path(&source.path);
-        let read = digests.get(&*source.path);
         files.push(StoredFile {
             digest: read.map_or([0; 32], |read| read.digest),
             stamp: read.map_or([0; 4], |read| settled_stamp(read.stamp, began)),
             // Whether it holds a waiver, without reading a text no one needed.
-            allows: match remembered.get(path.as_str()) {
+            allows: match remembered.get(&path) {
                 Some(before) if read.is_some_and(|read| read.digest == before.digest) => {
                     before.allows
                 }
@@ -1401,7 +1443,13 @@ fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Te
 
 /// Takes up a session over a freshly loaded repository from `stored`: the records of the
 /// files whose digest did not change are kept, and what the changed ones touch is re-run.
-fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
+///
+/// Says what it did, and which files' records it made again (`None`: all of them).
+fn resume(
+    session: &mut Session,
+    stored: &Stored,
+    read: &[Read],
+) -> (CacheUse, Option<HashSet<Arc<Path>>>) {
     let digests: HashMap<&Path, [u8; 32]> = read
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
@@ -1498,6 +1546,16 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
                 continue;
             }
             befores.push(before);
+            // Who has an id changes only when a document's kind or id does.
+            let identity = |kind: Option<&str>, id: Option<&str>| {
+                Some(Looked::Exists(Arc::from(kind?), Arc::from(id?)))
+            };
+            let was = identity(before.kind.as_deref(), before.id.as_deref());
+            let is = after
+                .and_then(|after| identity(after.kind.as_deref(), after.document.id.as_deref()));
+            if was != is {
+                touched.extend([was, is].into_iter().flatten());
+            }
             if let Some(kind) = &before.kind {
                 touched.insert(Looked::Kind(Arc::from(kind.as_str())));
                 if let Some(id) = &before.id {
@@ -1526,9 +1584,18 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
         if is_new {
             edited.push((Arc::clone(&source.path), 0));
         }
+        // The documents past those it held before are new ids (the others were compared).
+        let held = edited
+            .iter()
+            .find(|(file, _)| *file == source.path)
+            .map_or(0, |(_, held)| *held);
         afters.extend(workspace.documents_of(position));
-        for loaded in &workspace.documents[workspace.documents_of(position)] {
+        let documents = &workspace.documents[workspace.documents_of(position)];
+        for (ordinal, loaded) in documents.iter().enumerate() {
             if let Some(kind) = &loaded.kind {
+                if let (Some(id), true) = (&loaded.document.id, ordinal >= held) {
+                    touched.insert(Looked::Exists(Arc::clone(kind), Arc::clone(id)));
+                }
                 touched.insert(Looked::Kind(Arc::clone(kind)));
                 across |= is_new && across_digest(loaded, source) != [0; 32];
                 if let Some(id) = &loaded.document.id {
@@ -1570,10 +1637,11 @@ fn resume(session: &mut Session, stored: &Stored, read: &[Read]) -> CacheUse {
         session.touch_referencing(&workspace.documents[position], &fields, &mut touched);
     }
     let edited_now = session.reevaluate_files(&edited, &touched, across);
-    CacheUse {
+    let used = CacheUse {
         unchanged,
         changed,
         calls: edited_now.calls,
         ..CacheUse::default()
-    }
+    };
+    (used, (!edited_now.everything).then_some(edited_now.remade))
 }

@@ -56,6 +56,8 @@ pub struct Edited {
     pub everything: bool,
     /// Whether the file belongs to the repository (a file the walk skips is ignored).
     pub taken: bool,
+    /// The files whose records were made again (all of them when `everything`).
+    pub remade: HashSet<Arc<Path>>,
 }
 
 pub struct Session {
@@ -205,6 +207,7 @@ impl Session {
                 calls: self.spent.iter().map(|spent| spent.calls as usize).sum(),
                 everything: true,
                 taken: true,
+                remade: HashSet::new(),
             });
         }
         let workspace = &self.ready.workspace;
@@ -540,6 +543,7 @@ impl Session {
                 calls: self.spent.iter().map(|spent| spent.calls as usize).sum(),
                 everything: true,
                 taken: true,
+                remade: HashSet::new(),
             };
         }
         let workspace = &self.ready.workspace;
@@ -584,6 +588,23 @@ impl Session {
         }
         stale.sort_unstable();
         stale.dedup();
+        let mut remade = edited_files.clone();
+        remade.extend(stale.iter().map(|((file, _), _)| Arc::clone(file)));
+        // What the calls made again looked up last time, they most likely look up again:
+        // documents a cache only remembers are read for them at once, on every thread,
+        // rather than one by one inside the calls.
+        let mut again: HashSet<Looked> = HashSet::new();
+        for key in &stale {
+            if let Some(record) = self.records.get(key) {
+                again.extend(
+                    record
+                        .looked
+                        .iter()
+                        .filter(|looked| matches!(looked, Looked::Id(..) | Looked::Referencing(..)))
+                        .cloned(),
+                );
+            }
+        }
         for key in &stale {
             let ((file, ordinal), rule) = key;
             if edited_files.contains(file) {
@@ -623,6 +644,7 @@ impl Session {
                     .map(|loaded| loaded.file),
             );
         }
+        files.extend(looked_up_files(workspace, &again));
         files.sort_unstable();
         files.dedup();
         if files.iter().any(|&file| {
@@ -647,6 +669,7 @@ impl Session {
                 calls: self.calls_made(),
                 everything: true,
                 taken: true,
+                remade: HashSet::new(),
             };
         }
         let mut native_spent = Vec::new();
@@ -670,6 +693,7 @@ impl Session {
             calls,
             everything: false,
             taken: true,
+            remade,
         }
     }
 
@@ -823,6 +847,41 @@ fn file_positions(workspace: &Workspace) -> HashMap<&Path, usize> {
         .collect()
 }
 
+/// The files of the documents `looked` names: found by id, or naming an id in a field
+/// (as a document a cache remembers says it).
+fn looked_up_files(workspace: &Workspace, looked: &HashSet<Looked>) -> Vec<usize> {
+    let mut files = Vec::new();
+    let mut named: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
+    for looked in looked {
+        match looked {
+            Looked::Id(kind, id) => {
+                if let Some(position) = workspace.index.find(kind, id) {
+                    files.push(workspace.documents[position].file);
+                }
+            }
+            Looked::Referencing(kind, field, id) => {
+                named.entry((kind, field)).or_default().insert(id);
+            }
+            _ => {}
+        }
+    }
+    for ((kind, field), ids) in named {
+        for &position in workspace.index.of_kind(kind) {
+            let loaded = &workspace.documents[position];
+            let names = loaded
+                .document
+                .names
+                .iter()
+                .filter(|(named, _)| **named == *field)
+                .flat_map(|(_, names)| names);
+            if names.into_iter().any(|name| ids.contains(&**name)) {
+                files.push(loaded.file);
+            }
+        }
+    }
+    files
+}
+
 /// A file's documents that changed, were added or went, at each place: before, after.
 fn changed<'a>(
     old: &'a [LoadedDocument],
@@ -839,6 +898,16 @@ fn changed<'a>(
 fn touched(old: &[LoadedDocument], now: &[LoadedDocument]) -> HashSet<Looked> {
     let mut touched = HashSet::new();
     for (before, after) in changed(old, now) {
+        // Who has an id changes only when a document's kind or id does.
+        let identity = |loaded: Option<&LoadedDocument>| {
+            let loaded = loaded?;
+            let (kind, id) = (loaded.kind.as_ref()?, loaded.document.id.as_ref()?);
+            Some(Looked::Exists(Arc::clone(kind), Arc::clone(id)))
+        };
+        let (was, is) = (identity(before), identity(after));
+        if was != is {
+            touched.extend([was, is].into_iter().flatten());
+        }
         for loaded in [before, after].into_iter().flatten() {
             let Some(kind) = &loaded.kind else { continue };
             touched.insert(Looked::Kind(Arc::clone(kind)));

@@ -703,6 +703,11 @@ pub trait Lookup: Send + Sync + 'static {
     fn docs_with(&self, kind: &str, field: &str) -> Dynamic;
     /// One document by kind and id; `()` when there is none.
     fn find(&self, kind: &str, id: &str) -> Dynamic;
+    /// Whether a document of `kind` (a person, for `person`) has the id: what `unresolved`
+    /// asks, which reads nothing of the document.
+    fn exists(&self, kind: &str, id: &str) -> bool {
+        !self.find(kind, id).is_unit()
+    }
     /// The documents of `kind` whose `field` is `id` or a list holding it: the reverse of a
     /// reference such as an incident's `runbooks_used`.
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic;
@@ -972,11 +977,7 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
             super::view::each_item(list, key, |at, value| {
                 // What LL000 does not report: text that says something, or a number.
                 let is_id = (value.is_string() || value.is_int()) && !blank(value);
-                let named = |id: &str| {
-                    kinds
-                        .iter()
-                        .any(|kind| !unresolved.find(kind, id).is_unit())
-                };
+                let named = |id: &str| kinds.iter().any(|kind| unresolved.exists(kind, id));
                 if is_id && id_text(value).is_some_and(|id| !named(&id)) {
                     found.push(Dynamic::from_int(i64::try_from(at).unwrap_or(i64::MAX)));
                 }

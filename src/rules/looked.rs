@@ -10,8 +10,10 @@ use std::sync::Arc;
 pub enum Looked {
     /// Every document of a kind: `docs`, `referencing`, `nearest`, a count of them.
     Kind(Arc<str>),
-    /// One document by kind and id, or that there is none: `find`, `unresolved`.
+    /// One document by kind and id, or that there is none: `find`.
     Id(Arc<str>, Arc<str>),
+    /// Whether a document of a kind has an id, nothing of it read: `unresolved`.
+    Exists(Arc<str>, Arc<str>),
     /// One person of the rosters by id, or that there is none: `find("person", …)`.
     Person(Arc<str>),
     /// The documents of a kind whose field names an id: `referencing(kind, field, id)`.

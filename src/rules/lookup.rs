@@ -214,6 +214,15 @@ impl Lookup for WorkspaceLookup {
             .map_or(Dynamic::UNIT, |position| self.view(position))
     }
 
+    fn exists(&self, kind: &str, id: &str) -> bool {
+        if kind == "person" {
+            note(|| Looked::Person(id.into()));
+            return self.index.person(id).is_some();
+        }
+        note(|| Looked::Exists(kind.into(), id.into()));
+        self.index.find(kind, id).is_some()
+    }
+
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic {
         note(|| Looked::Referencing(kind.into(), field.into(), id.into()));
         self.references(kind, field)
