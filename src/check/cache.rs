@@ -141,6 +141,8 @@ struct StoredDocument<'a> {
     people: Vec<(Text<'a>, [u8; 32])>,
     /// The ids it names in each field `referencing` asked about (field, ids).
     names: Vec<(TextIndex, Vec<TextIndex>)>,
+    /// Whether it has each field `docs(kind, field)` asked about, not blank.
+    having: Vec<(TextIndex, bool)>,
     /// Digest of what the native rules that compare documents read of it (zero for a
     /// kind they do not read): when it is the same, they need not run again.
     across: [u8; 32],
@@ -254,6 +256,7 @@ enum StoredLooked {
     Person(TextIndex),
     Referencing(TextIndex, TextIndex, TextIndex),
     Exists(TextIndex, TextIndex),
+    Having(TextIndex, TextIndex),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -896,6 +899,9 @@ impl Texts {
             StoredLooked::Id(kind, id) => Looked::Id(self.known(*kind), self.known(*id)),
             StoredLooked::Person(id) => Looked::Person(self.known(*id)),
             StoredLooked::Exists(kind, id) => Looked::Exists(self.known(*kind), self.known(*id)),
+            StoredLooked::Having(kind, field) => {
+                Looked::Having(self.known(*kind), self.known(*field))
+            }
             StoredLooked::Referencing(kind, field, id) => {
                 Looked::Referencing(self.known(*kind), self.known(*field), self.known(*id))
             }
@@ -981,6 +987,9 @@ impl TextTable {
             Looked::Id(kind, id) => StoredLooked::Id(self.index(kind), self.index(id)),
             Looked::Person(id) => StoredLooked::Person(self.index(id)),
             Looked::Exists(kind, id) => StoredLooked::Exists(self.index(kind), self.index(id)),
+            Looked::Having(kind, field) => {
+                StoredLooked::Having(self.index(kind), self.index(field))
+            }
             Looked::Referencing(kind, field, id) => {
                 StoredLooked::Referencing(self.index(kind), self.index(field), self.index(id))
             }
@@ -1150,6 +1159,27 @@ fn store<'a>(
             names.sort_unstable();
             names
         };
+    // Whether each document has the fields `docs(kind, field)` was asked about.
+    let having = session.having_fields();
+    let having_of = |table: &mut TextTable, loaded: &LoadedDocument| -> Vec<(TextIndex, bool)> {
+        if loaded.document.remembered {
+            let field = |(field, has): &(Arc<str>, bool)| (table.index(field), *has);
+            return loaded.document.having.iter().map(field).collect();
+        }
+        let Some(kind) = &loaded.kind else {
+            return Vec::new();
+        };
+        let mut fields: Vec<(TextIndex, bool)> = having
+            .iter()
+            .filter(|(of, _)| of == kind)
+            .map(|(_, field)| {
+                let has = crate::rules::lookup::has_field(&loaded.document, kind, field);
+                (table.index(field), has)
+            })
+            .collect();
+        fields.sort_unstable();
+        fields
+    };
     // Each file's problems, gathered once (not looked for among all of them per file).
     let mut problems_of: HashMap<usize, Vec<&LoadProblem>> = HashMap::new();
     for (file, problem) in &workspace.problems {
@@ -1184,6 +1214,7 @@ fn store<'a>(
                 });
                 StoredDocument {
                     names: names_of(&mut table, loaded),
+                    having: having_of(&mut table, loaded),
                     kind: loaded.kind.as_deref().map(Text::owned),
                     id: loaded.document.id.as_deref().map(Text::owned),
                     declared_kind: loaded.document.declared_kind.as_deref().map(Text::owned),
@@ -1421,6 +1452,11 @@ fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Te
                         document.declared_kind.as_deref().map(str::to_owned),
                         document.skipped.as_deref().map(str::to_owned),
                         texts.map_or_else(Vec::new, |texts| texts.names(&document.names)),
+                        texts.map_or_else(Vec::new, |texts| {
+                            let field =
+                                |(field, has): &(TextIndex, bool)| (texts.known(*field), *has);
+                            document.having.iter().map(field).collect()
+                        }),
                     ),
                     document.kind.as_deref().map(Arc::from),
                 )
@@ -1619,7 +1655,7 @@ fn resume(
         stored.idle.clone(),
     );
     let fields = session.referenced_fields();
-    for before in befores {
+    for before in &befores {
         let Some(kind) = before.kind.as_deref() else {
             continue;
         };
@@ -1632,9 +1668,29 @@ fn resume(
             session.touch_names(&Arc::from(kind), field, names.as_deref(), &mut touched);
         }
     }
+    let having = session.having_fields();
+    for before in befores
+        .iter()
+        .filter_map(|before| Some((before, before.kind.as_deref()?)))
+    {
+        let (before, kind) = before;
+        for (_, field) in having.iter().filter(|(of, _)| **of == *kind) {
+            // Without word of the field, it may have had it.
+            let had = before
+                .having
+                .iter()
+                .find(|(named, _)| *texts.known(*named) == **field)
+                .is_none_or(|(_, has)| *has);
+            if had {
+                touched.insert(Looked::Having(Arc::from(kind), Arc::clone(field)));
+            }
+        }
+    }
     let workspace = session.workspace();
     for position in afters {
-        session.touch_referencing(&workspace.documents[position], &fields, &mut touched);
+        let loaded = &workspace.documents[position];
+        session.touch_referencing(loaded, &fields, &mut touched);
+        super::session::touch_having(loaded, &having, &mut touched);
     }
     let edited_now = session.reevaluate_files(&edited, &touched, across);
     let used = CacheUse {

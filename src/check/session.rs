@@ -429,13 +429,25 @@ impl Session {
         let now = now_documents(&self.ready.workspace, relative);
         let mut touched = touched(old, now);
         let fields = self.referenced_fields();
+        let having = self.having_fields();
         for (before, after) in changed(old, now) {
             for loaded in [before, after].into_iter().flatten() {
                 self.touch_referencing(loaded, &fields, &mut touched);
+                touch_having(loaded, &having, &mut touched);
             }
         }
         let across = across_changed(old, now);
         self.reevaluate_files(&[(Arc::from(relative), old.len())], &touched, across)
+    }
+
+    /// The (kind, field) pairs some recorded call asked `docs(kind, field)` about.
+    pub(super) fn having_fields(&self) -> HashSet<(Arc<str>, Arc<str>)> {
+        self.looked_at()
+            .filter_map(|looked| match looked {
+                Looked::Having(kind, field) => Some((Arc::clone(kind), Arc::clone(field))),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The (kind, field) pairs some recorded call asked `referencing` about.
@@ -880,6 +892,31 @@ fn looked_up_files(workspace: &Workspace, looked: &HashSet<Looked>) -> Vec<usize
         }
     }
     files
+}
+
+/// Adds to `touched` the `docs(kind, field)` lookups whose answer a change of `loaded`
+/// concerns: those of the fields it has (or may have: a remembered document without
+/// word of the field).
+pub(super) fn touch_having(
+    loaded: &LoadedDocument,
+    having: &HashSet<(Arc<str>, Arc<str>)>,
+    touched: &mut HashSet<Looked>,
+) {
+    let Some(kind) = &loaded.kind else { return };
+    for (_, field) in having.iter().filter(|(of, _)| of == kind) {
+        let has = match loaded.document.remembered {
+            true => loaded
+                .document
+                .having
+                .iter()
+                .find(|(named, _)| named == field)
+                .is_none_or(|(_, has)| *has),
+            false => crate::rules::lookup::has_field(&loaded.document, kind, field),
+        };
+        if has {
+            touched.insert(Looked::Having(Arc::clone(kind), Arc::clone(field)));
+        }
+    }
 }
 
 /// A file's documents that changed, were added or went, at each place: before, after.

@@ -83,6 +83,9 @@ pub struct Document {
     /// What a remembered document names, by field: the ids the cache kept for each field
     /// `referencing` asked about, so that finding who names an id reads no file.
     pub names: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    /// Whether a remembered document's field is there and not blank, for each field
+    /// `docs(kind, field)` asked about.
+    pub having: Vec<(Arc<str>, bool)>,
 }
 
 impl Document {
@@ -94,6 +97,7 @@ impl Document {
         declared_kind: Option<String>,
         skipped: Option<String>,
         names: Vec<(Arc<str>, Vec<Arc<str>>)>,
+        having: Vec<(Arc<str>, bool)>,
     ) -> Document {
         Document {
             root: Node {
@@ -109,6 +113,7 @@ impl Document {
             skipped,
             remembered: true,
             names,
+            having,
         }
     }
 
@@ -129,6 +134,7 @@ impl Document {
             presets: Vec::new(),
             remembered: false,
             names: Vec::new(),
+            having: Vec::new(),
             body: None,
             skipped: None,
         }

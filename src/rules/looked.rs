@@ -12,6 +12,8 @@ pub enum Looked {
     Kind(Arc<str>),
     /// One document by kind and id, or that there is none: `find`.
     Id(Arc<str>, Arc<str>),
+    /// The documents of a kind whose field is not blank: `docs(kind, field)`. Kind, field.
+    Having(Arc<str>, Arc<str>),
     /// Whether a document of a kind has an id, nothing of it read: `unresolved`.
     Exists(Arc<str>, Arc<str>),
     /// One person of the rosters by id, or that there is none: `find("person", …)`.

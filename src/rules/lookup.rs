@@ -182,14 +182,27 @@ impl Lookup for WorkspaceLookup {
     }
 
     fn docs_with(&self, kind: &str, field: &str) -> Dynamic {
-        note(|| Looked::Kind(kind.into()));
+        note(|| Looked::Having(kind.into(), field.into()));
         let key = (kind.to_owned(), field.to_owned());
         let mut cache = self.having.lock().unwrap_or_else(PoisonError::into_inner);
         let found = cache.entry(key).or_insert_with(|| {
-            self.of_kind(kind)
+            // A remembered document known to lack the field is not read.
+            let known = |position: usize| {
+                let remembered = self.remembered.as_ref()?;
+                let document = &remembered.workspace.documents[position].document;
+                let (_, has) = document
+                    .having
+                    .iter()
+                    .filter(|_| document.remembered)
+                    .find(|(named, _)| **named == *field)?;
+                Some(*has)
+            };
+            self.index
+                .of_kind(kind)
                 .iter()
-                .filter(|document| field_of(document, field).is_some_and(|v| !is_blank(&v)))
-                .cloned()
+                .filter(|&&position| known(position) != Some(false))
+                .map(|&position| self.view(position))
+                .filter(|document| has(document, field))
                 .collect()
         });
         list(Arc::clone(found))
@@ -273,6 +286,16 @@ fn ids_in(document: &Dynamic, field: &str) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids
+}
+
+/// Whether a document's view has `field`, not blank: what `docs(kind, field)` keeps.
+fn has(document: &Dynamic, field: &str) -> bool {
+    field_of(document, field).is_some_and(|value| !is_blank(&value))
+}
+
+/// Whether `document` (of `kind`) has `field`, not blank, as `docs(kind, field)` reads it.
+pub fn has_field(document: &crate::document::Document, kind: &str, field: &str) -> bool {
+    has(&super::view::document(document, kind), field)
 }
 
 /// The ids `document` (of `kind`) names in `field`, as `referencing` reads them: what a

@@ -17,6 +17,7 @@ pub const INCIDENT_2: &str = "incidents/2026/INC-2026-007-vpn-credential-stuffin
 pub const POLICY: &str = "policies/access-control.yaml";
 pub const RUNBOOK: &str = "runbooks/phishing.yaml";
 pub const ROSTER: &str = "people/roster.yaml";
+pub const TRAINING: &str = "policies/security-awareness-training.md";
 
 pub fn edits() -> Vec<Edit> {
     vec![
@@ -37,6 +38,15 @@ pub fn edits() -> Vec<Edit> {
         Edit::Replace(INCIDENT_2, "runbooks_used: [RB-DDOS]", "runbooks_used: [RB-PHISHING]"),
         Edit::Replace(INCIDENT, "policies_affected: [POL-ACCESS]", "policies_affected: [POL-TRAINING]"),
         Edit::Replace(INCIDENT, "closed: 2026-03-06", "closed: 2026-10-30"),
+        // The training a policy requires: changed, required of another role, and a policy
+        // that required none starts to.
+        Edit::Replace(TRAINING, "valid_days: 365\n  - course: incident-handling", "valid_days: 30\n  - course: incident-handling"),
+        Edit::Replace(TRAINING, "roles: [ciso, incident-commander, responder]", "roles: [ciso]"),
+        Edit::Replace(
+            POLICY,
+            "review_cadence: annual",
+            "review_cadence: annual\nrequired_training:\n  - course: first-aid\n    valid_days: 10",
+        ),
         // A policy or runbook deleted.
         Edit::Delete(POLICY),
         Edit::Delete(RUNBOOK),
