@@ -461,6 +461,9 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                 let _ = save(file, &outcome.root, mac, &stored);
             }
         }
+        // The session's records (tens of thousands) are freed beside the caller's work,
+        // which is printing them; should no thread be had, here.
+        let _ = std::thread::Builder::new().spawn(move || drop(session));
         Ok(outcome)
     })
 }
@@ -1128,7 +1131,7 @@ fn store<'a>(
     }
     // What each document names in the fields `referencing` was asked about: what a later
     // run needs to know whom an edit of it concerns, and to answer without reading it.
-    let fields = session.referenced_fields();
+    let (fields, having) = session.asked_fields();
     let names_of =
         |table: &mut TextTable, loaded: &LoadedDocument| -> Vec<(TextIndex, Vec<TextIndex>)> {
             if loaded.document.remembered {
@@ -1160,7 +1163,6 @@ fn store<'a>(
             names
         };
     // Whether each document has the fields `docs(kind, field)` was asked about.
-    let having = session.having_fields();
     let having_of = |table: &mut TextTable, loaded: &LoadedDocument| -> Vec<(TextIndex, bool)> {
         if loaded.document.remembered {
             let field = |(field, has): &(Arc<str>, bool)| (table.index(field), *has);
@@ -1654,7 +1656,7 @@ fn resume(
             .collect(),
         stored.idle.clone(),
     );
-    let fields = session.referenced_fields();
+    let (fields, having) = session.asked_fields();
     for before in &befores {
         let Some(kind) = before.kind.as_deref() else {
             continue;
@@ -1668,7 +1670,6 @@ fn resume(
             session.touch_names(&Arc::from(kind), field, names.as_deref(), &mut touched);
         }
     }
-    let having = session.having_fields();
     for before in befores
         .iter()
         .filter_map(|before| Some((before, before.kind.as_deref()?)))

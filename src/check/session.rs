@@ -60,6 +60,9 @@ pub struct Edited {
     pub remade: HashSet<Arc<Path>>,
 }
 
+/// (kind, field) pairs.
+pub(super) type Fields = HashSet<(Arc<str>, Arc<str>)>;
+
 pub struct Session {
     setup_options: Options,
     pool: Arc<rayon::ThreadPool>,
@@ -428,8 +431,7 @@ impl Session {
         }
         let now = now_documents(&self.ready.workspace, relative);
         let mut touched = touched(old, now);
-        let fields = self.referenced_fields();
-        let having = self.having_fields();
+        let (fields, having) = self.asked_fields();
         for (before, after) in changed(old, now) {
             for loaded in [before, after].into_iter().flatten() {
                 self.touch_referencing(loaded, &fields, &mut touched);
@@ -440,24 +442,26 @@ impl Session {
         self.reevaluate_files(&[(Arc::from(relative), old.len())], &touched, across)
     }
 
-    /// The (kind, field) pairs some recorded call asked `docs(kind, field)` about.
-    pub(super) fn having_fields(&self) -> HashSet<(Arc<str>, Arc<str>)> {
-        self.looked_at()
-            .filter_map(|looked| match looked {
-                Looked::Having(kind, field) => Some((Arc::clone(kind), Arc::clone(field))),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The (kind, field) pairs some recorded call asked `referencing` about.
-    pub(super) fn referenced_fields(&self) -> HashSet<(Arc<str>, Arc<str>)> {
-        self.looked_at()
-            .filter_map(|looked| match looked {
-                Looked::Referencing(kind, field, _) => Some((Arc::clone(kind), Arc::clone(field))),
-                _ => None,
-            })
-            .collect()
+    /// The (kind, field) pairs some recorded call asked `referencing` about, and those it
+    /// asked `docs(kind, field)` about.
+    pub(super) fn asked_fields(&self) -> (Fields, Fields) {
+        let (mut referencing, mut having) = (Fields::new(), Fields::new());
+        for looked in self.looked_at() {
+            match looked {
+                Looked::Referencing(kind, field, _)
+                    if !referencing.contains(&(Arc::clone(kind), Arc::clone(field))) =>
+                {
+                    referencing.insert((Arc::clone(kind), Arc::clone(field)));
+                }
+                Looked::Having(kind, field)
+                    if !having.contains(&(Arc::clone(kind), Arc::clone(field))) =>
+                {
+                    having.insert((Arc::clone(kind), Arc::clone(field)));
+                }
+                _ => {}
+            }
+        }
+        (referencing, having)
     }
 
     /// Adds to `touched` the `referencing` lookups a change of `loaded` concerns: one for
