@@ -14,7 +14,7 @@ pub const KINDS: [&str; 5] = ["incident", "policy", "runbook", "roster", "access
 
 /// Turns `span` into a place the way every renderer does, and checks it.
 pub fn touch_span(source: &SourceFile, span: &Span, what: &str) {
-    let text: &str = &source.text;
+    let text: &str = source.text();
     // The real span → line/column function (a counted location for small files).
     let location = source.location(span);
     assert!(
@@ -103,7 +103,7 @@ pub fn touch_document(source: &SourceFile, document: &Document) {
     for origin in &document.origins {
         touch_span(source, &origin.span, "field origin");
     }
-    let text: &str = &source.text;
+    let text: &str = source.text();
     let declared = document.declared_kind.as_deref();
     for kind in declared.into_iter().chain(KINDS) {
         for problem in schema::validate(document, kind, text) {

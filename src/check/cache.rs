@@ -419,7 +419,31 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                 });
                 (workspace, Some(stored), None)
             }
-            Err(missed) => (None, None, Some(missed)),
+            Err(missed) => {
+                // No cache: the repository from the texts just read, not read again.
+                let nothing = Stored {
+                    key,
+                    texts: Vec::new(),
+                    files: Vec::new(),
+                    across: Vec::new(),
+                    run_level: Vec::new(),
+                    run_sources: Vec::new(),
+                    idle: Vec::new(),
+                };
+                let whole = unreadable.is_empty() && remembers_enough(&config, &nothing, &read);
+                let workspace = whole.then(|| {
+                    lazy_workspace(
+                        &root,
+                        &config,
+                        config_path.clone(),
+                        reader,
+                        &nothing,
+                        &mut read,
+                        false,
+                    )
+                });
+                (workspace, None, Some(missed))
+            }
         };
         // Without a workspace put together from the cache, the whole repository is read.
         let read_now = match workspace {
