@@ -1155,53 +1155,44 @@ fn store<'a>(
     }
     // What each document names in the fields `referencing` was asked about: what a later
     // run needs to know whom an edit of it concerns, and to answer without reading it.
+    // What each document read anew names and has in the fields lookups asked about, and
+    // its digests: worked out on every thread before the texts are shared out.
     let (fields, having) = session.asked_fields();
-    let names_of =
-        |table: &mut TextTable, loaded: &LoadedDocument| -> Vec<(TextIndex, Vec<TextIndex>)> {
-            if loaded.document.remembered {
-                return loaded
-                    .document
-                    .names
-                    .iter()
-                    .map(|(field, ids)| {
-                        let ids = ids.iter().map(|id| table.index(id)).collect();
-                        (table.index(field), ids)
-                    })
-                    .collect();
-            }
-            let Some(kind) = &loaded.kind else {
-                return Vec::new();
-            };
-            let mut names: Vec<(TextIndex, Vec<TextIndex>)> = fields
-                .iter()
-                .filter(|(of, _)| of == kind)
-                .map(|(_, field)| {
-                    let ids = crate::rules::lookup::names_in(&loaded.document, kind, field)
-                        .iter()
-                        .map(|id| table.index(id))
-                        .collect();
-                    (table.index(field), ids)
-                })
-                .collect();
-            names.sort_unstable();
-            names
-        };
-    // Whether each document has the fields `docs(kind, field)` was asked about.
-    let having_of = |table: &mut TextTable, loaded: &LoadedDocument| -> Vec<(TextIndex, bool)> {
-        if loaded.document.remembered {
-            let field = |(field, has): &(Arc<str>, bool)| (table.index(field), *has);
-            return loaded.document.having.iter().map(field).collect();
-        }
-        let Some(kind) = &loaded.kind else {
-            return Vec::new();
-        };
-        let mut fields: Vec<(TextIndex, bool)> = having
-            .iter()
-            .filter(|(of, _)| of == kind)
-            .map(|(_, field)| {
-                let has = crate::rules::lookup::has_field(&loaded.document, kind, field);
-                (table.index(field), has)
+    let mut facts: Vec<Option<Facts>> = {
+        use rayon::prelude::*;
+        workspace
+            .documents
+            .par_iter()
+            .map(|loaded| {
+                let source = &workspace.files[loaded.file];
+                (!loaded.document.remembered && !keeps(&source.path))
+                    .then(|| Facts::of(loaded, source, &fields, &having))
             })
+            .collect()
+    };
+    let names_of = |table: &mut TextTable, loaded: &LoadedDocument, facts: &Facts| {
+        let named: Vec<(Arc<str>, Vec<Arc<str>>)> = match loaded.document.remembered {
+            true => loaded.document.names.clone(),
+            false => facts.names.clone(),
+        };
+        let mut names: Vec<(TextIndex, Vec<TextIndex>)> = named
+            .iter()
+            .map(|(field, ids)| {
+                let ids = ids.iter().map(|id| table.index(id)).collect();
+                (table.index(field), ids)
+            })
+            .collect();
+        names.sort_unstable();
+        names
+    };
+    let having_of = |table: &mut TextTable, loaded: &LoadedDocument, facts: &Facts| {
+        let had = match loaded.document.remembered {
+            true => &loaded.document.having,
+            false => &facts.having,
+        };
+        let mut fields: Vec<(TextIndex, bool)> = had
+            .iter()
+            .map(|(field, has)| (table.index(field), *has))
             .collect();
         fields.sort_unstable();
         fields
@@ -1224,11 +1215,21 @@ fn store<'a>(
             }
         }
         let range = workspace.documents_of(position);
+        let range_start = range.start;
         let documents = workspace.documents[range]
             .iter()
             .enumerate()
             .map(|(ordinal, loaded)| {
                 let span = loaded.document.root.span();
+                let known = facts
+                    .get_mut(range_start + ordinal)
+                    .and_then(Option::take)
+                    .filter(|_| !loaded.document.remembered);
+                let facts = match known {
+                    Some(facts) => facts,
+                    None if loaded.document.remembered => Facts::default(),
+                    None => Facts::of(loaded, source, &fields, &having),
+                };
                 let mut kept = calls.remove(&(&*source.path, ordinal)).unwrap_or_default();
                 kept.sort_by_key(|call| call.rule);
                 // A document only remembered is as the earlier cache says (its text may
@@ -1239,8 +1240,8 @@ fn store<'a>(
                         .and_then(|file| file.documents.get(ordinal))
                 });
                 StoredDocument {
-                    names: names_of(&mut table, loaded),
-                    having: having_of(&mut table, loaded),
+                    names: names_of(&mut table, loaded, &facts),
+                    having: having_of(&mut table, loaded, &facts),
                     kind: loaded.kind.as_deref().map(Text::owned),
                     id: loaded.document.id.as_deref().map(Text::owned),
                     declared_kind: loaded.document.declared_kind.as_deref().map(Text::owned),
@@ -1248,15 +1249,18 @@ fn store<'a>(
                     span: (small(span.start), small(span.end)),
                     digest: match before {
                         Some(before) => before.map_or([0; 32], |document| document.digest),
-                        None => document_digest(loaded, source),
+                        None => facts.digest,
                     },
-                    people: people_digests(loaded, source)
-                        .into_iter()
-                        .map(|(id, digest)| (Text::from(id), digest))
-                        .collect(),
+                    people: match loaded.document.remembered {
+                        true => people_digests(loaded, source),
+                        false => facts.people,
+                    }
+                    .into_iter()
+                    .map(|(id, digest)| (Text::from(id), digest))
+                    .collect(),
                     across: match before {
                         Some(before) => before.map_or([0; 32], |document| document.across),
-                        None => across_digest(loaded, source),
+                        None => facts.across,
                     },
                     calls: kept,
                 }
@@ -1327,6 +1331,49 @@ fn store<'a>(
             })
             .collect(),
         idle: whole.idle.to_vec(),
+    }
+}
+
+/// What the cache keeps of a document it read: what it names and has in the fields lookups
+/// asked about, and its digests.
+#[derive(Default)]
+struct Facts {
+    names: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    having: Vec<(Arc<str>, bool)>,
+    digest: [u8; 32],
+    across: [u8; 32],
+    people: Vec<(String, [u8; 32])>,
+}
+
+impl Facts {
+    fn of(
+        loaded: &LoadedDocument,
+        source: &SourceFile,
+        fields: &super::session::Fields,
+        having: &super::session::Fields,
+    ) -> Facts {
+        let of_kind = |(kind, _): &&(Arc<str>, Arc<str>)| loaded.kind.as_ref() == Some(kind);
+        Facts {
+            names: fields
+                .iter()
+                .filter(of_kind)
+                .map(|(kind, field)| {
+                    let ids = crate::rules::lookup::names_in(&loaded.document, kind, field);
+                    (Arc::clone(field), ids.into_iter().map(Arc::from).collect())
+                })
+                .collect(),
+            having: having
+                .iter()
+                .filter(of_kind)
+                .map(|(kind, field)| {
+                    let has = crate::rules::lookup::has_field(&loaded.document, kind, field);
+                    (Arc::clone(field), has)
+                })
+                .collect(),
+            digest: document_digest(loaded, source),
+            across: across_digest(loaded, source),
+            people: people_digests(loaded, source),
+        }
     }
 }
 
