@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Write an organisation of many small incident records, for the per-call cost of rules.
+
+    python3 bench/small.py N OUTDIR [--seed S]
+
+OUTDIR gets `.lessons.yaml`, N incident records `incidents/NNN/INC-NNNNNN.yaml` of a dozen
+lines each (about 400 bytes: what a ticket export or a status page writes per incident),
+a roster `people/roster.yaml` of 300 people with training records, 8 runbooks and 6
+policies (one with `required_training`). About one record in ten has a gap a built-in rule
+finds (no root cause, an action item without an owner or a due date).
+
+On records this small, parsing is cheap and the rule calls are the cost: this is the shape
+bench/README.md's "many small records" figures are measured on, against the parse floor.
+The output depends only on N and the seed. Standard library only.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+
+SEVERITIES = ["low", "medium", "medium", "high", "critical"]
+CATEGORIES = ["phishing", "malware", "misconfiguration", "denial-of-service",
+              "lost-device", "compromised-credentials", "data-exposure"]
+RUNBOOKS = ["RB-PHISHING", "RB-MALWARE", "RB-DDOS", "RB-LOST-DEVICE", "RB-CREDENTIALS",
+            "RB-DATA-EXPOSURE", "RB-CLOUD", "RB-VENDOR"]
+POLICIES = ["POL-ACCESS", "POL-DATA", "POL-TRAINING", "POL-VENDOR", "POL-ASSET", "POL-LOGGING"]
+CAUSES = [
+    "an MFA exemption left in place after a migration",
+    "a storage bucket created from a public template",
+    "no rate limit on the login endpoint",
+    "a shared admin password kept in a wiki page",
+    "laptops enrolled without disk encryption enforced",
+]
+ACTIONS = [
+    "Remove the MFA exemption group",
+    "Enforce private buckets by organisation policy",
+    "Add a per-IP rate limit to the login endpoint",
+    "Move admin credentials to the vault",
+    "Block enrolment of unencrypted laptops",
+]
+
+
+def day(base, offset):
+    return (base + dt.timedelta(days=offset)).isoformat()
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def roster(rng, people):
+    lines = ["kind: roster", "people:"]
+    for person in people:
+        done = day(dt.date(2025, 1, 1), rng.randrange(0, 600))
+        lines += [
+            f"  - id: {person}",
+            f"    name: {person.replace('.', ' ').title()}",
+            "    role: responder",
+            "    status: active",
+            "    training:",
+            "      - course: incident-handling",
+            f"        completed_on: {done}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def incident(rng, number, people):
+    detected = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 1000))
+    closed = detected + dt.timedelta(days=rng.randrange(1, 20))
+    gap = rng.random() < 0.1
+    responders = rng.sample(people, 2)
+    cause = "" if gap and rng.random() < 0.5 else rng.choice(CAUSES)
+    owner = "" if gap and not cause == "" else f"    owner: {rng.choice(people)}\n"
+    lines = (
+        f"kind: incident\nid: INC-{number:06d}\n"
+        f"title: {rng.choice(CATEGORIES).replace('-', ' ').capitalize()} {number}\n"
+        f"severity: {rng.choice(SEVERITIES)}\nstatus: closed\n"
+        f"category: {rng.choice(CATEGORIES)}\n"
+        f"detected: {detected.isoformat()}\nclosed: {closed.isoformat()}\n"
+        f"responders: [{', '.join(responders)}]\n"
+        f"runbooks_used: [{rng.choice(RUNBOOKS)}]\n"
+    )
+    if cause:
+        lines += f"root_cause: {cause}\n"
+    lines += (
+        "action_items:\n"
+        f"  - id: AI-1\n    title: {rng.choice(ACTIONS)}\n{owner}"
+        f"    due: {day(closed, 30)}\n    status: done\n"
+    )
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("outdir")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    people = [f"p{number:03d}.staff" for number in range(300)]
+    out = args.outdir
+    write(os.path.join(out, ".lessons.yaml"), "policy: default\n")
+    write(os.path.join(out, "people", "roster.yaml"), roster(rng, people))
+    for runbook in RUNBOOKS:
+        write(os.path.join(out, "runbooks", runbook.lower() + ".yaml"),
+              f"kind: runbook\nid: {runbook}\ntitle: {runbook}\nowner: {people[0]}\n"
+              "last_reviewed: 2026-06-01\nlast_exercised: 2026-03-01\n")
+    for policy in POLICIES:
+        training = ""
+        if policy == "POL-TRAINING":
+            training = ("required_training:\n  - course: incident-handling\n"
+                        "    roles: [responder]\n    valid_days: 730\n")
+        write(os.path.join(out, "policies", policy.lower() + ".yaml"),
+              f"kind: policy\nid: {policy}\ntitle: {policy}\nowner: {people[1]}\n"
+              f"last_reviewed: 2026-05-01\nreview_cadence: annual\n{training}")
+    for number in range(1, args.n + 1):
+        write(os.path.join(out, "incidents", f"{number // 1000:03d}", f"INC-{number:06d}.yaml"),
+              incident(rng, number, people))
+    print(f"wrote {args.n} small incidents, {len(people)} people, {len(RUNBOOKS)} runbooks, "
+          f"{len(POLICIES)} policies to {out}")
+
+
+if __name__ == "__main__":
+    main()
