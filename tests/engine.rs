@@ -1063,3 +1063,100 @@ fn checked_string_helpers_answer_as_rhais_own() {
         ]
     );
 }
+
+/// `when:` turns documents away before the rule is called on them: by a field's text, one
+/// of a list, one of a parameter's values (as the configuration sets it per file), or
+/// whether a field is there and not blank. What it turns away costs no call.
+#[test]
+fn when_calls_a_rule_only_on_the_documents_it_names() {
+    let incident = |name: &str, fields: &str| {
+        (
+            format!("incidents/{name}.yaml"),
+            format!("kind: incident\nid: {name}\n{fields}"),
+        )
+    };
+    let files = [
+        incident(
+            "A",
+            "status: closed\ncategory: phishing\nreview: { held_on: 2026-01-02 }\n",
+        ),
+        incident(
+            "B",
+            "status: closed\ncategory: malware\nreview: { held_on: 2026-01-02 }\n",
+        ),
+        incident(
+            "C",
+            "status: open\ncategory: phishing\nreview: { held_on: 2026-01-02 }\n",
+        ),
+        incident("D", "status: closed\ncategory: phishing\nreview: TBD\n"),
+        incident("E", "status: resolved\ncategory: vishing\n"),
+    ];
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
+    let guarded = |when: &str| {
+        format!(
+            "const RULE = #{{ id: \"T020\", name: \"guarded\", severity: \"warning\", \
+             kinds: [\"incident\"], summary: \"test\", when: {when}, \
+             params: #{{ categories: [\"phishing\", \"vishing\"] }} }};\n\n\
+             fn check(doc) {{ report(\"\", doc.id); }}\n"
+        )
+    };
+    let called = |when: &str, config: &str| {
+        let folder = repository(&files, &[("T020.rhai", &guarded(when))]);
+        write(
+            folder.path(),
+            ".lessons.yaml",
+            &format!("rules: [rules/]\n{config}"),
+        );
+        let outcome = run(&folder, &["T020"]);
+        let calls = outcome.spent.iter().map(|spent| spent.calls).sum::<u64>();
+        (messages(&outcome), calls)
+    };
+    let ids = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+    assert_eq!(called("#{}", ""), (ids(&["A", "B", "C", "D", "E"]), 5));
+    assert_eq!(
+        called(r#"#{ status: "closed" }"#, ""),
+        (ids(&["A", "B", "D"]), 3)
+    );
+    assert_eq!(
+        called(
+            r#"#{ status: ["closed", "resolved"], category: "$categories" }"#,
+            ""
+        ),
+        (ids(&["A", "D", "E"]), 3)
+    );
+    // The parameter as the configuration sets it.
+    assert_eq!(
+        called(
+            r#"#{ category: "$categories" }"#,
+            "params: { T020: { categories: [malware] } }\n"
+        ),
+        (ids(&["B"]), 1)
+    );
+    // Present and not blank (a placeholder is blank), or not.
+    assert_eq!(called("#{ review: true }", ""), (ids(&["A", "B", "C"]), 3));
+    assert_eq!(called("#{ review: false }", ""), (ids(&["D", "E"]), 2));
+
+    // A condition that cannot be read is the rule's load error.
+    for (when, said) in [
+        (
+            r#"#{ category: "$nothing" }"#,
+            "`$nothing` names no parameter of the rule",
+        ),
+        ("#{ status: 3 }", "RULE.when must be a map of fields"),
+        ("[1]", "RULE.when must be a map of fields"),
+    ] {
+        let folder = repository(&files, &[("T020.rhai", &guarded(when))]);
+        let outcome = run(&folder, &[]);
+        assert!(
+            outcome
+                .rule_errors
+                .iter()
+                .any(|error| error.to_string().contains(said)),
+            "{when}: {:?}",
+            outcome.rule_errors
+        );
+    }
+}

@@ -427,6 +427,11 @@ impl Session<'_> {
                         && self
                             .only
                             .is_none_or(|only| only.includes(checked.position, at))
+                        && rule.when.admits(
+                            &self.values[checked.position],
+                            &self.params[checked.loaded.file][at],
+                            &self.placeholders,
+                        )
                 })
                 .collect();
             if batch.is_empty() {

@@ -17,6 +17,7 @@ pub mod memo;
 pub mod native;
 pub mod text;
 pub mod view;
+pub mod when;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct Rule {
     /// them (`roster` ← `responders`): in a repository that keeps none of a kind the rule
     /// has nothing to judge against, and says so once instead of on every document.
     pub needs: Vec<(String, String)>,
+    /// What a document's fields must be for the rule to be called on it (`when:`).
+    pub when: when::When,
     pub summary: String,
     /// Parameters with their defaults.
     pub params: Map,
@@ -392,6 +395,10 @@ pub fn compile(
             quoted(name)
         )));
     }
+    let when = match metadata.get("when") {
+        None => when::When::default(),
+        Some(value) => when::When::parse(value, &params).map_err(fail)?,
+    };
     Ok(Rule {
         key: crate::finding::RuleKey::new(&id, &name),
         id,
@@ -399,6 +406,7 @@ pub fn compile(
         severity,
         kinds,
         needs,
+        when,
         summary,
         params,
         documentation: documentation(&source),
