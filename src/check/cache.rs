@@ -473,16 +473,20 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                 (used, None)
             }
         };
-        let mut outcome = session.outcome();
+        // The outcome and what the cache will keep are put together side by side.
+        let keeping = file.is_some() && mac_key.is_some();
+        let (mut outcome, stored) = rayon::join(
+            || session.outcome(),
+            || keeping.then(|| store(&session, key, &read, previous, remade.as_ref(), began)),
+        );
         outcome.cache = Some(CacheUse {
             read: read_now,
             ..used
         });
         // Kept only when every rule ran through: a failure is said again, not remembered.
-        if let (Some(file), Some(mac)) = (&file, &mac_key) {
+        if let (Some(file), Some(mac), Some(stored)) = (&file, &mac_key, &stored) {
             if outcome.rule_errors.is_empty() {
-                let stored = store(&session, key, &read, previous, remade.as_ref(), began);
-                let _ = save(file, &outcome.root, mac, &stored);
+                let _ = save(file, &outcome.root, mac, stored);
             }
         }
         // The session's records (tens of thousands) are freed beside the caller's work,
