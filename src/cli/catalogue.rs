@@ -245,6 +245,9 @@ pub fn explain(args: &ExplainArgs) -> i32 {
         rule.severity
     ));
     out.push_str(&format!("kinds:    {}\n", kinds(entry)));
+    if let Some(when) = rule.when.describe() {
+        out.push_str(&format!("when:     {}\n", line(&when)));
+    }
     out.push_str(&format!("origin:   {}\n", origin(entry)));
     if rule.is_builtin() {
         let packs: Vec<String> = packs_enabling(rule)

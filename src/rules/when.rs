@@ -65,6 +65,24 @@ impl When {
         Ok(When(conditions))
     }
 
+    /// The conditions as `lessons explain` says them; `None` when there are none.
+    pub fn describe(&self) -> Option<String> {
+        let said: Vec<String> = self
+            .0
+            .iter()
+            .map(|(field, condition)| match condition {
+                Condition::OneOf(texts) if texts.len() == 1 => format!("`{field}` is {}", texts[0]),
+                Condition::OneOf(texts) => format!("`{field}` is one of {}", texts.join(", ")),
+                Condition::Param(name) => {
+                    format!("`{field}` is one of the values of parameter `{name}`")
+                }
+                Condition::Present(true) => format!("`{field}` is there and not blank"),
+                Condition::Present(false) => format!("`{field}` is missing or blank"),
+            })
+            .collect();
+        (!said.is_empty()).then(|| said.join("; "))
+    }
+
     /// Whether the rule is to be called on the document whose view is `document`, under
     /// the parameters `params` and the pack's `placeholders`.
     pub fn admits(&self, document: &Dynamic, params: &Map, placeholders: &[String]) -> bool {
