@@ -56,7 +56,8 @@ pub struct Edited {
     pub everything: bool,
     /// Whether the file belongs to the repository (a file the walk skips is ignored).
     pub taken: bool,
-    /// The files whose records were made again (all of them when `everything`).
+    /// The files whose records were made again; empty when `everything` was, every file's
+    /// then.
     pub remade: HashSet<Arc<Path>>,
 }
 
@@ -448,14 +449,10 @@ impl Session {
         let (mut referencing, mut having) = (Fields::new(), Fields::new());
         for looked in self.looked_at() {
             match looked {
-                Looked::Referencing(kind, field, _)
-                    if !referencing.contains(&(Arc::clone(kind), Arc::clone(field))) =>
-                {
+                Looked::Referencing(kind, field, _) => {
                     referencing.insert((Arc::clone(kind), Arc::clone(field)));
                 }
-                Looked::Having(kind, field)
-                    if !having.contains(&(Arc::clone(kind), Arc::clone(field))) =>
-                {
+                Looked::Having(kind, field) => {
                     having.insert((Arc::clone(kind), Arc::clone(field)));
                 }
                 _ => {}
