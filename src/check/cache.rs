@@ -1777,3 +1777,29 @@ fn resume(
     };
     (used, (!edited_now.everything).then_some(edited_now.remade))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{settled_stamp, Stamp};
+
+    const SECOND: u64 = 1_000_000_000;
+
+    /// A file written in the last two seconds before a run may be written again within the
+    /// same tick of the file system's clock and still look the same: its stamp is not kept,
+    /// so the next run reads it. An older one keeps its stamp.
+    #[test]
+    fn a_file_changed_just_before_the_run_is_read_again_next_time() {
+        let began = 1_800_000_000 * SECOND;
+        let stamp = |modified: u64, changed: u64| -> Stamp { [120, modified, changed, 7] };
+        let old = stamp(began - 10 * SECOND, began - 10 * SECOND);
+        assert_eq!(settled_stamp(old, began), old);
+        for racy in [
+            stamp(began - SECOND, began - 10 * SECOND),
+            stamp(began - 10 * SECOND, began - SECOND),
+            stamp(began, began),
+            stamp(began + SECOND, began + SECOND),
+        ] {
+            assert_eq!(settled_stamp(racy, began), [0; 4], "{racy:?}");
+        }
+    }
+}
