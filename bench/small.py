@@ -53,39 +53,26 @@ def write(path, text):
         out.write(text)
 
 
-def roster(rng, people):
-    # Two courses two years apart: everyone is current for every incident (LL009 reads them).
+def roster(rng, people, bare):
+    # Bare: one course each, completed at some time in 2025-2026, so many responders were
+    # not trained yet. Else two courses two years apart: everyone is current for every
+    # incident (LL009 reads them).
     lines = ["kind: roster", "people:"]
     for person in people:
-        first = day(dt.date(2023, 10, 1), rng.randrange(0, 20))
-        second = day(dt.date(2025, 9, 1), rng.randrange(0, 20))
+        if bare:
+            done = [day(dt.date(2025, 1, 1), rng.randrange(0, 600))]
+        else:
+            done = [day(dt.date(2023, 10, 1), rng.randrange(0, 20)),
+                    day(dt.date(2025, 9, 1), rng.randrange(0, 20))]
         lines += [
             f"  - id: {person}",
             f"    name: {person.replace('.', ' ').title()}",
             "    role: responder",
             "    status: active",
             "    training:",
-            "      - course: incident-handling",
-            f"        completed_on: {first}",
-            "      - course: incident-handling",
-            f"        completed_on: {second}",
         ]
-    return "\n".join(lines) + "\n"
-
-
-def bare_roster(rng, people):
-    lines = ["kind: roster", "people:"]
-    for person in people:
-        done = day(dt.date(2025, 1, 1), rng.randrange(0, 600))
-        lines += [
-            f"  - id: {person}",
-            f"    name: {person.replace('.', ' ').title()}",
-            "    role: responder",
-            "    status: active",
-            "    training:",
-            "      - course: incident-handling",
-            f"        completed_on: {done}",
-        ]
+        for completed in done:
+            lines += ["      - course: incident-handling", f"        completed_on: {completed}"]
     return "\n".join(lines) + "\n"
 
 
@@ -173,7 +160,7 @@ def main():
     out = args.outdir
     write(os.path.join(out, ".lessons.yaml"), "policy: default\n")
     write(os.path.join(out, "people", "roster.yaml"),
-          (bare_roster if args.bare else roster)(rng, people))
+          roster(rng, people, args.bare))
     for runbook in RUNBOOKS:
         write(os.path.join(out, "runbooks", runbook.lower() + ".yaml"),
               f"kind: runbook\nid: {runbook}\ntitle: {runbook}\nowner: {people[0]}\n"

@@ -6,9 +6,10 @@
 //! the files whose look changed since the cache was written (a file changed less than two
 //! seconds before that is read again, as git does with its racily clean entries). When
 //! nothing changed, the findings come from the cache, no document is parsed and no
-//! unchanged file is read, unless a code frame or an inline waiver needs its text. When some files changed, the repository is loaded,
-//! and only the calls on those files' documents and the calls whose lookups named what
-//! changed are made again. The cache is keyed by the `lessons` version, the configuration,
+//! unchanged file is read, unless a code frame or an inline waiver needs its text. When
+//! some files changed, those are read, the rest stay as the cache remembers them, and only
+//! the calls on the changed documents and the calls whose lookups named what changed are
+//! made again. The cache is keyed by the `lessons` version, the configuration,
 //! every rule file, the policy pack and options, and the as-of day; one from another key
 //! is not used.
 //!
@@ -384,7 +385,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                         &config,
                         config_path.clone(),
                         reader,
-                        &stored,
+                        Some(&stored),
                         &mut read,
                         false,
                     );
@@ -406,13 +407,13 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                     return Ok(outcome);
                 }
                 // What the cache knows as it remembers it, what changed read anew.
-                let workspace = remembers_enough(&config, &stored, &read).then(|| {
+                let workspace = remembers_enough(&config, &stored.idle, &read).then(|| {
                     lazy_workspace(
                         &root,
                         &config,
                         config_path.clone(),
                         reader,
-                        &stored,
+                        Some(&stored),
                         &mut read,
                         true,
                     )
@@ -421,23 +422,14 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
             }
             Err(missed) => {
                 // No cache: the repository from the texts just read, not read again.
-                let nothing = Stored {
-                    key,
-                    texts: Vec::new(),
-                    files: Vec::new(),
-                    across: Vec::new(),
-                    run_level: Vec::new(),
-                    run_sources: Vec::new(),
-                    idle: Vec::new(),
-                };
-                let whole = unreadable.is_empty() && remembers_enough(&config, &nothing, &read);
+                let whole = unreadable.is_empty() && remembers_enough(&config, &[], &read);
                 let workspace = whole.then(|| {
                     lazy_workspace(
                         &root,
                         &config,
                         config_path.clone(),
                         reader,
-                        &nothing,
+                        None,
                         &mut read,
                         false,
                     )
@@ -606,10 +598,10 @@ fn read_all(
         .par_iter()
         .zip(stamps)
         .map(|(relative, &stamp)| {
-            let read = |text, digest: &[u8]| Read {
+            let read = |text: Option<String>, digest: blake3::Hash| Read {
                 relative: relative.clone(),
                 text,
-                digest: *blake3::hash(digest).as_bytes(),
+                digest: *digest.as_bytes(),
                 stamp,
                 unread: false,
             };
@@ -628,14 +620,12 @@ fn read_all(
             let bytes = read::document(&root.join(relative), reader.max_file_bytes());
             match bytes.map(String::from_utf8) {
                 Ok(Ok(text)) => {
-                    let digest = *blake3::hash(text.as_bytes()).as_bytes();
-                    Read {
-                        digest,
-                        ..read(Some(text), b"")
-                    }
+                    let digest = blake3::hash(text.as_bytes());
+                    read(Some(text), digest)
                 }
-                Ok(Err(error)) => read(None, error.as_bytes()),
-                Err(refused) => read(None, format!("refused: {refused}").as_bytes()),
+                // One that cannot be read is digested by why.
+                Ok(Err(error)) => read(None, blake3::hash(error.as_bytes())),
+                Err(refused) => read(None, blake3::hash(format!("refused: {refused}").as_bytes())),
             }
         })
         .collect()
@@ -1104,27 +1094,19 @@ fn store<'a>(
     remade: Option<&HashSet<Arc<Path>>>,
     began: u64,
 ) -> Stored<'a> {
-    // What the earlier cache says of each file, taken as it is where nothing was remade.
-    let (mut table, mut remembered): (TextTable, HashMap<String, StoredFile<'a>>) =
-        match (previous, remade) {
-            (Some(previous), Some(_)) => (
-                TextTable::continuing(&previous.texts),
-                previous
-                    .files
-                    .into_iter()
-                    .map(|file| (file.path.to_string(), file))
-                    .collect(),
-            ),
-            (Some(previous), None) => (
-                TextTable::default(),
-                previous
-                    .files
-                    .into_iter()
-                    .map(|file| (file.path.to_string(), file))
-                    .collect(),
-            ),
-            (None, _) => (TextTable::default(), HashMap::new()),
-        };
+    // What the earlier cache says of each file, taken as it is where nothing was remade
+    // (its texts then keep their places in the table).
+    let (mut table, files) = match previous {
+        Some(previous) if remade.is_some() => {
+            (TextTable::continuing(&previous.texts), previous.files)
+        }
+        Some(previous) => (TextTable::default(), previous.files),
+        None => (TextTable::default(), Vec::new()),
+    };
+    let mut remembered: HashMap<String, StoredFile<'a>> = files
+        .into_iter()
+        .map(|file| (file.path.to_string(), file))
+        .collect();
     let keeps = |file: &Path| remade.is_some_and(|remade| !remade.contains(file));
     let workspace = session.workspace();
     let digests: HashMap<&Path, &Read> = read
@@ -1157,10 +1139,9 @@ fn store<'a>(
                 printed: record.printed.iter().cloned().map(Text::from).collect(),
             });
     }
-    // What each document names in the fields `referencing` was asked about: what a later
-    // run needs to know whom an edit of it concerns, and to answer without reading it.
-    // What each document read anew names and has in the fields lookups asked about, and
-    // its digests: worked out on every thread before the texts are shared out.
+    // What each document names and has in the fields lookups asked about (what a later
+    // run needs to know whom an edit of it concerns, and to answer without reading it),
+    // and its digests: worked out on every thread before the texts are shared out.
     let (fields, having) = session.asked_fields();
     let mut facts: Vec<Option<Facts>> = {
         use rayon::prelude::*;
@@ -1169,17 +1150,13 @@ fn store<'a>(
             .par_iter()
             .map(|loaded| {
                 let source = &workspace.files[loaded.file];
-                (!loaded.document.remembered && !keeps(&source.path))
-                    .then(|| Facts::of(loaded, source, &fields, &having))
+                (!keeps(&source.path)).then(|| Facts::of(loaded, source, &fields, &having))
             })
             .collect()
     };
-    let names_of = |table: &mut TextTable, loaded: &LoadedDocument, facts: &Facts| {
-        let named: Vec<(Arc<str>, Vec<Arc<str>>)> = match loaded.document.remembered {
-            true => loaded.document.names.clone(),
-            false => facts.names.clone(),
-        };
-        let mut names: Vec<(TextIndex, Vec<TextIndex>)> = named
+    let names_of = |table: &mut TextTable, facts: &Facts| {
+        let mut names: Vec<(TextIndex, Vec<TextIndex>)> = facts
+            .names
             .iter()
             .map(|(field, ids)| {
                 let ids = ids.iter().map(|id| table.index(id)).collect();
@@ -1189,12 +1166,9 @@ fn store<'a>(
         names.sort_unstable();
         names
     };
-    let having_of = |table: &mut TextTable, loaded: &LoadedDocument, facts: &Facts| {
-        let had = match loaded.document.remembered {
-            true => &loaded.document.having,
-            false => &facts.having,
-        };
-        let mut fields: Vec<(TextIndex, bool)> = had
+    let having_of = |table: &mut TextTable, facts: &Facts| {
+        let mut fields: Vec<(TextIndex, bool)> = facts
+            .having
             .iter()
             .map(|(field, has)| (table.index(field), *has))
             .collect();
@@ -1225,15 +1199,10 @@ fn store<'a>(
             .enumerate()
             .map(|(ordinal, loaded)| {
                 let span = loaded.document.root.span();
-                let known = facts
+                let facts = facts
                     .get_mut(range_start + ordinal)
                     .and_then(Option::take)
-                    .filter(|_| !loaded.document.remembered);
-                let facts = match known {
-                    Some(facts) => facts,
-                    None if loaded.document.remembered => Facts::default(),
-                    None => Facts::of(loaded, source, &fields, &having),
-                };
+                    .unwrap_or_else(|| Facts::of(loaded, source, &fields, &having));
                 let mut kept = calls.remove(&(&*source.path, ordinal)).unwrap_or_default();
                 kept.sort_by_key(|call| call.rule);
                 // A document only remembered is as the earlier cache says (its text may
@@ -1244,8 +1213,8 @@ fn store<'a>(
                         .and_then(|file| file.documents.get(ordinal))
                 });
                 StoredDocument {
-                    names: names_of(&mut table, loaded, &facts),
-                    having: having_of(&mut table, loaded, &facts),
+                    names: names_of(&mut table, &facts),
+                    having: having_of(&mut table, &facts),
                     kind: loaded.kind.as_deref().map(Text::owned),
                     id: loaded.document.id.as_deref().map(Text::owned),
                     declared_kind: loaded.document.declared_kind.as_deref().map(Text::owned),
@@ -1255,13 +1224,11 @@ fn store<'a>(
                         Some(before) => before.map_or([0; 32], |document| document.digest),
                         None => facts.digest,
                     },
-                    people: match loaded.document.remembered {
-                        true => people_digests(loaded, source),
-                        false => facts.people,
-                    }
-                    .into_iter()
-                    .map(|(id, digest)| (Text::from(id), digest))
-                    .collect(),
+                    people: facts
+                        .people
+                        .into_iter()
+                        .map(|(id, digest)| (Text::from(id), digest))
+                        .collect(),
                     across: match before {
                         Some(before) => before.map_or([0; 32], |document| document.across),
                         None => facts.across,
@@ -1350,32 +1317,29 @@ struct Facts {
 }
 
 impl Facts {
+    /// What the cache keeps of `loaded`: a remembered document's digests are the earlier
+    /// cache's (its text may never have been read), what it names and has its own.
     fn of(
         loaded: &LoadedDocument,
         source: &SourceFile,
         fields: &super::session::Fields,
         having: &super::session::Fields,
     ) -> Facts {
-        let of_kind = |(kind, _): &&(Arc<str>, Arc<str>)| loaded.kind.as_ref() == Some(kind);
+        let asked = super::session::asked_of(loaded, fields, having);
+        let read = !loaded.document.remembered;
         Facts {
-            names: fields
-                .iter()
-                .filter(of_kind)
-                .map(|(kind, field)| {
-                    let ids = crate::rules::lookup::names_in(&loaded.document, kind, field);
-                    (Arc::clone(field), ids.into_iter().map(Arc::from).collect())
-                })
-                .collect(),
-            having: having
-                .iter()
-                .filter(of_kind)
-                .map(|(kind, field)| {
-                    let has = crate::rules::lookup::has_field(&loaded.document, kind, field);
-                    (Arc::clone(field), has)
-                })
-                .collect(),
-            digest: document_digest(loaded, source),
-            across: across_digest(loaded, source),
+            names: asked.names,
+            having: asked.having,
+            digest: if read {
+                document_digest(loaded, source)
+            } else {
+                [0; 32]
+            },
+            across: if read {
+                across_digest(loaded, source)
+            } else {
+                [0; 32]
+            },
             people: people_digests(loaded, source),
         }
     }
@@ -1389,31 +1353,33 @@ fn small(number: usize) -> u32 {
 /// repository as the cache remembers it: not when `formats:` maps documents (which source
 /// fields any document has is a finding of the configuration), when an idle rule's note
 /// counts documents, or when a changed file could not be read.
-fn remembers_enough(config: &crate::workspace::Config, stored: &Stored, read: &[Read]) -> bool {
+fn remembers_enough(config: &crate::workspace::Config, idle: &[bool], read: &[Read]) -> bool {
     config.mappings.is_empty()
-        && !stored.idle.iter().any(|idle| *idle)
+        && !idle.iter().any(|idle| *idle)
         && read.iter().all(|read| read.unread || read.text.is_some())
 }
 
 /// The repository with the files whose digest the cache knows as it remembers them, and
-/// the others (changed, new) read; with `rosters`, the rosters read too (the people index
-/// a re-run call's lookups use).
+/// the others (changed, new; all of them without a cache) parsed from the texts read; with
+/// `rosters`, the rosters read too (the people index a re-run call's lookups use).
 fn lazy_workspace(
     root: &Path,
     config: &crate::workspace::Config,
     config_path: Option<PathBuf>,
     reader: crate::workspace::Reader,
-    stored: &Stored,
+    stored: Option<&Stored>,
     read: &mut [Read],
     rosters: bool,
 ) -> Workspace {
     use rayon::prelude::*;
     let known: HashMap<&str, &StoredFile> = stored
-        .files
         .iter()
+        .flat_map(|stored| &stored.files)
         .map(|file| (file.path.as_str(), file))
         .collect();
-    let texts = rosters.then(|| Texts::of(&stored.texts));
+    let texts = stored
+        .filter(|_| rosters)
+        .map(|stored| Texts::of(&stored.texts));
     let parts: Vec<FileParts> = read
         .par_iter_mut()
         .map(|read| {
@@ -1521,23 +1487,7 @@ fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Te
         documents: file
             .documents
             .iter()
-            .map(|document| {
-                (
-                    Document::remembered(
-                        document.span.0 as usize..document.span.1 as usize,
-                        document.id.as_deref().map(Arc::from),
-                        document.declared_kind.as_deref().map(str::to_owned),
-                        document.skipped.as_deref().map(str::to_owned),
-                        texts.map_or_else(Vec::new, |texts| texts.names(&document.names)),
-                        texts.map_or_else(Vec::new, |texts| {
-                            let field =
-                                |(field, has): &(TextIndex, bool)| (texts.known(*field), *has);
-                            document.having.iter().map(field).collect()
-                        }),
-                    ),
-                    document.kind.as_deref().map(Arc::from),
-                )
-            })
+            .map(|document| remembered_document(document, texts))
             .collect(),
         problems: file
             .problems
@@ -1552,6 +1502,26 @@ fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Te
             })
             .collect(),
     }
+}
+
+/// A document as the cache remembers it, with its kind; with `texts`, what it names and
+/// has in the fields lookups asked about.
+fn remembered_document(
+    document: &StoredDocument,
+    texts: Option<&Texts>,
+) -> (Document, Option<Arc<str>>) {
+    let remembered = Document::remembered(
+        document.span.0 as usize..document.span.1 as usize,
+        document.id.as_deref().map(Arc::from),
+        document.declared_kind.as_deref().map(str::to_owned),
+        document.skipped.as_deref().map(str::to_owned),
+        texts.map_or_else(Vec::new, |texts| texts.names(&document.names)),
+        texts.map_or_else(Vec::new, |texts| {
+            let field = |(field, has): &(TextIndex, bool)| (texts.known(*field), *has);
+            document.having.iter().map(field).collect()
+        }),
+    );
+    (remembered, document.kind.as_deref().map(Arc::from))
 }
 
 /// Takes up a session over a freshly loaded repository from `stored`: the records of the
@@ -1578,8 +1548,8 @@ fn resume(
     let mut per_file: Vec<(Arc<Path>, Vec<Finding>)> = Vec::new();
     let mut known: HashSet<&str> = HashSet::new();
     // The documents as they were before a change, and where the changed files' documents
-    // are now: whom `referencing` lookups of theirs concern.
-    let mut befores: Vec<&StoredDocument> = Vec::new();
+    // are now: whom `referencing` and `docs(kind, field)` lookups of theirs concern.
+    let mut befores: Vec<LoadedDocument> = Vec::new();
     let mut afters: Vec<usize> = Vec::new();
     for file in &stored.files {
         known.insert(file.path.as_str());
@@ -1658,23 +1628,16 @@ fn resume(
             if same_document {
                 continue;
             }
-            befores.push(before);
-            // Who has an id changes only when a document's kind or id does.
-            let identity = |kind: Option<&str>, id: Option<&str>| {
-                Some(Looked::Exists(Arc::from(kind?), Arc::from(id?)))
+            // As the cache remembers it (only its kind, id and what it names and has are
+            // asked, not its file).
+            let (document, kind) = remembered_document(before, Some(&texts));
+            let remembered = LoadedDocument {
+                file: 0,
+                document,
+                kind,
             };
-            let was = identity(before.kind.as_deref(), before.id.as_deref());
-            let is = after
-                .and_then(|after| identity(after.kind.as_deref(), after.document.id.as_deref()));
-            if was != is {
-                touched.extend([was, is].into_iter().flatten());
-            }
-            if let Some(kind) = &before.kind {
-                touched.insert(Looked::Kind(Arc::from(kind.as_str())));
-                if let Some(id) = &before.id {
-                    touched.insert(Looked::Id(Arc::from(kind.as_str()), Arc::from(id.as_str())));
-                }
-            }
+            super::session::touch_identity(Some(&remembered), after, &mut touched);
+            befores.push(remembered);
             let people_now: HashMap<String, [u8; 32]> = match (after, &source_now) {
                 (Some(after), Some(source)) => people_digests(after, source).into_iter().collect(),
                 _ => HashMap::new(),
@@ -1731,42 +1694,20 @@ fn resume(
             .collect(),
         stored.idle.clone(),
     );
+    // What the changed documents named and had before, as the cache remembers them, and
+    // what they name and have now.
     let (fields, having) = session.asked_fields();
     for before in &befores {
-        let Some(kind) = before.kind.as_deref() else {
-            continue;
-        };
-        for (_, field) in fields.iter().filter(|(of, _)| **of == *kind) {
-            let names: Option<Vec<Arc<str>>> = before
-                .names
-                .iter()
-                .find(|(named, _)| *texts.known(*named) == **field)
-                .map(|(_, ids)| ids.iter().map(|id| texts.known(*id)).collect());
-            session.touch_names(&Arc::from(kind), field, names.as_deref(), &mut touched);
-        }
-    }
-    for before in befores
-        .iter()
-        .filter_map(|before| Some((before, before.kind.as_deref()?)))
-    {
-        let (before, kind) = before;
-        for (_, field) in having.iter().filter(|(of, _)| **of == *kind) {
-            // Without word of the field, it may have had it.
-            let had = before
-                .having
-                .iter()
-                .find(|(named, _)| *texts.known(*named) == **field)
-                .is_none_or(|(_, has)| *has);
-            if had {
-                touched.insert(Looked::Having(Arc::from(kind), Arc::clone(field)));
-            }
-        }
+        session.touch_asked(before, &fields, &having, &mut touched);
     }
     let workspace = session.workspace();
     for position in afters {
-        let loaded = &workspace.documents[position];
-        session.touch_referencing(loaded, &fields, &mut touched);
-        super::session::touch_having(loaded, &having, &mut touched);
+        session.touch_asked(
+            &workspace.documents[position],
+            &fields,
+            &having,
+            &mut touched,
+        );
     }
     let edited_now = session.reevaluate_files(&edited, &touched, across);
     let used = CacheUse {

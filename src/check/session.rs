@@ -419,14 +419,9 @@ impl Session {
     fn reevaluate(&mut self, relative: &Path, old: &[LoadedDocument]) -> Edited {
         // A session that is updated is updated again: index its readers once.
         if self.readers.is_none() {
-            let mut readers: HashMap<Looked, HashSet<CallKey>> = HashMap::new();
+            let mut readers = HashMap::new();
             for (key, record) in &self.records {
-                for looked in &record.looked {
-                    readers
-                        .entry(looked.clone())
-                        .or_default()
-                        .insert(key.clone());
-                }
+                add_reader(&mut readers, key, record);
             }
             self.readers = Some(readers);
         }
@@ -435,8 +430,7 @@ impl Session {
         let (fields, having) = self.asked_fields();
         for (before, after) in changed(old, now) {
             for loaded in [before, after].into_iter().flatten() {
-                self.touch_referencing(loaded, &fields, &mut touched);
-                touch_having(loaded, &having, &mut touched);
+                self.touch_asked(loaded, &fields, &having, &mut touched);
             }
         }
         let across = across_changed(old, now);
@@ -461,56 +455,40 @@ impl Session {
         (referencing, having)
     }
 
-    /// Adds to `touched` the `referencing` lookups a change of `loaded` concerns: one for
-    /// each id it names in a field asked about. A document only remembered, without what
-    /// it names in such a field, concerns every lookup of the field.
-    pub(super) fn touch_referencing(
+    /// Adds to `touched` the lookups a change of `loaded` concerns beyond its kind and id:
+    /// `referencing(kind, field, id)` for each id it names in a field asked about, and
+    /// `docs(kind, field)` for each field asked about that it has. What it says of a field
+    /// is not known (a remembered document the cache kept no word of it for) concerns every
+    /// such lookup.
+    pub(super) fn touch_asked(
         &self,
         loaded: &LoadedDocument,
-        fields: &HashSet<(Arc<str>, Arc<str>)>,
+        referencing: &Fields,
+        having: &Fields,
         touched: &mut HashSet<Looked>,
     ) {
         let Some(kind) = &loaded.kind else { return };
-        for (_, field) in fields.iter().filter(|(of, _)| of == kind) {
-            let names: Option<Vec<Arc<str>>> = match loaded.document.remembered {
-                true => loaded
-                    .document
-                    .names
-                    .iter()
-                    .find(|(named, _)| named == field)
-                    .map(|(_, names)| names.clone()),
-                false => Some(
-                    crate::rules::lookup::names_in(&loaded.document, kind, field)
-                        .into_iter()
-                        .map(Arc::from)
-                        .collect(),
+        let asked = asked_of(loaded, referencing, having);
+        for (_, field) in referencing.iter().filter(|(of, _)| of == kind) {
+            match asked.names.iter().find(|(named, _)| named == field) {
+                Some((_, names)) => touched.extend(names.iter().map(|id| {
+                    Looked::Referencing(Arc::clone(kind), Arc::clone(field), Arc::clone(id))
+                })),
+                None => touched.extend(
+                    self.looked_at()
+                        .filter(|looked| {
+                            matches!(looked, Looked::Referencing(of, named, _)
+                                if of == kind && named == field)
+                        })
+                        .cloned(),
                 ),
-            };
-            self.touch_names(kind, field, names.as_deref(), touched);
+            }
         }
-    }
-
-    /// Adds to `touched` the `referencing(kind, field, id)` lookups of `names`; of every id
-    /// when the names are not known.
-    pub(super) fn touch_names(
-        &self,
-        kind: &Arc<str>,
-        field: &Arc<str>,
-        names: Option<&[Arc<str>]>,
-        touched: &mut HashSet<Looked>,
-    ) {
-        match names {
-            Some(names) => touched.extend(names.iter().map(|id| {
-                Looked::Referencing(Arc::clone(kind), Arc::clone(field), Arc::clone(id))
-            })),
-            None => touched.extend(
-                self.looked_at()
-                    .filter(|looked| {
-                        matches!(looked, Looked::Referencing(of, named, _)
-                            if of == kind && named == field)
-                    })
-                    .cloned(),
-            ),
+        for (_, field) in having.iter().filter(|(of, _)| of == kind) {
+            let has = asked.having.iter().find(|(named, _)| named == field);
+            if has.is_none_or(|(_, has)| *has) {
+                touched.insert(Looked::Having(Arc::clone(kind), Arc::clone(field)));
+            }
         }
     }
 
@@ -728,12 +706,7 @@ impl Session {
 
     fn keep_record(&mut self, key: CallKey, record: Record) {
         if let Some(readers) = &mut self.readers {
-            for looked in &record.looked {
-                readers
-                    .entry(looked.clone())
-                    .or_default()
-                    .insert(key.clone());
-            }
+            add_reader(readers, &key, &record);
         }
         self.records.insert(key, record);
     }
@@ -860,6 +833,16 @@ fn file_positions(workspace: &Workspace) -> HashMap<&Path, usize> {
         .collect()
 }
 
+/// Notes `key` as a reader of everything its `record` looked at.
+fn add_reader(readers: &mut HashMap<Looked, HashSet<CallKey>>, key: &CallKey, record: &Record) {
+    for looked in &record.looked {
+        readers
+            .entry(looked.clone())
+            .or_default()
+            .insert(key.clone());
+    }
+}
+
 /// The files of the documents `looked` names: found by id, or naming an id in a field
 /// (as a document a cache remembers says it).
 fn looked_up_files(workspace: &Workspace, looked: &HashSet<Looked>) -> Vec<usize> {
@@ -895,28 +878,54 @@ fn looked_up_files(workspace: &Workspace, looked: &HashSet<Looked>) -> Vec<usize
     files
 }
 
-/// Adds to `touched` the `docs(kind, field)` lookups whose answer a change of `loaded`
-/// concerns: those of the fields it has (or may have: a remembered document without
-/// word of the field).
-pub(super) fn touch_having(
-    loaded: &LoadedDocument,
-    having: &HashSet<(Arc<str>, Arc<str>)>,
-    touched: &mut HashSet<Looked>,
-) {
-    let Some(kind) = &loaded.kind else { return };
-    for (_, field) in having.iter().filter(|(of, _)| of == kind) {
-        let has = match loaded.document.remembered {
-            true => loaded
-                .document
-                .having
+/// What a document names in the `referencing` fields and has of the `docs(kind, field)`
+/// fields asked about for its kind, as those lookups read it: a document read is asked
+/// through its view, built once; a remembered one says what its cache kept, and leaves out
+/// a field the cache has no word of.
+#[derive(Default)]
+pub(super) struct Asked {
+    pub names: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    pub having: Vec<(Arc<str>, bool)>,
+}
+
+pub(super) fn asked_of(loaded: &LoadedDocument, referencing: &Fields, having: &Fields) -> Asked {
+    let Some(kind) = &loaded.kind else {
+        return Asked::default();
+    };
+    let document = &loaded.document;
+    let of_kind = |(of, _): &&(Arc<str>, Arc<str>)| of == kind;
+    if document.remembered {
+        return Asked {
+            names: referencing
                 .iter()
-                .find(|(named, _)| named == field)
-                .is_none_or(|(_, has)| *has),
-            false => crate::rules::lookup::has_field(&loaded.document, kind, field),
+                .filter(of_kind)
+                .filter_map(|(_, field)| {
+                    Some((Arc::clone(field), document.kept_names(field)?.to_vec()))
+                })
+                .collect(),
+            having: having
+                .iter()
+                .filter(of_kind)
+                .filter_map(|(_, field)| Some((Arc::clone(field), document.kept_has(field)?)))
+                .collect(),
         };
-        if has {
-            touched.insert(Looked::Having(Arc::clone(kind), Arc::clone(field)));
-        }
+    }
+    let view = std::cell::OnceCell::new();
+    let view = || view.get_or_init(|| crate::rules::view::document(document, kind));
+    Asked {
+        names: referencing
+            .iter()
+            .filter(of_kind)
+            .map(|(_, field)| {
+                let ids = crate::rules::lookup::ids_in(view(), field);
+                (Arc::clone(field), ids.into_iter().map(Arc::from).collect())
+            })
+            .collect(),
+        having: having
+            .iter()
+            .filter(of_kind)
+            .map(|(_, field)| (Arc::clone(field), crate::rules::lookup::has(view(), field)))
+            .collect(),
     }
 }
 
@@ -930,29 +939,39 @@ fn changed<'a>(
         .filter(|pair| !matches!(pair, (Some(before), Some(after)) if same_document(before, after)))
 }
 
+/// Adds to `touched` what a document that changed from `before` to `after` (one of them
+/// absent when it came or went) concerns of its kind and id: every lookup of its kind and
+/// of its id, and whether an id exists when its kind or id changed.
+pub(super) fn touch_identity(
+    before: Option<&LoadedDocument>,
+    after: Option<&LoadedDocument>,
+    touched: &mut HashSet<Looked>,
+) {
+    let identity = |loaded: Option<&LoadedDocument>| {
+        let loaded = loaded?;
+        let (kind, id) = (loaded.kind.as_ref()?, loaded.document.id.as_ref()?);
+        Some(Looked::Exists(Arc::clone(kind), Arc::clone(id)))
+    };
+    let (was, is) = (identity(before), identity(after));
+    if was != is {
+        touched.extend([was, is].into_iter().flatten());
+    }
+    for loaded in [before, after].into_iter().flatten() {
+        let Some(kind) = &loaded.kind else { continue };
+        touched.insert(Looked::Kind(Arc::clone(kind)));
+        if let Some(id) = &loaded.document.id {
+            touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));
+        }
+    }
+}
+
 /// What a lookup could have seen differently after a file held `now` instead of `old`:
 /// the kind and id of each document that changed, was added or went, and the people of a
 /// roster whose entry changed.
 fn touched(old: &[LoadedDocument], now: &[LoadedDocument]) -> HashSet<Looked> {
     let mut touched = HashSet::new();
     for (before, after) in changed(old, now) {
-        // Who has an id changes only when a document's kind or id does.
-        let identity = |loaded: Option<&LoadedDocument>| {
-            let loaded = loaded?;
-            let (kind, id) = (loaded.kind.as_ref()?, loaded.document.id.as_ref()?);
-            Some(Looked::Exists(Arc::clone(kind), Arc::clone(id)))
-        };
-        let (was, is) = (identity(before), identity(after));
-        if was != is {
-            touched.extend([was, is].into_iter().flatten());
-        }
-        for loaded in [before, after].into_iter().flatten() {
-            let Some(kind) = &loaded.kind else { continue };
-            touched.insert(Looked::Kind(Arc::clone(kind)));
-            if let Some(id) = &loaded.document.id {
-                touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));
-            }
-        }
+        touch_identity(before, after, &mut touched);
         let people_before = people(before);
         let people_after = people(after);
         for (id, person) in &people_before {

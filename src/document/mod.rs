@@ -89,6 +89,27 @@ pub struct Document {
 }
 
 impl Document {
+    /// The ids a remembered document names in `field`, when its cache kept them; `None`
+    /// for a document that was read (ask its fields) or a field the cache has no word of.
+    pub fn kept_names(&self, field: &str) -> Option<&[Arc<str>]> {
+        let (_, names) = self
+            .names
+            .iter()
+            .filter(|_| self.remembered)
+            .find(|(named, _)| **named == *field)?;
+        Some(names)
+    }
+
+    /// Whether a remembered document has `field`, not blank, when its cache kept that.
+    pub fn kept_has(&self, field: &str) -> Option<bool> {
+        let (_, has) = self
+            .having
+            .iter()
+            .filter(|_| self.remembered)
+            .find(|(named, _)| **named == *field)?;
+        Some(*has)
+    }
+
     /// A document as a cache remembers it: where it is, its id and kind, why it was
     /// skipped; no fields. What a run whose findings all come from the cache lists.
     pub fn remembered(

@@ -113,6 +113,13 @@ impl WorkspaceLookup {
         }
     }
 
+    /// The document at `position` as the workspace holds it, when a cache only remembers
+    /// it (what it names and has in the fields lookups ask about, no more).
+    fn remembered_document(&self, position: usize) -> Option<&crate::document::Document> {
+        let document = &self.remembered.as_ref()?.workspace.documents[position].document;
+        document.remembered.then_some(document)
+    }
+
     /// The view of the document at `position`.
     fn view(&self, position: usize) -> Dynamic {
         match &self.remembered {
@@ -147,15 +154,10 @@ impl WorkspaceLookup {
         let built = cache.entry(key).or_insert_with(|| {
             let mut referencing: HashMap<String, Vec<usize>> = HashMap::new();
             for &position in self.index.of_kind(kind) {
-                let kept = self.remembered.as_ref().and_then(|remembered| {
-                    let document = &remembered.workspace.documents[position].document;
-                    let (_, names) = document
-                        .names
-                        .iter()
-                        .filter(|_| document.remembered)
-                        .find(|(named, _)| **named == *field)?;
-                    Some(names.iter().map(|id| id.to_string()).collect::<Vec<_>>())
-                });
+                let kept = self
+                    .remembered_document(position)
+                    .and_then(|document| document.kept_names(field))
+                    .map(|names| names.iter().map(|id| id.to_string()).collect());
                 let ids = kept.unwrap_or_else(|| ids_in(&self.view(position), field));
                 for id in ids {
                     referencing.entry(id).or_default().push(position);
@@ -188,14 +190,8 @@ impl Lookup for WorkspaceLookup {
         let found = cache.entry(key).or_insert_with(|| {
             // A remembered document known to lack the field is not read.
             let known = |position: usize| {
-                let remembered = self.remembered.as_ref()?;
-                let document = &remembered.workspace.documents[position].document;
-                let (_, has) = document
-                    .having
-                    .iter()
-                    .filter(|_| document.remembered)
-                    .find(|(named, _)| **named == *field)?;
-                Some(*has)
+                self.remembered_document(position)
+                    .and_then(|document| document.kept_has(field))
             };
             self.index
                 .of_kind(kind)
@@ -270,8 +266,9 @@ impl Lookup for WorkspaceLookup {
     }
 }
 
-/// The ids a document's view names in `field` (a list of ids or one), each once, sorted.
-fn ids_in(document: &Dynamic, field: &str) -> Vec<String> {
+/// The ids a document's view names in `field` (a list of ids or one), each once, sorted:
+/// what `referencing` finds it by.
+pub fn ids_in(document: &Dynamic, field: &str) -> Vec<String> {
     let Some(value) = field_of(document, field) else {
         return Vec::new();
     };
@@ -289,19 +286,8 @@ fn ids_in(document: &Dynamic, field: &str) -> Vec<String> {
 }
 
 /// Whether a document's view has `field`, not blank: what `docs(kind, field)` keeps.
-fn has(document: &Dynamic, field: &str) -> bool {
+pub fn has(document: &Dynamic, field: &str) -> bool {
     field_of(document, field).is_some_and(|value| !is_blank(&value))
-}
-
-/// Whether `document` (of `kind`) has `field`, not blank, as `docs(kind, field)` reads it.
-pub fn has_field(document: &crate::document::Document, kind: &str, field: &str) -> bool {
-    has(&super::view::document(document, kind), field)
-}
-
-/// The ids `document` (of `kind`) names in `field`, as `referencing` reads them: what a
-/// session or a cache keeps to know whom an edit of it concerns.
-pub fn names_in(document: &crate::document::Document, kind: &str, field: &str) -> Vec<String> {
-    ids_in(&super::view::document(document, kind), field)
 }
 
 /// The id among `ids` that `id` is most likely a slip of: the same but for case, or one
