@@ -88,6 +88,40 @@ pub struct Details {
     /// Why it does not count, when it does not: a waiver (reason, approver, expiry) or
     /// the baseline.
     pub suppression: Option<Suppression>,
+    /// The change that fixes it, when a rule knows it for certain.
+    pub fix: Option<Box<Fix>>,
+}
+
+/// A change that fixes a finding: the file's text at `start..end` (byte offsets) replaced
+/// by `replacement`. `lessons check --fix`, `--diff` and the server's quick fixes apply it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub start: u32,
+    pub end: u32,
+    pub replacement: Box<str>,
+    /// What it does, as an editor's action names it: "write `closed`".
+    pub title: Box<str>,
+}
+
+impl Fix {
+    pub fn new(
+        span: &crate::source::Span,
+        replacement: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Fix {
+        let small = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+        Fix {
+            start: small(span.start),
+            end: small(span.end),
+            replacement: replacement.into().into_boxed_str(),
+            title: title.into().into_boxed_str(),
+        }
+    }
+
+    pub fn span(&self) -> std::ops::Range<usize> {
+        let at = |offset: u32| usize::try_from(offset).unwrap_or(usize::MAX);
+        at(self.start)..at(self.end)
+    }
 }
 
 /// Where a suppression is written: SARIF calls a waiver in the document `inSource` and
@@ -180,12 +214,19 @@ impl Finding {
             doc_id: None,
             kind: None,
             suppression: None,
+            fix: None,
         }))
     }
 
     /// A finding kept whole (by a cache), at its place.
     pub fn kept(details: Details) -> Finding {
         Finding(Box::new(details))
+    }
+
+    /// The change that fixes it.
+    pub fn fix(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix.map(Box::new);
+        self
     }
 
     /// What to do about it.

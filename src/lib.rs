@@ -17,6 +17,7 @@ pub mod policy;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;
+pub mod server;
 pub mod show;
 pub mod source;
 pub mod util;

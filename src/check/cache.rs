@@ -37,7 +37,7 @@ use crate::source::{Format, SourceFile};
 use crate::workspace::{read, LoadedDocument, Workspace};
 
 /// The layout of a cache file: a change to it makes every older cache another key's.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The folder a repository's cache is kept in, at its root.
 pub const FOLDER: &str = ".lessons_cache";
@@ -274,6 +274,17 @@ struct StoredFinding<'a> {
     path: Text<'a>,
     doc_id: TextIndex,
     kind: TextIndex,
+    #[serde(borrow)]
+    fix: Option<StoredFix<'a>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFix<'a> {
+    span: (u32, u32),
+    #[serde(borrow)]
+    replacement: Text<'a>,
+    #[serde(borrow)]
+    title: Text<'a>,
 }
 
 /// A file of the repository as this run read it.
@@ -901,6 +912,14 @@ impl Texts {
             doc_id: self.text(found.doc_id),
             kind: self.text(found.kind),
             suppression: None,
+            fix: found.fix.as_ref().map(|fix| {
+                Box::new(crate::finding::Fix {
+                    start: fix.span.0,
+                    end: fix.span.1,
+                    replacement: Box::from(fix.replacement.as_str()),
+                    title: Box::from(fix.title.as_str()),
+                })
+            }),
         })
     }
 
@@ -999,6 +1018,11 @@ impl TextTable {
             path: Text::owned(&finding.path),
             doc_id: self.optional(finding.doc_id.as_deref()),
             kind: self.optional(finding.kind.as_deref()),
+            fix: finding.fix.as_ref().map(|fix| StoredFix {
+                span: (fix.start, fix.end),
+                replacement: Text::owned(&fix.replacement),
+                title: Text::owned(&fix.title),
+            }),
         }
     }
 

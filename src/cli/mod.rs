@@ -62,8 +62,23 @@ pub enum Command {
     Formats(show::FormatsArgs),
     /// The configuration resolved through `extends:`, each setting with its file and line
     Config(config::ConfigArgs),
+    /// The language server (LSP over stdio): diagnostics as you type, hover, fixes, completion
+    Server(ServerArgs),
     /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    #[command(flatten)]
+    pub source: catalogue::RuleSource,
+    /// The day all date rules count from (default: today)
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<Moment>,
+    /// Accepted for editors that start every language server with `--stdio`: stdio is the
+    /// only transport
+    #[arg(long, hide = true)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]
@@ -207,6 +222,7 @@ pub fn run() -> i32 {
         Command::Show(args) => show::show(&args),
         Command::Formats(args) => show::formats(&args),
         Command::Config(args) => config::run(&args),
+        Command::Server(args) => server(&args),
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut command, "lessons", &mut std::io::stdout());
@@ -322,6 +338,23 @@ pub(crate) fn refuse_inputs(
         }
     }
     Ok(())
+}
+
+fn server(args: &ServerArgs) -> i32 {
+    let options = Options {
+        config: args.source.config.clone(),
+        policy: args.source.policy.clone(),
+        as_of: args.as_of,
+        rule_dirs: args.source.rule_dirs.clone(),
+        ..Options::default()
+    };
+    match crate::server::serve_stdio(crate::server::Start { options }) {
+        Ok(()) => EXIT_CLEAN,
+        Err(error) => {
+            eprintln!("error: the language server stopped: {error}");
+            EXIT_FAILED
+        }
+    }
 }
 
 fn check(args: &CheckArgs) -> i32 {

@@ -175,6 +175,131 @@ fn fields_of(kind: &str) -> Option<&'static [(&'static str, Field)]> {
     })
 }
 
+/// What a field of the schema holds, for the editor: its name, its shape in words, its
+/// enumerated values (if any) and what it refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldHelp {
+    pub name: &'static str,
+    pub shape: String,
+    pub values: &'static [&'static str],
+    pub refers: Option<&'static str>,
+}
+
+/// What the spec says a field that names other documents names.
+const REFERS: &[(&str, &str, &str)] = &[
+    (
+        "incident",
+        "responders",
+        "the `id` of each responder, as a roster lists them",
+    ),
+    (
+        "incident",
+        "runbooks_used",
+        "the `id` of each runbook the responders followed",
+    ),
+    (
+        "incident",
+        "policies_affected",
+        "the `id` of each policy the incident touched",
+    ),
+    (
+        "incident",
+        "action_items.ref",
+        "the `id` of the policy or runbook the item changes",
+    ),
+    (
+        "incident",
+        "action_items.owner",
+        "the `id` of the person accountable for the item",
+    ),
+    (
+        "incident",
+        "review.participants.person",
+        "the `id` of a participant, as a roster lists them",
+    ),
+    (
+        "access-review",
+        "grants.person",
+        "the `id` of the person granted access, as a roster lists them",
+    ),
+    (
+        "access-review",
+        "reviewer",
+        "the `id` of the person who reviewed the grants",
+    ),
+];
+
+/// The field at `path` (keys from the document's top; list items are looked through) of a
+/// document of `kind`.
+pub fn field_help(kind: &str, path: &[&str]) -> Option<FieldHelp> {
+    let (last, parent) = path.split_last()?;
+    let fields = fields_at(kind, parent)?;
+    let (name, field) = fields.iter().find(|(name, _)| name == last)?;
+    let dotted = path.join(".");
+    Some(FieldHelp {
+        name,
+        shape: shape(*field),
+        values: match field {
+            OneOf(values) => values,
+            _ => &[],
+        },
+        refers: REFERS
+            .iter()
+            .find(|(of, at, _)| *of == kind && *at == dotted)
+            .map(|(_, _, refers)| *refers),
+    })
+}
+
+/// The fields of the mapping at `parent` in a document of `kind` (`[]`: the document's own).
+fn fields_at(kind: &str, parent: &[&str]) -> Option<&'static [(&'static str, Field)]> {
+    let mut fields = fields_of(kind)?;
+    for key in parent {
+        fields = match fields.iter().find(|(name, _)| name == key)?.1 {
+            Map(inner) | Each(inner) => inner,
+            _ => return None,
+        };
+    }
+    Some(fields)
+}
+
+/// Every field of the mapping at `parent`, as [`field_help`] describes it.
+pub fn fields_help(kind: &str, parent: &[&str]) -> Vec<FieldHelp> {
+    let Some(fields) = fields_at(kind, parent) else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .filter_map(|(name, _)| {
+            let mut path = parent.to_vec();
+            path.push(name);
+            field_help(kind, &path)
+        })
+        .collect()
+}
+
+fn shape(field: Field) -> String {
+    let names = |fields: &[(&str, Field)]| {
+        fields
+            .iter()
+            .map(|(name, _)| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match field {
+        Date => "a date: `2026-03-14`, or a date-time `2026-03-14T09:30:00Z`".into(),
+        Text => "text".into(),
+        Int => "a whole number".into(),
+        Bool => "`true` or `false`".into(),
+        List => "a list".into(),
+        TextList => "a list of texts".into(),
+        OneOf(values) => format!("one of {}", values.join(", ")),
+        Map([]) => "a mapping".into(),
+        Map(fields) => format!("a mapping of {}", names(fields)),
+        Each(fields) => format!("a list of mappings, each with {}", names(fields)),
+        Any => "text, or a mapping of its parts".into(),
+    }
+}
+
 /// Every field of `document` (of `kind`) whose value has the wrong type, in document order.
 /// `text` is the file's text, for quoting a compound value.
 pub fn validate(document: &Document, kind: &str, text: &str) -> Vec<LoadProblem> {

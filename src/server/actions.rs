@@ -1,0 +1,170 @@
+//! Code actions: the quick fix a finding carries (a replacement of the text at its span,
+//! offered only when it is certain), "waive here" (the inline waiver written above the
+//! finding's line, the cursor then placed where its reason goes), and
+//! `source.fixAll.lessons` (every safe fix of the file at once).
+
+use std::path::Path;
+
+use lsp_types::{Range, Uri};
+use serde_json::{json, Value};
+
+use super::text;
+use crate::check::Outcome;
+use crate::document::markdown::{find_front_matter, Header};
+use crate::finding::Finding;
+use crate::source::Format;
+
+pub const FIX_ALL: &str = "source.fixAll.lessons";
+
+/// The command a "waive here" action runs after its edit: the server shows the document
+/// with the cursor where the reason goes (`window/showDocument`).
+pub const PLACE_CURSOR: &str = "lessons.placeCursor";
+
+/// How long a waiver written by "waive here" lasts: a quarter, then it is looked at again.
+const WAIVER_DAYS: i64 = 90;
+
+/// What the client asks actions for.
+pub struct Asked<'a> {
+    pub uri: &'a Uri,
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub range: Range,
+    /// `context.only`: the kinds of action wanted.
+    pub only: Option<&'a [String]>,
+}
+
+pub fn code_actions(outcome: &Outcome, asked: &Asked) -> Value {
+    let wants = |kind: &str| {
+        asked
+            .only
+            .is_none_or(|only| only.iter().any(|wanted| kind.starts_with(wanted.as_str())))
+    };
+    let findings = file_findings(outcome, asked.path);
+    let mut actions = Vec::new();
+    let start = text::offset(asked.text, asked.range.start);
+    let end = text::offset(asked.text, asked.range.end);
+    if wants("quickfix") {
+        for finding in findings.iter().filter(|finding| {
+            finding.suppression.is_none()
+                && (finding.location.start as usize) <= end
+                && start <= (finding.location.end as usize)
+        }) {
+            let diagnostic = super::diagnostics::of_finding(finding, asked.text);
+            if let Some(fix) = &finding.fix {
+                actions.push(json!({
+                    "title": format!("{}: {}", finding.rule, fix.title),
+                    "kind": "quickfix",
+                    "diagnostics": [diagnostic],
+                    "isPreferred": true,
+                    "edit": { "changes": { asked.uri.as_str(): [edit(asked.text, fix)] } },
+                }));
+            }
+            if let Some(waive) = waive_here(outcome, asked, finding) {
+                let mut action = waive;
+                action["diagnostics"] = json!([diagnostic]);
+                actions.push(action);
+            }
+        }
+    }
+    if wants(FIX_ALL) {
+        let fixes: Vec<Value> = safe_fixes(&findings)
+            .into_iter()
+            .map(|fix| edit(asked.text, fix))
+            .collect();
+        if !fixes.is_empty() {
+            actions.push(json!({
+                "title": "lessons: fix all safe fixes",
+                "kind": FIX_ALL,
+                "edit": { "changes": { asked.uri.as_str(): fixes } },
+            }));
+        }
+    }
+    Value::Array(actions)
+}
+
+fn file_findings<'a>(outcome: &'a Outcome, path: &Path) -> Vec<&'a Finding> {
+    outcome.findings_in(path).iter().collect()
+}
+
+/// The fixes of a file's findings that can be applied together: unwaived, one per span,
+/// none overlapping another (the first in the file wins; the rest come on the next pass).
+pub fn safe_fixes<'a>(findings: &[&'a Finding]) -> Vec<&'a crate::finding::Fix> {
+    let mut fixes: Vec<&crate::finding::Fix> = findings
+        .iter()
+        .filter(|finding| finding.suppression.is_none())
+        .filter_map(|finding| finding.fix.as_deref())
+        .collect();
+    fixes.sort_by_key(|fix| (fix.start, fix.end));
+    fixes.dedup_by(|later, earlier| later.start == earlier.start && later.end == earlier.end);
+    let mut taken: Vec<&crate::finding::Fix> = Vec::new();
+    for fix in fixes {
+        if taken.last().is_none_or(|last| last.end <= fix.start) {
+            taken.push(fix);
+        }
+    }
+    taken
+}
+
+fn edit(text: &str, fix: &crate::finding::Fix) -> Value {
+    json!({
+        "range": text::range(text, fix.start as usize..fix.end as usize),
+        "newText": &*fix.replacement,
+    })
+}
+
+/// The inline waiver for `finding`, alone on the line above it: a YAML comment in YAML and
+/// front matter, an HTML comment in a Markdown body.
+fn waive_here(outcome: &Outcome, asked: &Asked, finding: &Finding) -> Option<Value> {
+    let text = asked.text;
+    let at = (finding.location.start as usize).min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |at| at + 1);
+    let line = &text[line_start..];
+    let indent: String = line
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let until = outcome
+        .as_of
+        .add_days(WAIVER_DAYS)
+        .map(|day| format!(" until {}", day.date))
+        .unwrap_or_default();
+    let body = matches!(Format::of(asked.path), Some(Format::Markdown))
+        && match find_front_matter(text) {
+            Header::Found(front) => line_start >= front.body_start,
+            _ => true,
+        };
+    if matches!(Format::of(asked.path), Some(Format::Json)) {
+        return None; // JSON has no comments to hold a waiver.
+    }
+    let (head, tail) = if body {
+        (
+            format!("<!-- lessons: allow {}{until} -- ", finding.rule),
+            " -->",
+        )
+    } else {
+        (format!("# lessons: allow {}{until} -- ", finding.rule), "")
+    };
+    let inserted = format!("{indent}{head}{tail}\n");
+    let position = text::position(text, line_start);
+    let reason = lsp_types::Position::new(
+        position.line,
+        u32::try_from(
+            indent.chars().map(char::len_utf16).sum::<usize>()
+                + head.chars().map(char::len_utf16).sum::<usize>(),
+        )
+        .unwrap_or(0),
+    );
+    Some(json!({
+        "title": format!("{}: waive here (write the reason)", finding.rule),
+        "kind": "quickfix",
+        "edit": { "changes": { asked.uri.as_str(): [{
+            "range": { "start": position, "end": position },
+            "newText": inserted,
+        }]}},
+        "command": {
+            "title": "write the waiver's reason",
+            "command": PLACE_CURSOR,
+            "arguments": [asked.uri.as_str(), reason],
+        },
+    }))
+}

@@ -1,0 +1,843 @@
+//! `lessons server`: the language server. It speaks the Language Server Protocol over stdio
+//! (`lsp-server`, rust-analyzer's crate: a synchronous main loop handles messages in the
+//! order they came, which the state shared across documents needs) on a loaded
+//! [`Session`]: an edit re-runs only the rule calls it can change, and the diagnostics of
+//! every file whose findings changed are published — open or not, as Regal does, because a
+//! roster edit moves findings in incidents nobody has open.
+//!
+//! Edits queued while an evaluation runs are taken together: the newest text of each file
+//! wins and one evaluation follows, so a fast typist never waits for the states in between.
+
+mod actions;
+mod complete;
+mod diagnostics;
+mod hover;
+mod text;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+use lsp_types::{notification, request, Uri};
+use serde_json::{json, Value};
+
+use crate::check::session::Session;
+use crate::check::{Error, Options, Outcome};
+use crate::document::date::Moment;
+
+pub use self::diagnostics::Waived;
+pub use self::text::{path_of, uri_of};
+
+/// How the server was started: the command line's options, which `initializationOptions`
+/// may refine.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    pub options: Options,
+}
+
+/// What the client may set in `initializationOptions` (and change with
+/// `workspace/didChangeConfiguration`, under `lessons`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Waived findings: hidden (the default) or shown as hints naming the waiver.
+    pub waived: Waived,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            waived: Waived::Hide,
+        }
+    }
+}
+
+impl Settings {
+    fn read(value: Option<&Value>, base: &Settings) -> Settings {
+        let value = value.and_then(|value| value.get("lessons").or(Some(value)));
+        let waived = match value
+            .and_then(|value| value.get("waived"))
+            .and_then(Value::as_str)
+        {
+            Some("show") => Waived::Show,
+            Some("hide") => Waived::Hide,
+            _ => base.waived,
+        };
+        Settings { waived }
+    }
+}
+
+/// What the client can do beyond the basics.
+#[derive(Debug, Clone, Copy, Default)]
+struct Client {
+    /// It pulls diagnostics of open documents (`textDocument/diagnostic`).
+    pull: bool,
+    /// It can be asked to pull again (`workspace/diagnostic/refresh`).
+    refresh: bool,
+    /// It watches files for the server when asked (`client/registerCapability`).
+    watch: bool,
+}
+
+/// A document open in the editor: its text there wins over the disk.
+struct Buffer {
+    uri: Uri,
+    text: String,
+}
+
+/// Serves `lessons server` over stdio until the client says `exit`.
+pub fn serve_stdio(start: Start) -> Result<(), String> {
+    let (connection, threads) = Connection::stdio();
+    serve(connection, start)?;
+    threads.join().map_err(|error| error.to_string())
+}
+
+/// Serves one client on `connection`, from `initialize` to `exit`.
+pub fn serve(connection: Connection, start: Start) -> Result<(), String> {
+    let (id, params) = connection
+        .initialize_start()
+        .map_err(|error| error.to_string())?;
+    let capabilities = params.get("capabilities").cloned().unwrap_or(Value::Null);
+    let flag = |pointer: &str| capabilities.pointer(pointer).is_some_and(|v| !v.is_null());
+    let client = Client {
+        pull: flag("/textDocument/diagnostic"),
+        refresh: capabilities
+            .pointer("/workspace/diagnostics/refreshSupport")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        watch: capabilities
+            .pointer("/workspace/didChangeWatchedFiles/dynamicRegistration")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    };
+    let root = root_of(&params)
+        .or_else(|| std::env::current_dir().ok())
+        .ok_or("no workspace folder and no current folder")?;
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    let initialization = params.get("initializationOptions");
+    let options = options_of(start.options, initialization, &root);
+    let settings = Settings::read(initialization, &Settings::default());
+    connection
+        .initialize_finish(id, initialize_result(client))
+        .map_err(|error| error.to_string())?;
+    let mut server = Server {
+        connection,
+        root,
+        options,
+        session: None,
+        outcome: None,
+        buffers: HashMap::new(),
+        published: HashMap::new(),
+        pulled: HashMap::new(),
+        config_problem: None,
+        client,
+        settings,
+        next_request: 0,
+    };
+    server.load();
+    if client.watch {
+        server.watch_files();
+    }
+    server.run()
+}
+
+/// The repository's folder: the first workspace folder, else the root URI.
+fn root_of(params: &Value) -> Option<PathBuf> {
+    let folder = params
+        .pointer("/workspaceFolders/0/uri")
+        .or_else(|| params.get("rootUri"))
+        .and_then(Value::as_str)
+        .and_then(|uri| uri.parse::<Uri>().ok())
+        .and_then(|uri| path_of(&uri));
+    folder.or_else(|| {
+        params
+            .get("rootPath")
+            .and_then(Value::as_str)
+            .map(PathBuf::from)
+    })
+}
+
+/// The command line's options, with what `initializationOptions` sets (`config`, `policy`,
+/// `rules`, `asOf`) over them.
+fn options_of(mut options: Options, initialization: Option<&Value>, root: &Path) -> Options {
+    let get = |key: &str| initialization.and_then(|value| value.get(key));
+    if let Some(config) = get("config").and_then(Value::as_str) {
+        options.config = Some(root.join(config));
+    }
+    if let Some(policy) = get("policy").and_then(Value::as_str) {
+        options.policy = Some(policy.to_owned());
+    }
+    if let Some(rules) = get("rules").and_then(Value::as_array) {
+        options.rule_dirs = rules
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|dir| root.join(dir))
+            .collect();
+    }
+    if let Some(as_of) = get("asOf").and_then(Value::as_str).and_then(Moment::parse) {
+        options.as_of = Some(as_of);
+    }
+    options.paths = vec![root.to_path_buf()];
+    options.cache = None;
+    options
+}
+
+fn initialize_result(client: Client) -> Value {
+    let mut capabilities = json!({
+        "positionEncoding": "utf-16",
+        "textDocumentSync": {
+            "openClose": true,
+            "change": 1,
+            "save": { "includeText": false },
+        },
+        "hoverProvider": true,
+        "codeActionProvider": {
+            "codeActionKinds": ["quickfix", actions::FIX_ALL],
+            "resolveProvider": false,
+        },
+        "executeCommandProvider": { "commands": [actions::PLACE_CURSOR] },
+        "completionProvider": {
+            "triggerCharacters": [":", " ", "-"],
+            "resolveProvider": false,
+        },
+    });
+    if client.pull {
+        capabilities["diagnosticProvider"] = json!({
+            "identifier": "lessons",
+            "interFileDependencies": true,
+            "workspaceDiagnostics": false,
+        });
+    }
+    json!({
+        "capabilities": capabilities,
+        "serverInfo": { "name": "lessons", "version": env!("CARGO_PKG_VERSION") },
+    })
+}
+
+struct Server {
+    connection: Connection,
+    root: PathBuf,
+    options: Options,
+    /// `None` until the repository loads (a broken configuration at start).
+    session: Option<Session>,
+    /// The findings of the session as it is now.
+    outcome: Option<Outcome>,
+    /// Open documents, by path relative to the root.
+    buffers: HashMap<Arc<Path>, Buffer>,
+    /// What was last pushed for each file that has diagnostics: a digest of them.
+    published: HashMap<Arc<Path>, u64>,
+    /// The same for open documents the client pulls.
+    pulled: HashMap<Arc<Path>, u64>,
+    /// The configuration file a diagnostic was published on, while it is broken.
+    config_problem: Option<PathBuf>,
+    client: Client,
+    settings: Settings,
+    next_request: i32,
+}
+
+impl Server {
+    fn run(mut self) -> Result<(), String> {
+        let mut backlog: VecDeque<Message> = VecDeque::new();
+        loop {
+            let message = match backlog.pop_front() {
+                Some(message) => message,
+                None => match self.connection.receiver.recv() {
+                    Ok(message) => message,
+                    Err(_) => return Ok(()),
+                },
+            };
+            match message {
+                Message::Request(request) => {
+                    match self.connection.handle_shutdown(&request) {
+                        Ok(true) => return Ok(()),
+                        Ok(false) => {}
+                        Err(error) => return Err(error.to_string()),
+                    }
+                    self.request(request);
+                }
+                Message::Notification(first) if is_edit(&first) => {
+                    // Every edit already queued joins this one: one evaluation for all.
+                    let mut edits = vec![first];
+                    while let Ok(next) = self.connection.receiver.try_recv() {
+                        match next {
+                            Message::Notification(edit) if is_edit(&edit) => edits.push(edit),
+                            other => {
+                                backlog.push_back(other);
+                                break;
+                            }
+                        }
+                    }
+                    self.edits(edits);
+                }
+                Message::Notification(notification) => {
+                    if notification.method == notification::Exit::METHOD {
+                        return Ok(());
+                    }
+                    self.notification(notification);
+                }
+                Message::Response(_) => {}
+            }
+        }
+    }
+
+    /// Loads the repository (again): at start, and when the configuration or a rule
+    /// changed and the session could not take it in itself.
+    fn load(&mut self) {
+        match Session::open(&self.options) {
+            Ok(mut session) => {
+                // Open documents' unsaved text wins over what was read from disk.
+                for (path, buffer) in &self.buffers {
+                    if current_text(&session, path).as_deref() != Some(buffer.text.as_str()) {
+                        let _ = session.update(path, buffer.text.clone());
+                    }
+                }
+                self.session = Some(session);
+                self.clear_config_problem();
+                self.refresh();
+            }
+            Err(error) => self.config_broken(&error),
+        }
+    }
+
+    fn notify(&self, method: &str, params: impl serde::Serialize) {
+        let _ = self
+            .connection
+            .sender
+            .send(Notification::new(method.to_owned(), params).into());
+    }
+
+    fn respond(&self, response: Response) {
+        let _ = self.connection.sender.send(response.into());
+    }
+
+    fn ask(&mut self, method: &str, params: Value) {
+        self.next_request += 1;
+        let request = Request::new(
+            RequestId::from(format!("lessons-{}", self.next_request)),
+            method.to_owned(),
+            params,
+        );
+        let _ = self.connection.sender.send(request.into());
+    }
+
+    fn log(&self, kind: u8, message: &str) {
+        self.notify(
+            notification::LogMessage::METHOD,
+            json!({ "type": kind, "message": message }),
+        );
+    }
+
+    /// Asks the client to tell of changes to the repository's files made outside the
+    /// editor (a checkout, a rule file saved elsewhere).
+    fn watch_files(&mut self) {
+        let watchers: Vec<Value> = ["**/*.{yaml,yml,json,md,markdown,rhai}", "**/.lessons.yaml"]
+            .iter()
+            .map(|glob| json!({ "globPattern": glob }))
+            .collect();
+        self.ask(
+            request::RegisterCapability::METHOD,
+            json!({ "registrations": [{
+                "id": "lessons-watch",
+                "method": notification::DidChangeWatchedFiles::METHOD,
+                "registerOptions": { "watchers": watchers },
+            }]}),
+        );
+    }
+
+    /// The path of `uri` relative to the root, when it is inside the repository.
+    fn relative(&self, uri: &Uri) -> Option<Arc<Path>> {
+        let path = path_of(uri)?;
+        let inside = |path: &Path| {
+            path.strip_prefix(&self.root)
+                .ok()
+                .filter(|relative| !relative.as_os_str().is_empty())
+                .map(Arc::from)
+        };
+        inside(&path).or_else(|| {
+            // Through a symbolic link to the checkout, say: compare where it really is.
+            let parent = std::fs::canonicalize(path.parent()?).ok()?;
+            inside(&parent.join(path.file_name()?))
+        })
+    }
+
+    fn request(&mut self, request: Request) {
+        let id = request.id.clone();
+        let params = request.params;
+        let result = match request.method.as_str() {
+            request::HoverRequest::METHOD => self.hover(&params),
+            request::CodeActionRequest::METHOD => self.code_actions(&params),
+            request::Completion::METHOD => self.completion(&params),
+            request::DocumentDiagnosticRequest::METHOD => self.pull(&params),
+            request::ExecuteCommand::METHOD => self.execute(&params),
+            _ => {
+                self.respond(Response::new_err(
+                    id,
+                    ErrorCode::MethodNotFound as i32,
+                    format!("lessons does not answer {}", request.method),
+                ));
+                return;
+            }
+        };
+        self.respond(Response::new_ok(id, result));
+    }
+
+    fn notification(&mut self, notification: Notification) {
+        let params = notification.params;
+        match notification.method.as_str() {
+            notification::DidCloseTextDocument::METHOD => {
+                let Some(path) =
+                    uri_at(&params, "/textDocument/uri").and_then(|u| self.relative(&u))
+                else {
+                    return;
+                };
+                self.buffers.remove(&path);
+                // Unsaved changes are dropped with the buffer: the disk speaks again.
+                let on_disk = self.read_confined(&path);
+                self.apply(vec![(path.clone(), on_disk)]);
+                self.pulled.remove(&path);
+                if self.client.pull {
+                    // Its diagnostics are pushed again now that nobody pulls them.
+                    self.published.remove(&path);
+                    self.refresh();
+                }
+            }
+            notification::DidSaveTextDocument::METHOD => {
+                let Some(path) =
+                    uri_at(&params, "/textDocument/uri").and_then(|u| self.relative(&u))
+                else {
+                    return;
+                };
+                if self.reloads_on(&path) {
+                    let text = self.read_confined(&path);
+                    self.apply(vec![(path, text)]);
+                }
+            }
+            notification::DidChangeWatchedFiles::METHOD => {
+                let changes = params
+                    .get("changes")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let mut edits = Vec::new();
+                for change in changes {
+                    let Some(path) = uri_at(&change, "/uri").and_then(|u| self.relative(&u)) else {
+                        continue;
+                    };
+                    // An open document's buffer wins; the configuration and rules always
+                    // come from disk.
+                    if self.buffers.contains_key(&path) && !self.reloads_on(&path) {
+                        continue;
+                    }
+                    let text = self.read_confined(&path);
+                    edits.push((path, text));
+                }
+                self.apply(edits);
+            }
+            notification::DidChangeConfiguration::METHOD => {
+                let settings = Settings::read(params.get("settings"), &self.settings);
+                if settings != self.settings {
+                    self.settings = settings;
+                    self.published.clear();
+                    self.pulled.clear();
+                    self.republish_everything();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Opened and changed documents, in the order they came.
+    fn edits(&mut self, edits: Vec<Notification>) {
+        let mut changed: Vec<(Arc<Path>, Option<String>)> = Vec::new();
+        let mut opened = Vec::new();
+        for edit in edits {
+            let params = edit.params;
+            let Some(uri) = uri_at(&params, "/textDocument/uri") else {
+                continue;
+            };
+            let Some(path) = self.relative(&uri) else {
+                continue;
+            };
+            let text = if edit.method == notification::DidOpenTextDocument::METHOD {
+                opened.push(path.clone());
+                params
+                    .pointer("/textDocument/text")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            } else {
+                let before = self.buffers.get(&path).map(|buffer| buffer.text.clone());
+                changes_applied(before.unwrap_or_default(), &params)
+            };
+            let Some(text) = text else {
+                continue;
+            };
+            self.buffers.insert(
+                path.clone(),
+                Buffer {
+                    uri,
+                    text: text.clone(),
+                },
+            );
+            changed.retain(|(earlier, _)| earlier != &path);
+            // The configuration and rule files take effect when saved.
+            if !self.reloads_on(&path) {
+                changed.push((path, Some(text)));
+            }
+        }
+        if self.client.pull {
+            // An opened document is pulled from now on: what was pushed for it goes.
+            for path in &opened {
+                if self.published.remove(path).is_some() {
+                    if let Some(uri) = uri_of(&self.root.join(path)) {
+                        self.notify(
+                            notification::PublishDiagnostics::METHOD,
+                            json!({ "uri": uri, "diagnostics": [] }),
+                        );
+                    }
+                }
+            }
+        }
+        // Opening a document the session already holds as it is changes nothing.
+        if let Some(session) = &self.session {
+            changed.retain(|(path, text)| current_text(session, path) != *text);
+        }
+        if changed.is_empty() {
+            if !opened.is_empty() && !self.client.pull {
+                self.publish_opened(&opened);
+            }
+            return;
+        }
+        self.apply(changed);
+    }
+
+    /// Puts each file's new text (or its removal) into the session, then publishes what
+    /// changed.
+    fn apply(&mut self, edits: Vec<(Arc<Path>, Option<String>)>) {
+        if edits.is_empty() {
+            return;
+        }
+        let reload = edits.iter().any(|(path, _)| self.reloads_on(path));
+        if self.session.is_none() {
+            if reload {
+                self.load();
+            }
+            return;
+        }
+        let mut failure = None;
+        for (path, text) in edits {
+            // An edited document's diagnostics are always sent again: the client asked.
+            self.published.remove(&path);
+            let Some(session) = self.session.as_mut() else {
+                break;
+            };
+            let edited = match text {
+                Some(text) => session.update(&path, text),
+                None => session.remove(&path),
+            };
+            if let Err(error) = edited {
+                failure = Some(error);
+            }
+        }
+        match failure {
+            Some(error) => self.config_broken(&error),
+            None if reload => self.clear_config_problem(),
+            None => {}
+        }
+        self.refresh();
+    }
+
+    /// Whether `path` is the configuration or a rule file: read from disk, on save.
+    fn reloads_on(&self, path: &Path) -> bool {
+        let config = self
+            .options
+            .config
+            .as_deref()
+            .and_then(|config| config.strip_prefix(&self.root).ok())
+            .map_or(Path::new(crate::workspace::config::CONFIG_FILE), |c| c);
+        path == config
+            || (path.extension().is_some_and(|e| e == "rhai")
+                && self.session.as_ref().is_none_or(|session| {
+                    session
+                        .workspace()
+                        .config
+                        .rules
+                        .iter()
+                        .any(|folder| path.starts_with(folder))
+                }))
+    }
+
+    /// The text of a repository file on disk, read as the walk reads files (never through
+    /// a symbolic link, never from outside the checkout); `None` when it is gone.
+    fn read_confined(&self, path: &Path) -> Option<String> {
+        let absolute = self.root.join(path);
+        crate::workspace::read::confined_if_inside(&absolute, &self.root).ok()?;
+        let metadata = std::fs::symlink_metadata(&absolute).ok()?;
+        if !metadata.is_file() {
+            return None;
+        }
+        std::fs::read_to_string(&absolute).ok()
+    }
+
+    /// Takes the session's findings as they are now and publishes every file whose
+    /// diagnostics changed.
+    fn refresh(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let outcome = session.outcome();
+        let mut now: HashMap<Arc<Path>, (u64, Vec<lsp_types::Diagnostic>)> = HashMap::new();
+        let mut pulled_changed = false;
+        let files = diagnostics::by_file(&outcome, self.settings.waived, &self.root);
+        let mut seen = HashSet::new();
+        for (path, digest, findings) in files {
+            seen.insert(path.clone());
+            let open = self.buffers.contains_key(&path);
+            if self.client.pull && open {
+                if self.pulled.insert(path.clone(), digest) != Some(digest) {
+                    pulled_changed = true;
+                }
+                continue;
+            }
+            if self.published.get(&path) == Some(&digest) {
+                continue;
+            }
+            now.insert(path, (digest, findings()));
+        }
+        // Files whose diagnostics are all gone.
+        let gone: Vec<Arc<Path>> = self
+            .published
+            .keys()
+            .filter(|path| !seen.contains(*path))
+            .cloned()
+            .collect();
+        for path in gone {
+            self.published.remove(&path);
+            self.push(&path, Vec::new());
+        }
+        let emptied: Vec<Arc<Path>> = self
+            .pulled
+            .keys()
+            .filter(|path| !seen.contains(*path))
+            .cloned()
+            .collect();
+        for path in emptied {
+            self.pulled.remove(&path);
+            pulled_changed = true;
+        }
+        // The file being edited first: that is where the writer looks.
+        let mut order: Vec<_> = now.into_iter().collect();
+        order.sort_by_key(|(path, _)| !self.buffers.contains_key(path));
+        for (path, (digest, diagnostics)) in order {
+            self.published.insert(path.clone(), digest);
+            self.push(&path, diagnostics);
+        }
+        if pulled_changed && self.client.refresh {
+            self.ask("workspace/diagnostic/refresh", Value::Null);
+        }
+        self.outcome = Some(outcome);
+    }
+
+    fn republish_everything(&mut self) {
+        self.refresh();
+    }
+
+    /// Publishes the diagnostics of documents just opened that the session already held.
+    fn publish_opened(&mut self, opened: &[Arc<Path>]) {
+        for path in opened {
+            if !self.published.contains_key(path) {
+                self.push(path, Vec::new());
+            }
+        }
+    }
+
+    fn push(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {
+        let Some(uri) = self
+            .buffers
+            .get(path)
+            .map(|buffer| buffer.uri.clone())
+            .or_else(|| uri_of(&self.root.join(path)))
+        else {
+            return;
+        };
+        self.notify(
+            notification::PublishDiagnostics::METHOD,
+            json!({ "uri": uri, "diagnostics": diagnostics }),
+        );
+    }
+
+    /// The configuration could not be read: a diagnostic at its line, and the last good
+    /// session keeps serving.
+    fn config_broken(&mut self, error: &Error) {
+        let (path, diagnostic) = diagnostics::of_error(error, &self.root, &self.options);
+        self.log(1, &format!("lessons: {error}"));
+        if let Some(uri) = uri_of(&path) {
+            self.notify(
+                notification::PublishDiagnostics::METHOD,
+                json!({ "uri": uri, "diagnostics": [diagnostic] }),
+            );
+        }
+        self.config_problem = Some(path);
+    }
+
+    fn clear_config_problem(&mut self) {
+        if let Some(path) = self.config_problem.take() {
+            if let Some(uri) = uri_of(&path) {
+                self.notify(
+                    notification::PublishDiagnostics::METHOD,
+                    json!({ "uri": uri, "diagnostics": [] }),
+                );
+            }
+        }
+    }
+
+    /// The open document at `uri` in `params`, with its text (the buffer's, else the
+    /// session's).
+    fn document_at(&self, params: &Value) -> Option<(Arc<Path>, String)> {
+        let uri = uri_at(params, "/textDocument/uri")?;
+        let path = self.relative(&uri)?;
+        let text = match self.buffers.get(&path) {
+            Some(buffer) => buffer.text.clone(),
+            None => current_text(self.session.as_ref()?, &path)?,
+        };
+        Some((path, text))
+    }
+
+    fn pull(&mut self, params: &Value) -> Value {
+        let Some((path, text)) = self.document_at(params) else {
+            return json!({ "kind": "full", "items": [] });
+        };
+        let Some(outcome) = &self.outcome else {
+            return json!({ "kind": "full", "items": [] });
+        };
+        let (digest, items) = diagnostics::of_file(outcome, &path, &text, self.settings.waived);
+        let result_id = format!("{digest:x}");
+        if params.get("previousResultId").and_then(Value::as_str) == Some(result_id.as_str()) {
+            return json!({ "kind": "unchanged", "resultId": result_id });
+        }
+        json!({ "kind": "full", "resultId": result_id, "items": items })
+    }
+
+    /// `lessons.placeCursor`: after "waive here", the cursor goes where the reason is written.
+    fn execute(&mut self, params: &Value) -> Value {
+        if params.get("command").and_then(Value::as_str) == Some(actions::PLACE_CURSOR) {
+            let uri = params.pointer("/arguments/0").cloned();
+            let at = params.pointer("/arguments/1").cloned();
+            if let (Some(uri), Some(at)) = (uri, at) {
+                self.ask(
+                    "window/showDocument",
+                    json!({ "uri": uri, "takeFocus": true, "selection": { "start": at, "end": at } }),
+                );
+            }
+        }
+        Value::Null
+    }
+
+    fn hover(&self, params: &Value) -> Value {
+        let (Some((path, text)), Some(outcome), Some(session)) = (
+            self.document_at(params),
+            self.outcome.as_ref(),
+            self.session.as_ref(),
+        ) else {
+            return Value::Null;
+        };
+        let Some(position) = position_at(params, "/position") else {
+            return Value::Null;
+        };
+        hover::hover(outcome, session.workspace(), &path, &text, position)
+    }
+
+    fn code_actions(&self, params: &Value) -> Value {
+        let (Some((path, text)), Some(outcome)) = (self.document_at(params), self.outcome.as_ref())
+        else {
+            return json!([]);
+        };
+        let Some(uri) = uri_at(params, "/textDocument/uri") else {
+            return json!([]);
+        };
+        let (Some(start), Some(end)) = (
+            position_at(params, "/range/start"),
+            position_at(params, "/range/end"),
+        ) else {
+            return json!([]);
+        };
+        let only: Option<Vec<String>> = params
+            .pointer("/context/only")
+            .and_then(Value::as_array)
+            .map(|kinds| {
+                kinds
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            });
+        actions::code_actions(
+            outcome,
+            &actions::Asked {
+                uri: &uri,
+                path: &path,
+                text: &text,
+                range: lsp_types::Range::new(start, end),
+                only: only.as_deref(),
+            },
+        )
+    }
+
+    fn completion(&self, params: &Value) -> Value {
+        let (Some((path, text)), Some(position)) =
+            (self.document_at(params), position_at(params, "/position"))
+        else {
+            return Value::Null;
+        };
+        let kind = self.session.as_ref().and_then(|session| {
+            let workspace = session.workspace();
+            let file = workspace.file_position(&path)?;
+            workspace
+                .documents
+                .iter()
+                .find(|loaded| loaded.file == file && loaded.kind.is_some())
+                .and_then(|loaded| loaded.kind.as_deref().map(str::to_owned))
+        });
+        complete::completion(&path, &text, position, kind.as_deref())
+    }
+}
+
+/// The session's text of `path` now, when it holds the file.
+fn current_text(session: &Session, path: &Path) -> Option<String> {
+    let workspace = session.workspace();
+    let position = workspace.file_position(path)?;
+    Some(workspace.files[position].text().to_string())
+}
+
+fn is_edit(notification: &Notification) -> bool {
+    notification.method == notification::DidOpenTextDocument::METHOD
+        || notification.method == notification::DidChangeTextDocument::METHOD
+}
+
+fn uri_at(params: &Value, pointer: &str) -> Option<Uri> {
+    params.pointer(pointer)?.as_str()?.parse().ok()
+}
+
+fn position_at(params: &Value, pointer: &str) -> Option<lsp_types::Position> {
+    serde_json::from_value(params.pointer(pointer)?.clone()).ok()
+}
+
+/// A document's text after a `didChange`: whole replacements, or ranges replaced in order.
+fn changes_applied(mut text: String, params: &Value) -> Option<String> {
+    for change in params.get("contentChanges")?.as_array()? {
+        let new = change.get("text")?.as_str()?;
+        match change.get("range") {
+            Some(range) if !range.is_null() => {
+                let start: lsp_types::Position =
+                    serde_json::from_value(range.get("start")?.clone()).ok()?;
+                let end: lsp_types::Position =
+                    serde_json::from_value(range.get("end")?.clone()).ok()?;
+                let start = text::offset(&text, start);
+                let end = text::offset(&text, end).max(start);
+                text.replace_range(start..end, new);
+            }
+            _ => text = new.to_owned(),
+        }
+    }
+    Some(text)
+}

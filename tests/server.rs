@@ -1,0 +1,620 @@
+//! `lessons server` as an editor meets it, in-process (ruff's manner): a test client on an
+//! in-memory connection opens, edits and saves documents of a repository on disk, and reads
+//! the diagnostics the server publishes, its hovers, code actions and completions.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use lessons::document::date::Moment;
+use lessons::server::{serve, uri_of, Start};
+use lessons::Options;
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use serde_json::{json, Value};
+
+struct Client {
+    connection: Connection,
+    server: Option<JoinHandle<Result<(), String>>>,
+    root: PathBuf,
+    next: i32,
+    /// The last diagnostics published for each URI.
+    published: HashMap<String, Vec<Value>>,
+    /// How many times each URI's diagnostics were published.
+    publications: HashMap<String, usize>,
+    /// What the server asked of the client (method, params).
+    asked: Vec<(String, Value)>,
+}
+
+const AS_OF: &str = "2026-12-01";
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        Client::start_with(root, json!({}), json!({}))
+    }
+
+    fn start_with(root: &Path, initialization: Value, capabilities: Value) -> Client {
+        let (server, client) = Connection::memory();
+        let options = Options {
+            as_of: Moment::parse(AS_OF),
+            ..Options::default()
+        };
+        let thread = std::thread::spawn(move || serve(server, Start { options }));
+        let root = std::fs::canonicalize(root).unwrap();
+        let mut client = Client {
+            connection: client,
+            server: Some(thread),
+            root: root.clone(),
+            next: 0,
+            published: HashMap::new(),
+            publications: HashMap::new(),
+            asked: Vec::new(),
+        };
+        let result = client.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri_of(&root).unwrap(),
+                "capabilities": capabilities,
+                "initializationOptions": initialization,
+            }),
+        );
+        assert_eq!(result["serverInfo"]["name"], "lessons");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn uri(&self, relative: &str) -> String {
+        uri_of(&self.root.join(relative))
+            .unwrap()
+            .as_str()
+            .to_owned()
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.connection
+            .sender
+            .send(Notification::new(method.to_owned(), params).into())
+            .unwrap();
+    }
+
+    /// Sends a request and reads every message until its answer, keeping what was
+    /// published on the way.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next += 1;
+        let id = RequestId::from(self.next);
+        self.connection
+            .sender
+            .send(Request::new(id.clone(), method.to_owned(), params).into())
+            .unwrap();
+        loop {
+            let message = self
+                .connection
+                .receiver
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the server answers within a minute");
+            match message {
+                Message::Response(response) if response.id == id => {
+                    return response
+                        .response_result
+                        .unwrap_or_else(|error| json!({ "error": error.message }));
+                }
+                Message::Response(_) => {}
+                Message::Notification(notification) => self.heard(notification),
+                Message::Request(request) => {
+                    self.asked
+                        .push((request.method.clone(), request.params.clone()));
+                    self.connection
+                        .sender
+                        .send(Response::new_ok(request.id, Value::Null).into())
+                        .unwrap();
+                }
+            }
+        }
+    }
+
+    fn heard(&mut self, notification: Notification) {
+        if notification.method == "textDocument/publishDiagnostics" {
+            let uri = notification.params["uri"].as_str().unwrap().to_owned();
+            let diagnostics = notification.params["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            *self.publications.entry(uri.clone()).or_default() += 1;
+            self.published.insert(uri, diagnostics);
+        }
+    }
+
+    /// Waits until the server has handled everything sent so far (it answers in order).
+    fn sync(&mut self) {
+        let answer = self.request("lessons/sync", json!({}));
+        assert!(answer.get("error").is_some(), "{answer}");
+    }
+
+    fn open(&mut self, relative: &str) {
+        let text = std::fs::read_to_string(self.root.join(relative)).unwrap();
+        let language = if relative.ends_with(".md") {
+            "markdown"
+        } else {
+            "yaml"
+        };
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": {
+                "uri": self.uri(relative), "languageId": language, "version": 1, "text": text,
+            }}),
+        );
+        self.sync();
+    }
+
+    fn change(&mut self, relative: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": self.uri(relative), "version": version },
+                "contentChanges": [{ "text": text }],
+            }),
+        );
+        self.sync();
+    }
+
+    /// `(code, line, character)` of each diagnostic published for `relative`, 0-based.
+    fn diagnostics(&self, relative: &str) -> Vec<(String, u64, u64)> {
+        self.published
+            .get(&self.uri(relative))
+            .map(|diagnostics| {
+                diagnostics
+                    .iter()
+                    .map(|d| {
+                        (
+                            d["code"].as_str().unwrap_or("").to_owned(),
+                            d["range"]["start"]["line"].as_u64().unwrap(),
+                            d["range"]["start"]["character"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn codes(&self, relative: &str) -> Vec<String> {
+        self.diagnostics(relative)
+            .into_iter()
+            .map(|(code, _, _)| code)
+            .collect()
+    }
+
+    fn stop(mut self) {
+        let answer = self.request("shutdown", Value::Null);
+        assert_eq!(answer, Value::Null);
+        self.notify("exit", Value::Null);
+        let result = self.server.take().unwrap().join().unwrap();
+        assert_eq!(result, Ok(()));
+    }
+}
+
+fn write(root: &Path, relative: &str, text: &str) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const INCIDENT: &str = "\
+kind: incident
+id: INC-1
+title: Phishing of the finance team
+severity: high
+status: closed
+detected: 2026-10-01
+resolved: 2026-10-02
+closed: 2026-10-03
+responders: [a.ng]
+review:
+  held_on: 2026-10-04
+  went_well: [fast containment]
+  could_improve: [slow paging]
+action_items:
+  - id: A1
+    title: Rotate the finance mailbox credentials
+    due: 2026-12-20
+    status: open
+    type: training
+";
+
+const ROSTER: &str = "\
+kind: roster
+people:
+  - id: a.ng
+    name: Ada Ng
+    role: responder
+    status: active
+    training:
+      - course: incident-handling
+        completed_on: 2024-01-10
+        expires_on: 2025-01-10
+";
+
+const TRAINING: &str = "\
+kind: policy
+id: POL-TRAINING
+title: Training
+owner: a.ng
+last_reviewed: 2026-09-01
+required_training:
+  - course: incident-handling
+    roles: [responder]
+    valid_days: 365
+";
+
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".lessons.yaml", "policy: default\n");
+    write(dir.path(), "incidents/INC-1.yaml", INCIDENT);
+    write(dir.path(), "people/roster.yaml", ROSTER);
+    write(dir.path(), "policies/training.yaml", TRAINING);
+    dir
+}
+
+#[test]
+fn an_opened_incident_gets_its_findings_at_their_lines_and_an_edit_updates_them() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let found = client.diagnostics("incidents/INC-1.yaml");
+    // No root cause (LL001, at the status), an action item with no owner (LL002, at the
+    // item), a responder whose training had expired (LL009, at the responder).
+    assert!(found.contains(&("LL001".into(), 4, 8)), "{found:?}");
+    assert!(found.contains(&("LL002".into(), 14, 4)), "{found:?}");
+    assert!(found.contains(&("LL009".into(), 8, 13)), "{found:?}");
+    let first = &client.published[&client.uri("incidents/INC-1.yaml")];
+    let ll001 = first.iter().find(|d| d["code"] == "LL001").unwrap();
+    assert_eq!(ll001["source"], "lessons");
+    assert_eq!(ll001["severity"], 1);
+    assert_eq!(
+        ll001["range"],
+        json!({ "start": { "line": 4, "character": 8 }, "end": { "line": 4, "character": 14 } })
+    );
+    assert!(ll001["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("incident INC-1 is closed but records no root cause"));
+
+    // The writer adds a root cause and an owner: both findings go, unsaved.
+    let fixed = INCIDENT
+        .replace(
+            "status: closed\n",
+            "status: closed\nroot_cause: a lookalike domain passed the mail filter\n",
+        )
+        .replace("  - id: A1\n", "  - id: A1\n    owner: a.ng\n");
+    client.change("incidents/INC-1.yaml", 2, &fixed);
+    let codes = client.codes("incidents/INC-1.yaml");
+    assert!(!codes.contains(&"LL001".to_owned()), "{codes:?}");
+    assert!(!codes.contains(&"LL002".to_owned()), "{codes:?}");
+    assert!(codes.contains(&"LL009".to_owned()), "{codes:?}");
+    // The disk is untouched: the buffer is not saved.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("incidents/INC-1.yaml")).unwrap(),
+        INCIDENT
+    );
+    client.stop();
+}
+
+#[test]
+fn a_roster_edit_reaches_the_incident_of_its_responder_though_it_is_not_open() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.sync();
+    // Published for the whole repository at start, open or not.
+    assert!(client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL009".to_owned()));
+    client.open("people/roster.yaml");
+    let renewed = ROSTER
+        .replace("completed_on: 2024-01-10", "completed_on: 2026-01-10")
+        .replace("expires_on: 2025-01-10", "expires_on: 2027-01-10");
+    client.change("people/roster.yaml", 2, &renewed);
+    let codes = client.codes("incidents/INC-1.yaml");
+    assert!(!codes.contains(&"LL009".to_owned()), "{codes:?}");
+
+    // A runbook the incident names is deleted on disk (a checkout): LL032 appears.
+    write(
+        dir.path(),
+        "runbooks/phishing.yaml",
+        "kind: runbook\nid: RB-PHISH\ntitle: Phishing\nowner: a.ng\nlast_reviewed: 2026-11-01\nlast_exercised: 2026-11-01\n",
+    );
+    let using = INCIDENT.replace(
+        "responders: [a.ng]\n",
+        "responders: [a.ng]\nrunbooks_used: [RB-PHISH]\n",
+    );
+    write(dir.path(), "incidents/INC-1.yaml", &using);
+    let changed = |uri: String, kind: u8| json!({ "uri": uri, "type": kind });
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [changed(client.uri("runbooks/phishing.yaml"), 1), changed(client.uri("incidents/INC-1.yaml"), 2)] }),
+    );
+    client.sync();
+    assert!(!client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL032".to_owned()));
+    std::fs::remove_file(dir.path().join("runbooks/phishing.yaml")).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [changed(client.uri("runbooks/phishing.yaml"), 3)] }),
+    );
+    client.sync();
+    let found = client.diagnostics("incidents/INC-1.yaml");
+    assert!(found.contains(&("LL032".into(), 9, 16)), "{found:?}");
+    client.stop();
+}
+
+#[test]
+fn only_files_whose_diagnostics_changed_are_published_again() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let roster = client.uri("people/roster.yaml");
+    let before = client.publications.get(&roster).copied();
+    let incident = client.uri("incidents/INC-1.yaml");
+    let incident_before = client.publications[&incident];
+    // A title edit changes no finding anywhere.
+    client.change(
+        "incidents/INC-1.yaml",
+        2,
+        &INCIDENT.replace("Phishing of the finance team", "Phishing of finance"),
+    );
+    assert_eq!(client.publications.get(&roster).copied(), before);
+    // The edited document's are sent again, as the client expects after a change.
+    assert_eq!(client.publications[&incident], incident_before + 1);
+    client.stop();
+}
+
+#[test]
+fn hover_on_a_finding_shows_the_rules_documentation_and_its_parameters_here() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": client.uri("incidents/INC-1.yaml") }, "position": { "line": 4, "character": 10 } }),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.starts_with("**LL001 incident-root-cause** (error)"),
+        "{text}"
+    );
+    assert!(text.contains("## Why it matters"), "{text}");
+    assert!(text.contains("## Use instead"), "{text}");
+    // A field name: what the schema says it holds.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": client.uri("incidents/INC-1.yaml") }, "position": { "line": 3, "character": 2 } }),
+    );
+    assert_eq!(
+        hover["contents"]["value"],
+        "**`severity`** (incident): one of low, medium, high, critical"
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": client.uri("people/roster.yaml") }, "position": { "line": 2, "character": 5 } }),
+    );
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("**`id`** (roster): text"));
+    client.stop();
+}
+
+#[test]
+fn waive_here_inserts_the_inline_waiver_above_the_line_and_the_finding_goes() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let uri = client.uri("incidents/INC-1.yaml");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": { "start": { "line": 14, "character": 4 }, "end": { "line": 14, "character": 4 } },
+            "context": { "diagnostics": [] },
+        }),
+    );
+    let waive = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|action| action["title"] == "LL002: waive here (write the reason)")
+        .unwrap_or_else(|| panic!("{actions:#}"));
+    let edit = &waive["edit"]["changes"][&uri][0];
+    assert_eq!(
+        edit["range"]["start"],
+        json!({ "line": 14, "character": 0 })
+    );
+    assert_eq!(
+        edit["newText"],
+        "  # lessons: allow LL002 until 2027-03-01 -- \n"
+    );
+    assert_eq!(
+        waive["command"]["arguments"][1],
+        json!({ "line": 14, "character": 45 })
+    );
+    // The writer applies it and writes the reason: LL002 is waived, so not shown.
+    let mut lines: Vec<&str> = INCIDENT.lines().collect();
+    lines.insert(
+        14,
+        "  # lessons: allow LL002 until 2027-03-01 -- owner joins in January",
+    );
+    client.change("incidents/INC-1.yaml", 2, &(lines.join("\n") + "\n"));
+    let codes = client.codes("incidents/INC-1.yaml");
+    assert!(!codes.contains(&"LL002".to_owned()), "{codes:?}");
+    // The command places the cursor where the reason goes.
+    client.request(
+        "workspace/executeCommand",
+        json!({ "command": "lessons.placeCursor", "arguments": [uri, { "line": 14, "character": 45 }] }),
+    );
+    assert!(client
+        .asked
+        .iter()
+        .any(|(method, params)| method == "window/showDocument"
+            && params["selection"]["start"] == json!({ "line": 14, "character": 45 })));
+    client.stop();
+}
+
+#[test]
+fn completion_offers_the_fields_of_the_kind_and_the_values_of_an_enumerated_field() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let typing = INCIDENT.replace("status: closed\n", "status: closed\nro\n");
+    client.change("incidents/INC-1.yaml", 2, &typing);
+    let offered = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": client.uri("incidents/INC-1.yaml") }, "position": { "line": 5, "character": 2 } }),
+    );
+    let labels: Vec<&str> = offered["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"root_cause"), "{labels:?}");
+    assert!(!labels.contains(&"status"), "{labels:?}");
+    client.stop();
+}
+
+#[test]
+fn a_broken_configuration_is_a_diagnostic_at_its_line_and_the_last_good_one_keeps_serving() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    write(
+        dir.path(),
+        ".lessons.yaml",
+        "policy: default\ndisable: [LL09]\n",
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": client.uri(".lessons.yaml") } }),
+    );
+    client.sync();
+    let config = client.diagnostics(".lessons.yaml");
+    assert_eq!(config.len(), 1, "{config:?}");
+    assert_eq!(config[0].1, 1, "{config:?}");
+    // Still serving: an edit is checked with the last good configuration.
+    client.change(
+        "incidents/INC-1.yaml",
+        2,
+        &INCIDENT.replace("status: closed", "status: open"),
+    );
+    assert!(!client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL001".to_owned()));
+    // Mended: the diagnostic goes, and the new configuration applies.
+    write(
+        dir.path(),
+        ".lessons.yaml",
+        "policy: default\ndisable: [LL009]\n",
+    );
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": client.uri(".lessons.yaml") } }),
+    );
+    client.sync();
+    assert!(client.diagnostics(".lessons.yaml").is_empty());
+    assert!(!client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL009".to_owned()));
+    client.stop();
+}
+
+#[test]
+fn a_hostile_rule_is_named_on_its_file_and_the_server_answers_the_next_request() {
+    let dir = repository();
+    write(
+        dir.path(),
+        ".lessons.yaml",
+        "policy: default\nrules: [rules/]\n",
+    );
+    write(
+        dir.path(),
+        "rules/spin.rhai",
+        "const RULE = #{ id: \"ACME001\", name: \"spin\", severity: \"warning\", kinds: [\"incident\"], summary: \"s\" };\nfn check(doc) {\n    loop { }\n}\n",
+    );
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let failed = &client.published[&client.uri("rules/spin.rhai")];
+    assert_eq!(failed[0]["code"], "ACME001", "{failed:?}");
+    assert!(failed[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("rule failed:"));
+    // The other rules' findings are there, and the server still answers.
+    assert!(client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL001".to_owned()));
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": client.uri("incidents/INC-1.yaml") }, "position": { "line": 3, "character": 2 } }),
+    );
+    assert!(hover["contents"]["value"].as_str().is_some());
+    client.stop();
+}
+
+#[test]
+fn a_client_that_pulls_gets_open_documents_on_request_and_nothing_twice() {
+    let dir = repository();
+    let mut client = Client::start_with(
+        dir.path(),
+        json!({}),
+        json!({ "textDocument": { "diagnostic": { "dynamicRegistration": false } } }),
+    );
+    client.sync();
+    let uri = client.uri("incidents/INC-1.yaml");
+    assert!(!client.published[&uri].is_empty());
+    client.open("incidents/INC-1.yaml");
+    // What was pushed goes once the document is open: it is pulled from now on.
+    assert!(client.published[&uri].is_empty());
+    let report = client.request(
+        "textDocument/diagnostic",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(report["kind"], "full");
+    let codes: Vec<&str> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"LL001"), "{codes:?}");
+    let again = client.request(
+        "textDocument/diagnostic",
+        json!({ "textDocument": { "uri": uri }, "previousResultId": report["resultId"] }),
+    );
+    assert_eq!(again["kind"], "unchanged");
+    client.stop();
+}
+
+#[test]
+fn waived_findings_are_hidden_unless_the_client_asks_to_see_them() {
+    let dir = repository();
+    let waived = INCIDENT.replace(
+        "status: closed\n",
+        "status: closed # lessons: allow LL001 until 2027-06-30 -- forensics pending\n",
+    );
+    write(dir.path(), "incidents/INC-1.yaml", &waived);
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    assert!(!client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL001".to_owned()));
+    client.stop();
+    let mut client = Client::start_with(dir.path(), json!({ "waived": "show" }), json!({}));
+    client.open("incidents/INC-1.yaml");
+    let shown = &client.published[&client.uri("incidents/INC-1.yaml")];
+    let ll001 = shown.iter().find(|d| d["code"] == "LL001").unwrap();
+    assert_eq!(ll001["severity"], 4);
+    assert!(ll001["message"]
+        .as_str()
+        .unwrap()
+        .contains("forensics pending"));
+    client.stop();
+}
