@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod document;
 pub mod finding;
+pub mod fix;
 pub mod formats;
 pub mod gate;
 pub mod init;

@@ -25,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
         "catalogue",
         "rule_tests",
         "init",
+        "fix",
         "server",
     ],
     &["cli"],

@@ -618,3 +618,145 @@ fn waived_findings_are_hidden_unless_the_client_asks_to_see_them() {
         .contains("forensics pending"));
     client.stop();
 }
+
+/// The code actions offered at `line`:`character` of `relative`, by title.
+fn actions_at(
+    client: &mut Client,
+    relative: &str,
+    line: u32,
+    character: u32,
+    only: Option<&str>,
+) -> Vec<Value> {
+    let mut context = json!({ "diagnostics": [] });
+    if let Some(only) = only {
+        context["only"] = json!([only]);
+    }
+    let position = json!({ "line": line, "character": character });
+    client
+        .request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": client.uri(relative) },
+                "range": { "start": position, "end": position },
+                "context": context,
+            }),
+        )
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn quick_fixes_mend_a_wrong_case_a_misspelt_field_and_a_spelled_out_date() {
+    let dir = repository();
+    let typos = INCIDENT
+        .replace(
+            "status: closed\n",
+            "status: Closed\nrootcause: a lookalike domain\n",
+        )
+        .replace("detected: 2026-10-01", "detected: Oct 1 2026");
+    write(dir.path(), "incidents/INC-1.yaml", &typos);
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    let uri = client.uri("incidents/INC-1.yaml");
+    let title = |actions: &[Value]| -> Vec<String> {
+        actions
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // `status: Closed`: LL000, fixed by writing the value in lower case.
+    let at_status = actions_at(&mut client, "incidents/INC-1.yaml", 4, 10, None);
+    assert_eq!(
+        title(&at_status)[0],
+        "LL000: write `closed`",
+        "{at_status:#?}"
+    );
+    assert_eq!(at_status[0]["isPreferred"], true);
+    assert_eq!(
+        at_status[0]["edit"]["changes"][&uri],
+        json!([{ "range": { "start": { "line": 4, "character": 8 }, "end": { "line": 4, "character": 14 } }, "newText": "closed" }])
+    );
+    assert_eq!(at_status[0]["diagnostics"][0]["code"], "LL000");
+    // `rootcause`: LL031, fixed by the name it was meant to be.
+    let at_key = actions_at(&mut client, "incidents/INC-1.yaml", 5, 3, None);
+    assert!(
+        title(&at_key).contains(&"LL031: rename to `root_cause`".to_owned()),
+        "{at_key:#?}"
+    );
+    // `Oct 1 2026`: no finding, but the date written as the schema writes dates.
+    let at_date = actions_at(&mut client, "incidents/INC-1.yaml", 6, 12, None);
+    let date = at_date
+        .iter()
+        .find(|a| a["title"] == "write the date as 2026-10-01")
+        .unwrap_or_else(|| panic!("{at_date:#?}"));
+    assert_eq!(date["edit"]["changes"][&uri][0]["newText"], "2026-10-01");
+    // Fix all: both safe fixes at once, nothing else.
+    let all = actions_at(
+        &mut client,
+        "incidents/INC-1.yaml",
+        0,
+        0,
+        Some("source.fixAll.lessons"),
+    );
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["kind"], "source.fixAll.lessons");
+    let edits = all[0]["edit"]["changes"][&uri].as_array().unwrap();
+    let written: Vec<&str> = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap())
+        .collect();
+    assert_eq!(written, ["closed", "root_cause"]);
+    // Applied, the findings go.
+    let fixed = typos
+        .replace("status: Closed", "status: closed")
+        .replace("rootcause:", "root_cause:");
+    client.change("incidents/INC-1.yaml", 2, &fixed);
+    let codes = client.codes("incidents/INC-1.yaml");
+    assert!(
+        !codes.contains(&"LL000".to_owned()) && !codes.contains(&"LL031".to_owned()),
+        "{codes:?}"
+    );
+    client.stop();
+}
+
+#[test]
+fn waive_here_in_a_markdown_body_writes_an_html_comment_that_waives() {
+    let dir = repository();
+    let postmortem = "---\nkind: incident\nid: INC-9\nstatus: closed\nseverity: low\ndetected: 2026-11-01\nclosed: 2026-11-02\n---\n\n## Root cause\n\nHuman error: the operator forgot to renew the certificate.\n";
+    write(dir.path(), "incidents/INC-9.md", postmortem);
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-9.md");
+    let found = client.diagnostics("incidents/INC-9.md");
+    let (_, line, _) = found
+        .iter()
+        .find(|(code, _, _)| code == "LL027")
+        .cloned()
+        .unwrap_or_else(|| panic!("{found:?}"));
+    let actions = actions_at(&mut client, "incidents/INC-9.md", line as u32, 0, None);
+    let waive = actions
+        .iter()
+        .find(|a| a["title"] == "LL027: waive here (write the reason)")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    let uri = client.uri("incidents/INC-9.md");
+    let inserted = waive["edit"]["changes"][&uri][0]["newText"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        inserted,
+        "<!-- lessons: allow LL027 until 2027-03-01 --  -->\n"
+    );
+    let mut lines: Vec<String> = postmortem.lines().map(str::to_owned).collect();
+    lines.insert(
+        line as usize,
+        inserted
+            .trim_end()
+            .replace("--  -->", "-- quoted from the vendor's report -->"),
+    );
+    client.change("incidents/INC-9.md", 2, &(lines.join("\n") + "\n"));
+    let codes = client.codes("incidents/INC-9.md");
+    assert!(!codes.contains(&"LL027".to_owned()), "{codes:?}");
+    assert!(!codes.contains(&"LL025".to_owned()), "{codes:?}");
+    client.stop();
+}

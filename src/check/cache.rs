@@ -123,6 +123,8 @@ struct StoredProblem<'a> {
     doc_id: Option<Text<'a>>,
     #[serde(borrow)]
     kind: Option<Text<'a>>,
+    #[serde(borrow)]
+    fix: Option<Text<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -1272,6 +1274,7 @@ fn store<'a>(
                 path: Text::owned(&problem.path),
                 doc_id: problem.doc_id.as_deref().map(Text::owned),
                 kind: problem.kind.as_deref().map(Text::owned),
+                fix: problem.fix.as_deref().map(Text::owned),
             })
             .collect();
         files.push(StoredFile {
@@ -1523,6 +1526,7 @@ fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Te
                 path: problem.path.to_string(),
                 doc_id: problem.doc_id.as_deref().map(Arc::from),
                 kind: problem.kind.as_deref().map(Arc::from),
+                fix: problem.fix.as_deref().map(str::to_owned),
             })
             .collect(),
     }

@@ -184,6 +184,13 @@ pub struct CheckArgs {
         action = clap::ArgAction::SetTrue
     )]
     pub no_cache: bool,
+    /// Apply the safe fixes rules offer (atomically, never through a symbolic link), then
+    /// report what is left
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    pub fix: bool,
+    /// Print the safe fixes as a unified diff; write nothing
+    #[arg(long, conflicts_with = "write_baseline")]
+    pub diff: bool,
     /// Keep the cache between runs in DIR [default: .lessons_cache at the repository root]
     #[arg(
         long,
@@ -340,6 +347,18 @@ pub(crate) fn refuse_inputs(
     Ok(())
 }
 
+/// `fixed 3 findings in 2 files`.
+fn fixes_summary(fixed: &[crate::fix::Fixed], done: &str) -> String {
+    let fixes: usize = fixed.iter().map(|file| file.fixes).sum();
+    let plural = |count: usize| if count == 1 { "" } else { "s" };
+    format!(
+        "{done} {fixes} finding{} in {} file{}",
+        plural(fixes),
+        fixed.len(),
+        plural(fixed.len())
+    )
+}
+
 fn server(args: &ServerArgs) -> i32 {
     let options = Options {
         config: args.source.config.clone(),
@@ -381,15 +400,64 @@ fn check(args: &CheckArgs) -> i32 {
         std::io::stderr().is_terminal(),
         args.quiet,
     );
-    let outcome = match crate::check(&options) {
+    let run = || match crate::check(&options) {
         // The process exits once the outcome is printed: freeing a repository's documents
         // one by one would only delay that (about 50 ms for 10,000 incidents).
-        Ok(outcome) => std::mem::ManuallyDrop::new(outcome),
+        Ok(outcome) => Ok(std::mem::ManuallyDrop::new(outcome)),
         Err(error) => {
             eprint!("{}", render_error(&error, &stderr_style));
-            return EXIT_FAILED;
+            Err(EXIT_FAILED)
         }
     };
+    let mut outcome = match run() {
+        Ok(outcome) => outcome,
+        Err(code) => return code,
+    };
+    if args.diff {
+        let fixed = crate::fix::fixes_of(&outcome);
+        print!("{}", output::terminal::escape(&crate::fix::diff(&fixed)));
+        if !args.quiet {
+            eprintln!("{}", fixes_summary(&fixed, "would fix"));
+        }
+        return exit_code(&outcome, args.fail_on);
+    }
+    if args.fix {
+        // A fix can show the next (a kind mended, its fields are read): a few passes, as
+        // ruff makes them, each over what the last one wrote.
+        const PASSES: usize = 4;
+        let mut fixed_files: Vec<crate::fix::Fixed> = Vec::new();
+        for _ in 0..PASSES {
+            let fixed = crate::fix::fixes_of(&outcome);
+            if fixed.is_empty() {
+                break;
+            }
+            let refused = crate::fix::write(&outcome.root, &fixed);
+            for (path, why) in &refused {
+                eprintln!(
+                    "error: {}: {}",
+                    crate::output::terminal::shown_path(path),
+                    output::terminal::escape_line(why)
+                );
+            }
+            if !refused.is_empty() {
+                return EXIT_FAILED;
+            }
+            for file in fixed {
+                match fixed_files.iter_mut().find(|known| known.path == file.path) {
+                    Some(known) => known.fixes += file.fixes,
+                    None => fixed_files.push(file),
+                }
+            }
+            // What is left is what the fixed files now say.
+            outcome = match run() {
+                Ok(outcome) => outcome,
+                Err(code) => return code,
+            };
+        }
+        if !args.quiet {
+            eprintln!("{}", fixes_summary(&fixed_files, "fixed"));
+        }
+    }
     if let Err(message) = refuse_inputs(
         &outcome,
         &[

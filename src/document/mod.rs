@@ -28,6 +28,8 @@ pub struct LoadProblem {
     /// The document a field problem is in: its id and kind.
     pub doc_id: Option<Arc<str>>,
     pub kind: Option<Arc<str>>,
+    /// What to write at `span` instead, when that is certain (`Closed` → `closed`).
+    pub fix: Option<String>,
 }
 
 impl LoadProblem {
@@ -39,6 +41,7 @@ impl LoadProblem {
             path: String::new(),
             doc_id: None,
             kind: None,
+            fix: None,
         }
     }
 

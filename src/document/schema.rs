@@ -183,6 +183,8 @@ pub struct FieldHelp {
     pub shape: String,
     pub values: &'static [&'static str],
     pub refers: Option<&'static str>,
+    /// Whether it holds a date.
+    pub date: bool,
 }
 
 /// What the spec says a field that names other documents names.
@@ -247,6 +249,7 @@ pub fn field_help(kind: &str, path: &[&str]) -> Option<FieldHelp> {
             .iter()
             .find(|(of, at, _)| *of == kind && *at == dotted)
             .map(|(_, _, refers)| *refers),
+        date: matches!(field, Date),
     })
 }
 
@@ -754,6 +757,13 @@ impl<'a> Walk<'a> {
                         ),
                         Some(format!("write one of {choices} (values are lower-case)")),
                     );
+                    // `Closed`, `IN-PROGRESS`: a known value in the wrong case is certain.
+                    let lower = node.as_str().map(|text| text.trim().to_lowercase());
+                    if let Some(value) = lower.filter(|value| allowed.contains(&value.as_str())) {
+                        if let Some(problem) = self.problems.last_mut() {
+                            problem.fix = Some(value);
+                        }
+                    }
                 }
             }
         }

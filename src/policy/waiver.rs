@@ -32,6 +32,8 @@ struct Waiver {
     reason: Option<String>,
     approved_by: Option<String>,
     expires: Option<String>,
+    /// Where the expiry is written, to fix one that is not a date.
+    expires_span: Option<Span>,
     ticket: Option<String>,
     /// Where it is written, for its own findings.
     source: Arc<SourceFile>,
@@ -70,6 +72,9 @@ enum Standing {
     /// Valid, but worth a note (no expiry, or expiring soon).
     Note(String),
     Invalid(String, String),
+    /// Invalid for an expiry that is not a date but reads as one in another form
+    /// (`2027/03/31`): the date as it should be written.
+    Misdated(String, String, String),
 }
 
 fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
@@ -90,6 +95,13 @@ fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
         ));
     };
     let Some(expiry) = Moment::parse(expires) else {
+        if let Some(written) = iso_date(expires) {
+            return Standing::Misdated(
+                format!("the waiver of {rules} expires on `{expires}`, which is not a date, so it counts as expired"),
+                format!("write the expiry as YYYY-MM-DD: {written}"),
+                written,
+            );
+        }
         return Standing::Invalid(
             format!("the waiver of {rules} expires on `{expires}`, which is not a date, so it counts as expired"),
             "write the expiry as YYYY-MM-DD".into(),
@@ -148,6 +160,7 @@ impl Waivers {
             let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
             let source = Arc::new(SourceFile::new(relative, text, Format::Yaml));
             let spans = waiver_spans(source.text());
+            let span = |index: usize| spans.get(index).cloned().unwrap_or((0..0, None));
             for (index, waiver) in config.waivers.iter().enumerate() {
                 waivers.push(Waiver {
                     rules: vec![waiver.rule.clone()],
@@ -162,9 +175,10 @@ impl Waivers {
                     reason: waiver.reason.clone(),
                     approved_by: waiver.approved_by.clone(),
                     expires: waiver.expires.clone(),
+                    expires_span: span(index).1,
                     ticket: waiver.ticket.clone(),
                     source: Arc::clone(&source),
-                    span: spans.get(index).cloned().unwrap_or(0..0),
+                    span: span(index).0,
                     used: false,
                 });
             }
@@ -194,7 +208,7 @@ impl Waivers {
         let mut own = Vec::new();
         for waiver in &mut self.waivers {
             let state = standing(waiver, as_of, warn_days);
-            let invalid = matches!(state, Standing::Invalid(..));
+            let invalid = matches!(state, Standing::Invalid(..) | Standing::Misdated(..));
             if !invalid {
                 for finding in findings.iter_mut() {
                     if !finding.is_suppressed() && waiver.matches(finding) {
@@ -214,31 +228,42 @@ impl Waivers {
                     }
                 }
             }
-            let mut report =
-                |id: &str, severity: Option<Severity>, message: String, help: String| {
-                    if let Some((rule, settings)) = setting(id) {
-                        if settings.enabled {
-                            own.push((
-                                Finding::new(
-                                    rule.key(),
-                                    severity.unwrap_or(settings.severity),
-                                    &waiver.source,
-                                    &waiver.span,
-                                    message,
-                                )
-                                .help(Some(help.into())),
-                                Arc::clone(&waiver.source),
-                            ));
-                        }
+            let mut report = |id: &str,
+                              severity: Option<Severity>,
+                              message: String,
+                              help: String,
+                              fix: Option<crate::finding::Fix>| {
+                if let Some((rule, settings)) = setting(id) {
+                    if settings.enabled {
+                        own.push((
+                            Finding::new(
+                                rule.key(),
+                                severity.unwrap_or(settings.severity),
+                                &waiver.source,
+                                &waiver.span,
+                                message,
+                            )
+                            .help(Some(help.into()))
+                            .fix(fix),
+                            Arc::clone(&waiver.source),
+                        ));
                     }
-                };
+                }
+            };
             match state {
-                Standing::Invalid(message, help) => report("LL025", None, message, help),
+                Standing::Invalid(message, help) => report("LL025", None, message, help, None),
+                Standing::Misdated(message, help, written) => {
+                    let fix = waiver.expires_span.as_ref().map(|span| {
+                        crate::finding::Fix::new(span, written.clone(), format!("write {written}"))
+                    });
+                    report("LL025", None, message, help, fix);
+                }
                 Standing::Note(message) => report(
                     "LL025",
                     Some(Severity::Info),
                     message,
                     "set `expires:` to the date the exception must be looked at again".into(),
+                    None,
                 ),
                 Standing::Valid => {}
             }
@@ -249,6 +274,7 @@ impl Waivers {
                     None,
                     format!("the waiver of {rules} matched no finding"),
                     "remove it: the finding it accepted is gone (or the waiver's rule, file, path or id is wrong)".into(),
+                    None,
                 );
             }
         }
@@ -264,7 +290,7 @@ impl Waivers {
             .map(|waiver| {
                 let state = match standing(waiver, as_of, warn_days) {
                     Standing::Invalid(message, _) if message.contains("expired on") => "expired",
-                    Standing::Invalid(..) => "invalid",
+                    Standing::Invalid(..) | Standing::Misdated(..) => "invalid",
                     _ if !waiver.used => "unused",
                     Standing::Note(_) => "expiring",
                     Standing::Valid => "in force",
@@ -284,8 +310,9 @@ impl Waivers {
     }
 }
 
-/// The span of each entry of `waivers:` in the configuration text, in order.
-fn waiver_spans(text: &str) -> Vec<Span> {
+/// The span of each entry of `waivers:` in the configuration text, in order, and of its
+/// `expires:` value.
+fn waiver_spans(text: &str) -> Vec<(Span, Option<Span>)> {
     let stream = yaml::parse(text, 0);
     let Some(root) = stream.documents.first() else {
         return Vec::new();
@@ -294,14 +321,35 @@ fn waiver_spans(text: &str) -> Vec<Span> {
         Some(crate::document::Value::Seq(items)) => items
             .iter()
             .map(|item| match &item.value {
-                crate::document::Value::Map(entries) if !entries.is_empty() => {
-                    entries[0].key_span()
-                }
-                _ => item.span(),
+                crate::document::Value::Map(entries) if !entries.is_empty() => (
+                    entries[0].key_span(),
+                    item.get("expires").map(crate::document::Node::span),
+                ),
+                _ => (item.span(), None),
             })
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// `2027/03/31`, `2027.3.31`, `20270331`: a date with the year first, in a form that is
+/// certain, written as YYYY-MM-DD; `None` for anything else.
+fn iso_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    let parts: Vec<&str> = if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        vec![&text[..4], &text[4..6], &text[6..]]
+    } else {
+        text.split(['/', '.']).collect()
+    };
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    if year.len() != 4 || !(1..=2).contains(&month.len()) || !(1..=2).contains(&day.len()) {
+        return None;
+    }
+    let date =
+        jiff::civil::Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?).ok()?;
+    Some(date.to_string())
 }
 
 /// What starts an inline waiver in a comment: a file without it holds none.
@@ -325,20 +373,42 @@ fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
             continue;
         };
         let before = line[..at].trim_end();
-        let Some(head) = before.strip_suffix('#') else {
-            continue;
+        // `# lessons: allow …`, or in a Markdown body, where `#` starts a heading, alone
+        // on its line as `<!-- lessons: allow … -->`.
+        let html = before.trim_start() == "<!--";
+        let head = if html {
+            ""
+        } else {
+            let Some(head) = before.strip_suffix('#') else {
+                continue;
+            };
+            head
         };
         if !(head.is_empty() || head.ends_with(char::is_whitespace)) {
             continue;
         }
-        let rest = line[at + MARKER.len()..].trim_end_matches(['\n', '\r']);
+        let mut rest = line[at + MARKER.len()..].trim_end_matches(['\n', '\r']);
+        if html {
+            match rest.trim_end().strip_suffix("-->") {
+                Some(inside) => rest = inside.trim_end(),
+                None => continue,
+            }
+        }
         let (rest, reason) = match rest.split_once("--") {
             Some((rest, reason)) => (rest, Some(reason.trim().to_owned())),
             None => (rest, None),
         };
-        let (ids, expires) = match rest.split_once(" until ") {
-            Some((ids, date)) => (ids, Some(date.trim().to_owned())),
-            None => (rest, None),
+        let (ids, expires, expires_span) = match rest.split_once(" until ") {
+            Some((ids, date)) => {
+                let from = start + at + MARKER.len() + ids.len() + " until ".len();
+                let from = from + (date.len() - date.trim_start().len());
+                (
+                    ids,
+                    Some(date.trim().to_owned()),
+                    Some(from..from + date.trim().len()),
+                )
+            }
+            None => (rest, None, None),
         };
         let rules: Vec<String> = ids
             .split([',', ' '])
@@ -366,6 +436,7 @@ fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
             reason: reason.filter(|reason| !reason.is_empty()),
             approved_by: None,
             expires,
+            expires_span,
             ticket: None,
             source: Arc::clone(file),
             span: comment_start..start + line.trim_end().len(),

@@ -202,6 +202,8 @@ pub struct Report {
     pub message: String,
     /// Shared with every other report of the same help (see [`shared_help`]).
     pub help: Option<Arc<str>>,
+    /// `#{ fix: "…" }`: the text to write at the finding's span instead.
+    pub fix: Option<String>,
 }
 
 thread_local! {
@@ -1066,7 +1068,7 @@ fn plain_kind(value: &Dynamic) -> Option<u8> {
 }
 
 fn register_reporting(engine: &mut Engine) {
-    fn push(path: &str, message: &str, help: Option<&str>) -> RhaiResult<()> {
+    fn push(path: &str, message: &str, help: Option<&str>, fix: Option<String>) -> RhaiResult<()> {
         // The help is shared between findings: only a new one counts.
         let (help, new_help) = match help.map(shared_help) {
             Some((help, true)) => {
@@ -1076,7 +1078,8 @@ fn register_reporting(engine: &mut Engine) {
             Some((help, false)) => (Some(help), 0),
             None => (None, 0),
         };
-        if !say(path.len() + message.len() + new_help) {
+        let fix_bytes = fix.as_ref().map_or(0, String::len);
+        if !say(path.len() + message.len() + new_help + fix_bytes) {
             return Err(stopped(OUT_OF_OUTPUT));
         }
         CALL.with(|call| {
@@ -1084,16 +1087,41 @@ fn register_reporting(engine: &mut Engine) {
                 path: path.to_owned(),
                 message: message.to_owned(),
                 help,
+                fix,
             });
         });
         Ok(())
     }
     engine.register_fn("report", |path: &str, message: &str| {
-        push(path, message, None)
+        push(path, message, None, None)
     });
     engine.register_fn("report", |path: &str, message: &str, help: &str| {
-        push(path, message, Some(help))
+        push(path, message, Some(help), None)
     });
+    // `report(path, message, help, #{ fix: "closed" })`: a finding with the text that fixes
+    // it, written at the finding's span by `check --fix` and the editor's quick fix.
+    engine.register_fn(
+        "report",
+        |path: &str, message: &str, help: &str, options: rhai::Map| -> RhaiResult<()> {
+            let fix = match options.get("fix") {
+                None => None,
+                Some(value) if value.is_string() => Some(value.to_string()),
+                Some(value) => {
+                    return Err(error(format!(
+                        "`fix` must be the replacement text, not {}",
+                        value.type_name()
+                    )))
+                }
+            };
+            if let Some(key) = options.keys().find(|key| key.as_str() != "fix") {
+                return Err(error(format!(
+                    "report() knows no option `{key}` (only `fix`)"
+                )));
+            }
+            let help = (!help.is_empty()).then_some(help);
+            push(path, message, help, fix)
+        },
+    );
     // What to call a document without an id: its file, never "incident incident".
     engine.register_fn("file", || CALL.with(|call| call.borrow().file.clone()));
     engine.register_fn("param", |name: &str| -> RhaiResult<Dynamic> {

@@ -255,7 +255,10 @@ pub fn document_size(loaded: &LoadedDocument, source: &crate::document::SourceFi
 /// What a finding's texts hold, as the findings caps count them (a help shared by many
 /// findings counts for each: it is what an output writes for each).
 fn report_bytes(report: &engine::Report) -> usize {
-    report.path.len() + report.message.len() + report.help.as_deref().map_or(0, str::len)
+    report.path.len()
+        + report.message.len()
+        + report.help.as_deref().map_or(0, str::len)
+        + report.fix.as_deref().map_or(0, str::len)
 }
 
 /// A failed `check`'s error without the frame of the driver's call of `check`, as a single
@@ -585,8 +588,13 @@ impl Session<'_> {
         let severity = self.settings[loaded.file][at].severity;
         let findings = said.reports.into_iter().map(|report| {
             let span = loaded.document.locate(&report.path);
+            let fix = report.fix.map(|replacement| {
+                let title = format!("write `{}`", replacement.lines().next().unwrap_or(""));
+                crate::finding::Fix::new(&span, replacement, title)
+            });
             Finding::new(rule.key(), severity, source, &span, report.message)
                 .help(report.help)
+                .fix(fix)
                 .path(report.path)
                 .document(loaded.document.id.clone(), Some(checked.kind.clone()))
         });

@@ -10,9 +10,12 @@ use serde_json::{json, Value};
 
 use super::text;
 use crate::check::Outcome;
+use crate::document::date::Moment;
 use crate::document::markdown::{find_front_matter, Header};
+use crate::document::schema;
 use crate::finding::Finding;
 use crate::source::Format;
+use crate::workspace::Workspace;
 
 pub const FIX_ALL: &str = "source.fixAll.lessons";
 
@@ -33,7 +36,7 @@ pub struct Asked<'a> {
     pub only: Option<&'a [String]>,
 }
 
-pub fn code_actions(outcome: &Outcome, asked: &Asked) -> Value {
+pub fn code_actions(outcome: &Outcome, workspace: &Workspace, asked: &Asked) -> Value {
     let wants = |kind: &str| {
         asked
             .only
@@ -66,8 +69,11 @@ pub fn code_actions(outcome: &Outcome, asked: &Asked) -> Value {
             }
         }
     }
+    if wants("quickfix") {
+        actions.extend(iso_date(workspace, asked, start));
+    }
     if wants(FIX_ALL) {
-        let fixes: Vec<Value> = safe_fixes(&findings)
+        let fixes: Vec<Value> = crate::fix::safe_fixes(findings.iter().copied())
             .into_iter()
             .map(|fix| edit(asked.text, fix))
             .collect();
@@ -86,30 +92,45 @@ fn file_findings<'a>(outcome: &'a Outcome, path: &Path) -> Vec<&'a Finding> {
     outcome.findings_in(path).iter().collect()
 }
 
-/// The fixes of a file's findings that can be applied together: unwaived, one per span,
-/// none overlapping another (the first in the file wins; the rest come on the next pass).
-pub fn safe_fixes<'a>(findings: &[&'a Finding]) -> Vec<&'a crate::finding::Fix> {
-    let mut fixes: Vec<&crate::finding::Fix> = findings
-        .iter()
-        .filter(|finding| finding.suppression.is_none())
-        .filter_map(|finding| finding.fix.as_deref())
-        .collect();
-    fixes.sort_by_key(|fix| (fix.start, fix.end));
-    fixes.dedup_by(|later, earlier| later.start == earlier.start && later.end == earlier.end);
-    let mut taken: Vec<&crate::finding::Fix> = Vec::new();
-    for fix in fixes {
-        if taken.last().is_none_or(|last| last.end <= fix.start) {
-            taken.push(fix);
-        }
-    }
-    taken
-}
-
 fn edit(text: &str, fix: &crate::finding::Fix) -> Value {
     json!({
         "range": text::range(text, fix.start as usize..fix.end as usize),
         "newText": &*fix.replacement,
     })
+}
+
+/// `detected: Mar 3 2025` → `2025-03-03`: a date the loader reads in a spelled-out form
+/// (as comply's policies write them), written as the schema writes dates. No finding asks
+/// for it — the form is accepted — so it is offered where the cursor is, never in bulk.
+fn iso_date(workspace: &Workspace, asked: &Asked, offset: usize) -> Option<Value> {
+    let file = workspace.file_position(asked.path)?;
+    let loaded = workspace.documents.iter().find(|loaded| {
+        loaded.file == file && {
+            let span = loaded.document.root.span();
+            span.start <= offset && offset <= span.end
+        }
+    })?;
+    let kind = loaded.kind.as_deref()?;
+    let mut keys = Vec::new();
+    let node = super::hover::value_at(&loaded.document.root, offset, &mut keys)?;
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    if !schema::field_help(kind, &keys)?.date {
+        return None;
+    }
+    let written = asked.text.get(node.span())?;
+    let moment = Moment::parse(node.as_str()?)?;
+    let iso = moment.date.to_string();
+    if moment.instant.is_some() || written.trim() == iso {
+        return None;
+    }
+    Some(json!({
+        "title": format!("write the date as {iso}"),
+        "kind": "quickfix",
+        "edit": { "changes": { asked.uri.as_str(): [{
+            "range": text::range(asked.text, node.span()),
+            "newText": iso,
+        }]}},
+    }))
 }
 
 /// The inline waiver for `finding`, alone on the line above it: a YAML comment in YAML and

@@ -130,6 +130,31 @@ fn field_at(
     None
 }
 
+/// The keys down to the scalar value at `offset` (list items looked through), and it.
+pub fn value_at<'a>(node: &'a Node, offset: usize, keys: &mut Vec<String>) -> Option<&'a Node> {
+    match &node.value {
+        Tree::Map(entries) => entries.iter().find_map(|entry| {
+            let span = entry.value.span();
+            if !(span.start <= offset && offset <= span.end) {
+                return None;
+            }
+            keys.push(entry.key.to_string());
+            let found = value_at(&entry.value, offset, keys);
+            if found.is_none() {
+                keys.pop();
+            }
+            found
+        }),
+        Tree::Seq(items) => items.iter().find_map(|item| {
+            let span = item.span();
+            (span.start <= offset && offset <= span.end)
+                .then(|| value_at(item, offset, keys))
+                .flatten()
+        }),
+        _ => Some(node),
+    }
+}
+
 /// The keys down to the mapping key at `offset` (list items looked through), and its span.
 fn key_at(node: &Node, offset: usize, keys: &mut Vec<String>) -> Option<std::ops::Range<usize>> {
     match &node.value {

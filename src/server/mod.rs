@@ -748,8 +748,11 @@ impl Server {
     }
 
     fn code_actions(&self, params: &Value) -> Value {
-        let (Some((path, text)), Some(outcome)) = (self.document_at(params), self.outcome.as_ref())
-        else {
+        let (Some((path, text)), Some(outcome), Some(session)) = (
+            self.document_at(params),
+            self.outcome.as_ref(),
+            self.session.as_ref(),
+        ) else {
             return json!([]);
         };
         let Some(uri) = uri_at(params, "/textDocument/uri") else {
@@ -773,6 +776,7 @@ impl Server {
             });
         actions::code_actions(
             outcome,
+            session.workspace(),
             &actions::Asked {
                 uri: &uri,
                 path: &path,

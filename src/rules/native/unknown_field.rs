@@ -69,7 +69,12 @@ fn typos(context: &Context, loaded: &crate::workspace::LoadedDocument) -> Vec<Fi
                 .into(),
             ))
             .path(path)
-            .document(loaded.document.id.clone(), loaded.kind.clone()),
+            .document(loaded.document.id.clone(), loaded.kind.clone())
+            .fix(Some(crate::finding::Fix::new(
+                &miss.key_span,
+                miss.meant,
+                format!("rename to `{}`", miss.meant),
+            ))),
         );
     }
     findings

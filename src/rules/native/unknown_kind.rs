@@ -109,11 +109,23 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
                 }
                 _ => String::new(),
             };
+            // One edit from a kind (`incdent`) is a typo for certain: the fix writes it.
+            let fix = nearest(&kind)
+                .filter(|(distance, _)| *distance == 1)
+                .map(|(_, meant)| {
+                    let meant = meant.split('`').next().unwrap_or(&meant).to_owned();
+                    crate::finding::Fix::new(
+                        &node.span(),
+                        meant.clone(),
+                        format!("write `{meant}`"),
+                    )
+                });
             let mut finding = report(
                 node,
                 format!("`kind: {kind}` of {name} is no kind lessons knows{suggestion}"),
                 "use one of incident, policy, runbook, roster, access-review (or an alias such as postmortem or playbook); no rule checks a document of another kind".into(),
-            );
+            )
+            .fix(fix);
             finding.path = "kind".into();
             findings.push(finding);
         } else if let Some((node, kind)) = text_of("type") {

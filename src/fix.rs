@@ -1,0 +1,197 @@
+//! `lessons check --fix` and `--diff`: the safe fixes findings carry, applied to their
+//! files. The same fixes are the language server's quick fixes.
+//!
+//! A fix is applied only when it is certain and harmless: the finding is not waived, no
+//! other fix of the file overlaps it, and the file still reads as well after as before
+//! (no load problem it did not have — a renamed field that now repeats a key is not
+//! written). Files are written atomically, never through a symbolic link, and only inside
+//! the repository.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::check::Outcome;
+use crate::finding::{Finding, Fix};
+
+/// The fixes of a file's findings that can be applied together: unwaived, one per span,
+/// none overlapping another (the first in the file wins; the rest wait for the next run).
+pub fn safe_fixes<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<&'a Fix> {
+    let mut fixes: Vec<&Fix> = findings
+        .into_iter()
+        .filter(|finding| finding.suppression.is_none())
+        .filter_map(|finding| finding.fix.as_deref())
+        .collect();
+    fixes.sort_by_key(|fix| (fix.start, fix.end));
+    fixes.dedup_by(|later, earlier| later.start == earlier.start && later.end == earlier.end);
+    let mut taken: Vec<&Fix> = Vec::new();
+    for fix in fixes {
+        if taken.last().is_none_or(|last| last.end <= fix.start) {
+            taken.push(fix);
+        }
+    }
+    taken
+}
+
+/// `text` with `fixes` (in order, none overlapping) applied; `None` when one does not fit
+/// the text (a span past its end or inside a character).
+pub fn applied(text: &str, fixes: &[&Fix]) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for fix in fixes {
+        let span = fix.span();
+        out.push_str(text.get(at..span.start)?);
+        text.get(span.clone())?;
+        out.push_str(&fix.replacement);
+        at = span.end;
+    }
+    out.push_str(text.get(at..)?);
+    Some(out)
+}
+
+/// One file's fixes: its text before and after.
+#[derive(Debug, Clone)]
+pub struct Fixed {
+    /// Relative to the repository root.
+    pub path: Arc<Path>,
+    pub before: String,
+    pub after: String,
+    /// How many fixes made the change.
+    pub fixes: usize,
+}
+
+/// Every reported file's safe fixes that leave it reading as well as before.
+pub fn fixes_of(outcome: &Outcome) -> Vec<Fixed> {
+    let mut fixed = Vec::new();
+    for group in outcome.findings.chunk_by(|a, b| a.file == b.file) {
+        let path = &group[0].file;
+        let fixes = safe_fixes(group);
+        if fixes.is_empty() || !outcome.reports_on(path) {
+            continue;
+        }
+        let Some(source) = outcome.source(path) else {
+            continue;
+        };
+        let before: &str = source.text();
+        let Some(after) = applied(before, &fixes) else {
+            continue;
+        };
+        if after != before && reads_as_well(outcome, path, before, &after) {
+            fixed.push(Fixed {
+                path: Arc::clone(path),
+                before: before.to_owned(),
+                after,
+                fixes: fixes.len(),
+            });
+        }
+    }
+    fixed
+}
+
+/// Whether `after` loads with no problem `before` did not have: the configuration parses
+/// still; a document file has as many documents and no new load problem — but for the
+/// field problems of a document that only now has its kind (`kind: incidnt` fixed shows
+/// what its fields hold, which the next fix or the writer mends).
+fn reads_as_well(outcome: &Outcome, path: &Path, before: &str, after: &str) -> bool {
+    let workspace = &outcome.workspace;
+    let is_config = workspace
+        .config_path
+        .as_deref()
+        .is_some_and(|config| config.ends_with(path) || outcome.root.join(path) == config);
+    if is_config {
+        return crate::workspace::Config::parse(path, after).is_ok();
+    }
+    let reader = &workspace.reader;
+    let read = |text: &str| reader.settle(reader.parse_text(path, text.to_owned()));
+    let (was, is) = (read(before), read(after));
+    let kinds_before: Vec<Option<&str>> = was
+        .documents
+        .iter()
+        .map(|(_, kind)| kind.as_deref())
+        .collect();
+    let problems = |file: &crate::workspace::SettledFile| {
+        let mut messages: Vec<String> = file
+            .problems
+            .iter()
+            .filter(|problem| {
+                problem.kind.is_none() || kinds_before.contains(&problem.kind.as_deref())
+            })
+            .map(|problem| problem.message.clone())
+            .collect();
+        messages.sort();
+        messages
+    };
+    let (was_problems, is_problems) = (problems(&was), problems(&is));
+    was.documents.len() == is.documents.len()
+        && is_problems
+            .iter()
+            .all(|problem| was_problems.binary_search(problem).is_ok())
+}
+
+/// Writes each fixed file in place of the old one, atomically; files outside `root` or
+/// behind a symbolic link in it are refused. The errors, by file.
+pub fn write(root: &Path, fixed: &[Fixed]) -> Vec<(PathBuf, String)> {
+    let mut refused = Vec::new();
+    for file in fixed {
+        let path = root.join(&file.path);
+        let inside = crate::workspace::read::lexically_inside(&path, root).is_some();
+        if !inside || file.path.is_absolute() {
+            refused.push((path, "outside the repository: not written".to_owned()));
+            continue;
+        }
+        let permissions = std::fs::metadata(&path).map(|metadata| metadata.permissions());
+        if let Err(error) = crate::output::write_atomically(&path, root, file.after.as_bytes()) {
+            refused.push((path, error.to_string()));
+            continue;
+        }
+        // The new file keeps the old one's mode (a script's executable bit, a private file).
+        if let Ok(permissions) = permissions {
+            let _ = std::fs::set_permissions(&path, permissions);
+        }
+    }
+    refused
+}
+
+/// The fixes as a unified diff, `a/` and `b/` paths relative to the root, as `git diff`
+/// and `ruff --diff` print them.
+pub fn diff(fixed: &[Fixed]) -> String {
+    let mut out = String::new();
+    for file in fixed {
+        let name = crate::finding::display_path(&file.path);
+        let diff = similar::TextDiff::from_lines(&file.before, &file.after);
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(start: u32, end: u32, replacement: &str) -> Fix {
+        Fix {
+            start,
+            end,
+            replacement: replacement.into(),
+            title: "".into(),
+        }
+    }
+
+    #[test]
+    fn fixes_are_applied_in_order_and_one_that_does_not_fit_stops_all() {
+        let text = "status: Closed\nrootcause: x\n";
+        let a = fix(8, 14, "closed");
+        let b = fix(15, 24, "root_cause");
+        assert_eq!(
+            applied(text, &[&a, &b]).unwrap(),
+            "status: closed\nroot_cause: x\n"
+        );
+        let past = fix(20, 99, "x");
+        assert_eq!(applied(text, &[&past]), None);
+    }
+}
