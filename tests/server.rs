@@ -125,6 +125,24 @@ impl Client {
         }
     }
 
+    /// Reads what the server sends, without asking anything, until `done` holds of what
+    /// was published (the whole repository's diagnostics follow an edit once the client
+    /// is quiet); `false` after ten seconds.
+    fn listen_until(&mut self, done: impl Fn(&Client) -> bool) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while !done(self) {
+            let Some(left) = until.checked_duration_since(std::time::Instant::now()) else {
+                return false;
+            };
+            match self.connection.receiver.recv_timeout(left) {
+                Ok(Message::Notification(notification)) => self.heard(notification),
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
     /// Waits until the server has handled everything sent so far (it answers in order).
     fn sync(&mut self) {
         let answer = self.request("lessons/sync", json!({}));
@@ -312,9 +330,21 @@ fn a_roster_edit_reaches_the_incident_of_its_responder_though_it_is_not_open() {
     let renewed = ROSTER
         .replace("completed_on: 2024-01-10", "completed_on: 2026-01-10")
         .replace("expires_on: 2025-01-10", "expires_on: 2027-01-10");
-    client.change("people/roster.yaml", 2, &renewed);
-    let codes = client.codes("incidents/INC-1.yaml");
-    assert!(!codes.contains(&"LL009".to_owned()), "{codes:?}");
+    // Nothing asked after the edit: the incident's diagnostics come once the client is
+    // quiet, unasked.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": client.uri("people/roster.yaml"), "version": 2 },
+            "contentChanges": [{ "text": renewed }],
+        }),
+    );
+    let cleared = client.listen_until(|client| {
+        !client
+            .codes("incidents/INC-1.yaml")
+            .contains(&"LL009".to_owned())
+    });
+    assert!(cleared, "{:?}", client.codes("incidents/INC-1.yaml"));
 
     // A runbook the incident names is deleted on disk (a checkout): LL032 appears.
     write(
@@ -758,5 +788,29 @@ fn waive_here_in_a_markdown_body_writes_an_html_comment_that_waives() {
     let codes = client.codes("incidents/INC-9.md");
     assert!(!codes.contains(&"LL027".to_owned()), "{codes:?}");
     assert!(!codes.contains(&"LL025".to_owned()), "{codes:?}");
+    client.stop();
+}
+
+#[test]
+fn a_new_document_is_checked_from_its_first_save() {
+    let dir = repository();
+    let mut client = Client::start(dir.path());
+    let text = "kind: incident\nid: INC-2\nstatus: closed\n";
+    let uri = client.uri("incidents/INC-2.yaml");
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text }}),
+    );
+    client.sync();
+    // Saved: on disk, it belongs to the repository, and its buffer is checked.
+    write(dir.path(), "incidents/INC-2.yaml", text);
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    client.sync();
+    assert!(client
+        .codes("incidents/INC-2.yaml")
+        .contains(&"LL001".to_owned()));
     client.stop();
 }

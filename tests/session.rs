@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::edits::{edits, Edit, INCIDENT};
-use common::finding_lines;
+use common::{finding_line, finding_lines};
 use lessons::check::session::Session;
 use lessons::document::date::Moment;
 use lessons::Options;
@@ -50,7 +50,33 @@ fn fresh(root: &Path) -> Vec<String> {
 }
 
 fn assert_same(root: &Path, session: &Session, after: &[Edit]) {
-    let fresh = fresh(root);
+    let outcome = lessons::check(&options(root)).expect("a fresh run");
+    let fresh = finding_lines(&outcome);
+    // Each file's findings alone, as an editor asks for the file being written.
+    let mut files: Vec<_> = outcome.findings.iter().map(|f| f.file.clone()).collect();
+    files.dedup();
+    // Not the configuration's: whether its waivers were used depends on every file.
+    for file in files
+        .into_iter()
+        .filter(|file| !file.ends_with(".lessons.yaml"))
+    {
+        let alone: Vec<String> = session
+            .findings_of(&file)
+            .iter()
+            .map(finding_line)
+            .collect();
+        let of_file: Vec<String> = outcome
+            .findings_in(&file)
+            .iter()
+            .map(finding_line)
+            .collect();
+        assert_eq!(
+            alone,
+            of_file,
+            "the findings of {} alone, after {after:?}",
+            file.display()
+        );
+    }
     let kept = finding_lines(&session.outcome());
     if fresh != kept {
         let only_fresh: Vec<&String> = fresh.iter().filter(|line| !kept.contains(line)).collect();
@@ -140,4 +166,119 @@ fn an_edit_re_runs_its_documents_calls_and_those_that_looked_at_it() {
         .update(Path::new("README.md"), "# notes\n".to_owned())
         .expect("the update");
     assert!(!ignored.taken);
+}
+
+#[test]
+fn a_count_of_a_kind_is_asked_again_when_a_document_of_it_comes_or_goes_not_when_one_changes() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let root = folder.path();
+    common::write_files(
+        root,
+        &[
+            (".lessons.yaml", "policy: default\nrules: [rules/]\n"),
+            (
+                "rules/count.rhai",
+                "const RULE = #{ id: \"ACME100\", name: \"policies\", severity: \"info\", kinds: [\"incident\"], summary: \"s\" };\n\
+                 fn check(doc) { report(\"\", `${count(\"policy\")} policies`); }\n",
+            ),
+            ("incidents/a.yaml", "kind: incident\nid: INC-1\nstatus: open\n"),
+            ("policies/a.yaml", "kind: policy\nid: POL-A\ntitle: A\n"),
+        ],
+    );
+    let only_it = Options {
+        select: vec!["ACME".into()],
+        ..options(root)
+    };
+    let mut session = Session::open(&only_it).expect("a session");
+    let said = |session: &Session| finding_lines(&session.outcome());
+    assert!(
+        said(&session)[0].contains("1 policies"),
+        "{:?}",
+        said(&session)
+    );
+    // A policy edited: the count is the same, and the incident's call is not made again.
+    let edited = session
+        .update(
+            Path::new("policies/a.yaml"),
+            "kind: policy\nid: POL-A\ntitle: Access\n".into(),
+        )
+        .expect("the update");
+    assert!(
+        !edited.remade.contains(Path::new("incidents/a.yaml")),
+        "{edited:?}"
+    );
+    // A policy added, then a policy that becomes a runbook: asked again each time.
+    // (A file the session has not held is taken when the walk takes it: on disk.)
+    common::write_files(root, &[("policies/b.yaml", "kind: policy\nid: POL-B\n")]);
+    session
+        .update(
+            Path::new("policies/b.yaml"),
+            "kind: policy\nid: POL-B\n".into(),
+        )
+        .expect("the update");
+    assert!(
+        said(&session)[0].contains("2 policies"),
+        "{:?}",
+        said(&session)
+    );
+    session
+        .update(
+            Path::new("policies/a.yaml"),
+            "kind: runbook\nid: RB-A\n".into(),
+        )
+        .expect("the update");
+    assert!(
+        said(&session)[0].contains("1 policies"),
+        "{:?}",
+        said(&session)
+    );
+}
+
+#[test]
+fn a_call_that_looked_a_document_up_runs_again_only_when_a_field_it_read_changed() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let root = folder.path();
+    let incident = "kind: incident\nid: INC-1\ntitle: Phishing\nstatus: closed\nclosed: 2026-03-01\nroot_cause: x\nrunbooks_used: [RB-1]\n";
+    common::write_files(
+        root,
+        &[
+            (".lessons.yaml", "policy: default\n"),
+            (
+                "runbooks/rb-1.yaml",
+                "kind: runbook\nid: RB-1\ntitle: Phishing\nlast_reviewed: 2025-01-01\n",
+            ),
+            ("incidents/inc-1.yaml", incident),
+        ],
+    );
+    let mut session = Session::open(&options(root)).expect("a session");
+    let ll012 = |session: &Session| {
+        finding_lines(&session.outcome())
+            .into_iter()
+            .filter(|line| line.contains("LL012"))
+            .count()
+    };
+    assert_eq!(ll012(&session), 1);
+    // The title: LL012 reads no title of the incidents naming the runbook.
+    let retitled = incident.replace("title: Phishing", "title: Phishing of finance");
+    std::fs::write(root.join("incidents/inc-1.yaml"), &retitled).expect("write");
+    let edited = session
+        .update(Path::new("incidents/inc-1.yaml"), retitled.clone())
+        .expect("the update");
+    assert!(
+        !edited.remade.contains(Path::new("runbooks/rb-1.yaml")),
+        "{edited:?}"
+    );
+    assert_same(root, &session, &[]);
+    // The status: LL012 reads it, and an open incident does not count.
+    let reopened = retitled.replace("status: closed", "status: open");
+    std::fs::write(root.join("incidents/inc-1.yaml"), &reopened).expect("write");
+    let edited = session
+        .update(Path::new("incidents/inc-1.yaml"), reopened)
+        .expect("the update");
+    assert!(
+        edited.remade.contains(Path::new("runbooks/rb-1.yaml")),
+        "{edited:?}"
+    );
+    assert_eq!(ll012(&session), 0);
+    assert_same(root, &session, &[]);
 }

@@ -37,7 +37,7 @@ use crate::source::{Format, SourceFile};
 use crate::workspace::{read, LoadedDocument, Workspace};
 
 /// The layout of a cache file: a change to it makes every older cache another key's.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 5;
 
 /// The folder a repository's cache is kept in, at its root.
 pub const FOLDER: &str = ".lessons_cache";
@@ -255,6 +255,8 @@ const NONE: TextIndex = u32::MAX;
 #[derive(Serialize, Deserialize)]
 enum StoredLooked {
     Kind(TextIndex),
+    Count(TextIndex),
+    Field(TextIndex, TextIndex),
     Id(TextIndex, TextIndex),
     Person(TextIndex),
     Referencing(TextIndex, TextIndex, TextIndex),
@@ -938,6 +940,10 @@ impl Texts {
     fn looked(&self, looked: &StoredLooked) -> Looked {
         match looked {
             StoredLooked::Kind(kind) => Looked::Kind(self.known(*kind)),
+            StoredLooked::Count(kind) => Looked::Count(self.known(*kind)),
+            StoredLooked::Field(kind, field) => {
+                Looked::Field(self.known(*kind), self.known(*field))
+            }
             StoredLooked::Id(kind, id) => Looked::Id(self.known(*kind), self.known(*id)),
             StoredLooked::Person(id) => Looked::Person(self.known(*id)),
             StoredLooked::Exists(kind, id) => Looked::Exists(self.known(*kind), self.known(*id)),
@@ -1031,6 +1037,8 @@ impl TextTable {
     fn looked(&mut self, looked: &Looked) -> StoredLooked {
         match looked {
             Looked::Kind(kind) => StoredLooked::Kind(self.index(kind)),
+            Looked::Count(kind) => StoredLooked::Count(self.index(kind)),
+            Looked::Field(kind, field) => StoredLooked::Field(self.index(kind), self.index(field)),
             Looked::Id(kind, id) => StoredLooked::Id(self.index(kind), self.index(id)),
             Looked::Person(id) => StoredLooked::Person(self.index(id)),
             Looked::Exists(kind, id) => StoredLooked::Exists(self.index(kind), self.index(id)),
@@ -1701,6 +1709,9 @@ fn resume(
                     touched.insert(Looked::Exists(Arc::clone(kind), Arc::clone(id)));
                 }
                 touched.insert(Looked::Kind(Arc::clone(kind)));
+                // What the cache remembered of this file's kinds is not compared here:
+                // counts of its kind are judged anew.
+                touched.insert(Looked::Count(Arc::clone(kind)));
                 across |= is_new && across_digest(loaded, source) != [0; 32];
                 if let Some(id) = &loaded.document.id {
                     touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));

@@ -643,20 +643,19 @@ impl Ready {
 
     /// Findings in the documents' terms (unless `in_terms`: a session's and a cache's
     /// already are), waivers, the baseline, and the outcome assembled.
-    pub fn finish(
+    /// Waivers and the baseline over `findings` (of `only_file`, when they are one file's).
+    pub fn suppress(
         &self,
-        workspace: Arc<Workspace>,
-        mut evaluated: rules::evaluate::Evaluated,
-        in_terms: bool,
-    ) -> Outcome {
-        if !in_terms {
-            workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
-        }
-        let suppressed = policy::suppress(
-            &mut evaluated.findings,
+        workspace: &Workspace,
+        rules: &[Rule],
+        findings: &mut Vec<Finding>,
+        only_file: Option<&Path>,
+    ) -> policy::Suppressed {
+        policy::suppress(
+            findings,
             &policy::Suppressing {
-                workspace: &workspace,
-                rules: &evaluated.rules.rules,
+                workspace,
+                rules,
                 settings: &self.base_settings,
                 as_of: self.as_of,
                 reported: &|file| self.reported.includes(file),
@@ -667,7 +666,25 @@ impl Ready {
                         .is_none_or(|scope| scope.includes(finding))
                 },
                 baseline: self.baseline.as_ref(),
+                only_file,
             },
+        )
+    }
+
+    pub fn finish(
+        &self,
+        workspace: Arc<Workspace>,
+        mut evaluated: rules::evaluate::Evaluated,
+        in_terms: bool,
+    ) -> Outcome {
+        if !in_terms {
+            workspace::terms::in_document_terms(&workspace, &mut evaluated.findings);
+        }
+        let suppressed = self.suppress(
+            &workspace,
+            &evaluated.rules.rules,
+            &mut evaluated.findings,
+            None,
         );
         let evaluated_at = self.started.elapsed();
         let mut sources = std::mem::take(&mut evaluated.sources);

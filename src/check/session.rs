@@ -150,6 +150,32 @@ impl Session {
         &self.ready.workspace
     }
 
+    /// The day the rules count from.
+    pub fn as_of(&self) -> crate::document::date::Moment {
+        self.ready.as_of
+    }
+
+    /// Rule `id` as it describes itself, and its settings for `file` (relative to the
+    /// root) as the pack, the configuration and its overrides make them.
+    pub fn rule(
+        &self,
+        id: &str,
+        file: &Path,
+    ) -> Option<(
+        crate::finding::RuleInfo,
+        &crate::rules::evaluate::RuleSettings,
+    )> {
+        let rules = &self.ready.compiled.rules;
+        let at = rules.iter().position(|rule| rule.id == id)?;
+        let settings = self
+            .ready
+            .workspace
+            .file_position(file)
+            .and_then(|position| self.ready.settings.get(position))
+            .unwrap_or(&self.ready.base_settings);
+        Some((rules[at].info(), settings.get(at)?))
+    }
+
     /// Every call recorded with a finding or a lookup.
     pub fn recorded_calls(&self) -> usize {
         self.records.len()
@@ -190,6 +216,35 @@ impl Session {
             self.run_sources.clone(),
         );
         self.ready.finish(Arc::clone(workspace), evaluated, true)
+    }
+
+    /// The findings of `file` (relative to the root) alone, as a fresh run would report
+    /// them, its inline waivers and the configuration's applied and sorted by place: what
+    /// an editor shows for the file being written, without the whole repository's outcome.
+    /// Not for the configuration: whether its waivers were used depends on every file.
+    pub fn findings_of(&self, file: &Path) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = self
+            .records
+            .iter()
+            .filter(|(((path, _), _), _)| **path == *file)
+            .flat_map(|(_, record)| record.findings.iter().cloned())
+            .collect();
+        findings.extend(self.per_file_findings(file).iter().cloned());
+        findings.extend(
+            self.across
+                .iter()
+                .chain(&self.run_level)
+                .filter(|finding| *finding.file == *file)
+                .cloned(),
+        );
+        let ready = &self.ready;
+        ready.suppress(
+            &ready.workspace,
+            &ready.compiled.rules,
+            &mut findings,
+            Some(file),
+        );
+        findings
     }
 
     /// `relative` (to the root) now holds `text`: re-read it and re-run what it changes.
@@ -426,15 +481,43 @@ impl Session {
             self.readers = Some(readers);
         }
         let now = now_documents(&self.ready.workspace, relative);
-        let mut touched = touched(old, now);
+        let mut touched = HashSet::new();
+        let mut narrowed = Vec::new();
         let (fields, having) = self.asked_fields();
         for (before, after) in changed(old, now) {
+            touch_people(before, after, &mut touched);
+            // A document that kept its kind and id changed in some fields only: what
+            // looked it up is made again only when it read one of them (or a lookup of
+            // it turns on one of them).
+            let mut of_it = HashSet::new();
+            touch_identity(before, after, &mut of_it);
             for loaded in [before, after].into_iter().flatten() {
-                self.touch_asked(loaded, &fields, &having, &mut touched);
+                self.touch_asked(loaded, &fields, &having, &mut of_it);
+            }
+            match (before, after) {
+                (Some(before), Some(after))
+                    if before.kind == after.kind && before.document.id == after.document.id =>
+                {
+                    if let Some(kind) = &after.kind {
+                        narrowed.push(Narrowed {
+                            looked: of_it,
+                            kind: Arc::clone(kind),
+                            fields: changed_fields(before, after),
+                        });
+                        continue;
+                    }
+                    touched.extend(of_it);
+                }
+                _ => touched.extend(of_it),
             }
         }
         let across = across_changed(old, now);
-        self.reevaluate_files(&[(Arc::from(relative), old.len())], &touched, across)
+        self.reevaluate_narrowed(
+            &[(Arc::from(relative), old.len())],
+            &touched,
+            &narrowed,
+            across,
+        )
     }
 
     /// The (kind, field) pairs some recorded call asked `referencing` about, and those it
@@ -502,6 +585,18 @@ impl Session {
         touched: &HashSet<Looked>,
         across: bool,
     ) -> Edited {
+        self.reevaluate_narrowed(edited, touched, &[], across)
+    }
+
+    /// [`Session::reevaluate_files`], with besides `touched` the lookups of documents that
+    /// changed in some fields only (`narrowed`).
+    fn reevaluate_narrowed(
+        &mut self,
+        edited: &[(Arc<Path>, usize)],
+        touched: &HashSet<Looked>,
+        narrowed: &[Narrowed],
+        across: bool,
+    ) -> Edited {
         // A rule whose evidence has no document is idle when documents name some: that
         // count reads their fields, which a cache may only remember. It can change only
         // where the edit took the last documents of that kind away (where there were none
@@ -567,12 +662,35 @@ impl Session {
                         stale.extend(readers.iter().cloned());
                     }
                 }
+                for change in narrowed {
+                    for looked in &change.looked {
+                        let Some(readers) = readers.get(looked) else {
+                            continue;
+                        };
+                        stale.extend(
+                            readers
+                                .iter()
+                                .filter(|key| {
+                                    self.records
+                                        .get(*key)
+                                        .is_some_and(|record| change.concerns(looked, record))
+                                })
+                                .cloned(),
+                        );
+                    }
+                }
             }
             None => stale.extend(
                 self.records
                     .iter()
                     .filter(|(_, record)| {
-                        record.looked.iter().any(|looked| touched.contains(looked))
+                        record.looked.iter().any(|looked| {
+                            touched.contains(looked)
+                                || narrowed.iter().any(|change| {
+                                    change.looked.contains(looked)
+                                        && change.concerns(looked, record)
+                                })
+                        })
                     })
                     .map(|(key, _)| key.clone()),
             ),
@@ -835,7 +953,12 @@ fn file_positions(workspace: &Workspace) -> HashMap<&Path, usize> {
 
 /// Notes `key` as a reader of everything its `record` looked at.
 fn add_reader(readers: &mut HashMap<Looked, HashSet<CallKey>>, key: &CallKey, record: &Record) {
-    for looked in &record.looked {
+    // The fields a call read are asked of its record, never looked up by themselves.
+    for looked in record
+        .looked
+        .iter()
+        .filter(|looked| !matches!(looked, Looked::Field(..)))
+    {
         readers
             .entry(looked.clone())
             .or_default()
@@ -911,7 +1034,7 @@ pub(super) fn asked_of(loaded: &LoadedDocument, referencing: &Fields, having: &F
         };
     }
     let view = std::cell::OnceCell::new();
-    let view = || view.get_or_init(|| crate::rules::view::document(document, kind));
+    let view = || view.get_or_init(|| crate::rules::view::document(document, kind, usize::MAX));
     Asked {
         names: referencing
             .iter()
@@ -956,6 +1079,12 @@ pub(super) fn touch_identity(
     if was != is {
         touched.extend([was, is].into_iter().flatten());
     }
+    // A document that came, went or changed its kind changes the counts of its kinds.
+    let kind_of = |loaded: Option<&LoadedDocument>| loaded.and_then(|loaded| loaded.kind.clone());
+    let (kind_was, kind_is) = (kind_of(before), kind_of(after));
+    if kind_was != kind_is {
+        touched.extend([kind_was, kind_is].into_iter().flatten().map(Looked::Count));
+    }
     for loaded in [before, after].into_iter().flatten() {
         let Some(kind) = &loaded.kind else { continue };
         touched.insert(Looked::Kind(Arc::clone(kind)));
@@ -965,30 +1094,88 @@ pub(super) fn touch_identity(
     }
 }
 
-/// What a lookup could have seen differently after a file held `now` instead of `old`:
-/// the kind and id of each document that changed, was added or went, and the people of a
-/// roster whose entry changed.
-fn touched(old: &[LoadedDocument], now: &[LoadedDocument]) -> HashSet<Looked> {
-    let mut touched = HashSet::new();
-    for (before, after) in changed(old, now) {
-        touch_identity(before, after, &mut touched);
-        let people_before = people(before);
-        let people_after = people(after);
-        for (id, person) in &people_before {
-            match people_after.get(id) {
-                Some(now) if now.same_value(person) => {}
-                _ => {
-                    touched.insert(Looked::Person(Arc::from(id.as_str())));
-                }
-            }
-        }
-        for id in people_after.keys() {
-            if !people_before.contains_key(id) {
+/// The people of a roster whose entry changed, came or went, from `before` to `after`.
+fn touch_people(
+    before: Option<&LoadedDocument>,
+    after: Option<&LoadedDocument>,
+    touched: &mut HashSet<Looked>,
+) {
+    let people_before = people(before);
+    let people_after = people(after);
+    for (id, person) in &people_before {
+        match people_after.get(id) {
+            Some(now) if now.same_value(person) => {}
+            _ => {
                 touched.insert(Looked::Person(Arc::from(id.as_str())));
             }
         }
     }
-    touched
+    for id in people_after.keys() {
+        if !people_before.contains_key(id) {
+            touched.insert(Looked::Person(Arc::from(id.as_str())));
+        }
+    }
+}
+
+/// The lookups of a document that kept its kind and id, and the fields in which it
+/// changed: a call that looked it up is concerned only if it read one of them.
+struct Narrowed {
+    looked: HashSet<Looked>,
+    kind: Arc<str>,
+    fields: HashSet<Arc<str>>,
+}
+
+impl Narrowed {
+    /// Whether `record`, which looked at `looked` (one of this change's lookups), could
+    /// say something else now: the lookup turns on a changed field (who names an id, who
+    /// has a field), or the call read a changed field — or every field — of a document of
+    /// the kind.
+    fn concerns(&self, looked: &Looked, record: &Record) -> bool {
+        if let Looked::Referencing(_, field, _) | Looked::Having(_, field) = looked {
+            if self.fields.contains(field) {
+                return true;
+            }
+        }
+        record.looked.iter().any(|read| {
+            matches!(read, Looked::Field(kind, field)
+                if *kind == self.kind && (field.is_empty() || self.fields.contains(field)))
+        })
+    }
+}
+
+/// The top-level fields in which a document differs from what it was (`sections` for its
+/// Markdown body; every field, `""`, when either is no mapping).
+fn changed_fields(before: &LoadedDocument, after: &LoadedDocument) -> HashSet<Arc<str>> {
+    let mut fields = HashSet::new();
+    let (a, b) = (&before.document, &after.document);
+    match (&a.root.value, &b.root.value) {
+        (crate::document::Value::Map(was), crate::document::Value::Map(is)) => {
+            for entry in was.iter() {
+                if is
+                    .iter()
+                    .find(|now| now.key == entry.key)
+                    .is_none_or(|now| !now.value.same_value(&entry.value))
+                {
+                    fields.insert(Arc::from(entry.key.as_str()));
+                }
+            }
+            for entry in is.iter() {
+                if !was.iter().any(|then| then.key == entry.key) {
+                    fields.insert(Arc::from(entry.key.as_str()));
+                }
+            }
+        }
+        _ => {
+            fields.insert(Arc::from(""));
+        }
+    }
+    if !same_sections(a, b) {
+        fields.insert(Arc::from("sections"));
+    }
+    if a.skipped != b.skipped {
+        fields.insert(Arc::from(""));
+    }
+    fields
 }
 
 /// Whether two documents read alike to a rule: kind, id, fields and body sections.
@@ -998,16 +1185,21 @@ fn same_document(before: &LoadedDocument, after: &LoadedDocument) -> bool {
         && a.id == b.id
         && a.skipped == b.skipped
         && a.root.same_value(&b.root)
-        && match (&a.sections, &b.sections) {
-            (Some(a), Some(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|(a, b)| a.title == b.title && a.text == b.text)
-            }
-            (None, None) => true,
-            _ => false,
+        && same_sections(a, b)
+}
+
+/// Whether two documents' Markdown sections read alike: titles and texts, in order.
+fn same_sections(a: &crate::document::Document, b: &crate::document::Document) -> bool {
+    match (&a.sections, &b.sections) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(a, b)| a.title == b.title && a.text == b.text)
         }
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// The people of a roster document, by id.

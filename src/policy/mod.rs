@@ -35,6 +35,9 @@ pub struct Suppressing<'a> {
     /// Whether a finding belongs to what is reported (`gate close` keeps the close's own).
     pub kept: &'a dyn Fn(&crate::finding::Finding) -> bool,
     pub baseline: Option<&'a baseline::Baseline>,
+    /// When the findings are those of one file only (an editor's file being written): the
+    /// inline waivers read are that file's, and only its own findings are kept.
+    pub only_file: Option<&'a Path>,
 }
 
 /// What the phase leaves beside the findings it marked.
@@ -63,11 +66,23 @@ pub fn suppress(findings: &mut Vec<crate::finding::Finding>, run: &Suppressing) 
         })
         .unwrap_or(30);
     let workspace = run.workspace;
+    let one_file: Vec<Arc<crate::document::SourceFile>>;
+    let files = match run.only_file {
+        Some(only) => {
+            one_file = workspace
+                .file_position(only)
+                .map(|position| Arc::clone(&workspace.files[position]))
+                .into_iter()
+                .collect();
+            &one_file
+        }
+        None => &workspace.files,
+    };
     let mut waivers = waiver::Waivers::collect(
         &workspace.config,
         workspace.config_path.as_deref(),
         &workspace.root,
-        &workspace.files,
+        files,
     );
     let mut sources = Vec::new();
     let mut own = Vec::new();
@@ -82,7 +97,9 @@ pub fn suppress(findings: &mut Vec<crate::finding::Finding>, run: &Suppressing) 
     findings.extend(own);
     sort_by_place(findings);
     findings.dedup();
-    findings.retain(|finding| (run.kept)(finding));
+    findings.retain(|finding| {
+        (run.kept)(finding) && run.only_file.is_none_or(|only| *finding.file == *only)
+    });
     let unmatched_baseline = run
         .baseline
         .as_ref()

@@ -423,6 +423,8 @@ pub struct CallInput {
     pub file: ImmutableString,
     /// The document's size in bytes: its call's budget grows with it.
     pub size: usize,
+    /// The document's place among the workspace's documents.
+    pub position: usize,
 }
 
 /// What one rule call reported and printed.
@@ -449,7 +451,7 @@ fn begin_call(input: CallInput, batch: &BatchInput, now: std::time::Instant) {
         call.reports.clear();
         call.printed.clear();
     });
-    super::looked::begin(batch.record);
+    super::looked::begin(batch.record, input.position);
     let base = OPERATIONS
         .with(std::cell::Cell::get)
         .saturating_add(DRIVER_STEPS);
@@ -716,6 +718,13 @@ pub trait Lookup: Send + Sync + 'static {
     /// The id of a document of `kind` (or a person, for `person`) that `id` is most likely a
     /// slip of; `()` when none is close.
     fn nearest(&self, kind: &str, id: &str) -> Dynamic;
+    /// How many documents of `kind` there are (people on the rosters, for `person`),
+    /// nothing of them read: whether a repository keeps rosters at all.
+    fn count(&self, kind: &str) -> i64 {
+        self.docs(kind)
+            .read_lock::<super::view::ListView>()
+            .map_or(0, |list| i64::try_from(list.len()).unwrap_or(i64::MAX))
+    }
 }
 
 /// A lookup's answer when it found nothing.
@@ -959,6 +968,10 @@ pub fn build(limits: Limits, as_of: Moment, lookup: Arc<dyn Lookup>) -> Engine {
             Some(id) => find.find(&crate::document::normalise_kind(kind), &id),
             None => Dynamic::UNIT,
         }
+    });
+    let count = Arc::clone(&lookup);
+    engine.register_fn("count", move |kind: &str| {
+        count.count(&crate::document::normalise_kind(kind))
     });
     let nearest = Arc::clone(&lookup);
     engine.register_fn("nearest", move |kind: &str, id: Dynamic| -> Dynamic {

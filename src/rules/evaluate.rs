@@ -310,6 +310,7 @@ impl Session<'_> {
                         parameters: at,
                         file: checked.file.clone(),
                         size: checked.size,
+                        position: checked.position,
                     },
                 }
             })
@@ -1246,8 +1247,9 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let values: Arc<[Dynamic]> = workspace
         .documents
         .par_iter()
-        .map(|loaded| match &loaded.kind {
-            Some(kind) => super::view::document(&loaded.document, kind),
+        .enumerate()
+        .map(|(position, loaded)| match &loaded.kind {
+            Some(kind) => super::view::document(&loaded.document, kind, position),
             None => Dynamic::UNIT,
         })
         .collect::<Vec<_>>()

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use rhai::Dynamic;
 
 use super::engine::{id_text, is_blank, no_documents, Lookup};
-use super::looked::{note, Looked};
+use super::looked::{note, shared, Looked};
 use super::view::{ListView, MapView};
 use crate::workspace::{Index, Workspace};
 
@@ -42,8 +42,9 @@ fn list(values: Arc<[Dynamic]>) -> Dynamic {
     Dynamic::from(ListView::Values(values))
 }
 
+/// A field a lookup reads for its own work: not noted as the calling rule's read.
 fn field_of(document: &Dynamic, field: &str) -> Option<Dynamic> {
-    document.read_lock::<MapView>()?.get(field)
+    document.read_lock::<MapView>()?.value(field)
 }
 
 /// A workspace some of whose documents a cache only remembers, and their views once read.
@@ -68,7 +69,7 @@ impl Remembered {
                     reader.settle(reader.parse_text(&source.path, source.text().to_string()))
                 });
                 let view = match settled.documents.get(ordinal) {
-                    Some((document, Some(kind))) => super::view::document(document, kind),
+                    Some((document, Some(kind))) => super::view::document(document, kind, position),
                     _ => Dynamic::UNIT,
                 };
                 super::engine::extend_deadline(started.elapsed());
@@ -179,12 +180,12 @@ impl WorkspaceLookup {
 
 impl Lookup for WorkspaceLookup {
     fn docs(&self, kind: &str) -> Dynamic {
-        note(|| Looked::Kind(kind.into()));
+        note(|| Looked::Kind(shared(kind)));
         list(self.of_kind(kind))
     }
 
     fn docs_with(&self, kind: &str, field: &str) -> Dynamic {
-        note(|| Looked::Having(kind.into(), field.into()));
+        note(|| Looked::Having(shared(kind), shared(field)));
         let key = (kind.to_owned(), field.to_owned());
         let mut cache = self.having.lock().unwrap_or_else(PoisonError::into_inner);
         let found = cache.entry(key).or_insert_with(|| {
@@ -206,7 +207,7 @@ impl Lookup for WorkspaceLookup {
 
     fn find(&self, kind: &str, id: &str) -> Dynamic {
         if kind == "person" {
-            note(|| Looked::Person(id.into()));
+            note(|| Looked::Person(shared(id)));
             return self
                 .index
                 .person(id)
@@ -217,7 +218,7 @@ impl Lookup for WorkspaceLookup {
                 })
                 .unwrap_or(Dynamic::UNIT);
         }
-        note(|| Looked::Id(kind.into(), id.into()));
+        note(|| Looked::Id(shared(kind), shared(id)));
         self.index
             .find(kind, id)
             .map_or(Dynamic::UNIT, |position| self.view(position))
@@ -225,15 +226,15 @@ impl Lookup for WorkspaceLookup {
 
     fn exists(&self, kind: &str, id: &str) -> bool {
         if kind == "person" {
-            note(|| Looked::Person(id.into()));
+            note(|| Looked::Person(shared(id)));
             return self.index.person(id).is_some();
         }
-        note(|| Looked::Exists(kind.into(), id.into()));
+        note(|| Looked::Exists(shared(kind), shared(id)));
         self.index.find(kind, id).is_some()
     }
 
     fn referencing(&self, kind: &str, field: &str, id: &str) -> Dynamic {
-        note(|| Looked::Referencing(kind.into(), field.into(), id.into()));
+        note(|| Looked::Referencing(shared(kind), shared(field), shared(id)));
         self.references(kind, field)
             .get(id)
             .map_or_else(no_documents, |referenced| {
@@ -247,9 +248,21 @@ impl Lookup for WorkspaceLookup {
             })
     }
 
+    fn count(&self, kind: &str) -> i64 {
+        let count = if kind == "person" {
+            // Who is on the rosters changes with any roster edit that adds or removes one.
+            note(|| Looked::Kind(shared("roster")));
+            self.index.people_count()
+        } else {
+            note(|| Looked::Count(shared(kind)));
+            self.index.of_kind(kind).len()
+        };
+        i64::try_from(count).unwrap_or(i64::MAX)
+    }
+
     fn nearest(&self, kind: &str, id: &str) -> Dynamic {
         // Every id of the kind (every person of the rosters) is a candidate.
-        note(|| Looked::Kind(if kind == "person" { "roster" } else { kind }.into()));
+        note(|| Looked::Kind(shared(if kind == "person" { "roster" } else { kind })));
         let nearest = if kind == "person" {
             super::engine::charge(self.index.people_count() as u64);
             closest(id, self.index.people_ids())

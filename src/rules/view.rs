@@ -41,6 +41,9 @@ pub enum ListView {
 
 /// What `check(doc)` reads at a document's top level besides its own fields.
 pub struct DocumentFields {
+    /// Its place among the workspace's documents: a lookup that hands it to a call on
+    /// another document notes which fields that call read.
+    position: usize,
     fields: Items<Entry>,
     /// The normalised kind, whether the document wrote `kind:`, `type:`, an alias, or the
     /// configuration gave it by path.
@@ -85,8 +88,9 @@ fn read_only<T>() -> RhaiResult<T> {
     Err(READ_ONLY.into())
 }
 
-/// A document's value for `check(doc)`.
-pub fn document(document: &Document, kind: &str) -> Dynamic {
+/// A document's value for `check(doc)`; `position` is its place among the workspace's
+/// documents (`usize::MAX` for one no call checks).
+pub fn document(document: &Document, kind: &str, position: usize) -> Dynamic {
     let fields = match &document.root.value {
         Value::Map(entries) => entries.clone(),
         _ => Items::default(),
@@ -128,6 +132,7 @@ pub fn document(document: &Document, kind: &str) -> Dynamic {
         added.push(Text::from("sections"));
     }
     Dynamic::from(MapView::Document(Arc::new(DocumentFields {
+        position,
         fields,
         kind: kind.into(),
         id,
@@ -160,8 +165,17 @@ fn field<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Node> {
 }
 
 impl MapView {
-    /// The value at `key`; `None` when there is none (a rule reads `()`).
+    /// The value at `key`, as a rule reads it; `None` when there is none (a rule reads `()`).
     pub fn get(&self, key: &str) -> Option<Dynamic> {
+        if let MapView::Document(document) = self {
+            super::looked::read(document.position, &document.kind, key);
+        }
+        self.value(key)
+    }
+
+    /// The value at `key`, read by a lookup for its own work (an index, a person's roster
+    /// entry), not by the rule: nothing is noted.
+    pub fn value(&self, key: &str) -> Option<Dynamic> {
         match self {
             MapView::Document(document) => {
                 if key == "kind" {
@@ -192,6 +206,9 @@ impl MapView {
 
     pub fn keys(&self) -> Vec<Text> {
         charge(self.len() as u64);
+        if let MapView::Document(document) = self {
+            super::looked::read(document.position, &document.kind, "");
+        }
         match self {
             MapView::Document(document) => document
                 .fields
@@ -212,7 +229,10 @@ impl MapView {
 
     pub fn len(&self) -> usize {
         match self {
-            MapView::Document(document) => document.fields.len() + document.added.len(),
+            MapView::Document(document) => {
+                super::looked::read(document.position, &document.kind, "");
+                document.fields.len() + document.added.len()
+            }
             MapView::Fields(entries) => entries.len(),
             MapView::Sections(document) => document.sections.as_ref().map_or(0, Vec::len),
             MapView::Frozen(map) => map.len(),

@@ -9,7 +9,7 @@ use lsp_types::{Range, Uri};
 use serde_json::{json, Value};
 
 use super::text;
-use crate::check::Outcome;
+use crate::check::session::Session;
 use crate::document::date::Moment;
 use crate::document::markdown::{find_front_matter, Header};
 use crate::document::schema;
@@ -36,13 +36,15 @@ pub struct Asked<'a> {
     pub only: Option<&'a [String]>,
 }
 
-pub fn code_actions(outcome: &Outcome, workspace: &Workspace, asked: &Asked) -> Value {
+pub fn code_actions(session: &Session, asked: &Asked) -> Value {
+    let workspace = session.workspace();
     let wants = |kind: &str| {
         asked
             .only
             .is_none_or(|only| only.iter().any(|wanted| kind.starts_with(wanted.as_str())))
     };
-    let findings = file_findings(outcome, asked.path);
+    let found = session.findings_of(asked.path);
+    let findings: Vec<&Finding> = found.iter().collect();
     let mut actions = Vec::new();
     let start = text::offset(asked.text, asked.range.start);
     let end = text::offset(asked.text, asked.range.end);
@@ -62,7 +64,7 @@ pub fn code_actions(outcome: &Outcome, workspace: &Workspace, asked: &Asked) -> 
                     "edit": { "changes": { asked.uri.as_str(): [edit(asked.text, fix)] } },
                 }));
             }
-            if let Some(waive) = waive_here(outcome, asked, finding) {
+            if let Some(waive) = waive_here(session.as_of(), asked, finding) {
                 let mut action = waive;
                 action["diagnostics"] = json!([diagnostic]);
                 actions.push(action);
@@ -86,10 +88,6 @@ pub fn code_actions(outcome: &Outcome, workspace: &Workspace, asked: &Asked) -> 
         }
     }
     Value::Array(actions)
-}
-
-fn file_findings<'a>(outcome: &'a Outcome, path: &Path) -> Vec<&'a Finding> {
-    outcome.findings_in(path).iter().collect()
 }
 
 fn edit(text: &str, fix: &crate::finding::Fix) -> Value {
@@ -135,7 +133,7 @@ fn iso_date(workspace: &Workspace, asked: &Asked, offset: usize) -> Option<Value
 
 /// The inline waiver for `finding`, alone on the line above it: a YAML comment in YAML and
 /// front matter, an HTML comment in a Markdown body.
-fn waive_here(outcome: &Outcome, asked: &Asked, finding: &Finding) -> Option<Value> {
+fn waive_here(as_of: Moment, asked: &Asked, finding: &Finding) -> Option<Value> {
     let text = asked.text;
     let at = (finding.location.start as usize).min(text.len());
     let line_start = text[..at].rfind('\n').map_or(0, |at| at + 1);
@@ -144,8 +142,7 @@ fn waive_here(outcome: &Outcome, asked: &Asked, finding: &Finding) -> Option<Val
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
-    let until = outcome
-        .as_of
+    let until = as_of
         .add_days(WAIVER_DAYS)
         .map(|day| format!(" until {}", day.date))
         .unwrap_or_default();

@@ -81,15 +81,9 @@ pub fn by_file<'a>(outcome: &'a Outcome, waived: Waived, root: &Path) -> Vec<Fil
     files
 }
 
-/// The diagnostics of `path` and their digest, for a client that pulls them.
-pub fn of_file(
-    outcome: &Outcome,
-    path: &Path,
-    text: &str,
-    waived: Waived,
-) -> (u64, Vec<Diagnostic>) {
-    let shown: Vec<&Finding> = outcome
-        .findings_in(path)
+/// The diagnostics of one file's findings (in `text`) and their digest.
+pub fn of_findings(findings: &[Finding], text: &str, waived: Waived) -> (u64, Vec<Diagnostic>) {
+    let shown: Vec<&Finding> = findings
         .iter()
         .filter(|finding| waived == Waived::Show || finding.suppression.is_none())
         .collect();

@@ -8,23 +8,19 @@ use lsp_types::Position;
 use serde_json::{json, Value};
 
 use super::text;
-use crate::check::Outcome;
+use crate::check::session::Session;
 use crate::document::schema;
 use crate::document::{Node, Value as Tree};
+use crate::finding::Finding;
 use crate::workspace::Workspace;
 
-pub fn hover(
-    outcome: &Outcome,
-    workspace: &Workspace,
-    path: &Path,
-    text: &str,
-    position: Position,
-) -> Value {
+pub fn hover(session: &Session, path: &Path, text: &str, position: Position) -> Value {
     let offset = text::offset(text, position);
     let mut sections = Vec::new();
     let mut rules_shown: Vec<&str> = Vec::new();
     let mut range = None;
-    for finding in findings_at(outcome, path, offset) {
+    let findings = session.findings_of(path);
+    for finding in findings_at(&findings, offset) {
         if rules_shown.contains(&&*finding.rule) {
             continue;
         }
@@ -35,10 +31,10 @@ pub fn hover(
                 finding.location.start as usize..finding.location.end as usize,
             )
         });
-        sections.push(rule_help(outcome, path, &finding.rule));
+        sections.push(rule_help(session, path, &finding.rule));
     }
     if sections.is_empty() {
-        if let Some((help, span)) = field_at(workspace, path, offset) {
+        if let Some((help, span)) = field_at(session.workspace(), path, offset) {
             sections.push(help);
             range = Some(text::range(text, span));
         }
@@ -52,32 +48,26 @@ pub fn hover(
     })
 }
 
-/// The findings of `path` whose range holds `offset`.
-fn findings_at<'a>(
-    outcome: &'a Outcome,
-    path: &'a Path,
-    offset: usize,
-) -> impl Iterator<Item = &'a crate::finding::Finding> + 'a {
-    outcome.findings_in(path).iter().filter(move |finding| {
+/// The findings whose range holds `offset`.
+fn findings_at(findings: &[Finding], offset: usize) -> impl Iterator<Item = &Finding> + '_ {
+    findings.iter().filter(move |finding| {
         let location = &finding.location;
         (location.start as usize) <= offset && offset <= (location.end as usize)
     })
 }
 
 /// A rule's documentation and its parameters for `path`.
-pub fn rule_help(outcome: &Outcome, path: &Path, id: &str) -> String {
-    let Some(rule) = outcome.rules.iter().find(|rule| rule.id == id) else {
+pub fn rule_help(session: &Session, path: &Path, id: &str) -> String {
+    let Some((rule, settings)) = session.rule(id, path) else {
         return format!("**{id}**");
     };
-    let settings = outcome.rule_settings(id, path);
-    let severity = settings.map_or(rule.severity, |settings| settings.severity);
-    let mut out = format!("**{} {}** ({severity})", rule.id, rule.name);
+    let mut out = format!("**{} {}** ({})", rule.id, rule.name, settings.severity);
     if !rule.summary.is_empty() {
         out.push_str(&format!(": {}", rule.summary));
     }
     out.push_str("\n\n");
     out.push_str(rule.documentation.trim());
-    if let Some(settings) = settings.filter(|settings| !settings.params.is_empty()) {
+    if !settings.params.is_empty() {
         out.push_str("\n\n**Parameters here**\n\n");
         let mut params: Vec<_> = settings.params.iter().collect();
         params.sort_by(|a, b| a.0.cmp(b.0));

@@ -25,7 +25,7 @@ use lsp_types::{notification, request, Uri};
 use serde_json::{json, Value};
 
 use crate::check::session::Session;
-use crate::check::{Error, Options, Outcome};
+use crate::check::{Error, Options};
 use crate::document::date::Moment;
 
 pub use self::diagnostics::Waived;
@@ -126,7 +126,6 @@ pub fn serve(connection: Connection, start: Start) -> Result<(), String> {
         root,
         options,
         session: None,
-        outcome: None,
         buffers: HashMap::new(),
         published: HashMap::new(),
         pulled: HashMap::new(),
@@ -134,6 +133,8 @@ pub fn serve(connection: Connection, start: Start) -> Result<(), String> {
         client,
         settings,
         next_request: 0,
+        stale: false,
+        backlog: VecDeque::new(),
     };
     server.load();
     if client.watch {
@@ -221,8 +222,6 @@ struct Server {
     options: Options,
     /// `None` until the repository loads (a broken configuration at start).
     session: Option<Session>,
-    /// The findings of the session as it is now.
-    outcome: Option<Outcome>,
     /// Open documents, by path relative to the root.
     buffers: HashMap<Arc<Path>, Buffer>,
     /// What was last pushed for each file that has diagnostics: a digest of them.
@@ -234,14 +233,31 @@ struct Server {
     client: Client,
     settings: Settings,
     next_request: i32,
+    /// Whether an edit's effects beyond the files being written are still to be
+    /// published: done once the client has been quiet for [`QUIET`], or before the next
+    /// request is answered.
+    stale: bool,
+    /// Messages read ahead and not yet handled, in the order they came.
+    backlog: VecDeque<Message>,
 }
+
+/// How long the client is quiet before the whole repository's diagnostics are brought up
+/// to date after an edit (the edited file's own go out at once).
+const QUIET: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl Server {
     fn run(mut self) -> Result<(), String> {
-        let mut backlog: VecDeque<Message> = VecDeque::new();
         loop {
-            let message = match backlog.pop_front() {
+            let message = match self.backlog.pop_front() {
                 Some(message) => message,
+                None if self.stale => match self.connection.receiver.recv_timeout(QUIET) {
+                    Ok(message) => message,
+                    Err(quiet) if quiet.is_timeout() => {
+                        self.refresh();
+                        continue;
+                    }
+                    Err(_) => return Ok(()),
+                },
                 None => match self.connection.receiver.recv() {
                     Ok(message) => message,
                     Err(_) => return Ok(()),
@@ -254,6 +270,10 @@ impl Server {
                         Ok(false) => {}
                         Err(error) => return Err(error.to_string()),
                     }
+                    // An answer speaks of the repository as edited so far.
+                    if self.stale && request.method != request::DocumentDiagnosticRequest::METHOD {
+                        self.refresh();
+                    }
                     self.request(request);
                 }
                 Message::Notification(first) if is_edit(&first) => {
@@ -263,7 +283,7 @@ impl Server {
                         match next {
                             Message::Notification(edit) if is_edit(&edit) => edits.push(edit),
                             other => {
-                                backlog.push_back(other);
+                                self.backlog.push_back(other);
                                 break;
                             }
                         }
@@ -294,9 +314,36 @@ impl Server {
                 }
                 self.session = Some(session);
                 self.clear_config_problem();
+                self.take_early_opens();
                 self.refresh();
             }
             Err(error) => self.config_broken(&error),
+        }
+    }
+
+    /// The documents opened while the repository loaded, taken before anything else is
+    /// published: the file the writer looks at gets its diagnostics first.
+    fn take_early_opens(&mut self) {
+        while let Ok(message) = self.connection.receiver.try_recv() {
+            self.backlog.push_back(message);
+        }
+        let mut edits = Vec::new();
+        let mut rest = VecDeque::with_capacity(self.backlog.len());
+        let mut asked = false;
+        for message in self.backlog.drain(..) {
+            match message {
+                Message::Notification(edit) if !asked && is_edit(&edit) => edits.push(edit),
+                Message::Request(request) => {
+                    // Nothing sent after a request is handled before it.
+                    asked = true;
+                    rest.push_back(Message::Request(request));
+                }
+                other => rest.push_back(other),
+            }
+        }
+        self.backlog = rest;
+        if !edits.is_empty() {
+            self.edits(edits);
         }
     }
 
@@ -411,6 +458,18 @@ impl Server {
                 if self.reloads_on(&path) {
                     let text = self.read_confined(&path);
                     self.apply(vec![(path, text)]);
+                    return;
+                }
+                // A document new to the repository is taken once it is on disk (the walk
+                // decides what belongs to it): its buffer counts from its first save.
+                let held = self
+                    .session
+                    .as_ref()
+                    .is_some_and(|session| session.workspace().file_position(&path).is_some());
+                if !held {
+                    if let Some(text) = self.buffers.get(&path).map(|buffer| buffer.text.clone()) {
+                        self.apply(vec![(path, Some(text))]);
+                    }
                 }
             }
             notification::DidChangeWatchedFiles::METHOD => {
@@ -525,6 +584,7 @@ impl Server {
             return;
         }
         let mut failure = None;
+        let edited: Vec<Arc<Path>> = edits.iter().map(|(path, _)| Arc::clone(path)).collect();
         for (path, text) in edits {
             // An edited document's diagnostics are always sent again: the client asked.
             self.published.remove(&path);
@@ -544,7 +604,41 @@ impl Server {
             None if reload => self.clear_config_problem(),
             None => {}
         }
-        self.refresh();
+        if reload {
+            self.refresh();
+            return;
+        }
+        // The files being written first, at once; the rest of the repository once the
+        // writer pauses.
+        for path in edited {
+            if self.buffers.contains_key(&path) {
+                self.publish_now(&path);
+            }
+        }
+        self.stale = true;
+    }
+
+    /// Publishes the diagnostics of an open document from its findings alone.
+    fn publish_now(&mut self, path: &Arc<Path>) {
+        let (Some(session), Some(buffer)) = (&self.session, self.buffers.get(path)) else {
+            return;
+        };
+        if self.client.pull {
+            return; // The client pulls an open document's diagnostics after its edit.
+        }
+        let findings = session.findings_of(path);
+        let (digest, diagnostics) =
+            diagnostics::of_findings(&findings, &buffer.text, self.settings.waived);
+        if diagnostics.is_empty() {
+            if self.published.remove(path).is_none() {
+                // Nothing was shown and nothing is: still answered, as the client asked.
+                self.push(path, Vec::new());
+                return;
+            }
+        } else {
+            self.published.insert(Arc::clone(path), digest);
+        }
+        self.push(path, diagnostics);
     }
 
     /// Whether `path` is the configuration or a rule file: read from disk, on save.
@@ -582,15 +676,18 @@ impl Server {
     /// Takes the session's findings as they are now and publishes every file whose
     /// diagnostics changed.
     fn refresh(&mut self) {
+        self.stale = false;
         let Some(session) = &self.session else {
             return;
         };
+        // The whole outcome is assembled for the comparison and dropped after it: what a
+        // request needs of one file is asked of the session then.
         let outcome = session.outcome();
-        let mut now: HashMap<Arc<Path>, (u64, Vec<lsp_types::Diagnostic>)> = HashMap::new();
         let mut pulled_changed = false;
-        let files = diagnostics::by_file(&outcome, self.settings.waived, &self.root);
+        let mut changed = Vec::new();
         let mut seen = HashSet::new();
-        for (path, digest, findings) in files {
+        for (path, digest, make) in diagnostics::by_file(&outcome, self.settings.waived, &self.root)
+        {
             seen.insert(path.clone());
             let open = self.buffers.contains_key(&path);
             if self.client.pull && open {
@@ -599,10 +696,9 @@ impl Server {
                 }
                 continue;
             }
-            if self.published.get(&path) == Some(&digest) {
-                continue;
+            if self.published.get(&path) != Some(&digest) {
+                changed.push((path, digest, make));
             }
-            now.insert(path, (digest, findings()));
         }
         // Files whose diagnostics are all gone.
         let gone: Vec<Arc<Path>> = self
@@ -625,28 +721,28 @@ impl Server {
             self.pulled.remove(&path);
             pulled_changed = true;
         }
-        // The file being edited first: that is where the writer looks.
-        let mut order: Vec<_> = now.into_iter().collect();
-        order.sort_by_key(|(path, _)| !self.buffers.contains_key(path));
-        for (path, (digest, diagnostics)) in order {
+        // Open documents first: that is where the writer looks. Each file's diagnostics
+        // are made as they are sent, never all at once.
+        changed.sort_by_key(|(path, _, _)| !self.buffers.contains_key(path));
+        for (path, digest, make) in changed {
             self.published.insert(path.clone(), digest);
-            self.push(&path, diagnostics);
+            self.push(&path, make());
         }
         if pulled_changed && self.client.refresh {
             self.ask("workspace/diagnostic/refresh", Value::Null);
         }
-        self.outcome = Some(outcome);
     }
 
     fn republish_everything(&mut self) {
         self.refresh();
     }
 
-    /// Publishes the diagnostics of documents just opened that the session already held.
+    /// Publishes the diagnostics of documents just opened that the session already held,
+    /// unless they are out already.
     fn publish_opened(&mut self, opened: &[Arc<Path>]) {
         for path in opened {
             if !self.published.contains_key(path) {
-                self.push(path, Vec::new());
+                self.publish_now(path);
             }
         }
     }
@@ -704,13 +800,12 @@ impl Server {
     }
 
     fn pull(&mut self, params: &Value) -> Value {
-        let Some((path, text)) = self.document_at(params) else {
+        let (Some((path, text)), Some(session)) = (self.document_at(params), &self.session) else {
             return json!({ "kind": "full", "items": [] });
         };
-        let Some(outcome) = &self.outcome else {
-            return json!({ "kind": "full", "items": [] });
-        };
-        let (digest, items) = diagnostics::of_file(outcome, &path, &text, self.settings.waived);
+        let findings = session.findings_of(&path);
+        let (digest, items) = diagnostics::of_findings(&findings, &text, self.settings.waived);
+        self.pulled.insert(Arc::clone(&path), digest);
         let result_id = format!("{digest:x}");
         if params.get("previousResultId").and_then(Value::as_str) == Some(result_id.as_str()) {
             return json!({ "kind": "unchanged", "resultId": result_id });
@@ -734,25 +829,19 @@ impl Server {
     }
 
     fn hover(&self, params: &Value) -> Value {
-        let (Some((path, text)), Some(outcome), Some(session)) = (
-            self.document_at(params),
-            self.outcome.as_ref(),
-            self.session.as_ref(),
-        ) else {
+        let (Some((path, text)), Some(session)) = (self.document_at(params), self.session.as_ref())
+        else {
             return Value::Null;
         };
         let Some(position) = position_at(params, "/position") else {
             return Value::Null;
         };
-        hover::hover(outcome, session.workspace(), &path, &text, position)
+        hover::hover(session, &path, &text, position)
     }
 
     fn code_actions(&self, params: &Value) -> Value {
-        let (Some((path, text)), Some(outcome), Some(session)) = (
-            self.document_at(params),
-            self.outcome.as_ref(),
-            self.session.as_ref(),
-        ) else {
+        let (Some((path, text)), Some(session)) = (self.document_at(params), self.session.as_ref())
+        else {
             return json!([]);
         };
         let Some(uri) = uri_at(params, "/textDocument/uri") else {
@@ -775,8 +864,7 @@ impl Server {
                     .collect()
             });
         actions::code_actions(
-            outcome,
-            session.workspace(),
+            session,
             &actions::Asked {
                 uri: &uri,
                 path: &path,

@@ -85,24 +85,23 @@ pub mod hostile;
 /// rule, severity, message, help, and whether a waiver or the baseline suppresses it. What
 /// two runs that must agree are compared by.
 pub fn finding_lines(outcome: &lessons::Outcome) -> Vec<String> {
-    outcome
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{}:{}:{}: {} [{}] {} (help: {}){}",
-                lessons::finding::display_path(&finding.file),
-                finding.location.line(),
-                finding.location.column(),
-                finding.rule,
-                finding.severity,
-                finding.message,
-                finding.help.as_deref().unwrap_or("-"),
-                finding
-                    .suppression
-                    .as_ref()
-                    .map_or(String::new(), |why| format!(" ({})", why.as_str()))
-            )
-        })
-        .collect()
+    outcome.findings.iter().map(finding_line).collect()
+}
+
+/// One finding as [`finding_lines`] writes it.
+pub fn finding_line(finding: &lessons::finding::Finding) -> String {
+    format!(
+        "{}:{}:{}: {} [{}] {} (help: {}){}",
+        lessons::finding::display_path(&finding.file),
+        finding.location.line(),
+        finding.location.column(),
+        finding.rule,
+        finding.severity,
+        finding.message,
+        finding.help.as_deref().unwrap_or("-"),
+        finding
+            .suppression
+            .as_ref()
+            .map_or(String::new(), |why| format!(" ({})", why.as_str()))
+    )
 }
