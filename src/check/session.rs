@@ -364,7 +364,7 @@ impl Session {
 
     /// Takes up what a cache kept of an earlier run: calls (file, ordinal, rule,
     /// findings, lookups), per-file native findings, those across documents, the idle
-    /// rules. What changed since is then re-run with [`Session::reevaluate_files`].
+    /// rules. What changed since is then re-run with [`Session::reevaluate_narrowed`].
     #[allow(clippy::type_complexity)]
     pub(super) fn take_up(
         &mut self,
@@ -576,21 +576,11 @@ impl Session {
     }
 
     /// After the files `edited` changed (each with the number of documents it held
-    /// before): re-runs the calls on their documents and those that looked at something
-    /// `touched`; the native rules that judge a file alone on those files, the others when
-    /// `across`; the configuration's notes.
-    pub(super) fn reevaluate_files(
-        &mut self,
-        edited: &[(Arc<Path>, usize)],
-        touched: &HashSet<Looked>,
-        across: bool,
-    ) -> Edited {
-        self.reevaluate_narrowed(edited, touched, &[], across)
-    }
-
-    /// [`Session::reevaluate_files`], with besides `touched` the lookups of documents that
-    /// changed in some fields only (`narrowed`).
-    fn reevaluate_narrowed(
+    /// before): re-runs the calls on their documents, those that looked at something
+    /// `touched`, and those that looked up a document that changed in some fields only
+    /// (`narrowed`) and read one of them; the native rules that judge a file alone on
+    /// those files, the others when `across`; the configuration's notes.
+    pub(super) fn reevaluate_narrowed(
         &mut self,
         edited: &[(Arc<Path>, usize)],
         touched: &HashSet<Looked>,
@@ -1119,10 +1109,10 @@ fn touch_people(
 
 /// The lookups of a document that kept its kind and id, and the fields in which it
 /// changed: a call that looked it up is concerned only if it read one of them.
-struct Narrowed {
-    looked: HashSet<Looked>,
-    kind: Arc<str>,
-    fields: HashSet<Arc<str>>,
+pub(super) struct Narrowed {
+    pub looked: HashSet<Looked>,
+    pub kind: Arc<str>,
+    pub fields: HashSet<Arc<str>>,
 }
 
 impl Narrowed {

@@ -250,8 +250,9 @@ impl Lookup for WorkspaceLookup {
 
     fn count(&self, kind: &str) -> i64 {
         let count = if kind == "person" {
-            // Who is on the rosters changes with any roster edit that adds or removes one.
+            // Who is on the rosters: every roster's `people`, read from the index.
             note(|| Looked::Kind(shared("roster")));
+            note(|| Looked::Field(shared("roster"), shared("people")));
             self.index.people_count()
         } else {
             note(|| Looked::Count(shared(kind)));
@@ -263,6 +264,10 @@ impl Lookup for WorkspaceLookup {
     fn nearest(&self, kind: &str, id: &str) -> Dynamic {
         // Every id of the kind (every person of the rosters) is a candidate.
         note(|| Looked::Kind(shared(if kind == "person" { "roster" } else { kind })));
+        if kind == "person" {
+            // Every person's id, read from the index: every roster's `people`.
+            note(|| Looked::Field(shared("roster"), shared("people")));
+        }
         let nearest = if kind == "person" {
             super::engine::charge(self.index.people_count() as u64);
             closest(id, self.index.people_ids())
