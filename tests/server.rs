@@ -814,3 +814,70 @@ fn a_new_document_is_checked_from_its_first_save() {
         .contains(&"LL001".to_owned()));
     client.stop();
 }
+
+/// What an editor receives for an incident of the shipped example, as snapshots: the
+/// published diagnostics, the code actions at the first, and the first lines of its hover.
+#[test]
+fn the_example_incident_as_an_editor_receives_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
+    copy(&example, dir.path());
+    let relative = "incidents/2026/INC-2026-018-public-s3-bucket.yaml";
+    let mut client = Client::start(dir.path());
+    client.open(relative);
+    let uri = client.uri(relative);
+    let published = client.published[&uri].clone();
+    insta::assert_snapshot!(
+        "example_diagnostics",
+        serde_json::to_string_pretty(&published).unwrap()
+    );
+    let first = &published[0]["range"]["start"];
+    let line = first["line"].as_u64().unwrap() as u32;
+    let character = first["character"].as_u64().unwrap() as u32;
+    let mut actions = actions_at(&mut client, relative, line, character, None);
+    for action in &mut actions {
+        // The URI holds the scratch folder's name: the snapshot names the file instead.
+        if let Some(changes) = action["edit"]["changes"].as_object_mut() {
+            let edits = changes.remove(&uri).unwrap();
+            changes.insert(relative.to_owned(), edits);
+        }
+        if let Some(arguments) = action
+            .get_mut("command")
+            .and_then(|command| command.get_mut("arguments"))
+            .and_then(Value::as_array_mut)
+        {
+            arguments[0] = json!(relative);
+        }
+        if let Some(diagnostics) = action.get_mut("diagnostics") {
+            *diagnostics = json!(diagnostics.as_array().map_or(0, Vec::len));
+        }
+    }
+    insta::assert_snapshot!(
+        "example_code_actions",
+        serde_json::to_string_pretty(&actions).unwrap()
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": first }),
+    );
+    let head: Vec<&str> = hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .take(5)
+        .collect();
+    insta::assert_snapshot!("example_hover", head.join("\n"));
+    client.stop();
+}
+
+fn copy(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
