@@ -881,3 +881,41 @@ fn copy(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn nothing_outside_the_checkout_is_read_through_a_uri_or_a_link() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.yaml");
+    std::fs::write(&secret, "kind: incident\nid: SECRET-1\nstatus: closed\n").unwrap();
+    let dir = repository();
+    std::os::unix::fs::symlink(&secret, dir.path().join("incidents/linked.yaml")).unwrap();
+    let mut client = Client::start(dir.path());
+    client.sync();
+    // A URI that climbs out of the root, opened and closed: neither the buffer nor the
+    // file behind it is checked.
+    let climbing = format!(
+        "{}/../{}/secret.yaml",
+        uri_of(dir.path()).unwrap().as_str(),
+        outside.path().file_name().unwrap().to_str().unwrap()
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": climbing, "languageId": "yaml", "version": 1,
+                                  "text": "kind: incident\nid: SECRET-1\nstatus: closed\n" }}),
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": climbing } }),
+    );
+    // A link in the repository to a file outside it, reported changed: not followed.
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": client.uri("incidents/linked.yaml"), "type": 2 }] }),
+    );
+    client.sync();
+    assert!(!client.published.contains_key(&climbing));
+    assert!(client.diagnostics("incidents/linked.yaml").is_empty());
+    let everything = serde_json::to_string(&client.published).unwrap();
+    assert!(!everything.contains("SECRET-1"), "{everything}");
+    client.stop();
+}

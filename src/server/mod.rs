@@ -395,6 +395,15 @@ impl Server {
     /// The path of `uri` relative to the root, when it is inside the repository.
     fn relative(&self, uri: &Uri) -> Option<Arc<Path>> {
         let path = path_of(uri)?;
+        // `file:///repo/../etc/passwd` is no file of the repository, whatever it starts with.
+        if path.components().any(|part| {
+            matches!(
+                part,
+                std::path::Component::ParentDir | std::path::Component::CurDir
+            )
+        }) {
+            return None;
+        }
         let inside = |path: &Path| {
             path.strip_prefix(&self.root)
                 .ok()
@@ -665,7 +674,8 @@ impl Server {
     /// a symbolic link, never from outside the checkout); `None` when it is gone.
     fn read_confined(&self, path: &Path) -> Option<String> {
         let absolute = self.root.join(path);
-        crate::workspace::read::confined_if_inside(&absolute, &self.root).ok()?;
+        crate::workspace::read::lexically_inside(&absolute, &self.root)?;
+        crate::workspace::read::confined(&absolute, &self.root).ok()?;
         let metadata = std::fs::symlink_metadata(&absolute).ok()?;
         if !metadata.is_file() {
             return None;
