@@ -490,16 +490,27 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         let keeping = file.is_some() && mac_key.is_some();
         let (mut outcome, stored) = rayon::join(
             || session.outcome(),
-            || keeping.then(|| store(&session, key, &read, previous, remade.as_ref(), began)),
+            || {
+                keeping.then(|| {
+                    encoded(&store(
+                        &session,
+                        key,
+                        &read,
+                        previous,
+                        remade.as_ref(),
+                        began,
+                    ))
+                })
+            },
         );
         outcome.cache = Some(CacheUse {
             read: read_now,
             ..used
         });
         // Kept only when every rule ran through: a failure is said again, not remembered.
-        if let (Some(file), Some(mac), Some(stored)) = (&file, &mac_key, &stored) {
+        if let (Some(file), Some(mac), Some(mut stored)) = (&file, &mac_key, stored) {
             if outcome.rule_errors.is_empty() {
-                let _ = save(file, &outcome.root, mac, stored);
+                let _ = save(file, &outcome.root, mac, &mut stored);
             }
         }
         // The session's records (tens of thousands) are freed beside the caller's work,
@@ -780,8 +791,25 @@ fn decode<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Result<Stored<'a>, String> {
 
 /// Writes `stored` to `file`, authenticated, atomically; never through a symbolic link
 /// inside the repository. The folder gets a `.gitignore` of `*` on the way.
-fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored<'_>) -> std::io::Result<()> {
-    let body = postcard::to_stdvec(stored).map_err(std::io::Error::other)?;
+/// A cache file's bytes, its MAC's 32 bytes left blank at the front: encoded beside the
+/// outcome, into one buffer (13 MB for 10,000 incidents, not copied again to be written).
+fn encoded(stored: &Stored<'_>) -> std::io::Result<Vec<u8>> {
+    postcard::to_extend(stored, vec![0u8; 32]).map_err(std::io::Error::other)
+}
+
+fn save(
+    file: &Path,
+    root: &Path,
+    mac: &[u8; 32],
+    encoded: &mut std::io::Result<Vec<u8>>,
+) -> std::io::Result<()> {
+    let bytes = match encoded {
+        Ok(bytes) if bytes.len() >= 32 => bytes,
+        Ok(_) => return Err(std::io::Error::other("an empty cache")),
+        Err(error) => return Err(std::io::Error::other(error.to_string())),
+    };
+    let tag = keyed_digest(mac, &bytes[32..]);
+    bytes[..32].copy_from_slice(tag.as_bytes());
     let folder = file.parent().unwrap_or(Path::new("."));
     crate::output::refuse_links(folder, root)?;
     std::fs::create_dir_all(folder)?;
@@ -789,10 +817,7 @@ fn save(file: &Path, root: &Path, mac: &[u8; 32], stored: &Stored<'_>) -> std::i
     if std::fs::symlink_metadata(&ignore).is_err() {
         crate::output::write_atomically(&ignore, root, b"# Written by lessons: its cache.\n*\n")?;
     }
-    let mut bytes = Vec::with_capacity(32 + body.len());
-    bytes.extend_from_slice(keyed_digest(mac, &body).as_bytes());
-    bytes.extend_from_slice(&body);
-    crate::output::write_atomically_unsynced(file, root, &bytes)
+    crate::output::write_atomically_unsynced(file, root, bytes)
 }
 
 /// The run whose findings all come from `stored`, over `workspace` as it remembers it: no
