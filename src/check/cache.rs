@@ -1274,6 +1274,29 @@ fn store<'a>(
     // run needs to know whom an edit of it concerns, and to answer without reading it),
     // and its digests: worked out on every thread before the texts are shared out.
     let (fields, having) = session.asked_fields();
+    // The fields whose digests a later run can use: those some call read of a looked-up
+    // document, and those lookups turn on. A field left out counts as changed when its
+    // document changes — which concerns no call that did not read it.
+    let read_fields = session.fields_read();
+    let mut wanted: HashMap<&str, Option<HashSet<&str>>> = HashMap::new();
+    for (kind, field) in read_fields.iter().chain(&fields).chain(&having) {
+        let entry = wanted
+            .entry(&**kind)
+            .or_insert_with(|| Some(HashSet::new()));
+        match (field.is_empty(), entry.as_mut()) {
+            (true, _) => *entry = None, // every field
+            (false, Some(named)) => {
+                named.insert(&**field);
+            }
+            (false, None) => {}
+        }
+    }
+    let wanted_field =
+        |kind: Option<&str>, field: &str| match kind.and_then(|kind| wanted.get(kind)) {
+            Some(None) => true,
+            Some(Some(named)) => named.contains(field),
+            None => false,
+        };
     let mut facts: Vec<Option<Facts>> = {
         use rayon::prelude::*;
         workspace
@@ -1376,6 +1399,7 @@ fn store<'a>(
                                 .fields
                                 .iter()
                                 .flatten()
+                                .filter(|(field, _)| wanted_field(loaded.kind.as_deref(), field))
                                 .map(|(field, digest)| (table.index(field), *digest))
                                 .collect();
                             Bytes(match facts.fields {

@@ -538,6 +538,22 @@ impl Session {
         (referencing, having)
     }
 
+    /// The (kind, field) pairs some recorded call read of a document a lookup handed it
+    /// (`""` for every field).
+    pub(super) fn fields_read(&self) -> Fields {
+        let mut read = Fields::new();
+        for record in self.records.values() {
+            for looked in &record.looked {
+                if let Looked::Field(kind, field) = looked {
+                    if !read.contains(&(Arc::clone(kind), Arc::clone(field))) {
+                        read.insert((Arc::clone(kind), Arc::clone(field)));
+                    }
+                }
+            }
+        }
+        read
+    }
+
     /// Adds to `touched` the lookups a change of `loaded` concerns beyond its kind and id:
     /// `referencing(kind, field, id)` for each id it names in a field asked about, and
     /// `docs(kind, field)` for each field asked about that it has. What it says of a field
