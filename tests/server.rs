@@ -919,3 +919,35 @@ fn nothing_outside_the_checkout_is_read_through_a_uri_or_a_link() {
     assert!(!everything.contains("SECRET-1"), "{everything}");
     client.stop();
 }
+
+#[test]
+fn initialization_options_and_a_settings_change_are_followed() {
+    let dir = repository();
+    let waived = INCIDENT.replace(
+        "status: closed\n",
+        "status: closed # lessons: allow LL001 until 2027-06-30 -- forensics pending\n",
+    );
+    write(dir.path(), "incidents/INC-1.yaml", &waived);
+    // `asOf` past the waiver's expiry: LL025 says it expired, and LL001 counts again.
+    let mut client = Client::start_with(dir.path(), json!({ "asOf": "2027-08-01" }), json!({}));
+    client.open("incidents/INC-1.yaml");
+    let codes = client.codes("incidents/INC-1.yaml");
+    assert!(codes.contains(&"LL025".to_owned()), "{codes:?}");
+    assert!(codes.contains(&"LL001".to_owned()), "{codes:?}");
+    client.stop();
+    // Within the waiver, hidden; then the client asks to see waived findings.
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    assert!(!client
+        .codes("incidents/INC-1.yaml")
+        .contains(&"LL001".to_owned()));
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "lessons": { "waived": "show" } } }),
+    );
+    client.sync();
+    let shown = &client.published[&client.uri("incidents/INC-1.yaml")];
+    let ll001 = shown.iter().find(|d| d["code"] == "LL001").expect("shown");
+    assert_eq!(ll001["severity"], 4);
+    client.stop();
+}
