@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::check::Outcome;
 use crate::finding::{Finding, Fix};
+use crate::workspace::Workspace;
 
 /// The fixes of a file's findings that can be applied together: unwaived, one per span,
 /// none overlapping another (the first in the file wins; the rest wait for the next run).
@@ -64,18 +65,15 @@ pub fn fixes_of(outcome: &Outcome) -> Vec<Fixed> {
     let mut fixed = Vec::new();
     for group in outcome.findings.chunk_by(|a, b| a.file == b.file) {
         let path = &group[0].file;
-        let fixes = safe_fixes(group);
-        if fixes.is_empty() || !outcome.reports_on(path) {
+        if !outcome.reports_on(path) {
             continue;
         }
         let Some(source) = outcome.source(path) else {
             continue;
         };
         let before: &str = source.text();
-        let Some(after) = applied(before, &fixes) else {
-            continue;
-        };
-        if after != before && reads_as_well(outcome, path, before, &after) {
+        let fixes = safe_fixes(group);
+        if let Some(after) = certain(&fixes, before, &outcome.workspace, &outcome.root, path) {
             fixed.push(Fixed {
                 path: Arc::clone(path),
                 before: before.to_owned(),
@@ -87,16 +85,38 @@ pub fn fixes_of(outcome: &Outcome) -> Vec<Fixed> {
     fixed
 }
 
+/// `text` (of `path`, relative to `root`) with `fixes` applied, when they change it, fit
+/// it and leave it reading as well as before; `None` otherwise. What `--fix` writes and
+/// what the editor offers go through here alike.
+pub fn certain(
+    fixes: &[&Fix],
+    text: &str,
+    workspace: &Workspace,
+    root: &Path,
+    path: &Path,
+) -> Option<String> {
+    if fixes.is_empty() {
+        return None;
+    }
+    let after = applied(text, fixes)?;
+    (after != text && reads_as_well(workspace, root, path, text, &after)).then_some(after)
+}
+
 /// Whether `after` loads with no problem `before` did not have: the configuration parses
 /// still; a document file has as many documents and no new load problem — but for the
 /// field problems of a document that only now has its kind (`kind: incidnt` fixed shows
 /// what its fields hold, which the next fix or the writer mends).
-fn reads_as_well(outcome: &Outcome, path: &Path, before: &str, after: &str) -> bool {
-    let workspace = &outcome.workspace;
+fn reads_as_well(
+    workspace: &Workspace,
+    root: &Path,
+    path: &Path,
+    before: &str,
+    after: &str,
+) -> bool {
     let is_config = workspace
         .config_path
         .as_deref()
-        .is_some_and(|config| config.ends_with(path) || outcome.root.join(path) == config);
+        .is_some_and(|config| config.ends_with(path) || root.join(path) == config);
     if is_config {
         return crate::workspace::Config::parse(path, after).is_ok();
     }

@@ -2,6 +2,8 @@
 //! in-memory connection opens, edits and saves documents of a repository on disk, and reads
 //! the diagnostics the server publishes, its hovers, code actions and completions.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -212,9 +214,7 @@ impl Client {
 }
 
 fn write(root: &Path, relative: &str, text: &str) {
-    let path = root.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    common::write_files(root, &[(relative, text)]);
 }
 
 const INCIDENT: &str = "\
@@ -820,8 +820,7 @@ fn a_new_document_is_checked_from_its_first_save() {
 #[test]
 fn the_example_incident_as_an_editor_receives_it() {
     let dir = tempfile::tempdir().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme");
-    copy(&example, dir.path());
+    common::copy_tree(&common::example(), dir.path());
     let relative = "incidents/2026/INC-2026-018-public-s3-bucket.yaml";
     let mut client = Client::start(dir.path());
     client.open(relative);
@@ -868,18 +867,6 @@ fn the_example_incident_as_an_editor_receives_it() {
         .collect();
     insta::assert_snapshot!("example_hover", head.join("\n"));
     client.stop();
-}
-
-fn copy(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -949,5 +936,36 @@ fn initialization_options_and_a_settings_change_are_followed() {
     let shown = &client.published[&client.uri("incidents/INC-1.yaml")];
     let ll001 = shown.iter().find(|d| d["code"] == "LL001").expect("shown");
     assert_eq!(ll001["severity"], 4);
+    client.stop();
+}
+
+#[test]
+fn a_quick_fix_that_would_leave_the_file_reading_worse_is_not_offered() {
+    let dir = repository();
+    // Renaming `rootcause` to `root_cause` would repeat a key: `check --fix` does not
+    // write it, and the editor does not offer it either.
+    let both = INCIDENT.replace(
+        "status: closed\n",
+        "status: closed\nrootcause: a lookalike domain\nroot_cause: no mail filter rule\n",
+    );
+    write(dir.path(), "incidents/INC-1.yaml", &both);
+    let mut client = Client::start(dir.path());
+    client.open("incidents/INC-1.yaml");
+    assert!(client
+        .diagnostics("incidents/INC-1.yaml")
+        .contains(&("LL031".into(), 5, 0)));
+    let titles: Vec<String> = actions_at(&mut client, "incidents/INC-1.yaml", 5, 2, None)
+        .iter()
+        .map(|action| action["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles, ["LL031: waive here (write the reason)"]);
+    let all = actions_at(
+        &mut client,
+        "incidents/INC-1.yaml",
+        0,
+        0,
+        Some("source.fixAll.lessons"),
+    );
+    assert!(all.is_empty(), "{all:#?}");
     client.stop();
 }

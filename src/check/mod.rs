@@ -168,19 +168,6 @@ impl Outcome {
         }
     }
 
-    /// The findings of `file` (relative to the root): side by side, as the run sorts them
-    /// by file first.
-    pub fn findings_in(&self, file: &Path) -> &[Finding] {
-        let Some(start) = self.findings.iter().position(|found| &*found.file == file) else {
-            return &[];
-        };
-        let count = self.findings[start..]
-            .iter()
-            .take_while(|found| &*found.file == file)
-            .count();
-        &self.findings[start..start + count]
-    }
-
     pub fn source(&self, file: &Path) -> Option<&Arc<SourceFile>> {
         self.sources.get(file)
     }

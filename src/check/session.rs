@@ -223,12 +223,20 @@ impl Session {
     /// an editor shows for the file being written, without the whole repository's outcome.
     /// Not for the configuration: whether its waivers were used depends on every file.
     pub fn findings_of(&self, file: &Path) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = self
-            .records
-            .iter()
-            .filter(|(((path, _), _), _)| **path == *file)
-            .flat_map(|(_, record)| record.findings.iter().cloned())
-            .collect();
+        // Its calls, by document and rule: never a pass over every record.
+        let workspace = &self.ready.workspace;
+        let mut findings: Vec<Finding> = Vec::new();
+        if let Some(position) = workspace.file_position(file) {
+            let path = Arc::clone(&workspace.files[position].path);
+            let rules = self.ready.compiled.rules.len();
+            for ordinal in 0..workspace.documents_of(position).len() {
+                for rule in 0..rules {
+                    if let Some(record) = self.records.get(&((Arc::clone(&path), ordinal), rule)) {
+                        findings.extend(record.findings.iter().cloned());
+                    }
+                }
+            }
+        }
         findings.extend(self.per_file_findings(file).iter().cloned());
         findings.extend(
             self.across

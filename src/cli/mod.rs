@@ -348,14 +348,12 @@ pub(crate) fn refuse_inputs(
 }
 
 /// `fixed 3 findings in 2 files`.
-fn fixes_summary(fixed: &[crate::fix::Fixed], done: &str) -> String {
-    let fixes: usize = fixed.iter().map(|file| file.fixes).sum();
+fn fixes_summary(fixes: usize, files: usize, done: &str) -> String {
     let plural = |count: usize| if count == 1 { "" } else { "s" };
     format!(
-        "{done} {fixes} finding{} in {} file{}",
+        "{done} {fixes} finding{} in {files} file{}",
         plural(fixes),
-        fixed.len(),
-        plural(fixed.len())
+        plural(files)
     )
 }
 
@@ -417,7 +415,8 @@ fn check(args: &CheckArgs) -> i32 {
         let fixed = crate::fix::fixes_of(&outcome);
         print!("{}", output::terminal::escape(&crate::fix::diff(&fixed)));
         if !args.quiet {
-            eprintln!("{}", fixes_summary(&fixed, "would fix"));
+            let fixes = fixed.iter().map(|file| file.fixes).sum();
+            eprintln!("{}", fixes_summary(fixes, fixed.len(), "would fix"));
         }
         return exit_code(&outcome, args.fail_on);
     }
@@ -425,7 +424,8 @@ fn check(args: &CheckArgs) -> i32 {
         // A fix can show the next (a kind mended, its fields are read): a few passes, as
         // ruff makes them, each over what the last one wrote.
         const PASSES: usize = 4;
-        let mut fixed_files: Vec<crate::fix::Fixed> = Vec::new();
+        let mut files = std::collections::HashSet::new();
+        let mut fixes = 0;
         for _ in 0..PASSES {
             let fixed = crate::fix::fixes_of(&outcome);
             if fixed.is_empty() {
@@ -443,10 +443,8 @@ fn check(args: &CheckArgs) -> i32 {
                 return EXIT_FAILED;
             }
             for file in fixed {
-                match fixed_files.iter_mut().find(|known| known.path == file.path) {
-                    Some(known) => known.fixes += file.fixes,
-                    None => fixed_files.push(file),
-                }
+                fixes += file.fixes;
+                files.insert(file.path);
             }
             // What is left is what the fixed files now say.
             outcome = match run() {
@@ -455,7 +453,7 @@ fn check(args: &CheckArgs) -> i32 {
             };
         }
         if !args.quiet {
-            eprintln!("{}", fixes_summary(&fixed_files, "fixed"));
+            eprintln!("{}", fixes_summary(fixes, files.len(), "fixed"));
         }
     }
     if let Err(message) = refuse_inputs(

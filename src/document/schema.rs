@@ -164,6 +164,9 @@ const ACCESS_REVIEW: &[(&str, Field)] = &[
     ),
 ];
 
+/// The kinds whose fields the schema knows (VERIS records are read by their own rules).
+pub const KINDS: &[&str] = &["incident", "policy", "runbook", "roster", "access-review"];
+
 fn fields_of(kind: &str) -> Option<&'static [(&'static str, Field)]> {
     Some(match kind {
         "incident" => INCIDENT,

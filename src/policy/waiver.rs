@@ -71,10 +71,9 @@ enum Standing {
     Valid,
     /// Valid, but worth a note (no expiry, or expiring soon).
     Note(String),
-    Invalid(String, String),
-    /// Invalid for an expiry that is not a date but reads as one in another form
-    /// (`2027/03/31`): the date as it should be written.
-    Misdated(String, String, String),
+    /// Suppresses nothing: why, what to do, and for an expiry that is not a date but
+    /// reads as one in another form (`2027/03/31`), the date as it should be written.
+    Invalid(String, String, Option<String>),
 }
 
 fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
@@ -87,6 +86,7 @@ fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
         return Standing::Invalid(
             format!("the waiver of {rules} gives no reason"),
             "say why the finding is accepted: `reason:` in the configuration, or `-- reason` after an inline waiver".into(),
+            None,
         );
     }
     let Some(expires) = &waiver.expires else {
@@ -95,16 +95,15 @@ fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
         ));
     };
     let Some(expiry) = Moment::parse(expires) else {
-        if let Some(written) = iso_date(expires) {
-            return Standing::Misdated(
-                format!("the waiver of {rules} expires on `{expires}`, which is not a date, so it counts as expired"),
-                format!("write the expiry as YYYY-MM-DD: {written}"),
-                written,
-            );
-        }
+        let written = iso_date(expires);
+        let help = match &written {
+            Some(written) => format!("write the expiry as YYYY-MM-DD: {written}"),
+            None => "write the expiry as YYYY-MM-DD".into(),
+        };
         return Standing::Invalid(
             format!("the waiver of {rules} expires on `{expires}`, which is not a date, so it counts as expired"),
-            "write the expiry as YYYY-MM-DD".into(),
+            help,
+            written,
         );
     };
     let left = as_of.days_until(&expiry);
@@ -113,6 +112,7 @@ fn standing(waiver: &Waiver, as_of: &Moment, warn_days: i64) -> Standing {
             format!("the waiver of {rules} expired on {expires}"),
             "fix the finding, or renew the waiver with a new `expires` date and a fresh approval"
                 .into(),
+            None,
         );
     }
     if left <= warn_days {
@@ -208,7 +208,7 @@ impl Waivers {
         let mut own = Vec::new();
         for waiver in &mut self.waivers {
             let state = standing(waiver, as_of, warn_days);
-            let invalid = matches!(state, Standing::Invalid(..) | Standing::Misdated(..));
+            let invalid = matches!(state, Standing::Invalid(..));
             if !invalid {
                 for finding in findings.iter_mut() {
                     if !finding.is_suppressed() && waiver.matches(finding) {
@@ -251,11 +251,16 @@ impl Waivers {
                 }
             };
             match state {
-                Standing::Invalid(message, help) => report("LL025", None, message, help, None),
-                Standing::Misdated(message, help, written) => {
-                    let fix = waiver.expires_span.as_ref().map(|span| {
-                        crate::finding::Fix::new(span, written.clone(), format!("write {written}"))
-                    });
+                Standing::Invalid(message, help, written) => {
+                    let fix = written
+                        .zip(waiver.expires_span.as_ref())
+                        .map(|(written, span)| {
+                            crate::finding::Fix::new(
+                                span,
+                                written.clone(),
+                                format!("write {written}"),
+                            )
+                        });
                     report("LL025", None, message, help, fix);
                 }
                 Standing::Note(message) => report(
@@ -289,8 +294,8 @@ impl Waivers {
             .iter()
             .map(|waiver| {
                 let state = match standing(waiver, as_of, warn_days) {
-                    Standing::Invalid(message, _) if message.contains("expired on") => "expired",
-                    Standing::Invalid(..) | Standing::Misdated(..) => "invalid",
+                    Standing::Invalid(message, ..) if message.contains("expired on") => "expired",
+                    Standing::Invalid(..) => "invalid",
                     _ if !waiver.used => "unused",
                     Standing::Note(_) => "expiring",
                     Standing::Valid => "in force",

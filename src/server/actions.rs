@@ -8,12 +8,13 @@ use std::path::Path;
 use lsp_types::{Range, Uri};
 use serde_json::{json, Value};
 
+use super::hover::{place_at, Place};
 use super::text;
 use crate::check::session::Session;
 use crate::document::date::Moment;
 use crate::document::markdown::{find_front_matter, Header};
 use crate::document::schema;
-use crate::finding::Finding;
+use crate::finding::{Finding, Fix};
 use crate::source::Format;
 use crate::workspace::Workspace;
 
@@ -43,8 +44,12 @@ pub fn code_actions(session: &Session, asked: &Asked) -> Value {
             .only
             .is_none_or(|only| only.iter().any(|wanted| kind.starts_with(wanted.as_str())))
     };
-    let found = session.findings_of(asked.path);
-    let findings: Vec<&Finding> = found.iter().collect();
+    let findings = session.findings_of(asked.path);
+    // A fix is offered as `check --fix` would write it: only when the file reads as well
+    // after it.
+    let certain = |fixes: &[&Fix]| {
+        crate::fix::certain(fixes, asked.text, workspace, session.root(), asked.path).is_some()
+    };
     let mut actions = Vec::new();
     let start = text::offset(asked.text, asked.range.start);
     let end = text::offset(asked.text, asked.range.end);
@@ -55,7 +60,7 @@ pub fn code_actions(session: &Session, asked: &Asked) -> Value {
                 && start <= (finding.location.end as usize)
         }) {
             let diagnostic = super::diagnostics::of_finding(finding, asked.text);
-            if let Some(fix) = &finding.fix {
+            if let Some(fix) = finding.fix.as_deref().filter(|fix| certain(&[fix])) {
                 actions.push(json!({
                     "title": format!("{}: {}", finding.rule, fix.title),
                     "kind": "quickfix",
@@ -64,33 +69,28 @@ pub fn code_actions(session: &Session, asked: &Asked) -> Value {
                     "edit": { "changes": { asked.uri.as_str(): [edit(asked.text, fix)] } },
                 }));
             }
-            if let Some(waive) = waive_here(session.as_of(), asked, finding) {
-                let mut action = waive;
-                action["diagnostics"] = json!([diagnostic]);
-                actions.push(action);
+            if let Some(mut waive) = waive_here(session.as_of(), asked, finding) {
+                waive["diagnostics"] = json!([diagnostic]);
+                actions.push(waive);
             }
         }
-    }
-    if wants("quickfix") {
         actions.extend(iso_date(workspace, asked, start));
     }
     if wants(FIX_ALL) {
-        let fixes: Vec<Value> = crate::fix::safe_fixes(findings.iter().copied())
-            .into_iter()
-            .map(|fix| edit(asked.text, fix))
-            .collect();
-        if !fixes.is_empty() {
+        let fixes = crate::fix::safe_fixes(&findings);
+        if certain(&fixes) {
+            let edits: Vec<Value> = fixes.into_iter().map(|fix| edit(asked.text, fix)).collect();
             actions.push(json!({
                 "title": "lessons: fix all safe fixes",
                 "kind": FIX_ALL,
-                "edit": { "changes": { asked.uri.as_str(): fixes } },
+                "edit": { "changes": { asked.uri.as_str(): edits } },
             }));
         }
     }
     Value::Array(actions)
 }
 
-fn edit(text: &str, fix: &crate::finding::Fix) -> Value {
+fn edit(text: &str, fix: &Fix) -> Value {
     json!({
         "range": text::range(text, fix.start as usize..fix.end as usize),
         "newText": &*fix.replacement,
@@ -101,16 +101,12 @@ fn edit(text: &str, fix: &crate::finding::Fix) -> Value {
 /// (as comply's policies write them), written as the schema writes dates. No finding asks
 /// for it — the form is accepted — so it is offered where the cursor is, never in bulk.
 fn iso_date(workspace: &Workspace, asked: &Asked, offset: usize) -> Option<Value> {
-    let file = workspace.file_position(asked.path)?;
-    let loaded = workspace.documents.iter().find(|loaded| {
-        loaded.file == file && {
-            let span = loaded.document.root.span();
-            span.start <= offset && offset <= span.end
-        }
-    })?;
+    let loaded = super::hover::loaded_at(workspace, asked.path, offset)?;
     let kind = loaded.kind.as_deref()?;
     let mut keys = Vec::new();
-    let node = super::hover::value_at(&loaded.document.root, offset, &mut keys)?;
+    let Some(Place::Value(node)) = place_at(&loaded.document.root, offset, &mut keys) else {
+        return None;
+    };
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     if !schema::field_help(kind, &keys)?.date {
         return None;

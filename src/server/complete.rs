@@ -12,9 +12,6 @@ use crate::document::markdown::{find_front_matter, Header};
 use crate::document::schema;
 use crate::source::Format;
 
-/// The kinds a `kind:` value may name.
-const KINDS: &[&str] = &["incident", "policy", "runbook", "roster", "access-review"];
-
 pub fn completion(path: &Path, text: &str, position: Position, kind: Option<&str>) -> Value {
     let offset = text::offset(text, position);
     let yaml = match Format::of(path) {
@@ -44,7 +41,7 @@ pub fn completion(path: &Path, text: &str, position: Position, kind: Option<&str
             return Value::Null;
         }
         let values: Vec<&str> = if key == "kind" && parents.is_empty() {
-            KINDS.to_vec()
+            schema::KINDS.to_vec()
         } else {
             let mut path = parents.clone();
             path.push(key);
@@ -170,12 +167,13 @@ fn siblings(text: &str, line_start: usize, indent: usize) -> Vec<String> {
     keys
 }
 
-/// The kind a `kind:` (or `type:`) line at the top declares.
+/// The kind a `kind:` (or `type:`) line at the top declares, aliases read as the loader
+/// reads them (`kind: postmortem` is an incident).
 fn declared_kind(yaml: &str) -> Option<String> {
     yaml.lines().find_map(|line| {
         let (key, value) = line.split_once(':')?;
-        let value = value.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
-        (matches!(key, "kind" | "type") && KINDS.contains(&value.as_str())).then_some(value)
+        let kind = crate::document::normalise_kind(value.trim().trim_matches(['"', '\'']));
+        (matches!(key, "kind" | "type") && schema::KINDS.contains(&kind.as_str())).then_some(kind)
     })
 }
 
@@ -221,6 +219,11 @@ mod tests {
             labels(item, Some("incident")),
             ["open", "in-progress", "done", "wont-do"]
         );
-        assert_eq!(labels("kind: |\n", None), KINDS);
+        assert_eq!(labels("kind: |\n", None), schema::KINDS);
+        // An alias declares its kind.
+        assert_eq!(
+            labels("kind: postmortem\nstatus: |\n", None),
+            ["open", "contained", "resolved", "closed"]
+        );
     }
 }

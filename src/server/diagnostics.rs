@@ -14,9 +14,10 @@ use crate::check::{Error, Options, Outcome};
 use crate::finding::{Finding, RuleError, Severity};
 
 /// What becomes of a waived finding in the editor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Waived {
     /// Not shown: it does not count, as in `check`.
+    #[default]
     Hide,
     /// Shown as a hint that names the waiver and its reason.
     Show,
@@ -30,15 +31,8 @@ pub type FileDiagnostics<'a> = (Arc<Path>, u64, Box<dyn FnOnce() -> Vec<Diagnost
 /// rules that failed in it.
 pub fn by_file<'a>(outcome: &'a Outcome, waived: Waived, root: &Path) -> Vec<FileDiagnostics<'a>> {
     let mut files: Vec<FileDiagnostics<'a>> = Vec::new();
-    for group in outcome
-        .findings
-        .chunk_by(|a, b| a.file == b.file)
-        .filter(|group| !group.is_empty())
-    {
-        let shown: Vec<&'a Finding> = group
-            .iter()
-            .filter(|finding| waived == Waived::Show || finding.suppression.is_none())
-            .collect();
+    for group in outcome.findings.chunk_by(|a, b| a.file == b.file) {
+        let shown = shown(group, waived);
         if shown.is_empty() {
             continue;
         }
@@ -83,15 +77,20 @@ pub fn by_file<'a>(outcome: &'a Outcome, waived: Waived, root: &Path) -> Vec<Fil
 
 /// The diagnostics of one file's findings (in `text`) and their digest.
 pub fn of_findings(findings: &[Finding], text: &str, waived: Waived) -> (u64, Vec<Diagnostic>) {
-    let shown: Vec<&Finding> = findings
-        .iter()
-        .filter(|finding| waived == Waived::Show || finding.suppression.is_none())
-        .collect();
+    let shown = shown(findings, waived);
     let diagnostics = shown
         .iter()
         .map(|finding| of_finding(finding, text))
         .collect();
     (digest(&shown), diagnostics)
+}
+
+/// The findings the editor shows: waived ones only when asked to.
+fn shown(findings: &[Finding], waived: Waived) -> Vec<&Finding> {
+    findings
+        .iter()
+        .filter(|finding| waived == Waived::Show || finding.suppression.is_none())
+        .collect()
 }
 
 fn digest(findings: &[&Finding]) -> u64 {
@@ -115,7 +114,7 @@ fn digest(findings: &[&Finding]) -> u64 {
     hasher.finish()
 }
 
-pub fn severity(severity: Severity) -> DiagnosticSeverity {
+fn severity(severity: Severity) -> DiagnosticSeverity {
     match severity {
         Severity::Error => DiagnosticSeverity::ERROR,
         Severity::Warning => DiagnosticSeverity::WARNING,

@@ -12,7 +12,7 @@ use crate::check::session::Session;
 use crate::document::schema;
 use crate::document::{Node, Value as Tree};
 use crate::finding::Finding;
-use crate::workspace::Workspace;
+use crate::workspace::{LoadedDocument, Workspace};
 
 pub fn hover(session: &Session, path: &Path, text: &str, position: Position) -> Value {
     let offset = text::offset(text, position);
@@ -57,7 +57,7 @@ fn findings_at(findings: &[Finding], offset: usize) -> impl Iterator<Item = &Fin
 }
 
 /// A rule's documentation and its parameters for `path`.
-pub fn rule_help(session: &Session, path: &Path, id: &str) -> String {
+fn rule_help(session: &Session, path: &Path, id: &str) -> String {
     let Some((rule, settings)) = session.rule(id, path) else {
         return format!("**{id}**");
     };
@@ -97,81 +97,70 @@ fn field_at(
     path: &Path,
     offset: usize,
 ) -> Option<(String, std::ops::Range<usize>)> {
-    let file = workspace.file_position(path)?;
-    for loaded in workspace
-        .documents
-        .iter()
-        .filter(|loaded| loaded.file == file)
-    {
-        let Some(kind) = loaded.kind.as_deref() else {
-            continue;
-        };
-        let mut keys = Vec::new();
-        if let Some(span) = key_at(&loaded.document.root, offset, &mut keys) {
-            let keys: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
-            let help = schema::field_help(kind, &keys)?;
-            let mut out = format!("**`{}`** ({kind}): {}", help.name, help.shape);
-            if let Some(refers) = help.refers {
-                out.push_str(&format!("\n\nNames {refers}."));
-            }
-            return Some((out, span));
-        }
+    let loaded = loaded_at(workspace, path, offset)?;
+    let kind = loaded.kind.as_deref()?;
+    let mut keys = Vec::new();
+    let Some(Place::Key(span)) = place_at(&loaded.document.root, offset, &mut keys) else {
+        return None;
+    };
+    let keys: Vec<&str> = keys.iter().map(AsRef::as_ref).collect();
+    let help = schema::field_help(kind, &keys)?;
+    let mut out = format!("**`{}`** ({kind}): {}", help.name, help.shape);
+    if let Some(refers) = help.refers {
+        out.push_str(&format!("\n\nNames {refers}."));
     }
-    None
+    Some((out, span))
 }
 
-/// The keys down to the scalar value at `offset` (list items looked through), and it.
-pub fn value_at<'a>(node: &'a Node, offset: usize, keys: &mut Vec<String>) -> Option<&'a Node> {
+/// The document of `path` whose text holds `offset` (a YAML file may hold several).
+pub(super) fn loaded_at<'a>(
+    workspace: &'a Workspace,
+    path: &Path,
+    offset: usize,
+) -> Option<&'a LoadedDocument> {
+    let file = workspace.file_position(path)?;
+    workspace.documents[workspace.documents_of(file)]
+        .iter()
+        .find(|loaded| holds(&loaded.document.root.span(), offset))
+}
+
+/// What is at a place of a document: a mapping's key (its span), or a value.
+pub(super) enum Place<'a> {
+    Key(std::ops::Range<usize>),
+    Value(&'a Node),
+}
+
+/// What is at `offset` under `node`, and the keys down to it (list items looked through).
+pub(super) fn place_at<'a>(
+    node: &'a Node,
+    offset: usize,
+    keys: &mut Vec<String>,
+) -> Option<Place<'a>> {
     match &node.value {
         Tree::Map(entries) => entries.iter().find_map(|entry| {
-            let span = entry.value.span();
-            if !(span.start <= offset && offset <= span.end) {
+            let key = entry.key_span();
+            if key.start < key.end && holds(&key, offset) {
+                keys.push(entry.key.to_string());
+                return Some(Place::Key(key));
+            }
+            if !holds(&entry.value.span(), offset) {
                 return None;
             }
             keys.push(entry.key.to_string());
-            let found = value_at(&entry.value, offset, keys);
+            let found = place_at(&entry.value, offset, keys);
             if found.is_none() {
                 keys.pop();
             }
             found
         }),
-        Tree::Seq(items) => items.iter().find_map(|item| {
-            let span = item.span();
-            (span.start <= offset && offset <= span.end)
-                .then(|| value_at(item, offset, keys))
-                .flatten()
-        }),
-        _ => Some(node),
+        Tree::Seq(items) => items
+            .iter()
+            .find(|item| holds(&item.span(), offset))
+            .and_then(|item| place_at(item, offset, keys)),
+        _ => Some(Place::Value(node)),
     }
 }
 
-/// The keys down to the mapping key at `offset` (list items looked through), and its span.
-fn key_at(node: &Node, offset: usize, keys: &mut Vec<String>) -> Option<std::ops::Range<usize>> {
-    match &node.value {
-        Tree::Map(entries) => {
-            for entry in entries.iter() {
-                let key = entry.key_span();
-                if key.start <= offset && offset <= key.end && key.start < key.end {
-                    keys.push(entry.key.to_string());
-                    return Some(key);
-                }
-                let value = entry.value.span();
-                if value.start <= offset && offset <= value.end {
-                    keys.push(entry.key.to_string());
-                    if let Some(found) = key_at(&entry.value, offset, keys) {
-                        return Some(found);
-                    }
-                    keys.pop();
-                }
-            }
-            None
-        }
-        Tree::Seq(items) => items.iter().find_map(|item| {
-            let span = item.span();
-            (span.start <= offset && offset <= span.end)
-                .then(|| key_at(item, offset, keys))
-                .flatten()
-        }),
-        _ => None,
-    }
+fn holds(span: &std::ops::Range<usize>, offset: usize) -> bool {
+    span.start <= offset && offset <= span.end
 }

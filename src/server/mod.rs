@@ -40,18 +40,10 @@ pub struct Start {
 
 /// What the client may set in `initializationOptions` (and change with
 /// `workspace/didChangeConfiguration`, under `lessons`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Settings {
     /// Waived findings: hidden (the default) or shown as hints naming the waiver.
     pub waived: Waived,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            waived: Waived::Hide,
-        }
-    }
 }
 
 impl Settings {
@@ -308,7 +300,7 @@ impl Server {
             Ok(mut session) => {
                 // Open documents' unsaved text wins over what was read from disk.
                 for (path, buffer) in &self.buffers {
-                    if current_text(&session, path).as_deref() != Some(buffer.text.as_str()) {
+                    if held_text(&session, path) != Some(buffer.text.as_str()) {
                         let _ = session.update(path, buffer.text.clone());
                     }
                 }
@@ -394,27 +386,7 @@ impl Server {
 
     /// The path of `uri` relative to the root, when it is inside the repository.
     fn relative(&self, uri: &Uri) -> Option<Arc<Path>> {
-        let path = path_of(uri)?;
-        // `file:///repo/../etc/passwd` is no file of the repository, whatever it starts with.
-        if path.components().any(|part| {
-            matches!(
-                part,
-                std::path::Component::ParentDir | std::path::Component::CurDir
-            )
-        }) {
-            return None;
-        }
-        let inside = |path: &Path| {
-            path.strip_prefix(&self.root)
-                .ok()
-                .filter(|relative| !relative.as_os_str().is_empty())
-                .map(Arc::from)
-        };
-        inside(&path).or_else(|| {
-            // Through a symbolic link to the checkout, say: compare where it really is.
-            let parent = std::fs::canonicalize(path.parent()?).ok()?;
-            inside(&parent.join(path.file_name()?))
-        })
+        relative_in(&self.root, uri)
     }
 
     fn request(&mut self, request: Request) {
@@ -508,7 +480,7 @@ impl Server {
                     self.settings = settings;
                     self.published.clear();
                     self.pulled.clear();
-                    self.republish_everything();
+                    self.refresh();
                 }
             }
             _ => {}
@@ -557,18 +529,14 @@ impl Server {
             // An opened document is pulled from now on: what was pushed for it goes.
             for path in &opened {
                 if self.published.remove(path).is_some() {
-                    if let Some(uri) = uri_of(&self.root.join(path)) {
-                        self.notify(
-                            notification::PublishDiagnostics::METHOD,
-                            json!({ "uri": uri, "diagnostics": [] }),
-                        );
-                    }
+                    // At the URI it was published at, before it was open.
+                    self.publish(uri_of(&self.root.join(path)), Vec::new());
                 }
             }
         }
         // Opening a document the session already holds as it is changes nothing.
         if let Some(session) = &self.session {
-            changed.retain(|(path, text)| current_text(session, path) != *text);
+            changed.retain(|(path, text)| held_text(session, path) != text.as_deref());
         }
         if changed.is_empty() {
             if !opened.is_empty() && !self.client.pull {
@@ -670,17 +638,9 @@ impl Server {
                 }))
     }
 
-    /// The text of a repository file on disk, read as the walk reads files (never through
-    /// a symbolic link, never from outside the checkout); `None` when it is gone.
+    /// The text of a repository file on disk (see [`read_inside`]).
     fn read_confined(&self, path: &Path) -> Option<String> {
-        let absolute = self.root.join(path);
-        crate::workspace::read::lexically_inside(&absolute, &self.root)?;
-        crate::workspace::read::confined(&absolute, &self.root).ok()?;
-        let metadata = std::fs::symlink_metadata(&absolute).ok()?;
-        if !metadata.is_file() {
-            return None;
-        }
-        std::fs::read_to_string(&absolute).ok()
+        read_inside(&self.root, path)
     }
 
     /// Takes the session's findings as they are now and publishes every file whose
@@ -711,26 +671,20 @@ impl Server {
             }
         }
         // Files whose diagnostics are all gone.
-        let gone: Vec<Arc<Path>> = self
-            .published
-            .keys()
-            .filter(|path| !seen.contains(*path))
-            .cloned()
-            .collect();
+        let mut gone = Vec::new();
+        self.published.retain(|path, _| {
+            let kept = seen.contains(path);
+            if !kept {
+                gone.push(Arc::clone(path));
+            }
+            kept
+        });
         for path in gone {
-            self.published.remove(&path);
             self.push(&path, Vec::new());
         }
-        let emptied: Vec<Arc<Path>> = self
-            .pulled
-            .keys()
-            .filter(|path| !seen.contains(*path))
-            .cloned()
-            .collect();
-        for path in emptied {
-            self.pulled.remove(&path);
-            pulled_changed = true;
-        }
+        let pulled = self.pulled.len();
+        self.pulled.retain(|path, _| seen.contains(path));
+        pulled_changed |= self.pulled.len() != pulled;
         // Open documents first: that is where the writer looks. Each file's diagnostics
         // are made as they are sent, never all at once.
         changed.sort_by_key(|(path, _, _)| !self.buffers.contains_key(path));
@@ -743,10 +697,6 @@ impl Server {
         }
     }
 
-    fn republish_everything(&mut self) {
-        self.refresh();
-    }
-
     /// Publishes the diagnostics of documents just opened that the session already held,
     /// unless they are out already.
     fn publish_opened(&mut self, opened: &[Arc<Path>]) {
@@ -757,19 +707,20 @@ impl Server {
         }
     }
 
+    /// Publishes `diagnostics` for `path` (relative to the root), at the URI its buffer
+    /// has when it is open.
     fn push(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {
-        let Some(uri) = self
-            .buffers
-            .get(path)
-            .map(|buffer| buffer.uri.clone())
-            .or_else(|| uri_of(&self.root.join(path)))
-        else {
-            return;
-        };
-        self.notify(
-            notification::PublishDiagnostics::METHOD,
-            json!({ "uri": uri, "diagnostics": diagnostics }),
-        );
+        let uri = self.buffers.get(path).map(|buffer| buffer.uri.clone());
+        self.publish(uri.or_else(|| uri_of(&self.root.join(path))), diagnostics);
+    }
+
+    fn publish(&self, uri: Option<Uri>, diagnostics: Vec<lsp_types::Diagnostic>) {
+        if let Some(uri) = uri {
+            self.notify(
+                notification::PublishDiagnostics::METHOD,
+                json!({ "uri": uri, "diagnostics": diagnostics }),
+            );
+        }
     }
 
     /// The configuration could not be read: a diagnostic at its line, and the last good
@@ -777,23 +728,13 @@ impl Server {
     fn config_broken(&mut self, error: &Error) {
         let (path, diagnostic) = diagnostics::of_error(error, &self.root, &self.options);
         self.log(1, &format!("lessons: {error}"));
-        if let Some(uri) = uri_of(&path) {
-            self.notify(
-                notification::PublishDiagnostics::METHOD,
-                json!({ "uri": uri, "diagnostics": [diagnostic] }),
-            );
-        }
+        self.publish(uri_of(&path), vec![diagnostic]);
         self.config_problem = Some(path);
     }
 
     fn clear_config_problem(&mut self) {
         if let Some(path) = self.config_problem.take() {
-            if let Some(uri) = uri_of(&path) {
-                self.notify(
-                    notification::PublishDiagnostics::METHOD,
-                    json!({ "uri": uri, "diagnostics": [] }),
-                );
-            }
+            self.publish(uri_of(&path), Vec::new());
         }
     }
 
@@ -804,7 +745,7 @@ impl Server {
         let path = self.relative(&uri)?;
         let text = match self.buffers.get(&path) {
             Some(buffer) => buffer.text.clone(),
-            None => current_text(self.session.as_ref()?, &path)?,
+            None => held_text(self.session.as_ref()?, &path)?.to_owned(),
         };
         Some((path, text))
     }
@@ -891,24 +832,61 @@ impl Server {
         else {
             return Value::Null;
         };
-        let kind = self.session.as_ref().and_then(|session| {
-            let workspace = session.workspace();
-            let file = workspace.file_position(&path)?;
-            workspace
-                .documents
-                .iter()
-                .find(|loaded| loaded.file == file && loaded.kind.is_some())
-                .and_then(|loaded| loaded.kind.as_deref().map(str::to_owned))
-        });
-        complete::completion(&path, &text, position, kind.as_deref())
+        // The kind of the document being typed in (a YAML file may hold several).
+        let offset = text::offset(&text, position);
+        let kind = self
+            .session
+            .as_ref()
+            .and_then(|session| hover::loaded_at(session.workspace(), &path, offset))
+            .and_then(|loaded| loaded.kind.as_deref());
+        complete::completion(&path, &text, position, kind)
     }
 }
 
 /// The session's text of `path` now, when it holds the file.
-fn current_text(session: &Session, path: &Path) -> Option<String> {
+fn held_text<'a>(session: &'a Session, path: &Path) -> Option<&'a str> {
     let workspace = session.workspace();
     let position = workspace.file_position(path)?;
-    Some(workspace.files[position].text().to_string())
+    Some(workspace.files[position].text())
+}
+
+/// The path of `uri` relative to `root`, when it names a file inside it: never one with
+/// `..` or `.` parts (`file:///repo/../etc/passwd` starts with the root and is not in it).
+fn relative_in(root: &Path, uri: &Uri) -> Option<Arc<Path>> {
+    let path = path_of(uri)?;
+    if path.components().any(|part| {
+        matches!(
+            part,
+            std::path::Component::ParentDir | std::path::Component::CurDir
+        )
+    }) {
+        return None;
+    }
+    let inside = |path: &Path| {
+        path.strip_prefix(root)
+            .ok()
+            .filter(|relative| !relative.as_os_str().is_empty())
+            .map(Arc::from)
+    };
+    inside(&path).or_else(|| {
+        // Through a symbolic link to the checkout, say: compare where it really is.
+        let parent = std::fs::canonicalize(path.parent()?).ok()?;
+        inside(&parent.join(path.file_name()?))
+    })
+}
+
+/// The text of `path` (relative to `root`) on disk, read as the walk reads files: a regular
+/// file inside the checkout, never through a symbolic link; `None` when it is gone or not
+/// one.
+fn read_inside(root: &Path, path: &Path) -> Option<String> {
+    let absolute = root.join(path);
+    crate::workspace::read::lexically_inside(&absolute, root)?;
+    crate::workspace::read::confined(&absolute, root).ok()?;
+    let metadata = std::fs::symlink_metadata(&absolute).ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    std::fs::read_to_string(&absolute).ok()
 }
 
 fn is_edit(notification: &Notification) -> bool {
@@ -942,4 +920,50 @@ fn changes_applied(mut text: String, params: &Value) -> Option<String> {
         }
     }
     Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uri_names_a_file_of_the_repository_only_when_it_lies_inside_it() {
+        let root = Path::new("/srv/policies");
+        let uri = |text: &str| -> Uri { text.parse().unwrap() };
+        assert_eq!(
+            relative_in(root, &uri("file:///srv/policies/incidents/a.yaml")).as_deref(),
+            Some(Path::new("incidents/a.yaml"))
+        );
+        for outside in [
+            "file:///srv/policies/../secrets/a.yaml",
+            "file:///srv/policies/./incidents/../../x.yaml",
+            "file:///srv/other/a.yaml",
+            "file:///srv/policies",
+            "untitled:Untitled-1",
+        ] {
+            assert_eq!(relative_in(root, &uri(outside)), None, "{outside}");
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_from_disk_only_inside_the_checkout_and_never_through_a_link() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.yaml");
+        std::fs::write(&secret, "kind: incident\n").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        std::fs::write(root.join("a.yaml"), "kind: runbook\n").unwrap();
+        std::os::unix::fs::symlink(&secret, root.join("linked.yaml")).unwrap();
+        assert_eq!(
+            read_inside(root, Path::new("a.yaml")).as_deref(),
+            Some("kind: runbook\n")
+        );
+        assert_eq!(read_inside(root, Path::new("linked.yaml")), None);
+        assert_eq!(read_inside(root, &secret), None);
+        let climbing = Path::new("..")
+            .join(outside.path().file_name().unwrap())
+            .join("secret.yaml");
+        assert_eq!(read_inside(root, &climbing), None);
+        assert_eq!(read_inside(root, Path::new("gone.yaml")), None);
+    }
 }
