@@ -37,7 +37,7 @@ use crate::source::{Format, SourceFile};
 use crate::workspace::{read, LoadedDocument, Workspace};
 
 /// The layout of a cache file: a change to it makes every older cache another key's.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// The folder a repository's cache is kept in, at its root.
 pub const FOLDER: &str = ".lessons_cache";
@@ -78,6 +78,12 @@ struct Stored<'a> {
     /// document ids), once; the rest refers to them by index.
     #[serde(borrow)]
     texts: Vec<Text<'a>>,
+    /// The (kind, field) pairs some call asked `referencing` about, asked `docs(kind,
+    /// field)` about, and read of a document a lookup handed it: whom an edit concerns,
+    /// known without going through every call.
+    asked: Vec<(TextIndex, TextIndex)>,
+    having: Vec<(TextIndex, TextIndex)>,
+    fields_read: Vec<(TextIndex, TextIndex)>,
     #[serde(borrow)]
     files: Vec<StoredFile<'a>>,
     #[serde(borrow)]
@@ -258,7 +264,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
 type TextIndex = u32;
 const NONE: TextIndex = u32::MAX;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash)]
 enum StoredLooked {
     Kind(TextIndex),
     Count(TextIndex),
@@ -488,8 +494,9 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         };
         // The outcome and what the cache will keep are put together side by side.
         let keeping = file.is_some() && mac_key.is_some();
+        let settled = session.take_settled();
         let (mut outcome, stored) = rayon::join(
-            || session.outcome(),
+            || session.outcome_with(settled),
             || {
                 keeping.then(|| {
                     encoded(&store(
@@ -1225,6 +1232,30 @@ fn store<'a>(
     remade: Option<&HashSet<Arc<Path>>>,
     began: u64,
 ) -> Stored<'a> {
+    // What each document names and has in the fields lookups asked about (what a later
+    // run needs to know whom an edit of it concerns, and to answer without reading it),
+    // and its digests: worked out on every thread before the texts are shared out. A
+    // session that took up only some of an earlier cache's calls asked what they asked
+    // besides.
+    let (mut fields, mut having) = session.asked_fields();
+    let mut read_fields = session.fields_read();
+    if let (Some(previous), Some(_)) = (&previous, remade) {
+        let texts = |pairs: &[(TextIndex, TextIndex)]| -> Vec<(Arc<str>, Arc<str>)> {
+            pairs
+                .iter()
+                .filter_map(|(kind, field)| {
+                    let text = |at: &TextIndex| previous.texts.get(*at as usize);
+                    Some((
+                        Arc::from(text(kind)?.as_str()),
+                        Arc::from(text(field)?.as_str()),
+                    ))
+                })
+                .collect()
+        };
+        fields.extend(texts(&previous.asked));
+        having.extend(texts(&previous.having));
+        read_fields.extend(texts(&previous.fields_read));
+    }
     // What the earlier cache says of each file, taken as it is where nothing was remade
     // (its texts then keep their places in the table).
     let (mut table, files) = match previous {
@@ -1270,14 +1301,9 @@ fn store<'a>(
                 printed: record.printed.iter().cloned().map(Text::from).collect(),
             });
     }
-    // What each document names and has in the fields lookups asked about (what a later
-    // run needs to know whom an edit of it concerns, and to answer without reading it),
-    // and its digests: worked out on every thread before the texts are shared out.
-    let (fields, having) = session.asked_fields();
     // The fields whose digests a later run can use: those some call read of a looked-up
     // document, and those lookups turn on. A field left out counts as changed when its
     // document changes — which concerns no call that did not read it.
-    let read_fields = session.fields_read();
     let mut wanted: HashMap<&str, Option<HashSet<&str>>> = HashMap::new();
     for (kind, field) in read_fields.iter().chain(&fields).chain(&having) {
         let entry = wanted
@@ -1447,6 +1473,15 @@ fn store<'a>(
             problems,
         });
     }
+    let mut pairs = |pairs: &super::session::Fields| -> Vec<(TextIndex, TextIndex)> {
+        let mut pairs: Vec<(TextIndex, TextIndex)> = pairs
+            .iter()
+            .map(|(kind, field)| (table.index(kind), table.index(field)))
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    };
+    let (asked, having, fields_read) = (pairs(&fields), pairs(&having), pairs(&read_fields));
     let whole = session.whole_findings();
     let across = whole
         .across
@@ -1464,6 +1499,9 @@ fn store<'a>(
             .into_iter()
             .map(Text::from)
             .collect(),
+        asked,
+        having,
+        fields_read,
         files,
         across,
         run_level,
@@ -1707,8 +1745,10 @@ fn remembered_document(
     (remembered, document.kind.as_deref().map(Arc::from))
 }
 
-/// Takes up a session over a freshly loaded repository from `stored`: the records of the
-/// files whose digest did not change are kept, and what the changed ones touch is re-run.
+/// Takes up a session over a freshly loaded repository from `stored`: what the changed
+/// files touch is re-run, with the records of the files it re-runs calls of; the findings
+/// of the other files are held as a whole ([`Session::settle`]), each file's decoded on
+/// its own thread, never one by one in the session.
 ///
 /// Says what it did, and which files' records it made again (`None`: all of them).
 fn resume(
@@ -1721,14 +1761,22 @@ fn resume(
         .map(|read| (read.relative.as_path(), read.digest))
         .collect();
     let texts = Texts::of(&stored.texts);
+    let pairs = |pairs: &[(TextIndex, TextIndex)]| -> super::session::Fields {
+        pairs
+            .iter()
+            .map(|(kind, field)| (texts.known(*kind), texts.known(*field)))
+            .collect()
+    };
+    // What every call asked, as the cache kept it: no call need be gone through for it.
+    let (fields_asked, having) = (pairs(&stored.asked), pairs(&stored.having));
     let workspace = session.workspace();
     let now: HashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
-    let mut unchanged = 0;
+    let mut unchanged: Vec<usize> = Vec::new();
     let mut edited: Vec<(Arc<Path>, usize)> = Vec::new();
     let mut touched: HashSet<Looked> = HashSet::new();
+    // (kind, field) pairs every `referencing` lookup of which a change concerns.
+    let mut every: Vec<(Arc<str>, Arc<str>)> = Vec::new();
     let mut across = false;
-    let mut kept: Vec<(Arc<Path>, usize, usize, super::session::Record)> = Vec::new();
-    let mut per_file: Vec<(Arc<Path>, Vec<Finding>)> = Vec::new();
     let mut known: HashSet<&str> = HashSet::new();
     // The documents as they were before a change, and where the changed files' documents
     // are now: whom `referencing` and `docs(kind, field)` lookups of theirs concern.
@@ -1738,41 +1786,11 @@ fn resume(
     // the fields they changed: only the calls that read one are made again.
     let mut kept_identity: Vec<(LoadedDocument, usize, HashSet<Arc<str>>)> = Vec::new();
     let mut narrowed_positions: HashSet<usize> = HashSet::new();
-    for file in &stored.files {
+    for (at, file) in stored.files.iter().enumerate() {
         known.insert(file.path.as_str());
         let path: Arc<Path> = Arc::from(Path::new(file.path.as_str()));
-        let same = digests.get(&*path) == Some(&file.digest);
-        if same {
-            unchanged += 1;
-            for (ordinal, document) in file.documents.iter().enumerate() {
-                for call in &document.calls {
-                    kept.push((
-                        Arc::clone(&path),
-                        ordinal,
-                        call.rule,
-                        super::session::Record {
-                            findings: call
-                                .findings
-                                .iter()
-                                .map(|found| texts.finding(found))
-                                .collect(),
-                            looked: postcard::from_bytes::<Vec<StoredLooked>>(&call.looked.0)
-                                .unwrap_or_default()
-                                .iter()
-                                .map(|looked| texts.looked(looked))
-                                .collect(),
-                            printed: call.printed.iter().map(|text| text.to_string()).collect(),
-                        },
-                    ));
-                }
-            }
-            per_file.push((
-                Arc::clone(&path),
-                file.natives
-                    .iter()
-                    .map(|found| texts.finding(found))
-                    .collect(),
-            ));
+        if digests.get(&*path) == Some(&file.digest) {
+            unchanged.push(at);
             continue;
         }
         // Changed or gone: what it held before is what others may have looked at.
@@ -1896,6 +1914,78 @@ fn resume(
             }
         }
     }
+    // What the changed documents named and had before, as the cache remembers them, and
+    // what they name and have now.
+    for before in &befores {
+        every.extend(super::session::touch_asked(
+            before,
+            &fields_asked,
+            &having,
+            &mut touched,
+        ));
+    }
+    for &position in &afters {
+        every.extend(super::session::touch_asked(
+            &workspace.documents[position],
+            &fields_asked,
+            &having,
+            &mut touched,
+        ));
+    }
+    let mut narrowed = Vec::with_capacity(kept_identity.len());
+    for (remembered, position, fields) in kept_identity {
+        let now = &workspace.documents[position];
+        let mut looked = HashSet::new();
+        super::session::touch_identity(Some(&remembered), Some(now), &mut looked);
+        for loaded in [&remembered, now] {
+            // Should the cache know nothing of what it names, every such lookup is made
+            // again, whatever it read.
+            every.extend(super::session::touch_asked(
+                loaded,
+                &fields_asked,
+                &having,
+                &mut looked,
+            ));
+        }
+        let Some(kind) = now.kind.clone() else {
+            touched.extend(looked);
+            continue;
+        };
+        narrowed.push(super::session::Narrowed {
+            looked,
+            kind,
+            fields,
+        });
+    }
+    // Which calls of the unchanged files looked at what changed, told in the cache's own
+    // terms (text indexes), and their findings: each file on its own thread.
+    let changes = Changes::of(&stored.texts, &touched, &every, &narrowed);
+    let files: Vec<Remembered> = {
+        use rayon::prelude::*;
+        unchanged
+            .par_iter()
+            .map(|&at| changes.remembered(&stored.files[at], &texts))
+            .collect()
+    };
+    let mut kept: Vec<(Arc<Path>, usize, usize, super::session::Record)> = Vec::new();
+    let mut looked_again: Vec<super::session::CallKey> = Vec::new();
+    let mut per_file: Vec<(Arc<Path>, Vec<Finding>)> = Vec::with_capacity(files.len());
+    let mut settled = super::session::Settled {
+        findings: Vec::with_capacity(files.iter().map(|file| file.findings.len()).sum()),
+        printed: Vec::new(),
+    };
+    for file in files {
+        let path = file.path;
+        for (ordinal, rule, record, stale) in file.calls {
+            if stale {
+                looked_again.push(((Arc::clone(&path), ordinal), rule));
+            }
+            kept.push((Arc::clone(&path), ordinal, rule, record));
+        }
+        settled.findings.extend(file.findings);
+        settled.printed.extend(file.printed);
+        per_file.push((path, file.natives));
+    }
     let changed = edited.len();
     session.take_up(
         kept,
@@ -1907,46 +1997,181 @@ fn resume(
             .collect(),
         stored.idle.clone(),
     );
-    // What the changed documents named and had before, as the cache remembers them, and
-    // what they name and have now.
-    let (fields_asked, having) = session.asked_fields();
-    for before in &befores {
-        session.touch_asked(before, &fields_asked, &having, &mut touched);
-    }
-    let workspace = session.workspace();
-    for position in afters {
-        session.touch_asked(
-            &workspace.documents[position],
-            &fields_asked,
-            &having,
-            &mut touched,
-        );
-    }
-    let mut narrowed = Vec::with_capacity(kept_identity.len());
-    for (remembered, position, fields) in kept_identity {
-        let now = &workspace.documents[position];
-        let mut looked = HashSet::new();
-        super::session::touch_identity(Some(&remembered), Some(now), &mut looked);
-        session.touch_asked(&remembered, &fields_asked, &having, &mut looked);
-        session.touch_asked(now, &fields_asked, &having, &mut looked);
-        let Some(kind) = now.kind.clone() else {
-            touched.extend(looked);
-            continue;
-        };
-        narrowed.push(super::session::Narrowed {
-            looked,
-            kind,
-            fields,
-        });
-    }
-    let edited_now = session.reevaluate_narrowed(&edited, &touched, &narrowed, across);
+    session.settle(settled);
+    let edited_now = session.reevaluate_calls(&edited, &touched, looked_again, across);
     let used = CacheUse {
-        unchanged,
+        unchanged: unchanged.len(),
         changed,
         calls: edited_now.calls,
         ..CacheUse::default()
     };
     (used, (!edited_now.everything).then_some(edited_now.remade))
+}
+
+/// An unchanged file of a cache, taken up: the records of every call of it when one of
+/// them is made again (with whether it is), its findings and printed lines as a whole
+/// otherwise; and the findings of the native rules that judge it alone.
+struct Remembered {
+    path: Arc<Path>,
+    calls: Vec<(usize, usize, super::session::Record, bool)>,
+    findings: Vec<Finding>,
+    printed: Vec<String>,
+    natives: Vec<Finding>,
+}
+
+/// What changed, in a cache's terms: the lookups it concerns, by the cache's text indexes
+/// (a lookup naming a text the cache does not hold was made by no call it kept).
+struct Changes {
+    touched: HashSet<StoredLooked>,
+    /// (kind, field): every `referencing` lookup of these.
+    every: HashSet<(TextIndex, TextIndex)>,
+    narrowed: Vec<StoredNarrowed>,
+    /// The index of `""` (a call that read every field), if the cache holds it.
+    every_field: Option<TextIndex>,
+}
+
+/// A [`super::session::Narrowed`] in a cache's terms.
+struct StoredNarrowed {
+    looked: HashSet<StoredLooked>,
+    kind: Option<TextIndex>,
+    fields: HashSet<TextIndex>,
+}
+
+impl Changes {
+    fn of(
+        texts: &[Text<'_>],
+        touched: &HashSet<Looked>,
+        every: &[(Arc<str>, Arc<str>)],
+        narrowed: &[super::session::Narrowed],
+    ) -> Changes {
+        let index: HashMap<&str, TextIndex> = texts
+            .iter()
+            .enumerate()
+            .map(|(at, text)| (text.as_str(), small(at)))
+            .collect();
+        let at = |text: &str| index.get(text).copied();
+        let stored = |looked: &Looked| -> Option<StoredLooked> {
+            Some(match looked {
+                Looked::Kind(kind) => StoredLooked::Kind(at(kind)?),
+                Looked::Count(kind) => StoredLooked::Count(at(kind)?),
+                Looked::Field(kind, field) => StoredLooked::Field(at(kind)?, at(field)?),
+                Looked::Id(kind, id) => StoredLooked::Id(at(kind)?, at(id)?),
+                Looked::Person(id) => StoredLooked::Person(at(id)?),
+                Looked::Exists(kind, id) => StoredLooked::Exists(at(kind)?, at(id)?),
+                Looked::Having(kind, field) => StoredLooked::Having(at(kind)?, at(field)?),
+                Looked::Referencing(kind, field, id) => {
+                    StoredLooked::Referencing(at(kind)?, at(field)?, at(id)?)
+                }
+            })
+        };
+        Changes {
+            touched: touched.iter().filter_map(stored).collect(),
+            every: every
+                .iter()
+                .filter_map(|(kind, field)| Some((at(kind)?, at(field)?)))
+                .collect(),
+            narrowed: narrowed
+                .iter()
+                .map(|change| StoredNarrowed {
+                    looked: change.looked.iter().filter_map(stored).collect(),
+                    kind: at(&change.kind),
+                    fields: change.fields.iter().filter_map(|field| at(field)).collect(),
+                })
+                .collect(),
+            every_field: at(""),
+        }
+    }
+
+    /// Whether a call that looked at `looked` could say something else now.
+    fn concern(&self, looked: &[StoredLooked]) -> bool {
+        looked.iter().any(|one| {
+            self.touched.contains(one)
+                || matches!(one, StoredLooked::Referencing(kind, field, _)
+                    if self.every.contains(&(*kind, *field)))
+                || self.narrowed.iter().any(|change| {
+                    change.looked.contains(one) && self.narrowed_concerns(change, one, looked)
+                })
+        })
+    }
+
+    /// As [`super::session::Narrowed`] judges it: the lookup turns on a changed field, or
+    /// the call read a changed field (or every field) of a document of the kind.
+    fn narrowed_concerns(
+        &self,
+        change: &StoredNarrowed,
+        one: &StoredLooked,
+        looked: &[StoredLooked],
+    ) -> bool {
+        if let StoredLooked::Referencing(_, field, _) | StoredLooked::Having(_, field) = one {
+            if change.fields.contains(field) {
+                return true;
+            }
+        }
+        looked.iter().any(|read| {
+            matches!(read, StoredLooked::Field(kind, field)
+                if Some(*kind) == change.kind
+                    && (Some(*field) == self.every_field || change.fields.contains(field)))
+        })
+    }
+
+    /// `file` taken up (see [`Remembered`]).
+    fn remembered(&self, file: &StoredFile, texts: &Texts) -> Remembered {
+        let path: Arc<Path> = Arc::from(Path::new(file.path.as_str()));
+        let looked: Vec<Vec<StoredLooked>> = file
+            .documents
+            .iter()
+            .flat_map(|document| &document.calls)
+            .map(|call| postcard::from_bytes(&call.looked.0).unwrap_or_default())
+            .collect();
+        let stale: Vec<bool> = looked.iter().map(|looked| self.concern(looked)).collect();
+        let natives = file
+            .natives
+            .iter()
+            .map(|found| texts.finding(found))
+            .collect();
+        let calls = file
+            .documents
+            .iter()
+            .enumerate()
+            .flat_map(|(ordinal, document)| document.calls.iter().map(move |call| (ordinal, call)));
+        if !stale.contains(&true) {
+            let (mut findings, mut printed) = (Vec::new(), Vec::new());
+            for (_, call) in calls {
+                findings.extend(call.findings.iter().map(|found| texts.finding(found)));
+                printed.extend(call.printed.iter().map(|text| text.to_string()));
+            }
+            return Remembered {
+                path,
+                calls: Vec::new(),
+                findings,
+                printed,
+                natives,
+            };
+        }
+        let calls = calls
+            .zip(looked)
+            .zip(stale)
+            .map(|(((ordinal, call), looked), stale)| {
+                let record = super::session::Record {
+                    findings: call
+                        .findings
+                        .iter()
+                        .map(|found| texts.finding(found))
+                        .collect(),
+                    looked: looked.iter().map(|looked| texts.looked(looked)).collect(),
+                    printed: call.printed.iter().map(|text| text.to_string()).collect(),
+                };
+                (ordinal, call.rule, record, stale)
+            })
+            .collect();
+        Remembered {
+            path,
+            calls,
+            findings: Vec::new(),
+            printed: Vec::new(),
+            natives,
+        }
+    }
 }
 
 #[cfg(test)]

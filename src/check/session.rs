@@ -83,6 +83,16 @@ pub struct Session {
     rule_errors: Vec<RuleError>,
     spent: Vec<Spent>,
     idle: Vec<bool>,
+    /// The findings and printed lines of the calls a cache vouched for and no edit
+    /// concerned: held as a whole, not call by call (see [`Session::settle`]).
+    settled: Settled,
+}
+
+/// The findings and printed lines of calls a session holds only as a whole.
+#[derive(Debug, Default)]
+pub(super) struct Settled {
+    pub findings: Vec<Finding>,
+    pub printed: Vec<String>,
 }
 
 impl Session {
@@ -137,6 +147,7 @@ impl Session {
             rule_errors: Vec::new(),
             spent: Vec::new(),
             idle: Vec::new(),
+            settled: Settled::default(),
         }
     }
 
@@ -183,8 +194,20 @@ impl Session {
 
     /// The run as a fresh `check` of the repository as edited would return it.
     pub fn outcome(&self) -> Outcome {
+        self.outcome_with(Settled {
+            findings: self.settled.findings.clone(),
+            printed: self.settled.printed.clone(),
+        })
+    }
+
+    /// The outcome, with `settled` (what [`Session::take_settled`] took) in it.
+    pub(super) fn outcome_with(&self, settled: Settled) -> Outcome {
         let workspace = &self.ready.workspace;
-        let mut findings: Vec<Finding> = Vec::with_capacity(
+        let Settled {
+            mut findings,
+            printed: mut settled_printed,
+        } = settled;
+        findings.reserve(
             self.records
                 .values()
                 .map(|record| record.findings.len())
@@ -201,11 +224,12 @@ impl Session {
         }
         findings.extend(self.across.iter().cloned());
         findings.extend(self.run_level.iter().cloned());
-        let printed = self
-            .records
-            .values()
-            .flat_map(|record| record.printed.iter().cloned())
-            .collect();
+        settled_printed.extend(
+            self.records
+                .values()
+                .flat_map(|record| record.printed.iter().cloned()),
+        );
+        let printed = settled_printed;
         let evaluated = Evaluated::kept(
             workspace,
             Arc::clone(&self.ready.compiled),
@@ -266,6 +290,11 @@ impl Session {
     }
 
     fn edit(&mut self, relative: &Path, text: Option<String>) -> Result<Edited, Error> {
+        if !self.settled.findings.is_empty() || !self.settled.printed.is_empty() {
+            // What is held only as a whole cannot be told apart by call: every call is
+            // made once, to be recorded.
+            self.evaluate_everything();
+        }
         if self.reloads_on(relative) {
             // The configuration or a rule changed: everything it decides is decided anew.
             let options = self.setup_options.clone();
@@ -392,8 +421,22 @@ impl Session {
         self.idle = idle;
     }
 
+    /// Holds `settled` — the findings and printed lines of calls a cache vouched for that
+    /// no change concerns — as a whole: a session of one run resumed from a cache, never
+    /// updated call by call (an edit of it makes every call again first).
+    pub(super) fn settle(&mut self, settled: Settled) {
+        self.settled = settled;
+    }
+
+    /// Takes what [`Session::settle`] gave, to hand it to [`Session::outcome_with`]
+    /// without a copy.
+    pub(super) fn take_settled(&mut self) -> Settled {
+        std::mem::take(&mut self.settled)
+    }
+
     /// Records every call anew.
     pub(super) fn evaluate_everything(&mut self) {
+        self.settled = Settled::default();
         // Every document is checked: none may be only what a cache remembers.
         if self
             .ready
@@ -500,7 +543,8 @@ impl Session {
             let mut of_it = HashSet::new();
             touch_identity(before, after, &mut of_it);
             for loaded in [before, after].into_iter().flatten() {
-                self.touch_asked(loaded, &fields, &having, &mut of_it);
+                let every = touch_asked(loaded, &fields, &having, &mut of_it);
+                self.touch_every_referencing(&every, &mut of_it);
             }
             match (before, after) {
                 (Some(before), Some(after))
@@ -562,41 +606,24 @@ impl Session {
         read
     }
 
-    /// Adds to `touched` the lookups a change of `loaded` concerns beyond its kind and id:
-    /// `referencing(kind, field, id)` for each id it names in a field asked about, and
-    /// `docs(kind, field)` for each field asked about that it has. What it says of a field
-    /// is not known (a remembered document the cache kept no word of it for) concerns every
-    /// such lookup.
-    pub(super) fn touch_asked(
+    /// Adds to `touched` every `referencing(kind, field, …)` some recorded call made, for
+    /// each (kind, field) of `every` (see [`touch_asked`]).
+    fn touch_every_referencing(
         &self,
-        loaded: &LoadedDocument,
-        referencing: &Fields,
-        having: &Fields,
+        every: &[(Arc<str>, Arc<str>)],
         touched: &mut HashSet<Looked>,
     ) {
-        let Some(kind) = &loaded.kind else { return };
-        let asked = asked_of(loaded, referencing, having);
-        for (_, field) in referencing.iter().filter(|(of, _)| of == kind) {
-            match asked.names.iter().find(|(named, _)| named == field) {
-                Some((_, names)) => touched.extend(names.iter().map(|id| {
-                    Looked::Referencing(Arc::clone(kind), Arc::clone(field), Arc::clone(id))
-                })),
-                None => touched.extend(
-                    self.looked_at()
-                        .filter(|looked| {
-                            matches!(looked, Looked::Referencing(of, named, _)
-                                if of == kind && named == field)
-                        })
-                        .cloned(),
-                ),
-            }
+        if every.is_empty() {
+            return;
         }
-        for (_, field) in having.iter().filter(|(of, _)| of == kind) {
-            let has = asked.having.iter().find(|(named, _)| named == field);
-            if has.is_none_or(|(_, has)| *has) {
-                touched.insert(Looked::Having(Arc::clone(kind), Arc::clone(field)));
-            }
-        }
+        touched.extend(
+            self.looked_at()
+                .filter(|looked| {
+                    matches!(looked, Looked::Referencing(of, named, _)
+                        if every.iter().any(|(kind, field)| of == kind && named == field))
+                })
+                .cloned(),
+        );
     }
 
     /// After the files `edited` changed (each with the number of documents it held
@@ -609,6 +636,69 @@ impl Session {
         edited: &[(Arc<Path>, usize)],
         touched: &HashSet<Looked>,
         narrowed: &[Narrowed],
+        across: bool,
+    ) -> Edited {
+        let looked_again = self.readers_of(touched, narrowed);
+        self.reevaluate_calls(edited, touched, looked_again, across)
+    }
+
+    /// The calls that looked at something `touched`, and those that looked up a document
+    /// that changed in some fields only (`narrowed`) and read one of them.
+    fn readers_of(&self, touched: &HashSet<Looked>, narrowed: &[Narrowed]) -> Vec<CallKey> {
+        let mut stale = Vec::new();
+        match &self.readers {
+            Some(readers) => {
+                for looked in touched {
+                    if let Some(readers) = readers.get(looked) {
+                        stale.extend(readers.iter().cloned());
+                    }
+                }
+                for change in narrowed {
+                    for looked in &change.looked {
+                        let Some(readers) = readers.get(looked) else {
+                            continue;
+                        };
+                        stale.extend(
+                            readers
+                                .iter()
+                                .filter(|key| {
+                                    self.records
+                                        .get(*key)
+                                        .is_some_and(|record| change.concerns(looked, record))
+                                })
+                                .cloned(),
+                        );
+                    }
+                }
+            }
+            None => stale.extend(
+                self.records
+                    .iter()
+                    .filter(|(_, record)| {
+                        record.looked.iter().any(|looked| {
+                            touched.contains(looked)
+                                || narrowed.iter().any(|change| {
+                                    change.looked.contains(looked)
+                                        && change.concerns(looked, record)
+                                })
+                        })
+                    })
+                    .map(|(key, _)| key.clone()),
+            ),
+        }
+        stale
+    }
+
+    /// After the files `edited` changed (each with the number of documents it held
+    /// before): re-runs the calls on their documents and `looked_again` (calls that
+    /// looked at something `touched` or a narrowed change concerns); the native rules that
+    /// judge a file alone on those files, the others when `across`; the configuration's
+    /// notes.
+    pub(super) fn reevaluate_calls(
+        &mut self,
+        edited: &[(Arc<Path>, usize)],
+        touched: &HashSet<Looked>,
+        looked_again: Vec<CallKey>,
         across: bool,
     ) -> Edited {
         // A rule whose evidence has no document is idle when documents name some: that
@@ -669,46 +759,7 @@ impl Session {
                 only.add_document(position, rules);
             }
         }
-        match &self.readers {
-            Some(readers) => {
-                for looked in touched {
-                    if let Some(readers) = readers.get(looked) {
-                        stale.extend(readers.iter().cloned());
-                    }
-                }
-                for change in narrowed {
-                    for looked in &change.looked {
-                        let Some(readers) = readers.get(looked) else {
-                            continue;
-                        };
-                        stale.extend(
-                            readers
-                                .iter()
-                                .filter(|key| {
-                                    self.records
-                                        .get(*key)
-                                        .is_some_and(|record| change.concerns(looked, record))
-                                })
-                                .cloned(),
-                        );
-                    }
-                }
-            }
-            None => stale.extend(
-                self.records
-                    .iter()
-                    .filter(|(_, record)| {
-                        record.looked.iter().any(|looked| {
-                            touched.contains(looked)
-                                || narrowed.iter().any(|change| {
-                                    change.looked.contains(looked)
-                                        && change.concerns(looked, record)
-                                })
-                        })
-                    })
-                    .map(|(key, _)| key.clone()),
-            ),
-        }
+        stale.extend(looked_again);
         stale.sort_unstable();
         stale.dedup();
         let mut remade = edited_files.clone();
@@ -1023,6 +1074,40 @@ fn looked_up_files(workspace: &Workspace, looked: &HashSet<Looked>) -> Vec<usize
 pub(super) struct Asked {
     pub names: Vec<(Arc<str>, Vec<Arc<str>>)>,
     pub having: Vec<(Arc<str>, bool)>,
+}
+
+/// Adds to `touched` the lookups a change of `loaded` concerns beyond its kind and id:
+/// `referencing(kind, field, id)` for each id it names in a field asked about, and
+/// `docs(kind, field)` for each field asked about that it has. What it says of a field is
+/// not known (a remembered document the cache kept no word of it for) concerns every
+/// `referencing(kind, field, …)`: those (kind, field) pairs are returned, for the caller to
+/// find among what calls looked at.
+pub(super) fn touch_asked(
+    loaded: &LoadedDocument,
+    referencing: &Fields,
+    having: &Fields,
+    touched: &mut HashSet<Looked>,
+) -> Vec<(Arc<str>, Arc<str>)> {
+    let mut every = Vec::new();
+    let Some(kind) = &loaded.kind else {
+        return every;
+    };
+    let asked = asked_of(loaded, referencing, having);
+    for (_, field) in referencing.iter().filter(|(of, _)| of == kind) {
+        match asked.names.iter().find(|(named, _)| named == field) {
+            Some((_, names)) => touched.extend(names.iter().map(|id| {
+                Looked::Referencing(Arc::clone(kind), Arc::clone(field), Arc::clone(id))
+            })),
+            None => every.push((Arc::clone(kind), Arc::clone(field))),
+        }
+    }
+    for (_, field) in having.iter().filter(|(of, _)| of == kind) {
+        let has = asked.having.iter().find(|(named, _)| named == field);
+        if has.is_none_or(|(_, has)| *has) {
+            touched.insert(Looked::Having(Arc::clone(kind), Arc::clone(field)));
+        }
+    }
+    every
 }
 
 pub(super) fn asked_of(loaded: &LoadedDocument, referencing: &Fields, having: &Fields) -> Asked {
