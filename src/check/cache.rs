@@ -37,7 +37,7 @@ use crate::source::{Format, SourceFile};
 use crate::workspace::{read, LoadedDocument, Workspace};
 
 /// The layout of a cache file: a change to it makes every older cache another key's.
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// The folder a repository's cache is kept in, at its root.
 pub const FOLDER: &str = ".lessons_cache";
@@ -106,6 +106,18 @@ struct StoredFile<'a> {
     /// Whether its text holds an inline waiver.
     allows: bool,
     format: u8,
+    /// Its [`Parts`] in postcard: decoded on every thread when the cache is read, and
+    /// written again as they are when the file is kept (not encoded anew).
+    #[serde(borrow)]
+    body: Bytes<'a>,
+    /// The body, decoded.
+    #[serde(skip)]
+    parts: Parts<'a>,
+}
+
+/// What a cache keeps of a file besides its name and looks.
+#[derive(Serialize, Deserialize, Default)]
+struct Parts<'a> {
     #[serde(borrow)]
     documents: Vec<StoredDocument<'a>>,
     /// The findings of the native rules that judge a file alone.
@@ -788,11 +800,20 @@ fn load(file: &Path, root: &Path, mac: &[u8; 32]) -> Result<Vec<u8>, String> {
 /// The cache whose bytes [`load`] read, when it is whole and of `key`.
 fn decode<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Result<Stored<'a>, String> {
     let body = bytes.get(32..).unwrap_or_default();
-    let stored: Stored<'a> =
-        postcard::from_bytes(body).map_err(|error| format!("the cache does not read: {error}"))?;
+    let unreadable = |error: postcard::Error| format!("the cache does not read: {error}");
+    let mut stored: Stored<'a> = postcard::from_bytes(body).map_err(unreadable)?;
     if stored.key != *key {
         return Err("the cache is of another version, configuration, rule set or day".to_owned());
     }
+    // Each file's documents and findings, on every thread.
+    use rayon::prelude::*;
+    stored.files.par_iter_mut().try_for_each(|file| {
+        let std::borrow::Cow::Borrowed(body) = file.body.0 else {
+            return Err("the cache does not read".to_owned());
+        };
+        file.parts = postcard::from_bytes(body).map_err(unreadable)?;
+        Ok(())
+    })?;
     Ok(stored)
 }
 
@@ -854,11 +875,16 @@ fn from_cache(
             .par_iter()
             .map(|file| {
                 let (mut findings, mut printed) = (Vec::new(), Vec::new());
-                for call in file.documents.iter().flat_map(|document| &document.calls) {
+                for call in file
+                    .parts
+                    .documents
+                    .iter()
+                    .flat_map(|document| &document.calls)
+                {
                     findings.extend(call.findings.iter().map(|found| texts.finding(found)));
                     printed.extend(call.printed.iter().map(|text| text.to_string()));
                 }
-                findings.extend(file.natives.iter().map(|found| texts.finding(found)));
+                findings.extend(file.parts.natives.iter().map(|found| texts.finding(found)));
                 (findings, printed)
             })
             .collect()
@@ -1390,7 +1416,7 @@ fn store<'a>(
                 let before = loaded.document.remembered.then(|| {
                     remembered
                         .get(&path)
-                        .and_then(|file| file.documents.get(ordinal))
+                        .and_then(|file| file.parts.documents.get(ordinal))
                 });
                 StoredDocument {
                     names: names_of(&mut table, &facts),
@@ -1464,13 +1490,20 @@ fn store<'a>(
             },
             path: Text::from(path),
             format: format_code(source.format),
-            documents,
-            natives: session
-                .per_file_findings(&source.path)
-                .iter()
-                .map(|finding| table.finding(finding))
-                .collect(),
-            problems,
+            body: Bytes(
+                postcard::to_stdvec(&Parts {
+                    documents,
+                    natives: session
+                        .per_file_findings(&source.path)
+                        .iter()
+                        .map(|finding| table.finding(finding))
+                        .collect(),
+                    problems,
+                })
+                .unwrap_or_default()
+                .into(),
+            ),
+            parts: Parts::default(),
         });
     }
     let mut pairs = |pairs: &super::session::Fields| -> Vec<(TextIndex, TextIndex)> {
@@ -1705,11 +1738,13 @@ fn remembered_file(file: &StoredFile, source: Arc<SourceFile>, texts: Option<&Te
     FileParts {
         source,
         documents: file
+            .parts
             .documents
             .iter()
             .map(|document| remembered_document(document, texts))
             .collect(),
         problems: file
+            .parts
             .problems
             .iter()
             .map(|problem| LoadProblem {
@@ -1804,6 +1839,7 @@ fn resume(
         let source_now = workspace
             .file_position(&path)
             .map(|at| Arc::clone(&workspace.files[at]));
+        let file = &file.parts;
         edited.push((Arc::clone(&path), file.documents.len()));
         let zero = [0u8; 32];
         for (ordinal, after) in documents_now.iter().enumerate() {
@@ -2117,6 +2153,7 @@ impl Changes {
     /// `file` taken up (see [`Remembered`]).
     fn remembered(&self, file: &StoredFile, texts: &Texts) -> Remembered {
         let path: Arc<Path> = Arc::from(Path::new(file.path.as_str()));
+        let file = &file.parts;
         let looked: Vec<Vec<StoredLooked>> = file
             .documents
             .iter()
