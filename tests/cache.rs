@@ -413,3 +413,28 @@ fn files_that_look_unchanged_are_not_read_yet_keep_their_waivers_and_frames() {
     assert_eq!(run_cli(root, keys.path(), &[]), edited);
     assert_eq!(human(&[]), human(&["--no-cache"]));
 }
+
+#[test]
+fn files_touched_but_not_changed_are_read_once_then_known_again() {
+    let keys = tempfile::tempdir().expect("keys");
+    let folder = repository();
+    let root = folder.path();
+    let truth = run_cli(root, keys.path(), &["--no-cache"]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(run_cli(root, keys.path(), &[]), truth);
+    assert!(cache_note(root, keys.path()).contains(" 0 read;"));
+    // A checkout or a copy writes every file again, as it was.
+    let incident = root.join(common::edits::INCIDENT);
+    let text = std::fs::read(&incident).expect("the incident");
+    std::fs::write(&incident, &text).expect("written again");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let note = cache_note(root, keys.path());
+    assert!(
+        note.contains(" 0 changed, 1 read;") && unchanged_and_none_made(&note),
+        "{note}"
+    );
+    // Read once: the next run knows it by its look again.
+    let note = cache_note(root, keys.path());
+    assert!(note.contains(" 0 read;"), "{note}");
+    assert_eq!(run_cli(root, keys.path(), &[]), truth);
+}

@@ -443,6 +443,17 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                         read: read_now,
                         ..CacheUse::default()
                     });
+                    // Files that looked changed and read the same (a checkout, a copy, a
+                    // `touch`): their new looks are kept, or every later run reads them.
+                    if let (Some(file), Some(mac), true) = (&file, &mac_key, read_now > 0) {
+                        let mut stored = stored;
+                        for (kept, read) in stored.files.iter_mut().zip(&read) {
+                            if !read.unread {
+                                kept.stamp = settled_stamp(read.stamp, began);
+                            }
+                        }
+                        let _ = save(file, &outcome.root, mac, &mut encoded(&stored));
+                    }
                     return Ok(outcome);
                 }
                 // What the cache knows as it remembers it, what changed read anew.
@@ -1668,7 +1679,7 @@ fn lazy_workspace(
         })
         .collect();
     let mut files = Vec::with_capacity(parts.len());
-    let mut documents = Vec::new();
+    let mut documents = Vec::with_capacity(parts.iter().map(|part| part.documents.len()).sum());
     let mut problems = Vec::new();
     for (position, part) in parts.into_iter().enumerate() {
         files.push(part.source);

@@ -6,7 +6,7 @@
 pub mod cache;
 pub mod session;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,7 +114,7 @@ pub struct Outcome {
     pub rule_errors: Vec<RuleError>,
     /// The rules of the run, as they describe themselves (no compiled code).
     pub rules: Vec<rules::RuleInfo>,
-    pub sources: HashMap<Arc<Path>, Arc<SourceFile>>,
+    pub sources: FxHashMap<Arc<Path>, Arc<SourceFile>>,
     /// Documents in the reported files that at least one rule checked.
     pub documents: usize,
     /// Files reported on.
@@ -146,7 +146,7 @@ pub struct Outcome {
     reported: Reported,
     /// Each workspace file's position, by its path: a baseline of 40,000 entries or a
     /// report looks its files up instead of scanning them all.
-    file_positions: HashMap<Arc<Path>, usize>,
+    file_positions: FxHashMap<Arc<Path>, usize>,
 }
 
 impl Outcome {

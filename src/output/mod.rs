@@ -11,7 +11,7 @@ pub mod sarif;
 pub mod statistics;
 pub mod terminal;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -91,7 +91,7 @@ pub struct Results<'a> {
     pub documents: usize,
     pub files: usize,
     /// The text of every file a finding may point into, by its path.
-    pub sources: &'a HashMap<Arc<Path>, Arc<SourceFile>>,
+    pub sources: &'a FxHashMap<Arc<Path>, Arc<SourceFile>>,
     pub workspace: &'a Workspace,
     /// The files the run reported on.
     pub reported: &'a Reported,

@@ -147,7 +147,7 @@ fn distinct<'a, T: ?Sized>(
     at: impl Fn(&crate::finding::Finding) -> usize,
     value: impl Fn(&'a crate::finding::Finding) -> &'a T,
 ) -> Vec<(&'a T, usize)> {
-    let mut seen = HashMap::new();
+    let mut seen = rustc_hash::FxHashMap::default();
     let mut previous = None;
     for finding in findings {
         let address = at(finding);
@@ -162,10 +162,11 @@ fn distinct<'a, T: ?Sized>(
 }
 
 /// Sorted (value, address) pairs as address → rank, equal values at one rank.
-fn rank_of<T: PartialEq + ?Sized>(sorted: &[(&T, usize)]) -> HashMap<usize, u32> {
+fn rank_of<T: PartialEq + ?Sized>(sorted: &[(&T, usize)]) -> rustc_hash::FxHashMap<usize, u32> {
     let mut rank = 0;
     let mut previous: Option<&T> = None;
-    let mut ranks = HashMap::with_capacity(sorted.len());
+    let mut ranks =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(sorted.len(), Default::default());
     for &(value, at) in sorted {
         if previous.is_some_and(|previous| previous != value) {
             rank += 1;
