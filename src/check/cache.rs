@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use super::session::Session;
@@ -647,7 +648,7 @@ fn read_all(
     reader: &crate::workspace::Reader,
 ) -> Vec<Read> {
     use rayon::prelude::*;
-    let known: HashMap<&str, &StoredFile> = stored
+    let known: FxHashMap<&str, &StoredFile> = stored
         .map(|stored| {
             stored
                 .files
@@ -1044,8 +1045,8 @@ impl Texts {
 /// (findings share their rule's, file's and help's texts), by content after.
 #[derive(Default)]
 struct TextTable {
-    by_address: HashMap<(usize, usize), TextIndex>,
-    by_text: HashMap<String, TextIndex>,
+    by_address: FxHashMap<(usize, usize), TextIndex>,
+    by_text: FxHashMap<String, TextIndex>,
     texts: Vec<String>,
 }
 
@@ -1302,17 +1303,17 @@ fn store<'a>(
         Some(previous) => (TextTable::default(), previous.files),
         None => (TextTable::default(), Vec::new()),
     };
-    let mut remembered: HashMap<String, StoredFile<'a>> = files
+    let mut remembered: FxHashMap<String, StoredFile<'a>> = files
         .into_iter()
         .map(|file| (file.path.to_string(), file))
         .collect();
     let keeps = |file: &Path| remade.is_some_and(|remade| !remade.contains(file));
     let workspace = session.workspace();
-    let digests: HashMap<&Path, &Read> = read
+    let digests: FxHashMap<&Path, &Read> = read
         .iter()
         .map(|read| (read.relative.as_path(), read))
         .collect();
-    let mut calls: HashMap<(&Path, usize), Vec<StoredCall>> = HashMap::new();
+    let mut calls: FxHashMap<(&Path, usize), Vec<StoredCall>> = FxHashMap::default();
     for (((file, ordinal), rule), record) in session.records() {
         if keeps(file) {
             continue; // its file is kept as it was, should it not have changed
@@ -1636,7 +1637,7 @@ fn lazy_workspace(
     rosters: bool,
 ) -> Workspace {
     use rayon::prelude::*;
-    let known: HashMap<&str, &StoredFile> = stored
+    let known: FxHashMap<&str, &StoredFile> = stored
         .iter()
         .flat_map(|stored| &stored.files)
         .map(|file| (file.path.as_str(), file))
@@ -1802,7 +1803,7 @@ fn resume(
     stored: &Stored,
     read: &[Read],
 ) -> (CacheUse, Option<HashSet<Arc<Path>>>) {
-    let digests: HashMap<&Path, [u8; 32]> = read
+    let digests: FxHashMap<&Path, [u8; 32]> = read
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
         .collect();
@@ -1816,14 +1817,14 @@ fn resume(
     // What every call asked, as the cache kept it: no call need be gone through for it.
     let (fields_asked, having) = (pairs(&stored.asked), pairs(&stored.having));
     let workspace = session.workspace();
-    let now: HashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
+    let now: FxHashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
     let mut unchanged: Vec<usize> = Vec::new();
     let mut edited: Vec<(Arc<Path>, usize)> = Vec::new();
     let mut touched: HashSet<Looked> = HashSet::new();
     // (kind, field) pairs every `referencing` lookup of which a change concerns.
     let mut every: Vec<(Arc<str>, Arc<str>)> = Vec::new();
     let mut across = false;
-    let mut known: HashSet<&str> = HashSet::new();
+    let mut known: FxHashSet<&str> = FxHashSet::default();
     // The documents as they were before a change, and where the changed files' documents
     // are now: whom `referencing` and `docs(kind, field)` lookups of theirs concern.
     let mut befores: Vec<LoadedDocument> = Vec::new();
@@ -2069,9 +2070,9 @@ struct Remembered {
 /// What changed, in a cache's terms: the lookups it concerns, by the cache's text indexes
 /// (a lookup naming a text the cache does not hold was made by no call it kept).
 struct Changes {
-    touched: HashSet<StoredLooked>,
+    touched: FxHashSet<StoredLooked>,
     /// (kind, field): every `referencing` lookup of these.
-    every: HashSet<(TextIndex, TextIndex)>,
+    every: FxHashSet<(TextIndex, TextIndex)>,
     narrowed: Vec<StoredNarrowed>,
     /// The index of `""` (a call that read every field), if the cache holds it.
     every_field: Option<TextIndex>,
@@ -2079,9 +2080,9 @@ struct Changes {
 
 /// A [`super::session::Narrowed`] in a cache's terms.
 struct StoredNarrowed {
-    looked: HashSet<StoredLooked>,
+    looked: FxHashSet<StoredLooked>,
     kind: Option<TextIndex>,
-    fields: HashSet<TextIndex>,
+    fields: FxHashSet<TextIndex>,
 }
 
 impl Changes {
@@ -2091,7 +2092,7 @@ impl Changes {
         every: &[(Arc<str>, Arc<str>)],
         narrowed: &[super::session::Narrowed],
     ) -> Changes {
-        let index: HashMap<&str, TextIndex> = texts
+        let index: FxHashMap<&str, TextIndex> = texts
             .iter()
             .enumerate()
             .map(|(at, text)| (text.as_str(), small(at)))

@@ -68,7 +68,7 @@ pub struct Session {
     setup_options: Options,
     pool: Arc<rayon::ThreadPool>,
     ready: Ready,
-    records: HashMap<CallKey, Record>,
+    records: rustc_hash::FxHashMap<CallKey, Record>,
     /// For each thing looked at, the calls that looked at it: made when an update first
     /// needs it. A run that takes up a cache and re-checks once finds its few calls by
     /// going through the records instead (tens of thousands of inserts saved).
@@ -76,7 +76,7 @@ pub struct Session {
     /// The findings of the native rules that judge a file alone, by file; of those that
     /// compare documents across the repository; of the run as a whole (at the
     /// configuration), with the files the last point into.
-    per_file: HashMap<Arc<Path>, Vec<Finding>>,
+    per_file: rustc_hash::FxHashMap<Arc<Path>, Vec<Finding>>,
     across: Vec<Finding>,
     run_level: Vec<Finding>,
     run_sources: Vec<Arc<SourceFile>>,
@@ -138,9 +138,9 @@ impl Session {
             setup_options: options,
             pool,
             ready,
-            records: HashMap::new(),
+            records: rustc_hash::FxHashMap::default(),
             readers: None,
-            per_file: HashMap::new(),
+            per_file: rustc_hash::FxHashMap::default(),
             across: Vec::new(),
             run_level: Vec::new(),
             run_sources: Vec::new(),
