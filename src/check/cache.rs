@@ -289,6 +289,24 @@ enum StoredLooked {
     Having(TextIndex, TextIndex),
 }
 
+impl StoredLooked {
+    /// `looked` with each of its texts at the index `index` gives it.
+    fn of(looked: &Looked, mut index: impl FnMut(&str) -> TextIndex) -> StoredLooked {
+        match looked {
+            Looked::Kind(kind) => StoredLooked::Kind(index(kind)),
+            Looked::Count(kind) => StoredLooked::Count(index(kind)),
+            Looked::Field(kind, field) => StoredLooked::Field(index(kind), index(field)),
+            Looked::Id(kind, id) => StoredLooked::Id(index(kind), index(id)),
+            Looked::Person(id) => StoredLooked::Person(index(id)),
+            Looked::Exists(kind, id) => StoredLooked::Exists(index(kind), index(id)),
+            Looked::Having(kind, field) => StoredLooked::Having(index(kind), index(field)),
+            Looked::Referencing(kind, field, id) => {
+                StoredLooked::Referencing(index(kind), index(field), index(id))
+            }
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct StoredFinding<'a> {
     rule: TextIndex,
@@ -427,7 +445,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                         reader,
                         Some(&stored),
                         &mut read,
-                        false,
+                        None,
                     );
                     let mut outcome = from_cache(
                         workspace,
@@ -458,6 +476,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                     return Ok(outcome);
                 }
                 // What the cache knows as it remembers it, what changed read anew.
+                let texts = Texts::of(&stored.texts);
                 let workspace = remembers_enough(&config, &stored.idle, &read).then(|| {
                     lazy_workspace(
                         &root,
@@ -466,10 +485,10 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                         reader,
                         Some(&stored),
                         &mut read,
-                        true,
+                        Some(&texts),
                     )
                 });
-                (workspace, Some(stored), None)
+                (workspace, Some((stored, texts)), None)
             }
             Err(missed) => {
                 // No cache: the repository from the texts just read, not read again.
@@ -482,7 +501,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
                         reader,
                         None,
                         &mut read,
-                        false,
+                        None,
                     )
                 });
                 (workspace, None, Some(missed))
@@ -504,7 +523,7 @@ pub(super) fn check(setup: Setup, dir: &CacheDir, started: Instant) -> Result<Ou
         };
         let mut session = Session::empty(options, Arc::clone(&pool), ready);
         let (used, remade) = match &previous {
-            Some(stored) => resume(&mut session, stored, &read),
+            Some((stored, texts)) => resume(&mut session, stored, texts, &read),
             None => {
                 session.evaluate_everything();
                 let used = CacheUse {
@@ -886,18 +905,12 @@ fn from_cache(
             .files
             .par_iter()
             .map(|file| {
-                let (mut findings, mut printed) = (Vec::new(), Vec::new());
-                for call in file
-                    .parts
-                    .documents
-                    .iter()
-                    .flat_map(|document| &document.calls)
-                {
-                    findings.extend(call.findings.iter().map(|found| texts.finding(found)));
-                    printed.extend(call.printed.iter().map(|text| text.to_string()));
-                }
-                findings.extend(file.parts.natives.iter().map(|found| texts.finding(found)));
-                (findings, printed)
+                let mut calls = texts.calls_of(&file.parts);
+                let natives = file.parts.natives.iter();
+                calls
+                    .findings
+                    .extend(natives.map(|found| texts.finding(found)));
+                (calls.findings, calls.printed)
             })
             .collect()
     };
@@ -1011,6 +1024,28 @@ impl Texts {
         })
     }
 
+    /// The findings and printed lines of every call of a file, in order.
+    fn calls_of(&self, parts: &Parts) -> super::session::Settled {
+        let mut calls = super::session::Settled::default();
+        for call in parts.documents.iter().flat_map(|document| &document.calls) {
+            calls
+                .findings
+                .extend(call.findings.iter().map(|found| self.finding(found)));
+            calls
+                .printed
+                .extend(call.printed.iter().map(|text| text.to_string()));
+        }
+        calls
+    }
+
+    /// (kind, field) pairs.
+    fn fields(&self, pairs: &[(TextIndex, TextIndex)]) -> super::session::Fields {
+        pairs
+            .iter()
+            .map(|(kind, field)| (self.known(*kind), self.known(*field)))
+            .collect()
+    }
+
     fn names(&self, names: &[(TextIndex, Vec<TextIndex>)]) -> Vec<(Arc<str>, Vec<Arc<str>>)> {
         names
             .iter()
@@ -1119,20 +1154,7 @@ impl TextTable {
     }
 
     fn looked(&mut self, looked: &Looked) -> StoredLooked {
-        match looked {
-            Looked::Kind(kind) => StoredLooked::Kind(self.index(kind)),
-            Looked::Count(kind) => StoredLooked::Count(self.index(kind)),
-            Looked::Field(kind, field) => StoredLooked::Field(self.index(kind), self.index(field)),
-            Looked::Id(kind, id) => StoredLooked::Id(self.index(kind), self.index(id)),
-            Looked::Person(id) => StoredLooked::Person(self.index(id)),
-            Looked::Exists(kind, id) => StoredLooked::Exists(self.index(kind), self.index(id)),
-            Looked::Having(kind, field) => {
-                StoredLooked::Having(self.index(kind), self.index(field))
-            }
-            Looked::Referencing(kind, field, id) => {
-                StoredLooked::Referencing(self.index(kind), self.index(field), self.index(id))
-            }
-        }
+        StoredLooked::of(looked, |text| self.index(text))
     }
 }
 
@@ -1266,7 +1288,7 @@ fn store<'a>(
     session: &Session,
     key: [u8; 32],
     read: &[Read],
-    previous: Option<Stored<'a>>,
+    previous: Option<(Stored<'a>, Texts)>,
     remade: Option<&HashSet<Arc<Path>>>,
     began: u64,
 ) -> Stored<'a> {
@@ -1277,26 +1299,14 @@ fn store<'a>(
     // besides.
     let (mut fields, mut having) = session.asked_fields();
     let mut read_fields = session.fields_read();
-    if let (Some(previous), Some(_)) = (&previous, remade) {
-        let texts = |pairs: &[(TextIndex, TextIndex)]| -> Vec<(Arc<str>, Arc<str>)> {
-            pairs
-                .iter()
-                .filter_map(|(kind, field)| {
-                    let text = |at: &TextIndex| previous.texts.get(*at as usize);
-                    Some((
-                        Arc::from(text(kind)?.as_str()),
-                        Arc::from(text(field)?.as_str()),
-                    ))
-                })
-                .collect()
-        };
-        fields.extend(texts(&previous.asked));
-        having.extend(texts(&previous.having));
-        read_fields.extend(texts(&previous.fields_read));
+    if let (Some((previous, texts)), Some(_)) = (&previous, remade) {
+        fields.extend(texts.fields(&previous.asked));
+        having.extend(texts.fields(&previous.having));
+        read_fields.extend(texts.fields(&previous.fields_read));
     }
     // What the earlier cache says of each file, taken as it is where nothing was remade
     // (its texts then keep their places in the table).
-    let (mut table, files) = match previous {
+    let (mut table, files) = match previous.map(|(previous, _)| previous) {
         Some(previous) if remade.is_some() => {
             (TextTable::continuing(&previous.texts), previous.files)
         }
@@ -1625,8 +1635,9 @@ fn remembers_enough(config: &crate::workspace::Config, idle: &[bool], read: &[Re
 }
 
 /// The repository with the files whose digest the cache knows as it remembers them, and
-/// the others (changed, new; all of them without a cache) parsed from the texts read; with
-/// `rosters`, the rosters read too (the people index a re-run call's lookups use).
+/// the others (changed, new; all of them without a cache) parsed from the texts read. With
+/// the cache's `texts`, its documents keep what they name and have in the fields lookups
+/// ask about, and the rosters are read (the people index a re-run call's lookups use).
 fn lazy_workspace(
     root: &Path,
     config: &crate::workspace::Config,
@@ -1634,7 +1645,7 @@ fn lazy_workspace(
     reader: crate::workspace::Reader,
     stored: Option<&Stored>,
     read: &mut [Read],
-    rosters: bool,
+    texts: Option<&Texts>,
 ) -> Workspace {
     use rayon::prelude::*;
     let known: FxHashMap<&str, &StoredFile> = stored
@@ -1642,9 +1653,6 @@ fn lazy_workspace(
         .flat_map(|stored| &stored.files)
         .map(|file| (file.path.as_str(), file))
         .collect();
-    let texts = stored
-        .filter(|_| rosters)
-        .map(|stored| Texts::of(&stored.texts));
     let parts: Vec<FileParts> = read
         .par_iter_mut()
         .map(|read| {
@@ -1665,7 +1673,7 @@ fn lazy_workspace(
                             Some(deferred_text(root, read, file, reader.max_file_bytes())),
                         ),
                     };
-                    remembered_file(file, Arc::new(source), texts.as_ref())
+                    remembered_file(file, Arc::new(source), texts)
                 }
                 None => {
                     let text = text.unwrap_or_default();
@@ -1704,7 +1712,7 @@ fn lazy_workspace(
         documents,
         problems,
     );
-    if !rosters {
+    if texts.is_none() {
         return workspace;
     }
     let rosters: Vec<usize> = workspace
@@ -1801,209 +1809,96 @@ fn remembered_document(
 fn resume(
     session: &mut Session,
     stored: &Stored,
+    texts: &Texts,
     read: &[Read],
 ) -> (CacheUse, Option<HashSet<Arc<Path>>>) {
     let digests: FxHashMap<&Path, [u8; 32]> = read
         .iter()
         .map(|read| (read.relative.as_path(), read.digest))
         .collect();
-    let texts = Texts::of(&stored.texts);
-    let pairs = |pairs: &[(TextIndex, TextIndex)]| -> super::session::Fields {
-        pairs
-            .iter()
-            .map(|(kind, field)| (texts.known(*kind), texts.known(*field)))
-            .collect()
-    };
     // What every call asked, as the cache kept it: no call need be gone through for it.
-    let (fields_asked, having) = (pairs(&stored.asked), pairs(&stored.having));
+    let (referencing, having) = (texts.fields(&stored.asked), texts.fields(&stored.having));
+    let asked = (&referencing, &having);
     let workspace = session.workspace();
-    let now: FxHashSet<&Path> = workspace.files.iter().map(|file| &*file.path).collect();
+    let zero = [0u8; 32];
     let mut unchanged: Vec<usize> = Vec::new();
     let mut edited: Vec<(Arc<Path>, usize)> = Vec::new();
     let mut touched: HashSet<Looked> = HashSet::new();
+    let mut narrowed = Vec::new();
     // (kind, field) pairs every `referencing` lookup of which a change concerns.
     let mut every: Vec<(Arc<str>, Arc<str>)> = Vec::new();
     let mut across = false;
     let mut known: FxHashSet<&str> = FxHashSet::default();
-    // The documents as they were before a change, and where the changed files' documents
-    // are now: whom `referencing` and `docs(kind, field)` lookups of theirs concern.
-    let mut befores: Vec<LoadedDocument> = Vec::new();
-    let mut afters: Vec<usize> = Vec::new();
-    // Documents that kept their kind and id, as remembered and where they are now, with
-    // the fields they changed: only the calls that read one are made again.
-    let mut kept_identity: Vec<(LoadedDocument, usize, HashSet<Arc<str>>)> = Vec::new();
-    let mut narrowed_positions: HashSet<usize> = HashSet::new();
     for (at, file) in stored.files.iter().enumerate() {
         known.insert(file.path.as_str());
-        let path: Arc<Path> = Arc::from(Path::new(file.path.as_str()));
-        if digests.get(&*path) == Some(&file.digest) {
+        let path = Path::new(file.path.as_str());
+        if digests.get(path) == Some(&file.digest) {
             unchanged.push(at);
             continue;
         }
-        // Changed or gone: what it held before is what others may have looked at.
-        let documents_now = match now.contains(&*path) {
-            true => workspace
-                .file_position(&path)
-                .map(|at| &workspace.documents[workspace.documents_of(at)])
-                .unwrap_or(&[]),
-            false => &[],
-        };
-        let source_now = workspace
-            .file_position(&path)
-            .map(|at| Arc::clone(&workspace.files[at]));
-        let file = &file.parts;
-        edited.push((Arc::clone(&path), file.documents.len()));
-        let zero = [0u8; 32];
-        for (ordinal, after) in documents_now.iter().enumerate() {
-            let now = source_now
-                .as_ref()
-                .map_or(zero, |source| across_digest(after, source));
-            across |= file
-                .documents
-                .get(ordinal)
-                .map_or(zero, |before| before.across)
-                != now;
-        }
-        if documents_now.len() < file.documents.len() {
-            across |= file.documents[documents_now.len()..]
-                .iter()
-                .any(|before| before.across != zero);
-        }
-        for (ordinal, before) in file.documents.iter().enumerate() {
-            let after = documents_now.get(ordinal);
-            let same_document = after.is_some_and(|after| {
-                source_now.as_ref().is_some_and(|source| {
-                    document_digest(after, source) == before.digest
-                        && after.kind.as_deref() == before.kind.as_deref()
-                        && after.document.id.as_deref() == before.id.as_deref()
-                })
-            });
-            if same_document {
-                continue;
-            }
-            // As the cache remembers it (only its kind, id and what it names and has are
-            // asked, not its file).
-            let (document, kind) = remembered_document(before, Some(&texts));
-            let remembered = LoadedDocument {
-                file: 0,
-                document,
-                kind,
+        // Changed or gone: what each document held before (as the cache remembers it) is
+        // what others may have looked at, and what it holds now.
+        let position = workspace.file_position(path);
+        let documents_now = position.map_or(&[][..], |at| {
+            &workspace.documents[workspace.documents_of(at)]
+        });
+        let befores = &file.parts.documents;
+        edited.push((Arc::from(path), befores.len()));
+        for ordinal in 0..befores.len().max(documents_now.len()) {
+            let (before, after) = (befores.get(ordinal), documents_now.get(ordinal));
+            let now = after.map(|after| (after, &*workspace.files[after.file]));
+            across |= before.map_or(zero, |before| before.across)
+                != now.map_or(zero, |(after, source)| across_digest(after, source));
+            let same_identity = |before: &StoredDocument, after: &LoadedDocument| {
+                after.kind.as_deref() == before.kind.as_deref()
+                    && after.document.id.as_deref() == before.id.as_deref()
             };
-            let changed_fields = match (after, &source_now) {
-                (Some(after), Some(source))
-                    if after.kind.as_deref() == before.kind.as_deref()
-                        && after.document.id.as_deref() == before.id.as_deref() =>
-                {
-                    fields_changed(&before.fields.0, &texts, after, source)
+            let fields = match (before, now) {
+                (Some(before), Some((after, source))) if same_identity(before, after) => {
+                    if document_digest(after, source) == before.digest {
+                        continue;
+                    }
+                    fields_changed(&before.fields.0, texts, after, source)
                 }
                 _ => None,
             };
-            let position = workspace
-                .file_position(&path)
-                .map(|at| workspace.documents_of(at).start + ordinal);
-            if let (Some(fields), Some(position)) = (changed_fields, position) {
-                narrowed_positions.insert(position);
-                kept_identity.push((remembered, position, fields));
-            } else {
-                super::session::touch_identity(Some(&remembered), after, &mut touched);
-                befores.push(remembered);
-            }
-            let people_now: HashMap<String, [u8; 32]> = match (after, &source_now) {
-                (Some(after), Some(source)) => people_digests(after, source).into_iter().collect(),
-                _ => HashMap::new(),
-            };
-            for (id, digest) in &before.people {
-                if people_now.get(id.as_str()) != Some(digest) {
-                    touched.insert(Looked::Person(Arc::from(id.as_str())));
+            touch_people(before, now, &mut touched);
+            let remembered = before.map(|before| {
+                let (document, kind) = remembered_document(before, Some(texts));
+                LoadedDocument {
+                    file: 0,
+                    document,
+                    kind,
                 }
-            }
-        }
-    }
-    // What the changed and new files hold now.
-    for (position, source) in workspace.files.iter().enumerate() {
-        let path = crate::finding::display_path(&source.path);
-        let is_new = !known.contains(path.as_str());
-        let changed = is_new || edited.iter().any(|(file, _)| *file == source.path);
-        if !changed {
-            continue;
-        }
-        if is_new {
-            edited.push((Arc::clone(&source.path), 0));
-        }
-        // The documents past those it held before are new ids (the others were compared).
-        let held = edited
-            .iter()
-            .find(|(file, _)| *file == source.path)
-            .map_or(0, |(_, held)| *held);
-        let range = workspace.documents_of(position);
-        let first = range.start;
-        afters.extend(range.clone().filter(|at| !narrowed_positions.contains(at)));
-        let documents = &workspace.documents[range];
-        for (ordinal, loaded) in documents.iter().enumerate() {
-            if narrowed_positions.contains(&(first + ordinal)) {
-                // Its people are compared above; its kind and id are what they were.
-                continue;
-            }
-            if let Some(kind) = &loaded.kind {
-                if let (Some(id), true) = (&loaded.document.id, ordinal >= held) {
-                    touched.insert(Looked::Exists(Arc::clone(kind), Arc::clone(id)));
-                }
-                touched.insert(Looked::Kind(Arc::clone(kind)));
-                // What the cache remembered of this file's kinds is not compared here:
-                // counts of its kind are judged anew.
-                touched.insert(Looked::Count(Arc::clone(kind)));
-                across |= is_new && across_digest(loaded, source) != [0; 32];
-                if let Some(id) = &loaded.document.id {
-                    touched.insert(Looked::Id(Arc::clone(kind), Arc::clone(id)));
-                }
-            }
-            for (id, _) in people_digests(loaded, source) {
-                touched.insert(Looked::Person(Arc::from(id.as_str())));
-            }
-        }
-    }
-    // What the changed documents named and had before, as the cache remembers them, and
-    // what they name and have now.
-    for before in &befores {
-        every.extend(super::session::touch_asked(
-            before,
-            &fields_asked,
-            &having,
-            &mut touched,
-        ));
-    }
-    for &position in &afters {
-        every.extend(super::session::touch_asked(
-            &workspace.documents[position],
-            &fields_asked,
-            &having,
-            &mut touched,
-        ));
-    }
-    let mut narrowed = Vec::with_capacity(kept_identity.len());
-    for (remembered, position, fields) in kept_identity {
-        let now = &workspace.documents[position];
-        let mut looked = HashSet::new();
-        super::session::touch_identity(Some(&remembered), Some(now), &mut looked);
-        for loaded in [&remembered, now] {
-            // Should the cache know nothing of what it names, every such lookup is made
-            // again, whatever it read.
-            every.extend(super::session::touch_asked(
-                loaded,
-                &fields_asked,
-                &having,
-                &mut looked,
+            });
+            every.extend(super::session::touch_change(
+                remembered.as_ref(),
+                after,
+                fields,
+                asked,
+                &mut touched,
+                &mut narrowed,
             ));
         }
-        let Some(kind) = now.kind.clone() else {
-            touched.extend(looked);
+    }
+    // The files that are new.
+    for (position, source) in workspace.files.iter().enumerate() {
+        if known.contains(crate::finding::display_path(&source.path).as_str()) {
             continue;
-        };
-        narrowed.push(super::session::Narrowed {
-            looked,
-            kind,
-            fields,
-        });
+        }
+        edited.push((Arc::clone(&source.path), 0));
+        for after in &workspace.documents[workspace.documents_of(position)] {
+            across |= across_digest(after, source) != zero;
+            touch_people(None, Some((after, source)), &mut touched);
+            every.extend(super::session::touch_change(
+                None,
+                Some(after),
+                None,
+                asked,
+                &mut touched,
+                &mut narrowed,
+            ));
+        }
     }
     // Which calls of the unchanged files looked at what changed, told in the cache's own
     // terms (text indexes), and their findings: each file on its own thread.
@@ -2012,14 +1907,14 @@ fn resume(
         use rayon::prelude::*;
         unchanged
             .par_iter()
-            .map(|&at| changes.remembered(&stored.files[at], &texts))
+            .map(|&at| changes.remembered(&stored.files[at], texts))
             .collect()
     };
     let mut kept: Vec<(Arc<Path>, usize, usize, super::session::Record)> = Vec::new();
     let mut looked_again: Vec<super::session::CallKey> = Vec::new();
     let mut per_file: Vec<(Arc<Path>, Vec<Finding>)> = Vec::with_capacity(files.len());
     let mut settled = super::session::Settled {
-        findings: Vec::with_capacity(files.iter().map(|file| file.findings.len()).sum()),
+        findings: Vec::with_capacity(files.iter().map(|file| file.settled.findings.len()).sum()),
         printed: Vec::new(),
     };
     for file in files {
@@ -2030,8 +1925,8 @@ fn resume(
             }
             kept.push((Arc::clone(&path), ordinal, rule, record));
         }
-        settled.findings.extend(file.findings);
-        settled.printed.extend(file.printed);
+        settled.findings.extend(file.settled.findings);
+        settled.printed.extend(file.settled.printed);
         per_file.push((path, file.natives));
     }
     let changed = edited.len();
@@ -2056,14 +1951,36 @@ fn resume(
     (used, (!edited_now.everything).then_some(edited_now.remade))
 }
 
+/// Adds to `touched` the people of a roster whose entry changed, came or went: as the
+/// cache remembers them (`before`, by digest) and as `now` holds them.
+fn touch_people(
+    before: Option<&StoredDocument>,
+    now: Option<(&LoadedDocument, &SourceFile)>,
+    touched: &mut HashSet<Looked>,
+) {
+    let people_now: FxHashMap<String, [u8; 32]> = now
+        .map(|(after, source)| people_digests(after, source).into_iter().collect())
+        .unwrap_or_default();
+    let people_before = before.map_or(&[][..], |before| &before.people[..]);
+    for (id, digest) in people_before {
+        if people_now.get(id.as_str()) != Some(digest) {
+            touched.insert(Looked::Person(Arc::from(id.as_str())));
+        }
+    }
+    for id in people_now.keys() {
+        if !people_before.iter().any(|(was, _)| was.as_str() == id) {
+            touched.insert(Looked::Person(Arc::from(id.as_str())));
+        }
+    }
+}
+
 /// An unchanged file of a cache, taken up: the records of every call of it when one of
 /// them is made again (with whether it is), its findings and printed lines as a whole
 /// otherwise; and the findings of the native rules that judge it alone.
 struct Remembered {
     path: Arc<Path>,
     calls: Vec<(usize, usize, super::session::Record, bool)>,
-    findings: Vec<Finding>,
-    printed: Vec<String>,
+    settled: super::session::Settled,
     natives: Vec<Finding>,
 }
 
@@ -2098,22 +2015,10 @@ impl Changes {
             .map(|(at, text)| (text.as_str(), small(at)))
             .collect();
         let at = |text: &str| index.get(text).copied();
-        let stored = |looked: &Looked| -> Option<StoredLooked> {
-            Some(match looked {
-                Looked::Kind(kind) => StoredLooked::Kind(at(kind)?),
-                Looked::Count(kind) => StoredLooked::Count(at(kind)?),
-                Looked::Field(kind, field) => StoredLooked::Field(at(kind)?, at(field)?),
-                Looked::Id(kind, id) => StoredLooked::Id(at(kind)?, at(id)?),
-                Looked::Person(id) => StoredLooked::Person(at(id)?),
-                Looked::Exists(kind, id) => StoredLooked::Exists(at(kind)?, at(id)?),
-                Looked::Having(kind, field) => StoredLooked::Having(at(kind)?, at(field)?),
-                Looked::Referencing(kind, field, id) => {
-                    StoredLooked::Referencing(at(kind)?, at(field)?, at(id)?)
-                }
-            })
-        };
+        // A lookup naming a text the cache does not hold is told by an index none has.
+        let stored = |looked: &Looked| StoredLooked::of(looked, |text| at(text).unwrap_or(NONE));
         Changes {
-            touched: touched.iter().filter_map(stored).collect(),
+            touched: touched.iter().map(stored).collect(),
             every: every
                 .iter()
                 .filter_map(|(kind, field)| Some((at(kind)?, at(field)?)))
@@ -2121,7 +2026,7 @@ impl Changes {
             narrowed: narrowed
                 .iter()
                 .map(|change| StoredNarrowed {
-                    looked: change.looked.iter().filter_map(stored).collect(),
+                    looked: change.looked.iter().map(stored).collect(),
                     kind: at(&change.kind),
                     fields: change.fields.iter().filter_map(|field| at(field)).collect(),
                 })
@@ -2184,16 +2089,10 @@ impl Changes {
             .enumerate()
             .flat_map(|(ordinal, document)| document.calls.iter().map(move |call| (ordinal, call)));
         if !stale.contains(&true) {
-            let (mut findings, mut printed) = (Vec::new(), Vec::new());
-            for (_, call) in calls {
-                findings.extend(call.findings.iter().map(|found| texts.finding(found)));
-                printed.extend(call.printed.iter().map(|text| text.to_string()));
-            }
             return Remembered {
                 path,
                 calls: Vec::new(),
-                findings,
-                printed,
+                settled: texts.calls_of(file),
                 natives,
             };
         }
@@ -2216,8 +2115,7 @@ impl Changes {
         Remembered {
             path,
             calls,
-            findings: Vec::new(),
-            printed: Vec::new(),
+            settled: super::session::Settled::default(),
             natives,
         }
     }

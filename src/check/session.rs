@@ -70,8 +70,7 @@ pub struct Session {
     ready: Ready,
     records: rustc_hash::FxHashMap<CallKey, Record>,
     /// For each thing looked at, the calls that looked at it: made when an update first
-    /// needs it. A run that takes up a cache and re-checks once finds its few calls by
-    /// going through the records instead (tens of thousands of inserts saved).
+    /// needs it (opening a session, or resuming one from a cache, does not pay for it).
     readers: Option<HashMap<Looked, HashSet<CallKey>>>,
     /// The findings of the native rules that judge a file alone, by file; of those that
     /// compare documents across the repository; of the run as a whole (at the
@@ -84,8 +83,9 @@ pub struct Session {
     spent: Vec<Spent>,
     idle: Vec<bool>,
     /// The findings and printed lines of the calls a cache vouched for and no edit
-    /// concerned: held as a whole, not call by call (see [`Session::settle`]).
-    settled: Settled,
+    /// concerned, held as a whole, not call by call (see [`Session::settle`]); `None` when
+    /// every call has its record.
+    settled: Option<Settled>,
 }
 
 /// The findings and printed lines of calls a session holds only as a whole.
@@ -147,7 +147,7 @@ impl Session {
             rule_errors: Vec::new(),
             spent: Vec::new(),
             idle: Vec::new(),
-            settled: Settled::default(),
+            settled: None,
         }
     }
 
@@ -194,10 +194,14 @@ impl Session {
 
     /// The run as a fresh `check` of the repository as edited would return it.
     pub fn outcome(&self) -> Outcome {
-        self.outcome_with(Settled {
-            findings: self.settled.findings.clone(),
-            printed: self.settled.printed.clone(),
-        })
+        self.outcome_with(
+            self.settled
+                .as_ref()
+                .map_or_else(Settled::default, |settled| Settled {
+                    findings: settled.findings.clone(),
+                    printed: settled.printed.clone(),
+                }),
+        )
     }
 
     /// The outcome, with `settled` (what [`Session::take_settled`] took) in it.
@@ -290,7 +294,7 @@ impl Session {
     }
 
     fn edit(&mut self, relative: &Path, text: Option<String>) -> Result<Edited, Error> {
-        if !self.settled.findings.is_empty() || !self.settled.printed.is_empty() {
+        if self.settled.is_some() {
             // What is held only as a whole cannot be told apart by call: every call is
             // made once, to be recorded.
             self.evaluate_everything();
@@ -401,7 +405,7 @@ impl Session {
 
     /// Takes up what a cache kept of an earlier run: calls (file, ordinal, rule,
     /// findings, lookups), per-file native findings, those across documents, the idle
-    /// rules. What changed since is then re-run with [`Session::reevaluate_narrowed`].
+    /// rules. What changed since is then re-run with [`Session::reevaluate_calls`].
     #[allow(clippy::type_complexity)]
     pub(super) fn take_up(
         &mut self,
@@ -425,18 +429,18 @@ impl Session {
     /// no change concerns — as a whole: a session of one run resumed from a cache, never
     /// updated call by call (an edit of it makes every call again first).
     pub(super) fn settle(&mut self, settled: Settled) {
-        self.settled = settled;
+        self.settled = Some(settled);
     }
 
     /// Takes what [`Session::settle`] gave, to hand it to [`Session::outcome_with`]
-    /// without a copy.
+    /// without a copy: the last use of a session resumed from a cache.
     pub(super) fn take_settled(&mut self) -> Settled {
-        std::mem::take(&mut self.settled)
+        self.settled.take().unwrap_or_default()
     }
 
     /// Records every call anew.
     pub(super) fn evaluate_everything(&mut self) {
-        self.settled = Settled::default();
+        self.settled = None;
         // Every document is checked: none may be only what a cache remembers.
         if self
             .ready
@@ -523,51 +527,36 @@ impl Session {
     /// After the file `relative` changed (it held `old` before): re-runs the calls on its
     /// documents and those that looked at what changed, then the whole-repository rules.
     fn reevaluate(&mut self, relative: &Path, old: &[LoadedDocument]) -> Edited {
-        // A session that is updated is updated again: index its readers once.
-        if self.readers.is_none() {
-            let mut readers = HashMap::new();
-            for (key, record) in &self.records {
-                add_reader(&mut readers, key, record);
-            }
-            self.readers = Some(readers);
-        }
         let now = now_documents(&self.ready.workspace, relative);
         let mut touched = HashSet::new();
         let mut narrowed = Vec::new();
-        let (fields, having) = self.asked_fields();
+        let (referencing, having) = self.asked_fields();
         for (before, after) in changed(old, now) {
             touch_people(before, after, &mut touched);
-            // A document that kept its kind and id changed in some fields only: what
-            // looked it up is made again only when it read one of them (or a lookup of
-            // it turns on one of them).
-            let mut of_it = HashSet::new();
-            touch_identity(before, after, &mut of_it);
-            for loaded in [before, after].into_iter().flatten() {
-                let every = touch_asked(loaded, &fields, &having, &mut of_it);
-                self.touch_every_referencing(&every, &mut of_it);
-            }
-            match (before, after) {
+            let fields = match (before, after) {
                 (Some(before), Some(after))
                     if before.kind == after.kind && before.document.id == after.document.id =>
                 {
-                    if let Some(kind) = &after.kind {
-                        narrowed.push(Narrowed {
-                            looked: of_it,
-                            kind: Arc::clone(kind),
-                            fields: changed_fields(before, after),
-                        });
-                        continue;
-                    }
-                    touched.extend(of_it);
+                    Some(changed_fields(before, after))
                 }
-                _ => touched.extend(of_it),
-            }
+                _ => None,
+            };
+            let every = touch_change(
+                before,
+                after,
+                fields,
+                (&referencing, &having),
+                &mut touched,
+                &mut narrowed,
+            );
+            self.touch_every_referencing(&every, &mut touched);
         }
         let across = across_changed(old, now);
-        self.reevaluate_narrowed(
+        let looked_again = self.readers_of(&touched, &narrowed);
+        self.reevaluate_calls(
             &[(Arc::from(relative), old.len())],
             &touched,
-            &narrowed,
+            looked_again,
             across,
         )
     }
@@ -626,65 +615,40 @@ impl Session {
         );
     }
 
-    /// After the files `edited` changed (each with the number of documents it held
-    /// before): re-runs the calls on their documents, those that looked at something
-    /// `touched`, and those that looked up a document that changed in some fields only
-    /// (`narrowed`) and read one of them; the native rules that judge a file alone on
-    /// those files, the others when `across`; the configuration's notes.
-    pub(super) fn reevaluate_narrowed(
-        &mut self,
-        edited: &[(Arc<Path>, usize)],
-        touched: &HashSet<Looked>,
-        narrowed: &[Narrowed],
-        across: bool,
-    ) -> Edited {
-        let looked_again = self.readers_of(touched, narrowed);
-        self.reevaluate_calls(edited, touched, looked_again, across)
-    }
-
     /// The calls that looked at something `touched`, and those that looked up a document
-    /// that changed in some fields only (`narrowed`) and read one of them.
-    fn readers_of(&self, touched: &HashSet<Looked>, narrowed: &[Narrowed]) -> Vec<CallKey> {
-        let mut stale = Vec::new();
-        match &self.readers {
-            Some(readers) => {
-                for looked in touched {
-                    if let Some(readers) = readers.get(looked) {
-                        stale.extend(readers.iter().cloned());
-                    }
-                }
-                for change in narrowed {
-                    for looked in &change.looked {
-                        let Some(readers) = readers.get(looked) else {
-                            continue;
-                        };
-                        stale.extend(
-                            readers
-                                .iter()
-                                .filter(|key| {
-                                    self.records
-                                        .get(*key)
-                                        .is_some_and(|record| change.concerns(looked, record))
-                                })
-                                .cloned(),
-                        );
-                    }
-                }
+    /// that changed in some fields only (`narrowed`) and read one of them: from the index
+    /// of readers, made on the first update.
+    fn readers_of(&mut self, touched: &HashSet<Looked>, narrowed: &[Narrowed]) -> Vec<CallKey> {
+        let records = &self.records;
+        let readers = self.readers.get_or_insert_with(|| {
+            let mut readers = HashMap::new();
+            for (key, record) in records {
+                add_reader(&mut readers, key, record);
             }
-            None => stale.extend(
-                self.records
-                    .iter()
-                    .filter(|(_, record)| {
-                        record.looked.iter().any(|looked| {
-                            touched.contains(looked)
-                                || narrowed.iter().any(|change| {
-                                    change.looked.contains(looked)
-                                        && change.concerns(looked, record)
-                                })
+            readers
+        });
+        let mut stale = Vec::new();
+        for looked in touched {
+            if let Some(readers) = readers.get(looked) {
+                stale.extend(readers.iter().cloned());
+            }
+        }
+        for change in narrowed {
+            for looked in &change.looked {
+                let Some(readers) = readers.get(looked) else {
+                    continue;
+                };
+                stale.extend(
+                    readers
+                        .iter()
+                        .filter(|key| {
+                            records
+                                .get(*key)
+                                .is_some_and(|record| change.concerns(looked, record))
                         })
-                    })
-                    .map(|(key, _)| key.clone()),
-            ),
+                        .cloned(),
+                );
+            }
         }
         stale
     }
@@ -1082,7 +1046,7 @@ pub(super) struct Asked {
 /// not known (a remembered document the cache kept no word of it for) concerns every
 /// `referencing(kind, field, …)`: those (kind, field) pairs are returned, for the caller to
 /// find among what calls looked at.
-pub(super) fn touch_asked(
+fn touch_asked(
     loaded: &LoadedDocument,
     referencing: &Fields,
     having: &Fields,
@@ -1161,10 +1125,42 @@ fn changed<'a>(
         .filter(|pair| !matches!(pair, (Some(before), Some(after)) if same_document(before, after)))
 }
 
+/// What a document that changed from `before` to `after` (one of them absent when it came
+/// or went) concerns: the lookups of its kind and id ([`touch_identity`]) and of what it
+/// names and has in the fields asked about (`asked`: `referencing` and `docs(kind, field)`
+/// fields, [`touch_asked`]). Added to `touched` — or, when `fields` are the only ones it
+/// changed in (its kind and id kept), held as a [`Narrowed`] change: a call that looked it
+/// up is made again only if it read one of them. Returns the (kind, field) pairs every
+/// `referencing` lookup of which it concerns (see [`touch_asked`]).
+pub(super) fn touch_change(
+    before: Option<&LoadedDocument>,
+    after: Option<&LoadedDocument>,
+    fields: Option<HashSet<Arc<str>>>,
+    asked: (&Fields, &Fields),
+    touched: &mut HashSet<Looked>,
+    narrowed: &mut Vec<Narrowed>,
+) -> Vec<(Arc<str>, Arc<str>)> {
+    let mut of_it = HashSet::new();
+    touch_identity(before, after, &mut of_it);
+    let mut every = Vec::new();
+    for loaded in [before, after].into_iter().flatten() {
+        every.extend(touch_asked(loaded, asked.0, asked.1, &mut of_it));
+    }
+    match (fields, after.and_then(|after| after.kind.clone())) {
+        (Some(fields), Some(kind)) => narrowed.push(Narrowed {
+            looked: of_it,
+            kind,
+            fields,
+        }),
+        _ => touched.extend(of_it),
+    }
+    every
+}
+
 /// Adds to `touched` what a document that changed from `before` to `after` (one of them
 /// absent when it came or went) concerns of its kind and id: every lookup of its kind and
 /// of its id, and whether an id exists when its kind or id changed.
-pub(super) fn touch_identity(
+fn touch_identity(
     before: Option<&LoadedDocument>,
     after: Option<&LoadedDocument>,
     touched: &mut HashSet<Looked>,
