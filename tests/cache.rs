@@ -438,3 +438,51 @@ fn files_touched_but_not_changed_are_read_once_then_known_again() {
     assert!(note.contains(" 0 read;"), "{note}");
     assert_eq!(run_cli(root, keys.path(), &[]), truth);
 }
+
+#[test]
+fn a_person_added_to_a_roster_is_found_by_the_calls_that_looked_for_them() {
+    // A rule that only asks `find("person", …)`: nothing but the person's own lookup says
+    // that adding them to the roster, which keeps its kind and id, concerns its calls.
+    let keys = tempfile::tempdir().expect("keys");
+    let folder = repository();
+    let root = folder.path();
+    common::write_files(
+        root,
+        &[
+            (
+                "custom-rules/X900-on-roster.rhai",
+                "const RULE = #{ id: \"X900\", name: \"responder-on-roster\", severity: \"warning\", \
+                 kinds: [\"incident\"], summary: \"responders are on a roster\" };\n\n\
+                 fn check(doc) {\n    for (responder, i) in doc.responders ?? [] {\n        \
+                 if find(\"person\", responder) == () { report(`responders[${i}]`, `${responder} is on no roster`); }\n    }\n}\n",
+            ),
+            (
+                "incidents/2026/INC-2026-040-new.yaml",
+                "kind: incident\nid: INC-2026-040\ntitle: Phishing again\nseverity: high\n\
+                 status: closed\ncategory: phishing\ndetected: 2026-10-01\nclosed: 2026-10-09\n\
+                 responders: [d.osei, q.unknown]\nroot_cause: no number matching on MFA push\n",
+            ),
+        ],
+    );
+    let config = root.join(".lessons.yaml");
+    let text = std::fs::read_to_string(&config).expect("the configuration");
+    std::fs::write(&config, format!("{text}rules: [custom-rules]\n")).expect("rules added");
+    let missing = "incidents/2026/INC-2026-040-new.yaml:9:22: X900 q.unknown is on no roster";
+    let (code, said) = run_cli(root, keys.path(), &[]);
+    assert!(said.contains(missing), "{said}");
+    assert_eq!((code, said), run_cli(root, keys.path(), &["--no-cache"]));
+    let roster = root.join(common::edits::ROSTER);
+    let text = std::fs::read_to_string(&roster).expect("the roster");
+    std::fs::write(
+        &roster,
+        text.replacen(
+            "people:\n",
+            "people:\n  - id: q.unknown\n    name: Quinn Unknown\n    role: responder\n    status: active\n",
+            1,
+        ),
+    )
+    .expect("a person added");
+    let (code, said) = run_cli(root, keys.path(), &[]);
+    assert!(!said.contains(missing), "{said}");
+    assert_eq!((code, said), run_cli(root, keys.path(), &["--no-cache"]));
+}
