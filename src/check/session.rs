@@ -345,15 +345,18 @@ impl Session {
         Ok(calls)
     }
 
-    /// Whether an edit to `relative` changes what every call runs with: the configuration,
-    /// or a rule file.
-    fn reloads_on(&self, relative: &Path) -> bool {
+    /// Whether an edit to `relative` (to the root) changes what every call runs with: the
+    /// configuration, or a rule file of the configured folders.
+    pub fn reloads_on(&self, relative: &Path) -> bool {
         let workspace = &self.ready.workspace;
-        let config = workspace
-            .config_path
-            .as_deref()
-            .and_then(|path| path.file_name())
-            .is_some_and(|name| relative == Path::new(name));
+        let config = workspace.config_path.as_deref().is_some_and(|path| {
+            match path.strip_prefix(&self.ready.root) {
+                Ok(inside) => inside == relative,
+                Err(_) => path
+                    .file_name()
+                    .is_some_and(|name| relative == Path::new(name)),
+            }
+        });
         let rule = relative
             .extension()
             .is_some_and(|extension| extension == "rhai")

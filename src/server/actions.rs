@@ -150,23 +150,17 @@ fn waive_here(as_of: Moment, asked: &Asked, finding: &Finding) -> Option<Value> 
     if matches!(Format::of(asked.path), Some(Format::Json)) {
         return None; // JSON has no comments to hold a waiver.
     }
+    let marker = crate::policy::waiver::MARKER;
     let (head, tail) = if body {
-        (
-            format!("<!-- lessons: allow {}{until} -- ", finding.rule),
-            " -->",
-        )
+        (format!("<!-- {marker}{}{until} -- ", finding.rule), " -->")
     } else {
-        (format!("# lessons: allow {}{until} -- ", finding.rule), "")
+        (format!("# {marker}{}{until} -- ", finding.rule), "")
     };
     let inserted = format!("{indent}{head}{tail}\n");
     let position = text::position(text, line_start);
     let reason = lsp_types::Position::new(
         position.line,
-        u32::try_from(
-            indent.chars().map(char::len_utf16).sum::<usize>()
-                + head.chars().map(char::len_utf16).sum::<usize>(),
-        )
-        .unwrap_or(0),
+        u32::try_from(text::utf16_len(&indent) + text::utf16_len(&head)).unwrap_or(0),
     );
     Some(json!({
         "title": format!("{}: waive here (write the reason)", finding.rule),

@@ -12,8 +12,14 @@ use crate::document::markdown::{find_front_matter, Header};
 use crate::document::schema;
 use crate::source::Format;
 
-pub fn completion(path: &Path, text: &str, position: Position, kind: Option<&str>) -> Value {
-    let offset = text::offset(text, position);
+/// Completion at `offset` (the byte offset of `position`) in `text`.
+pub fn completion(
+    path: &Path,
+    text: &str,
+    position: Position,
+    offset: usize,
+    kind: Option<&str>,
+) -> Value {
     let yaml = match Format::of(path) {
         Some(Format::Yaml) => 0..text.len(),
         Some(Format::Markdown) => match find_front_matter(text) {
@@ -185,7 +191,7 @@ mod tests {
         let at = text.find('|').unwrap();
         let text = text.replace('|', "");
         let position = text::position(&text, at);
-        let value = completion(Path::new("a.yaml"), &text, position, kind);
+        let value = completion(Path::new("a.yaml"), &text, position, at, kind);
         value["items"]
             .as_array()
             .map(|items| {

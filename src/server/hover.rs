@@ -76,8 +76,10 @@ fn rule_help(session: &Session, path: &Path, id: &str) -> String {
         }
     }
     out.push_str(&format!(
-        "\n\n`lessons explain {}` says more; waive it with `# lessons: allow {} until DATE -- reason`.",
-        rule.id, rule.id
+        "\n\n`lessons explain {}` says more; waive it with `# {}{} until DATE -- reason`.",
+        rule.id,
+        crate::policy::waiver::MARKER,
+        rule.id
     ));
     out
 }

@@ -181,7 +181,7 @@ fn initialize_result(client: Client) -> Value {
         "positionEncoding": "utf-16",
         "textDocumentSync": {
             "openClose": true,
-            "change": 1,
+            "change": 2,
             "save": { "includeText": false },
         },
         "hoverProvider": true,
@@ -226,8 +226,8 @@ struct Server {
     settings: Settings,
     next_request: i32,
     /// Whether an edit's effects beyond the files being written are still to be
-    /// published: done once the client has been quiet for [`QUIET`], or before the next
-    /// request is answered.
+    /// published: done once the client has been quiet for [`QUIET`], or when asked
+    /// ([`SYNC`]).
     stale: bool,
     /// Messages read ahead and not yet handled, in the order they came.
     backlog: VecDeque<Message>,
@@ -236,6 +236,10 @@ struct Server {
 /// How long the client is quiet before the whole repository's diagnostics are brought up
 /// to date after an edit (the edited file's own go out at once).
 const QUIET: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A request of our own: answered (with `null`) once everything sent before it is handled
+/// and published.
+const SYNC: &str = "lessons/sync";
 
 impl Server {
     fn run(mut self) -> Result<(), String> {
@@ -262,10 +266,8 @@ impl Server {
                         Ok(false) => {}
                         Err(error) => return Err(error.to_string()),
                     }
-                    // An answer speaks of the repository as edited so far.
-                    if self.stale && request.method != request::DocumentDiagnosticRequest::METHOD {
-                        self.refresh();
-                    }
+                    // Answers read the session as edited so far; the rest of the
+                    // repository's diagnostics wait for the client's pause.
                     self.request(request);
                 }
                 Message::Notification(first) if is_edit(&first) => {
@@ -398,6 +400,14 @@ impl Server {
             request::Completion::METHOD => self.completion(&params),
             request::DocumentDiagnosticRequest::METHOD => self.pull(&params),
             request::ExecuteCommand::METHOD => self.execute(&params),
+            // Answered once every edit sent before has been published, the rest of the
+            // repository's diagnostics with it: what tests and benchmarks wait on.
+            SYNC => {
+                if self.stale {
+                    self.refresh();
+                }
+                Value::Null
+            }
             _ => {
                 self.respond(Response::new_err(
                     id,
@@ -499,26 +509,30 @@ impl Server {
             let Some(path) = self.relative(&uri) else {
                 continue;
             };
-            let text = if edit.method == notification::DidOpenTextDocument::METHOD {
-                opened.push(path.clone());
-                params
+            // Applied to the buffer where it is: the document is not copied for it.
+            let opening = edit.method == notification::DidOpenTextDocument::METHOD;
+            let new = !self.buffers.contains_key(&path);
+            let buffer = self.buffers.entry(path.clone()).or_insert_with(|| Buffer {
+                uri,
+                text: String::new(),
+            });
+            let read = match opening {
+                true => params
                     .pointer("/textDocument/text")
                     .and_then(Value::as_str)
-                    .map(str::to_owned)
-            } else {
-                let before = self.buffers.get(&path).map(|buffer| buffer.text.clone());
-                changes_applied(before.unwrap_or_default(), &params)
+                    .map(|text| text.clone_into(&mut buffer.text)),
+                false => changes_applied(&mut buffer.text, &params),
             };
-            let Some(text) = text else {
+            if read.is_none() {
+                if new {
+                    self.buffers.remove(&path);
+                }
                 continue;
-            };
-            self.buffers.insert(
-                path.clone(),
-                Buffer {
-                    uri,
-                    text: text.clone(),
-                },
-            );
+            }
+            let text = buffer.text.clone();
+            if opening {
+                opened.push(path.clone());
+            }
             changed.retain(|(earlier, _)| earlier != &path);
             // The configuration and rule files take effect when saved.
             if !self.reloads_on(&path) {
@@ -620,22 +634,18 @@ impl Server {
 
     /// Whether `path` is the configuration or a rule file: read from disk, on save.
     fn reloads_on(&self, path: &Path) -> bool {
+        if let Some(session) = &self.session {
+            return session.reloads_on(path);
+        }
+        // No session (the configuration or a rule did not load): the configuration or any
+        // rule may bring it back.
         let config = self
             .options
             .config
             .as_deref()
             .and_then(|config| config.strip_prefix(&self.root).ok())
             .map_or(Path::new(crate::workspace::config::CONFIG_FILE), |c| c);
-        path == config
-            || (path.extension().is_some_and(|e| e == "rhai")
-                && self.session.as_ref().is_none_or(|session| {
-                    session
-                        .workspace()
-                        .config
-                        .rules
-                        .iter()
-                        .any(|folder| path.starts_with(folder))
-                }))
+        path == config || path.extension().is_some_and(|e| e == "rhai")
     }
 
     /// The text of a repository file on disk (see [`read_inside`]).
@@ -839,7 +849,7 @@ impl Server {
             .as_ref()
             .and_then(|session| hover::loaded_at(session.workspace(), &path, offset))
             .and_then(|loaded| loaded.kind.as_deref());
-        complete::completion(&path, &text, position, kind)
+        complete::completion(&path, &text, position, offset, kind)
     }
 }
 
@@ -902,29 +912,70 @@ fn position_at(params: &Value, pointer: &str) -> Option<lsp_types::Position> {
     serde_json::from_value(params.pointer(pointer)?.clone()).ok()
 }
 
-/// A document's text after a `didChange`: whole replacements, or ranges replaced in order.
-fn changes_applied(mut text: String, params: &Value) -> Option<String> {
+/// Applies a `didChange` to a document's text: whole replacements, or ranges replaced in
+/// order (incremental sync: a keystroke sends a few bytes, not the document). A change
+/// that does not read leaves the text as it was and says `None`.
+fn changes_applied(text: &mut String, params: &Value) -> Option<()> {
+    let mut changes = Vec::new();
     for change in params.get("contentChanges")?.as_array()? {
         let new = change.get("text")?.as_str()?;
-        match change.get("range") {
+        let range = match change.get("range") {
             Some(range) if !range.is_null() => {
-                let start: lsp_types::Position =
-                    serde_json::from_value(range.get("start")?.clone()).ok()?;
-                let end: lsp_types::Position =
-                    serde_json::from_value(range.get("end")?.clone()).ok()?;
-                let start = text::offset(&text, start);
-                let end = text::offset(&text, end).max(start);
+                Some(serde_json::from_value::<lsp_types::Range>(range.clone()).ok()?)
+            }
+            _ => None,
+        };
+        changes.push((range, new));
+    }
+    for (range, new) in changes {
+        match range {
+            Some(range) => {
+                let start = text::offset(text, range.start);
+                let end = text::offset(text, range.end).max(start);
                 text.replace_range(start..end, new);
             }
-            _ => text = new.to_owned(),
+            None => new.clone_into(text),
         }
     }
-    Some(text)
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_are_applied_in_order_at_utf16_columns() {
+        let range = |line: u32, from: u32, to_line: u32, to: u32| {
+            json!({ "start": { "line": line, "character": from },
+                    "end": { "line": to_line, "character": to } })
+        };
+        let mut text =
+            "id: INC-1\ntitle: Phishing of the team\nroot_cause: x\nstatus: closed\n".to_owned();
+        let params = json!({ "contentChanges": [
+            { "range": range(1, 16, 1, 20), "text": "— the" },
+            { "range": range(1, 18, 1, 21), "text": "our" },
+            { "range": range(2, 0, 3, 0), "text": "" },
+        ]});
+        assert_eq!(changes_applied(&mut text, &params), Some(()));
+        assert_eq!(
+            text,
+            "id: INC-1\ntitle: Phishing — ourhe team\nstatus: closed\n"
+        );
+        // A change that does not read leaves the text as it was.
+        let broken = json!({ "contentChanges": [
+            { "text": "gone" },
+            { "range": { "start": 3 }, "text": "x" },
+        ]});
+        assert_eq!(changes_applied(&mut text, &broken), None);
+        assert_eq!(
+            text,
+            "id: INC-1\ntitle: Phishing — ourhe team\nstatus: closed\n"
+        );
+        let whole = json!({ "contentChanges": [{ "text": "kind: incident\n" }] });
+        assert_eq!(changes_applied(&mut text, &whole), Some(()));
+        assert_eq!(text, "kind: incident\n");
+    }
 
     #[test]
     fn a_uri_names_a_file_of_the_repository_only_when_it_lies_inside_it() {

@@ -54,7 +54,7 @@ pub fn range(text: &str, span: std::ops::Range<usize>) -> Range {
     Range::new(position(text, span.start), position(text, span.end))
 }
 
-fn utf16_len(text: &str) -> usize {
+pub fn utf16_len(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }
 
