@@ -4,22 +4,14 @@
 
 use std::path::Path;
 
-use lsp_types::Position;
 use serde_json::{json, Value};
 
-use super::text;
 use crate::document::markdown::{find_front_matter, Header};
 use crate::document::schema;
 use crate::source::Format;
 
-/// Completion at `offset` (the byte offset of `position`) in `text`.
-pub fn completion(
-    path: &Path,
-    text: &str,
-    position: Position,
-    offset: usize,
-    kind: Option<&str>,
-) -> Value {
+/// Completion at `offset` (a byte offset) in `text`.
+pub fn completion(path: &Path, text: &str, offset: usize, kind: Option<&str>) -> Value {
     let yaml = match Format::of(path) {
         Some(Format::Yaml) => 0..text.len(),
         Some(Format::Markdown) => match find_front_matter(text) {
@@ -190,8 +182,7 @@ mod tests {
     fn labels(text: &str, kind: Option<&str>) -> Vec<String> {
         let at = text.find('|').unwrap();
         let text = text.replace('|', "");
-        let position = text::position(&text, at);
-        let value = completion(Path::new("a.yaml"), &text, position, at, kind);
+        let value = completion(Path::new("a.yaml"), &text, at, kind);
         value["items"]
             .as_array()
             .map(|items| {

@@ -849,7 +849,7 @@ impl Server {
             .as_ref()
             .and_then(|session| hover::loaded_at(session.workspace(), &path, offset))
             .and_then(|loaded| loaded.kind.as_deref());
-        complete::completion(&path, &text, position, offset, kind)
+        complete::completion(&path, &text, offset, kind)
     }
 }
 
