@@ -208,3 +208,37 @@ fn check(doc) {
         "{err}"
     );
 }
+
+#[test]
+fn a_waiver_of_an_extended_configuration_is_found_and_fixed_in_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "waivers:\n  - rule: LL013\n    reason: the policy owner is being hired\n    expires: 2027/01/31\n";
+    let top = "extends: org/base.yaml\npolicy: default\nexclude: [\"org/**\"]\nwaivers:\n  - rule: LL002\n    reason: owner named at the next review\n    expires: 2027-06-30\n";
+    let incident = "kind: incident\nid: INC-5\nstatus: open\naction_items:\n  - id: A1\n    title: Rotate the keys\n    due: 2027-01-10\n    status: open\n";
+    write_files(
+        dir.path(),
+        &[
+            ("org/base.yaml", base),
+            (".lessons.yaml", top),
+            ("incidents/INC-5.yaml", incident),
+        ],
+    );
+    let (code, out, _) = run(dir.path(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("org/base.yaml:2:5: LL025 the waiver of LL013 expires on `2027/01/31`"),
+        "the base file's waiver, at its own line: {out}"
+    );
+    let (code, out, err) = run(dir.path(), &["--fix"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("org/base.yaml")).unwrap(),
+        base.replace("2027/01/31", "2027-01-31")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".lessons.yaml")).unwrap(),
+        top,
+        "the other waiver's date is left as it was"
+    );
+    assert!(!out.contains("LL025"), "{out}");
+}

@@ -156,12 +156,35 @@ impl Waivers {
     ) -> Waivers {
         let mut waivers = Vec::new();
         if let (Some(path), false) = (config_path, config.waivers.is_empty()) {
-            let text = std::fs::read_to_string(path).unwrap_or_default();
-            let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-            let source = Arc::new(SourceFile::new(relative, text, Format::Yaml));
-            let spans = waiver_spans(source.text());
-            let span = |index: usize| spans.get(index).cloned().unwrap_or((0..0, None));
+            // Each waiver at its place in the file that writes it: with `extends:`, the
+            // merged list is each file's own, base first.
+            let files: Vec<(&Path, String)> = match config.layers.is_empty() {
+                true => vec![(path, std::fs::read_to_string(path).unwrap_or_default())],
+                false => config
+                    .layers
+                    .iter()
+                    .map(|layer| (layer.path.as_path(), layer.text.clone()))
+                    .collect(),
+            };
+            let mut places = Vec::new();
+            let mut top = None;
+            for (file, text) in files {
+                let relative = file.strip_prefix(root).unwrap_or(file).to_path_buf();
+                let source = Arc::new(SourceFile::new(relative, text, Format::Yaml));
+                for spans in waiver_spans(source.text()) {
+                    places.push((Arc::clone(&source), spans));
+                }
+                top = Some(source);
+            }
+            // Should the files and the merged list not line up, no waiver is placed (nor
+            // fixed) at a line that may hold another.
+            let aligned = places.len() == config.waivers.len();
             for (index, waiver) in config.waivers.iter().enumerate() {
+                let (source, (span, expires_span)) = match (aligned, &top) {
+                    (true, _) => places[index].clone(),
+                    (false, Some(top)) => (Arc::clone(top), (0..0, None)),
+                    (false, None) => break,
+                };
                 waivers.push(Waiver {
                     rules: vec![waiver.rule.clone()],
                     // The configuration's globs were checked when it loaded; should one still
@@ -175,10 +198,10 @@ impl Waivers {
                     reason: waiver.reason.clone(),
                     approved_by: waiver.approved_by.clone(),
                     expires: waiver.expires.clone(),
-                    expires_span: span(index).1,
+                    expires_span,
                     ticket: waiver.ticket.clone(),
-                    source: Arc::clone(&source),
-                    span: span(index).0,
+                    source,
+                    span,
                     used: false,
                 });
             }
