@@ -180,6 +180,10 @@ fn check(doc) {
     if doc.severity == "med" {
         report("severity", "`med` is `medium` shortened", "write `medium`", #{ fix: "medium" });
     }
+    if doc.review == () {
+        // Nothing there to replace: the finding stands, with no fix.
+        report("review.lead", "no review lead", "name one", #{ fix: "a.ng" });
+    }
 }
 "#;
     write_files(
@@ -193,12 +197,28 @@ fn check(doc) {
             ),
         ],
     );
-    let (_, out, _) = run(dir.path(), &["--diff"]);
+    let (code, out, err) = run(dir.path(), &["--diff"]);
+    assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("-severity: med\n+severity: medium\n"), "{out}");
+    assert!(
+        !out.contains("a.ng"),
+        "a fix where there is no value: {out}"
+    );
+    // Warnings only are left: the run passes.
+    let (code, out, err) = run(dir.path(), &["--fix"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("incidents/INC-6.yaml")).unwrap(),
+        "kind: incident\nid: INC-6\nstatus: open\nseverity: medium\n"
+    );
+    assert!(
+        out.contains("incidents/INC-6.yaml:1:1: ACME010 no review lead"),
+        "{out}"
+    );
     // An option report() does not know is a rule error, named at its line.
     std::fs::write(
         dir.path().join("rules/severity.rhai"),
-        rule.replace("#{ fix: \"medium\" }", "#{ fixed: \"medium\" }"),
+        rule.replace("#{ fix: \"a.ng\" }", "#{ fixed: \"a.ng\" }"),
     )
     .unwrap();
     let (code, _, err) = run(dir.path(), &[]);
@@ -207,6 +227,7 @@ fn check(doc) {
         err.contains("report() knows no option `fixed` (only `fix`)"),
         "{err}"
     );
+    assert!(err.contains("╭─[rules/severity.rhai:10:9]"), "{err}");
 }
 
 #[test]

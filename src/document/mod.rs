@@ -166,6 +166,12 @@ impl Document {
 
     /// The span a finding at `path` points at (see [`Node::locate`]); `sections.<title>`
     /// points at a Markdown heading.
+    /// The span of the plain value at `path` (see [`tree::Node::value_at`]); `None` for a
+    /// path that is not all there, a collection, an empty value or a Markdown section.
+    pub fn value_at(&self, path: &str) -> Option<Span> {
+        self.root.value_at(&tree::parse_path(path)?)
+    }
+
     pub fn locate(&self, path: &str) -> Span {
         let Some(steps) = tree::parse_path(path) else {
             return self.root.span();

@@ -403,6 +403,27 @@ impl Node {
     /// The span a finding at `path` should point at: the value of a scalar field, the key of
     /// an empty or compound field, and for a path that does not exist, the deepest part
     /// that does (a missing `owner` points at its action item).
+    /// The span of the plain value at `steps`, when every step is there and the value is
+    /// written and no collection: the only place a fix that replaces a value may write
+    /// ([`Node::locate`] falls back to the nearest thing there is).
+    pub fn value_at(&self, steps: &[Step<'_>]) -> Option<Span> {
+        let mut node = self;
+        for step in steps {
+            node = match (step, &node.value) {
+                (Step::Key(key), Value::Map(entries)) => {
+                    &entries
+                        .iter()
+                        .find(|entry| entry.key.as_str() == *key)?
+                        .value
+                }
+                (Step::Index(index), Value::Seq(items)) => items.get(*index)?,
+                _ => return None,
+            };
+        }
+        let span = node.span();
+        (!node.is_collection() && !span.is_empty()).then_some(span)
+    }
+
     pub fn locate(&self, steps: &[Step<'_>]) -> Span {
         let mut node = self;
         let mut best = self.span();

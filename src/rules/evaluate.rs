@@ -589,9 +589,12 @@ impl Session<'_> {
         let severity = self.settings[loaded.file][at].severity;
         let findings = said.reports.into_iter().map(|report| {
             let span = loaded.document.locate(&report.path);
-            let fix = report.fix.map(|replacement| {
+            // A fix replaces the value the finding names, when it is there: never the key
+            // or the document a missing one falls back to.
+            let fix = report.fix.and_then(|replacement| {
+                let value = loaded.document.value_at(&report.path)?;
                 let title = format!("write `{}`", replacement.lines().next().unwrap_or(""));
-                crate::finding::Fix::new(&span, replacement, title)
+                Some(crate::finding::Fix::new(&value, replacement, title))
             });
             Finding::new(rule.key(), severity, source, &span, report.message)
                 .help(report.help)
