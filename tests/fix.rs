@@ -228,6 +228,13 @@ fn check(doc) {
         "{err}"
     );
     assert!(err.contains("╭─[rules/severity.rhai:10:9]"), "{err}");
+    // The diff says so too, rather than end with exit 2 and no word.
+    let (code, _, err) = run(dir.path(), &["--diff"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("report() knows no option `fixed` (only `fix`)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -262,4 +269,21 @@ fn a_waiver_of_an_extended_configuration_is_found_and_fixed_in_its_own_file() {
         "the other waiver's date is left as it was"
     );
     assert!(!out.contains("LL025"), "{out}");
+}
+
+#[test]
+fn fix_refuses_an_output_that_is_a_document_before_it_writes_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(".lessons.yaml", CONFIG), ("incidents/INC-7.yaml", TYPOS)],
+    );
+    let (code, out, err) = run(dir.path(), &["--fix", "--output", "incidents/INC-7.yaml"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("incidents/INC-7.yaml")).unwrap(),
+        TYPOS,
+        "nothing fixed, nothing overwritten"
+    );
 }

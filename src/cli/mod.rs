@@ -189,7 +189,7 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
     pub fix: bool,
     /// Print the safe fixes as a unified diff; write nothing
-    #[arg(long, conflicts_with = "write_baseline")]
+    #[arg(long, conflicts_with_all = ["write_baseline", "output"])]
     pub diff: bool,
     /// Keep the cache between runs in DIR [default: .lessons_cache at the repository root]
     #[arg(
@@ -411,7 +411,25 @@ fn check(args: &CheckArgs) -> i32 {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };
+    // Before anything is written, fixes included.
+    if let Err(message) = refuse_inputs(
+        &outcome,
+        &[
+            ("--output", args.output.as_deref()),
+            ("--write-baseline", args.write_baseline.as_deref()),
+        ],
+        args.baseline.as_deref(),
+    ) {
+        eprintln!("error: {message}");
+        return EXIT_FAILED;
+    }
     if args.diff {
+        if !outcome.rule_errors.is_empty() {
+            eprint!(
+                "{}",
+                output::human::render_rule_errors(&outcome.results(), &stderr_style)
+            );
+        }
         let fixed = crate::fix::fixes_of(&outcome);
         print!("{}", output::terminal::escape(&crate::fix::diff(&fixed)));
         if !args.quiet {
@@ -455,17 +473,6 @@ fn check(args: &CheckArgs) -> i32 {
         if !args.quiet {
             eprintln!("{}", fixes_summary(fixes, files.len(), "fixed"));
         }
-    }
-    if let Err(message) = refuse_inputs(
-        &outcome,
-        &[
-            ("--output", args.output.as_deref()),
-            ("--write-baseline", args.write_baseline.as_deref()),
-        ],
-        args.baseline.as_deref(),
-    ) {
-        eprintln!("error: {message}");
-        return EXIT_FAILED;
     }
     let to_terminal =
         output_file(args.output.as_deref()).is_none() && std::io::stdout().is_terminal();
