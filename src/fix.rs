@@ -158,14 +158,9 @@ pub fn write(root: &Path, fixed: &[Fixed]) -> Vec<(PathBuf, String)> {
             refused.push((path, "outside the repository: not written".to_owned()));
             continue;
         }
-        let permissions = std::fs::metadata(&path).map(|metadata| metadata.permissions());
+        // Written in place of the old one, with its mode (see `write_atomically`).
         if let Err(error) = crate::output::write_atomically(&path, root, file.after.as_bytes()) {
             refused.push((path, error.to_string()));
-            continue;
-        }
-        // The new file keeps the old one's mode (a script's executable bit, a private file).
-        if let Ok(permissions) = permissions {
-            let _ = std::fs::set_permissions(&path, permissions);
         }
     }
     refused

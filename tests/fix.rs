@@ -287,3 +287,24 @@ fn fix_refuses_an_output_that_is_a_document_before_it_writes_anything() {
         "nothing fixed, nothing overwritten"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fixed_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(".lessons.yaml", CONFIG), ("incidents/INC-7.yaml", TYPOS)],
+    );
+    let incident = dir.path().join("incidents/INC-7.yaml");
+    std::fs::set_permissions(&incident, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (_, out, err) = run(dir.path(), &["--fix"]);
+    assert_ne!(
+        std::fs::read_to_string(&incident).unwrap(),
+        TYPOS,
+        "{out}{err}"
+    );
+    let mode = std::fs::metadata(&incident).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

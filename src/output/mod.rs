@@ -187,7 +187,8 @@ fn replace(
     sync: bool,
 ) -> std::io::Result<()> {
     refuse_links(path, within)?;
-    if let Ok(metadata) = std::fs::metadata(path) {
+    let existing = std::fs::metadata(path).ok();
+    if let Some(metadata) = &existing {
         if !metadata.is_file() {
             let file = std::fs::OpenOptions::new().write(true).open(path)?;
             let mut buffered = std::io::BufWriter::new(file);
@@ -210,6 +211,11 @@ fn replace(
             .write(true)
             .create_new(true)
             .open(&temporary)?;
+        // A file written again keeps its mode (a private file stays private, a script
+        // executable), set before a byte is written or the name is taken.
+        if let Some(metadata) = &existing {
+            file.set_permissions(metadata.permissions())?;
+        }
         let mut buffered = std::io::BufWriter::new(file);
         write(&mut buffered)?;
         let file = buffered
