@@ -73,7 +73,8 @@ pub fn fixes_of(outcome: &Outcome) -> Vec<Fixed> {
         };
         let before: &str = source.text();
         let fixes = safe_fixes(group);
-        if let Some(after) = certain(&fixes, before, &outcome.workspace, &outcome.root, path) {
+        let reading = Reading::of(&outcome.workspace, &outcome.root, path, before);
+        if let Some(after) = reading.certain(&fixes) {
             fixed.push(Fixed {
                 path: Arc::clone(path),
                 before: before.to_owned(),
@@ -85,66 +86,89 @@ pub fn fixes_of(outcome: &Outcome) -> Vec<Fixed> {
     fixed
 }
 
-/// `text` (of `path`, relative to `root`) with `fixes` applied, when they change it, fit
-/// it and leave it reading as well as before; `None` otherwise. What `--fix` writes and
-/// what the editor offers go through here alike.
-pub fn certain(
-    fixes: &[&Fix],
-    text: &str,
-    workspace: &Workspace,
-    root: &Path,
-    path: &Path,
-) -> Option<String> {
-    if fixes.is_empty() {
-        return None;
-    }
-    let after = applied(text, fixes)?;
-    (after != text && reads_as_well(workspace, root, path, text, &after)).then_some(after)
+/// A file as it reads before its fixes: what a fix must not make worse. Made once per
+/// file and asked of each set of fixes (the editor asks of every finding in view); the
+/// file is parsed when first asked. What `--fix` writes and what the editor offers go
+/// through here alike.
+pub struct Reading<'a> {
+    workspace: &'a Workspace,
+    root: &'a Path,
+    /// Relative to the root.
+    path: &'a Path,
+    text: &'a str,
+    before: std::cell::OnceCell<Before>,
 }
 
-/// Whether `after` loads with no problem `before` did not have: the configuration parses
-/// still; a document file has as many documents and no new load problem — but for the
-/// field problems of a document that only now has its kind (`kind: incidnt` fixed shows
-/// what its fields hold, which the next fix or the writer mends).
-fn reads_as_well(
-    workspace: &Workspace,
-    root: &Path,
-    path: &Path,
-    before: &str,
-    after: &str,
-) -> bool {
-    let is_config = workspace
-        .config_path
-        .as_deref()
-        .is_some_and(|config| config.ends_with(path) || root.join(path) == config);
-    if is_config {
-        return crate::workspace::Config::parse(path, after).is_ok();
+/// What a file held before its fixes: its number of documents, their kinds, and its load
+/// problems (of no kind or of one of those kinds), sorted.
+struct Before {
+    documents: usize,
+    kinds: Vec<Option<Arc<str>>>,
+    problems: Vec<String>,
+}
+
+impl<'a> Reading<'a> {
+    pub fn of(workspace: &'a Workspace, root: &'a Path, path: &'a Path, text: &'a str) -> Self {
+        Reading {
+            workspace,
+            root,
+            path,
+            text,
+            before: std::cell::OnceCell::new(),
+        }
     }
-    let reader = &workspace.reader;
-    let read = |text: &str| reader.settle(reader.parse_text(path, text.to_owned()));
-    let (was, is) = (read(before), read(after));
-    let kinds_before: Vec<Option<&str>> = was
-        .documents
-        .iter()
-        .map(|(_, kind)| kind.as_deref())
-        .collect();
-    let problems = |file: &crate::workspace::SettledFile| {
-        let mut messages: Vec<String> = file
-            .problems
-            .iter()
-            .filter(|problem| {
-                problem.kind.is_none() || kinds_before.contains(&problem.kind.as_deref())
-            })
-            .map(|problem| problem.message.clone())
-            .collect();
-        messages.sort();
-        messages
-    };
-    let (was_problems, is_problems) = (problems(&was), problems(&is));
-    was.documents.len() == is.documents.len()
-        && is_problems
-            .iter()
-            .all(|problem| was_problems.binary_search(problem).is_ok())
+
+    /// The text with `fixes` applied, when they change it, fit it and leave it reading as
+    /// well as before; `None` otherwise.
+    pub fn certain(&self, fixes: &[&Fix]) -> Option<String> {
+        if fixes.is_empty() {
+            return None;
+        }
+        let after = applied(self.text, fixes)?;
+        (after != self.text && self.reads_as_well(&after)).then_some(after)
+    }
+
+    /// Whether `after` loads with no problem the text did not have: the configuration
+    /// parses still; a document file has as many documents and no new load problem — but
+    /// for the field problems of a document that only now has its kind (`kind: incidnt`
+    /// fixed shows what its fields hold, which the next fix or the writer mends).
+    fn reads_as_well(&self, after: &str) -> bool {
+        // The configuration's findings name it as the run does: relative to the root.
+        let is_config =
+            self.workspace.config_path.as_deref().is_some_and(|config| {
+                config.strip_prefix(self.root).unwrap_or(config) == self.path
+            });
+        if is_config {
+            return crate::workspace::Config::parse(self.path, after).is_ok();
+        }
+        let reader = &self.workspace.reader;
+        let read = |text: &str| reader.settle(reader.parse_text(self.path, text.to_owned()));
+        let problems = |file: &crate::workspace::SettledFile, kinds: &[Option<Arc<str>>]| {
+            let mut messages: Vec<String> = file
+                .problems
+                .iter()
+                .filter(|problem| problem.kind.is_none() || kinds.contains(&problem.kind))
+                .map(|problem| problem.message.clone())
+                .collect();
+            messages.sort();
+            messages
+        };
+        let before = self.before.get_or_init(|| {
+            let was = read(self.text);
+            let kinds: Vec<Option<Arc<str>>> =
+                was.documents.iter().map(|(_, kind)| kind.clone()).collect();
+            Before {
+                documents: was.documents.len(),
+                problems: problems(&was, &kinds),
+                kinds,
+            }
+        });
+        let is = read(after);
+        before.documents == is.documents.len()
+            && problems(&is, &before.kinds)
+                .iter()
+                .all(|problem| before.problems.binary_search(problem).is_ok())
+    }
 }
 
 /// Writes each fixed file in place of the old one, atomically; files outside `root` or
@@ -208,5 +232,17 @@ mod tests {
         );
         let past = fix(20, 99, "x");
         assert_eq!(applied(text, &[&past]), None);
+        // One that does not fit stops the others with it.
+        assert_eq!(applied(text, &[&a, &past]), None);
+        let inside = fix(7, 8, "x");
+        assert_eq!(
+            applied("é: ü\n", &[&fix(1, 2, "x")]),
+            None,
+            "inside a character"
+        );
+        assert_eq!(
+            applied(text, &[&inside]).unwrap(),
+            "status:xClosed\nrootcause: x\n"
+        );
     }
 }

@@ -47,9 +47,8 @@ pub fn code_actions(session: &Session, asked: &Asked) -> Value {
     let findings = session.findings_of(asked.path);
     // A fix is offered as `check --fix` would write it: only when the file reads as well
     // after it.
-    let certain = |fixes: &[&Fix]| {
-        crate::fix::certain(fixes, asked.text, workspace, session.root(), asked.path).is_some()
-    };
+    let reading = crate::fix::Reading::of(workspace, session.root(), asked.path, asked.text);
+    let certain = |fixes: &[&Fix]| reading.certain(fixes).is_some();
     let mut actions = Vec::new();
     let start = text::offset(asked.text, asked.range.start);
     let end = text::offset(asked.text, asked.range.end);
