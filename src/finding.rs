@@ -118,6 +118,14 @@ impl Fix {
         }
     }
 
+    /// A fix that writes `value` at `span`, named as an editor offers it: "write
+    /// `closed`" (its first line, for a value of several).
+    pub fn writing(span: &crate::source::Span, value: impl Into<String>) -> Fix {
+        let value = value.into();
+        let title = format!("write `{}`", value.lines().next().unwrap_or(""));
+        Fix::new(span, value, title)
+    }
+
     pub fn span(&self) -> std::ops::Range<usize> {
         let at = |offset: u32| usize::try_from(offset).unwrap_or(usize::MAX);
         at(self.start)..at(self.end)

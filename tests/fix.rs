@@ -308,3 +308,28 @@ fn a_fixed_file_keeps_its_mode() {
     let mode = std::fs::metadata(&incident).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn a_kind_one_edit_from_two_kinds_is_not_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = "const RULE = #{ id: \"ACME020\", name: \"incidents-listed\", severity: \"info\", \
+                kinds: [\"incidents\"], summary: \"s\" };\nfn check(doc) {}\n";
+    write_files(
+        dir.path(),
+        &[
+            (".lessons.yaml", "policy: default\nrules: [rules/]\n"),
+            ("rules/listed.rhai", rule),
+            ("a.yaml", "kind: incidentz\nid: INC-8\n"),
+            ("b.yaml", "kind: incidnt\nid: INC-9\n"),
+        ],
+    );
+    let (_, out, _) = run(dir.path(), &["--diff"]);
+    // `incident` or the rule's `incidents`: a guess, said, not written.
+    assert!(!out.contains("a.yaml"), "{out}");
+    assert!(out.contains("-kind: incidnt\n+kind: incident\n"), "{out}");
+    let (_, out, _) = run(dir.path(), &[]);
+    assert!(
+        out.contains("a.yaml:1:7: LL030 `kind: incidentz` of INC-8 is no kind lessons knows; did you mean `incident`?"),
+        "{out}"
+    );
+}

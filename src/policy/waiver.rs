@@ -277,13 +277,7 @@ impl Waivers {
                 Standing::Invalid(message, help, written) => {
                     let fix = written
                         .zip(waiver.expires_span.as_ref())
-                        .map(|(written, span)| {
-                            crate::finding::Fix::new(
-                                span,
-                                written.clone(),
-                                format!("write {written}"),
-                            )
-                        });
+                        .map(|(written, span)| crate::finding::Fix::writing(span, written.clone()));
                     report("LL025", None, message, help, fix);
                 }
                 Standing::Note(message) => report(

@@ -593,8 +593,7 @@ impl Session<'_> {
             // or the document a missing one falls back to.
             let fix = report.fix.and_then(|replacement| {
                 let value = loaded.document.value_at(&report.path)?;
-                let title = format!("write `{}`", replacement.lines().next().unwrap_or(""));
-                Some(crate::finding::Fix::new(&value, replacement, title))
+                Some(crate::finding::Fix::writing(&value, replacement))
             });
             Finding::new(rule.key(), severity, source, &span, report.message)
                 .help(report.help)

@@ -28,13 +28,12 @@ fn evaluate(context: &Context) -> Vec<Finding> {
                     message,
                 )
                 .help(problem.help.as_deref().map(Into::into))
-                .fix(problem.fix.as_ref().map(|value| {
-                    crate::finding::Fix::new(
-                        &problem.span,
-                        value.clone(),
-                        format!("write `{value}`"),
-                    )
-                }))
+                .fix(
+                    problem
+                        .fix
+                        .as_ref()
+                        .map(|value| crate::finding::Fix::writing(&problem.span, value.clone())),
+                )
                 .path(problem.path.clone())
                 .document(problem.doc_id.clone(), problem.kind.clone()),
             )

@@ -43,28 +43,29 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
         NAMES.iter().any(|name| normalise_kind(name) == kind)
             || rule_kinds.iter().any(|k| k == kind)
     };
-    // The nearest name, by edit distance, and the kind it stands for.
-    // The nearest name, by edit distance, as the user would write it: `playbook (a
-    // runbook)` for an alias.
-    let nearest = |text: &str| -> Option<(usize, String)> {
+    // The nearest name by edit distance (as written: a kind, an alias, a rule's kind), and
+    // whether it is the only kind that near.
+    let nearest = |text: &str| -> Option<Nearest> {
         let text = text.trim().to_lowercase();
-        NAMES
+        let candidates: Vec<(usize, &str, String)> = NAMES
             .iter()
-            .map(|name| {
-                let kind = normalise_kind(name);
-                let shown = if kind == *name {
-                    kind
-                } else {
-                    format!("{name}` (a {kind})")
-                };
-                (edit_distance(&text, name), shown)
-            })
+            .map(|name| (edit_distance(&text, name), *name, normalise_kind(name)))
             .chain(
                 rule_kinds
                     .iter()
-                    .map(|kind| (edit_distance(&text, kind), kind.clone())),
+                    .map(|kind| (edit_distance(&text, kind), kind.as_str(), kind.clone())),
             )
-            .min_by_key(|(distance, _)| *distance)
+            .collect();
+        let (distance, name, kind) = candidates.iter().min_by_key(|(distance, ..)| *distance)?;
+        let alone = !candidates
+            .iter()
+            .any(|(other, _, of)| other == distance && of != kind);
+        Some(Nearest {
+            distance: *distance,
+            name: (*name).to_owned(),
+            kind: kind.clone(),
+            alone,
+        })
     };
     let mut findings = Vec::new();
     for loaded in &workspace.documents {
@@ -98,28 +99,18 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
             if known(&normalise_kind(&kind)) {
                 continue;
             }
-            let suggestion = match nearest(&kind) {
-                Some((distance, meant)) if distance <= kind.chars().count() / 2 => {
-                    let meant = if meant.ends_with(')') {
-                        meant
-                    } else {
-                        format!("{meant}`")
-                    };
-                    format!("; did you mean `{meant}?")
+            let near = nearest(&kind);
+            let suggestion = match &near {
+                Some(near) if near.distance <= kind.chars().count() / 2 => {
+                    format!("; did you mean {}?", near.shown())
                 }
                 _ => String::new(),
             };
-            // One edit from a kind (`incdent`) is a typo for certain: the fix writes it.
-            let fix = nearest(&kind)
-                .filter(|(distance, _)| *distance == 1)
-                .map(|(_, meant)| {
-                    let meant = meant.split('`').next().unwrap_or(&meant).to_owned();
-                    crate::finding::Fix::new(
-                        &node.span(),
-                        meant.clone(),
-                        format!("write `{meant}`"),
-                    )
-                });
+            // One edit from a kind (`incdent`), and from no other, is a typo for certain:
+            // the fix writes it.
+            let fix = near
+                .filter(|near| near.distance == 1 && near.alone)
+                .map(|near| crate::finding::Fix::writing(&node.span(), near.name));
             let mut finding = report(
                 node,
                 format!("`kind: {kind}` of {name} is no kind lessons knows{suggestion}"),
@@ -133,9 +124,9 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
             if known(&normalise_kind(&kind)) || kind.is_empty() {
                 continue;
             }
-            if let Some((distance, meant)) = nearest(&kind) {
-                if (1..=2).contains(&distance) && kind.chars().count() >= 4 {
-                    let meant = meant.split('`').next().unwrap_or(&meant).to_owned();
+            if let Some(near) = nearest(&kind) {
+                if (1..=2).contains(&near.distance) && kind.chars().count() >= 4 {
+                    let meant = near.name;
                     let mut finding = report(
                         node,
                         format!("`type: {kind}` of {name} is close to `{meant}`, so no rule checks it"),
@@ -148,4 +139,25 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The name of a kind nearest to what was written.
+struct Nearest {
+    distance: usize,
+    /// As the user would write it: a kind, an alias (`playbook`), a rule's kind.
+    name: String,
+    /// The kind it stands for.
+    kind: String,
+    /// Whether no other kind is as near.
+    alone: bool,
+}
+
+impl Nearest {
+    /// `` `incident` ``, or `` `playbook` (a runbook) `` for an alias.
+    fn shown(&self) -> String {
+        match self.name == self.kind {
+            true => format!("`{}`", self.name),
+            false => format!("`{}` (a {})", self.name, self.kind),
+        }
+    }
 }
