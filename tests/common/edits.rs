@@ -27,6 +27,9 @@ pub fn edits() -> Vec<Edit> {
         Edit::Replace(INCIDENT, "  facilitator: d.osei\n", ""),
         Edit::Replace(INCIDENT_2, "root_cause:", "root_cause_was:"),
         Edit::Replace(POLICY, "last_reviewed: 2026-07-14", "last_reviewed: 2024-01-02"),
+        // Findings that carry a fix: a value in the wrong case, a misspelt field.
+        Edit::Replace(INCIDENT_2, "severity: high", "severity: High"),
+        Edit::Replace(RUNBOOK, "last_reviewed:", "last_reviewd:"),
         // An id renamed: what referenced it is unresolved, and back.
         Edit::Replace(POLICY, "id: POL-ACCESS", "id: POL-ACCESS-2"),
         Edit::Replace(POLICY, "id: POL-ACCESS-2", "id: POL-ACCESS"),

@@ -82,8 +82,9 @@ pub mod edits;
 pub mod hostile;
 
 /// Every finding of `outcome` as a user would read it, in its order: file, line, column,
-/// rule, severity, message, help, and whether a waiver or the baseline suppresses it. What
-/// two runs that must agree are compared by.
+/// rule, severity, message, help, the fix it carries (what `--fix` writes where), and
+/// whether a waiver or the baseline suppresses it. What two runs that must agree are
+/// compared by.
 pub fn finding_lines(outcome: &lessons::Outcome) -> Vec<String> {
     outcome.findings.iter().map(finding_line).collect()
 }
@@ -91,7 +92,7 @@ pub fn finding_lines(outcome: &lessons::Outcome) -> Vec<String> {
 /// One finding as [`finding_lines`] writes it.
 pub fn finding_line(finding: &lessons::finding::Finding) -> String {
     format!(
-        "{}:{}:{}: {} [{}] {} (help: {}){}",
+        "{}:{}:{}: {} [{}] {} (help: {}){}{}",
         lessons::finding::display_path(&finding.file),
         finding.location.line(),
         finding.location.column(),
@@ -99,6 +100,10 @@ pub fn finding_line(finding: &lessons::finding::Finding) -> String {
         finding.severity,
         finding.message,
         finding.help.as_deref().unwrap_or("-"),
+        finding.fix.as_ref().map_or(String::new(), |fix| format!(
+            " (fix {}..{}: {:?})",
+            fix.start, fix.end, fix.replacement
+        )),
         finding
             .suppression
             .as_ref()
