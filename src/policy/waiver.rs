@@ -386,6 +386,15 @@ fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
     if !text.contains(MARKER) {
         return Vec::new();
     }
+    // In a Markdown body `#` starts a heading, not a comment: there a waiver is
+    // `<!-- lessons: allow … -->` alone on its line, and only there.
+    let body_start = match file.format {
+        Format::Markdown => match crate::document::markdown::find_front_matter(text) {
+            crate::document::markdown::Header::Found(front) => front.body_start,
+            _ => 0,
+        },
+        _ => usize::MAX,
+    };
     let mut waivers = Vec::new();
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
@@ -395,9 +404,10 @@ fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
             continue;
         };
         let before = line[..at].trim_end();
-        // `# lessons: allow …`, or in a Markdown body, where `#` starts a heading, alone
-        // on its line as `<!-- lessons: allow … -->`.
         let html = before.trim_start() == "<!--";
+        if html != (start >= body_start) {
+            continue;
+        }
         let head = if html {
             ""
         } else {
@@ -466,4 +476,85 @@ fn inline_waivers(file: &Arc<SourceFile>) -> Vec<Waiver> {
         });
     }
     waivers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rules, line covered, reason, expiry.
+    type Inline = (Vec<String>, usize, Option<String>, Option<String>);
+
+    /// Each inline waiver of `text`, as [`Inline`].
+    fn inline(path: &str, text: &str) -> Vec<Inline> {
+        let format = Format::of(Path::new(path)).unwrap_or(Format::Yaml);
+        let file = Arc::new(SourceFile::new(path.into(), text.to_owned(), format));
+        inline_waivers(&file)
+            .into_iter()
+            .map(|waiver| {
+                let line = waiver.at_line.map_or(0, |(_, line)| line);
+                (waiver.rules, line, waiver.reason, waiver.expires)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_markdown_body_waives_with_an_html_comment_alone_on_its_line() {
+        let text = "---\nkind: incident\n---\n# Root cause\n\
+                    <!-- lessons: allow LL027 until 2027-03-31 -- quoting the vendor's report -->\n\
+                    Human error on the vendor's side.\n\
+                    <!-- lessons: allow LL001 -->\n\
+                    text\n\
+                    <!-- lessons: allow LL002 -- the comment is never closed\n\
+                    text # lessons: allow LL003 -- a hash in prose is no comment\n\
+                    # lessons: allow LL004 -- nor is a heading\n";
+        assert_eq!(
+            inline("pm.md", text),
+            vec![
+                (
+                    vec!["LL027".to_owned()],
+                    6,
+                    Some("quoting the vendor's report".to_owned()),
+                    Some("2027-03-31".to_owned())
+                ),
+                // No reason: kept, and LL025 says it waives nothing.
+                (vec!["LL001".to_owned()], 8, None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_yaml_comment_waives_its_own_line_or_the_next() {
+        let text = "status: open # lessons: allow LL003, LL004 -- due at the review\n\
+                    # lessons: allow LL002\n\
+                    owner:\n\
+                    title: a#lessons: allow LL028 -- inside a value, no comment\n";
+        assert_eq!(
+            inline("a.yaml", text),
+            vec![
+                (
+                    vec!["LL003".to_owned(), "LL004".to_owned()],
+                    1,
+                    Some("due at the review".to_owned()),
+                    None
+                ),
+                (vec!["LL002".to_owned()], 3, None, None),
+            ]
+        );
+        // In a Markdown file's front matter, as in YAML.
+        let front = "---\nkind: incident\nstatus: open # lessons: allow LL001 -- pending\n---\n\
+                     <!-- lessons: allow LL027 -- quoted -->\nbody\n";
+        assert_eq!(
+            inline("pm.md", front),
+            vec![
+                (
+                    vec!["LL001".to_owned()],
+                    3,
+                    Some("pending".to_owned()),
+                    None
+                ),
+                (vec!["LL027".to_owned()], 6, Some("quoted".to_owned()), None),
+            ]
+        );
+    }
 }
