@@ -628,8 +628,6 @@ impl Ready {
         })
     }
 
-    /// Findings in the documents' terms (unless `in_terms`: a session's and a cache's
-    /// already are), waivers, the baseline, and the outcome assembled.
     /// Waivers and the baseline over `findings` (of `only_file`, when they are one file's).
     pub fn suppress(
         &self,
@@ -658,6 +656,8 @@ impl Ready {
         )
     }
 
+    /// Findings in the documents' terms (unless `in_terms`: a session's and a cache's
+    /// already are), waivers, the baseline, and the outcome assembled.
     pub fn finish(
         &self,
         workspace: Arc<Workspace>,
