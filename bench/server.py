@@ -12,6 +12,7 @@ What it measures (bench/README.md has the figures and the targets):
 - one keystroke in an open incident -> its diagnostics published, over 200 edits (p50,
   p95); after each, the writer pauses and the rest of the repository is brought up to date
   (untimed);
+- one keystroke and a completion asked at once -> the answer (p50, p95, as many edits);
 - a roster edit (one responder's training renewed) -> every affected incident published,
   unasked (the time of the last publication before a second of silence);
 - resident memory after the load, beside the peak of `check` (`/usr/bin/time -v`);
@@ -215,6 +216,27 @@ def main():
     p50 = statistics.median(timings)
     p95 = timings[int(len(timings) * 0.95) - 1]
 
+    # A keystroke, then at once a completion asked where it was typed (as typing `:`
+    # asks): the time to the answer.
+    answers = []
+    for n in range(args.edits):
+        lines[at] = lines[at] + "klmnopqrst"[n % 10]
+        edited = "\n".join(lines)
+        began = time.perf_counter()
+        server.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri_of(incident), "version": args.edits + n + 2}, "contentChanges": [{"text": edited}]},
+        )
+        server.request(
+            "textDocument/completion",
+            {"textDocument": {"uri": uri_of(incident)}, "position": {"line": at, "character": len(lines[at])}},
+        )
+        answers.append((time.perf_counter() - began) * 1000)
+        server.sync()
+    answers.sort()
+    answer_p50 = statistics.median(answers)
+    answer_p95 = answers[int(len(answers) * 0.95) - 1]
+
     # A roster edit: the training of the responder most often found untrained (LL009)
     # renewed; every incident they worked is judged anew, and those it clears published.
     roster = first_of(root, "people")
@@ -286,6 +308,7 @@ def main():
     print(f"cold check --no-cache: {check_wall:.2f} s, peak {check_peak:.0f} MiB")
     print(f"initialize -> first diagnostics: {first:.2f} s ({first / check_wall:.2f}x the cold check)")
     print(f"keystroke -> published, {args.edits} edits: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    print(f"keystroke -> completion answered, {args.edits} edits: p50 {answer_p50:.1f} ms, p95 {answer_p95:.1f} ms")
     print(f"roster edit -> {changed} files published again: {roster_ms:.0f} ms")
     print(f"resident after load: {rss:.0f} MiB ({rss / check_peak:.2f}x the check's peak)")
     print(
