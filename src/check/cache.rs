@@ -811,13 +811,26 @@ fn keyed_digest(mac: &[u8; 32], body: &[u8]) -> blake3::Hash {
     hasher.finalize()
 }
 
-fn load(file: &Path, root: &Path, mac: &[u8; 32]) -> Result<Vec<u8>, String> {
+/// The cache's bytes, mapped rather than read: a copy of 12 MB into fresh memory cost the
+/// unchanged run 5 ms of its 80 (page faults and the copy), a mapping of the pages the
+/// system already holds a fraction of that. A run writes the cache to a new file and
+/// renames it, so a mapped file never changes under its reader.
+fn load(file: &Path, root: &Path, mac: &[u8; 32]) -> Result<memmap2::Mmap, String> {
     crate::output::refuse_links(file, root).map_err(|error| error.to_string())?;
+    let not_a_cache = || "the cache is not a regular file of a cache's size".to_owned();
     let metadata = std::fs::symlink_metadata(file).map_err(|_| "no cache yet".to_owned())?;
-    if !metadata.is_file() || metadata.len() > MAX_CACHE_BYTES {
-        return Err("the cache is not a regular file of a cache's size".to_owned());
+    if !metadata.is_file() {
+        return Err(not_a_cache());
     }
-    let bytes = std::fs::read(file).map_err(|error| error.to_string())?;
+    let opened = std::fs::File::open(file).map_err(|error| error.to_string())?;
+    // The size of what was opened: what is mapped.
+    let metadata = opened.metadata().map_err(|error| error.to_string())?;
+    if !metadata.is_file() || metadata.len() > MAX_CACHE_BYTES {
+        return Err(not_a_cache());
+    }
+    // SAFETY: the mapping is read only and lives as long as what is decoded from it; the
+    // file is written by rename, never in place (`save`), so no run truncates it under us.
+    let bytes = unsafe { memmap2::Mmap::map(&opened) }.map_err(|error| error.to_string())?;
     let (tag, body) = bytes
         .split_at_checked(32)
         .ok_or_else(|| "the cache is truncated".to_owned())?;
