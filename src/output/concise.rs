@@ -14,8 +14,13 @@ pub fn render(results: &Results<'_>) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Writes the lines as they are made: a run with hundreds of thousands of findings never
-/// holds its whole output in memory.
+/// How many bytes of lines are put together before they are written.
+const PIECE: usize = 64 << 10;
+
+/// Writes the lines as they are made, a piece at a time: a run with hundreds of thousands
+/// of findings never holds its whole output in memory. Each line is put together by hand,
+/// not through `writeln!`: formatting five values through `dyn Write` was a sixth of an
+/// unchanged cached run (14 ms for 38,846 lines).
 pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     // Both made absolute once, so that naming each file costs no system call.
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -35,6 +40,7 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
                 None | Some(std::path::Component::Normal(_))
             )
         });
+    let mut lines = Vec::with_capacity(PIECE + 4096);
     // Findings come sorted by file: each file is named once.
     let mut named: Option<(&std::sync::Arc<std::path::Path>, String)> = None;
     for finding in results.findings.iter().filter(|f| !f.is_suppressed()) {
@@ -61,11 +67,48 @@ pub fn write(results: &Results<'_>, out: &mut dyn Write) -> std::io::Result<()> 
         // One line each: neither a file name nor a message breaks the `file:line:column:`
         // grammar, nor starts a line of its own.
         let message = super::terminal::escape_line(&finding.message);
-        writeln!(
-            out,
-            "{file}:{}:{}: {} {message}",
-            finding.location.line, finding.location.column, finding.rule
-        )?;
+        lines.extend_from_slice(file.as_bytes());
+        lines.push(b':');
+        push_number(&mut lines, finding.location.line);
+        lines.push(b':');
+        push_number(&mut lines, finding.location.column);
+        lines.extend_from_slice(b": ");
+        lines.extend_from_slice(finding.rule.as_bytes());
+        lines.push(b' ');
+        lines.extend_from_slice(message.as_bytes());
+        lines.push(b'\n');
+        if lines.len() >= PIECE {
+            out.write_all(&lines)?;
+            lines.clear();
+        }
     }
-    Ok(())
+    out.write_all(&lines)
+}
+
+/// `number` in decimal digits.
+fn push_number(lines: &mut Vec<u8>, number: impl Into<u64>) {
+    let mut number = number.into();
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    lines.extend_from_slice(&digits[at..]);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for number in [0, 7, 10, 99, 100, 1_234_567, u64::MAX] {
+            let mut lines = b"at ".to_vec();
+            super::push_number(&mut lines, number);
+            assert_eq!(lines, format!("at {number}").into_bytes());
+        }
+    }
 }
