@@ -712,6 +712,65 @@ mod tests {
         }
     }
 
+    /// Files whose names sort one way as text and another by their parts (`a-b` before
+    /// `a/b` as text, after it as a path), each finding's file its own `Arc` or a shared one.
+    fn finding(
+        file: &std::sync::Arc<std::path::Path>,
+        line: u32,
+        rule: &str,
+    ) -> crate::finding::Finding {
+        crate::finding::Finding::kept(crate::finding::Details {
+            rule: rule.into(),
+            name: "a-rule".into(),
+            severity: crate::finding::Severity::Warning,
+            message: format!("{}:{line} {rule}", file.display()).into(),
+            help: None,
+            file: std::sync::Arc::clone(file),
+            location: crate::source::Location {
+                line,
+                column: 1,
+                ..Default::default()
+            },
+            path: "".into(),
+            doc_id: None,
+            kind: None,
+            suppression: None,
+            fix: None,
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn findings_are_ranked_by_file_parts_line_and_rule_whatever_their_order(
+            picks in proptest::collection::vec((0usize..5, 1u32..4, 0usize..2), 0..60),
+            presorted in any::<bool>(),
+        ) {
+            let names = ["a/b.yaml", "a-b.yaml", "a.yaml", "a/b/c.yaml", "b.yaml"];
+            let files: Vec<std::sync::Arc<std::path::Path>> =
+                names.iter().map(|name| std::sync::Arc::from(std::path::Path::new(name))).collect();
+            let mut picks = picks;
+            if presorted {
+                picks.sort_by(|one, other| {
+                    std::path::Path::new(names[one.0]).cmp(std::path::Path::new(names[other.0]))
+                });
+            }
+            let mut findings: Vec<_> = picks
+                .iter()
+                .map(|&(file, line, rule)| finding(&files[file], line, ["LL001", "LL002"][rule]))
+                .collect();
+            let mut expected: Vec<String> = findings.iter().map(|f| f.message.to_string()).collect();
+            let key = |message: &String| {
+                let (file, rest) = message.split_once(':').expect("file:line rule");
+                let (line, rule) = rest.split_once(' ').expect("line rule");
+                (std::path::PathBuf::from(file), line.parse::<u32>().expect("line"), rule.to_owned())
+            };
+            expected.sort_by_key(key);
+            super::sort_by_place(&mut findings);
+            let sorted: Vec<String> = findings.iter().map(|f| f.message.to_string()).collect();
+            prop_assert_eq!(sorted, expected);
+        }
+    }
+
     #[test]
     fn every_pack_file_is_embedded() {
         assert_eq!(names_in("policies", ".yaml"), listed(super::PACKS, ""));
