@@ -22,6 +22,9 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Every run checks the whole repository: the cache across runs (on by default) would
+# turn each run after the first into an unchanged one. bench/cache.sh measures the cache.
+export LESSONS_NO_CACHE=1
 
 N="${N:-10000}"
 BIG="${BIG:-}"

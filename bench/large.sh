@@ -9,6 +9,9 @@
 #   LESSONS=/path/to/lessons bench/large.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Every run checks the whole repository: the cache across runs (on by default) would
+# turn each run after the first into an unchanged one. bench/cache.sh measures the cache.
+export LESSONS_NO_CACHE=1
 
 if [[ -z "${LESSONS:-}" ]]; then
     LESSONS="target/release/lessons"

@@ -11,6 +11,9 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Every run checks the whole repository: the cache across runs (on by default) would
+# turn each run after the first into an unchanged one. bench/cache.sh measures the cache.
+export LESSONS_NO_CACHE=1
 
 SIZES="${SIZES:-1000 10000}"
 AS_OF="2026-11-01" # the date bench/generate.py plants its gaps against
