@@ -1090,7 +1090,11 @@ impl Texts {
 }
 
 /// The texts a cache being written shares, each kept once: told apart by address first
-/// (findings share their rule's, file's and help's texts), by content after.
+/// (findings share their rule's, file's and help's texts), by content after. An address
+/// stands for its text only while that text lives: [`TextTable::index`] is for the texts
+/// of the session being stored, which outlive the table; a text made for the moment (a
+/// document's facts, a path spelled out) goes through [`TextTable::index_transient`], or
+/// another text later put at its freed address would be taken for it.
 #[derive(Default)]
 struct TextTable {
     by_address: FxHashMap<(usize, usize), TextIndex>,
@@ -1127,6 +1131,18 @@ impl TextTable {
         index
     }
 
+    /// [`TextTable::index`] of a text that may be freed before the table is: by content
+    /// only, its address not remembered.
+    fn index_transient(&mut self, text: &str) -> TextIndex {
+        if let Some(&index) = self.by_text.get(text) {
+            return index;
+        }
+        let index = TextIndex::try_from(self.texts.len()).unwrap_or(NONE);
+        self.texts.push(text.to_owned());
+        self.by_text.insert(text.to_owned(), index);
+        index
+    }
+
     fn optional(&mut self, text: Option<&str>) -> TextIndex {
         text.map_or(NONE, |text| self.index(text))
     }
@@ -1134,7 +1150,7 @@ impl TextTable {
     fn path(&mut self, path: &Path) -> TextIndex {
         match path.to_str() {
             Some(text) => self.index(text),
-            None => self.index(&crate::finding::display_path(path)),
+            None => self.index_transient(&crate::finding::display_path(path)),
         }
     }
 
@@ -1400,7 +1416,8 @@ fn store<'a>(
             .names
             .iter()
             .map(|(field, ids)| {
-                let ids = ids.iter().map(|id| table.index(id)).collect();
+                // A document's ids are its facts', dropped once it is stored.
+                let ids = ids.iter().map(|id| table.index_transient(id)).collect();
                 (table.index(field), ids)
             })
             .collect();
@@ -1487,7 +1504,7 @@ fn store<'a>(
                                 .iter()
                                 .flatten()
                                 .filter(|(field, _)| wanted_field(loaded.kind.as_deref(), field))
-                                .map(|(field, digest)| (table.index(field), *digest))
+                                .map(|(field, digest)| (table.index_transient(field), *digest))
                                 .collect();
                             Bytes(match facts.fields {
                                 Some(_) => postcard::to_stdvec(&fields).unwrap_or_default().into(),
@@ -2136,7 +2153,26 @@ impl Changes {
 
 #[cfg(test)]
 mod tests {
-    use super::{settled_stamp, Stamp};
+    use super::{settled_stamp, Stamp, TextTable};
+
+    /// A text of the moment, freed and its place taken by another of the same length (here
+    /// the same buffer rewritten), is not taken for the first: a document's field or id
+    /// stored under another's index would let an edit of it pass for an edit of the other.
+    #[test]
+    fn a_transient_text_is_told_apart_by_content_not_by_where_it_was() {
+        let mut table = TextTable::default();
+        let mut buffer = String::from("detected");
+        let detected = table.index_transient(&buffer);
+        buffer.clear();
+        buffer.push_str("severity");
+        let severity = table.index_transient(&buffer);
+        assert_ne!(detected, severity);
+        assert_eq!(table.texts[severity as usize], "severity");
+        assert_eq!(table.index_transient("detected"), detected);
+        // Texts that outlive the table are known by address too.
+        let kept = String::from("responders");
+        assert_eq!(table.index(&kept), table.index(&kept.clone()));
+    }
 
     const SECOND: u64 = 1_000_000_000;
 
