@@ -177,8 +177,8 @@ pub struct Session<'a> {
     pub tracer: &'a Engine,
     pub rules: &'a [Rule],
     pub workspace: &'a Workspace,
-    /// The documents as Rhai values, built once (indexed like the workspace's documents).
-    pub values: &'a [Dynamic],
+    /// The documents as Rhai values, each made once (indexed like the workspace's documents).
+    pub values: &'a super::lookup::Views,
     pub limits: Limits,
     /// What `blank()` counts as blank: the pack's `placeholders`.
     pub placeholders: Arc<[String]>,
@@ -305,7 +305,7 @@ impl Session<'_> {
                 });
                 engine::BatchItem {
                     key,
-                    value: self.values[checked.position].clone(),
+                    value: self.values.get(checked.position).clone(),
                     input: engine::CallInput {
                         parameters: at,
                         file: checked.file.clone(),
@@ -432,7 +432,7 @@ impl Session<'_> {
                             .only
                             .is_none_or(|only| only.includes(checked.position, at))
                         && rule.when.admits(
-                            &self.values[checked.position],
+                            self.values.get(checked.position),
                             &self.params[checked.loaded.file][at],
                             &self.placeholders,
                         )
@@ -1245,17 +1245,10 @@ pub fn run_level_findings(run: &Run) -> (Vec<Finding>, Vec<Arc<crate::document::
 /// ones, each with the settings its file has.
 pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let workspace = run.workspace;
-    // One view per document over its parsed tree: what every rule and lookup hands out.
-    let values: Arc<[Dynamic]> = workspace
-        .documents
-        .par_iter()
-        .enumerate()
-        .map(|(position, loaded)| match &loaded.kind {
-            Some(kind) => super::view::document(&loaded.document, kind, position),
-            None => Dynamic::UNIT,
-        })
-        .collect::<Vec<_>>()
-        .into();
+    // One view per document over its parsed tree: what every rule and lookup hands out;
+    // when only some calls are made again, those of the documents they see.
+    let lazily = run.only.and(run.shared.clone());
+    let values = Arc::new(super::lookup::Views::of(workspace, lazily));
     let lookup = Arc::new(super::lookup::WorkspaceLookup::new(
         Arc::clone(&values),
         Arc::clone(&workspace.index),
