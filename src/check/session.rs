@@ -519,13 +519,25 @@ impl Session {
             Which::PerFile(_) => per_file(id),
             Which::Across => !per_file(id),
         };
+        // The edited files by position: the rules that judge a file alone look at theirs.
+        let files: Option<Vec<usize>> = match &which {
+            Which::PerFile(Some(only)) => Some(
+                only.iter()
+                    .filter_map(|file| ready.workspace.file_position(file))
+                    .collect(),
+            ),
+            _ => None,
+        };
         let mut found = crate::rules::native::evaluate(
             &ready.workspace,
             &ready.compiled.rules,
             &ready.settings,
             ready.as_of,
             &reported,
-            &takes,
+            crate::rules::native::Scope {
+                rules: &takes,
+                files: files.as_deref(),
+            },
             spent,
         );
         crate::workspace::terms::in_document_terms(&ready.workspace, &mut found);

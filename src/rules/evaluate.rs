@@ -174,7 +174,7 @@ pub struct Session<'a> {
     pub engine: &'a Engine,
     /// The same engine with a step tracer: re-runs a rule that hit a limit, to find the
     /// line Rhai does not report for it.
-    pub tracer: &'a Engine,
+    pub tracer: &'a Tracer<'a>,
     pub rules: &'a [Rule],
     pub workspace: &'a Workspace,
     /// The documents as Rhai values, each made once (indexed like the workspace's documents).
@@ -727,7 +727,7 @@ impl Session<'_> {
         let (_, _) = engine::stopping_at(engine::reached(), || {
             engine::with_batch(input, items, None, || {
                 engine::reset_trace();
-                self.call_each(self.tracer, rule)
+                self.call_each(self.tracer.engine(), rule)
             })
         });
         let traced = engine::last_traced_position();
@@ -1241,8 +1241,30 @@ pub fn run_level_findings(run: &Run) -> (Vec<Finding>, Vec<Arc<crate::document::
     run_findings(run, &idle)
 }
 
-/// Builds each document's view once and runs the Rhai rules in parallel, then the native
-/// ones, each with the settings its file has.
+/// The engine that re-runs a failed rule step by step, built the first time a rule fails:
+/// most runs never need it, and building it was a tenth of the time of an edit in a
+/// session.
+pub struct Tracer<'a> {
+    engine: std::sync::OnceLock<Engine>,
+    build: Box<dyn Fn() -> Engine + Send + Sync + 'a>,
+}
+
+impl<'a> Tracer<'a> {
+    pub fn new(build: Box<dyn Fn() -> Engine + Send + Sync + 'a>) -> Tracer<'a> {
+        Tracer {
+            engine: std::sync::OnceLock::new(),
+            build,
+        }
+    }
+
+    fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| (self.build)())
+    }
+}
+
+/// Builds each document's view once (as the calls ask for them, when only some are made)
+/// and runs the Rhai rules in parallel, then the native ones, each with the settings its
+/// file has.
 pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let workspace = run.workspace;
     // One view per document over its parsed tree: what every rule and lookup hands out;
@@ -1260,11 +1282,18 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
         run.as_of,
         Arc::clone(&lookup) as Arc<dyn engine::Lookup>,
     );
-    let mut tracer = engine::build_tracer(limits, run.as_of, lookup);
     let compiled = Arc::clone(&run.compiled);
     let fields = super::view::property_names(compiled.rules.iter().map(|rule| &*rule.source));
     super::view::register_fields(&mut engine, &fields);
-    super::view::register_fields(&mut tracer, &fields);
+    let tracer = Tracer::new(Box::new(|| {
+        let mut tracer = engine::build_tracer(
+            limits,
+            run.as_of,
+            Arc::clone(&lookup) as Arc<dyn engine::Lookup>,
+        );
+        super::view::register_fields(&mut tracer, &fields);
+        tracer
+    }));
     let rules = &compiled.rules;
     let settings = run.settings;
     let mut targets: Vec<usize> = match run.only {
@@ -1357,7 +1386,10 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
             settings,
             run.as_of,
             run.reported,
-            &|_| true,
+            super::native::Scope {
+                rules: &|_| true,
+                files: None,
+            },
             &mut native_spent,
         ),
     };

@@ -12,6 +12,7 @@ fn evaluate(context: &Context) -> Vec<Finding> {
     workspace
         .problems
         .iter()
+        .filter(|(file, _)| context.files.is_none_or(|files| files.contains(file)))
         .filter_map(|(file, problem)| {
             let source = &workspace.files[*file];
             let settings = context.settings(*file);

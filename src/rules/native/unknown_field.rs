@@ -13,8 +13,7 @@ native_rule!(UnknownField, ID, evaluate);
 fn evaluate(context: &Context) -> Vec<Finding> {
     use rayon::prelude::*;
     context
-        .workspace
-        .documents
+        .documents()
         .par_iter()
         .flat_map_iter(|loaded| typos(context, loaded))
         .collect()

@@ -68,7 +68,7 @@ fn evaluate(context: &Context, rule_kinds: &[String]) -> Vec<Finding> {
         })
     };
     let mut findings = Vec::new();
-    for loaded in &workspace.documents {
+    for loaded in context.documents() {
         let source = &workspace.files[loaded.file];
         let settings = context.settings(loaded.file);
         if !settings.enabled || !(context.reported)(&source.path) {
