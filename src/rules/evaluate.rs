@@ -1269,12 +1269,16 @@ pub fn evaluate_workspace(run: &Run) -> Evaluated {
     let workspace = run.workspace;
     // One view per document over its parsed tree: what every rule and lookup hands out;
     // when only some calls are made again, those of the documents they see.
-    let lazily = run.only.and(run.shared.clone());
-    let values = Arc::new(super::lookup::Views::of(workspace, lazily));
+    // A document a cache only remembers is read when a lookup first hands it out.
+    let lazily = run.only.is_some();
+    let values = Arc::new(super::lookup::Views::of(
+        workspace,
+        run.shared.clone(),
+        lazily,
+    ));
     let lookup = Arc::new(super::lookup::WorkspaceLookup::new(
         Arc::clone(&values),
         Arc::clone(&workspace.index),
-        run.shared.clone(),
     ));
     let limits = run.limits;
     let mut engine = engine::build(

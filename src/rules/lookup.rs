@@ -13,7 +13,7 @@ use rhai::Dynamic;
 use super::engine::{id_text, is_blank, no_documents, Lookup};
 use super::looked::{note, shared, Looked};
 use super::view::{ListView, MapView};
-use crate::workspace::{Index, Workspace};
+use crate::workspace::{Index, LoadedDocument, Workspace};
 
 /// Every document's view (`()` for one of no kind), indexed like the workspace's
 /// documents, each made the first time a call or a lookup asks for it: a run that makes a
@@ -22,36 +22,33 @@ use crate::workspace::{Index, Workspace};
 /// in a session of 10,000 incidents.
 pub struct Views {
     views: Box<[OnceLock<Dynamic>]>,
-    /// What they are made from; without it (a workspace the run does not share) every view
-    /// is made at once.
+    /// What a view not yet made is made from: the workspace, shared. Without it, every
+    /// view was made at once.
     workspace: Option<Arc<Workspace>>,
 }
 
 impl Views {
-    /// The views of `workspace`'s documents, made as they are asked for when `shared` (the
-    /// same workspace, held shared) is given, else all at once, on every thread: what a
-    /// run that calls every rule on every document does (2% faster than one at a time).
-    pub fn of(workspace: &Workspace, shared: Option<Arc<Workspace>>) -> Views {
-        match shared {
-            Some(shared) => Views {
-                views: (0..workspace.documents.len())
-                    .map(|_| OnceLock::new())
-                    .collect(),
-                workspace: Some(shared),
-            },
-            None => {
-                use rayon::prelude::*;
-                let views = workspace
-                    .documents
-                    .par_iter()
-                    .enumerate()
-                    .map(|(position, loaded)| OnceLock::from(view_of(loaded, position)))
-                    .collect::<Vec<_>>();
-                Views {
-                    views: views.into(),
-                    workspace: None,
-                }
-            }
+    /// The views of `workspace`'s documents. With `shared` (the same workspace, held
+    /// shared) a document a cache only remembers is read when first asked for, and,
+    /// `lazily`, every view is made as it is asked for; the others are made at once, on
+    /// every thread: what a run that calls every rule on every document does (2% faster
+    /// than one at a time).
+    pub fn of(workspace: &Workspace, shared: Option<Arc<Workspace>>, lazily: bool) -> Views {
+        use rayon::prelude::*;
+        let later =
+            |loaded: &LoadedDocument| shared.is_some() && (lazily || loaded.document.remembered);
+        let views = workspace
+            .documents
+            .par_iter()
+            .enumerate()
+            .map(|(position, loaded)| match later(loaded) {
+                true => OnceLock::new(),
+                false => OnceLock::from(view_of(loaded, position)),
+            })
+            .collect::<Vec<_>>();
+        Views {
+            views: views.into(),
+            workspace: shared,
         }
     }
 
@@ -65,24 +62,45 @@ impl Views {
         match &self.workspace {
             Some(workspace) => slot.get_or_init(|| {
                 let started = std::time::Instant::now();
-                let view = crate::util::memory::outside_the_call(|| {
-                    workspace
-                        .documents
-                        .get(position)
-                        .map_or(Dynamic::UNIT, |loaded| view_of(loaded, position))
-                });
+                let view = crate::util::memory::outside_the_call(|| view_at(workspace, position));
                 super::engine::extend_deadline(started.elapsed());
                 view
             }),
             None => slot.get().unwrap_or(&NONE),
         }
     }
+
+    /// The document at `position` as the workspace holds it, when a cache only remembers
+    /// it (what it names and has in the fields lookups ask about, no more).
+    fn remembered(&self, position: usize) -> Option<&crate::document::Document> {
+        let document = &self.workspace.as_ref()?.documents.get(position)?.document;
+        document.remembered.then_some(document)
+    }
 }
 
-fn view_of(loaded: &crate::workspace::LoadedDocument, position: usize) -> Dynamic {
+fn view_of(loaded: &LoadedDocument, position: usize) -> Dynamic {
     match &loaded.kind {
         Some(kind) => super::view::document(&loaded.document, kind, position),
         None => Dynamic::UNIT,
+    }
+}
+
+/// The view of the document at `position` of `workspace`; one a cache only remembers is
+/// read from its file and parsed as a full load would.
+fn view_at(workspace: &Workspace, position: usize) -> Dynamic {
+    let Some(loaded) = workspace.documents.get(position) else {
+        return Dynamic::UNIT;
+    };
+    if !loaded.document.remembered {
+        return view_of(loaded, position);
+    }
+    let ordinal = position - workspace.documents_of(loaded.file).start;
+    let source = &workspace.files[loaded.file];
+    let reader = &workspace.reader;
+    let settled = reader.settle(reader.parse_text(&source.path, source.text().to_string()));
+    match settled.documents.get(ordinal) {
+        Some((document, Some(kind))) => super::view::document(document, kind, position),
+        _ => Dynamic::UNIT,
     }
 }
 
@@ -103,8 +121,6 @@ pub struct WorkspaceLookup {
     index: Arc<Index>,
     /// Each kind's documents, gathered the first time they are asked for.
     by_kind: HashMap<String, OnceLock<Arc<[Dynamic]>>>,
-    /// The documents only a cache remembers, read from their files when first looked up.
-    remembered: Option<Remembered>,
     having: Mutex<Lists>,
     references: Mutex<References>,
 }
@@ -118,68 +134,17 @@ fn field_of(document: &Dynamic, field: &str) -> Option<Dynamic> {
     document.read_lock::<MapView>()?.value(field)
 }
 
-/// A workspace some of whose documents a cache only remembers, and their views once read.
-struct Remembered {
-    workspace: Arc<Workspace>,
-    views: Vec<OnceLock<Dynamic>>,
-}
-
-impl Remembered {
-    /// The view of the remembered document at `position`: its file read and parsed as a
-    /// full load would. The time it takes is not the calling rule's.
-    fn view(&self, position: usize) -> Dynamic {
-        self.views[position]
-            .get_or_init(|| {
-                let started = std::time::Instant::now();
-                let workspace = &self.workspace;
-                let loaded = &workspace.documents[position];
-                let ordinal = position - workspace.documents_of(loaded.file).start;
-                let source = &workspace.files[loaded.file];
-                let reader = &workspace.reader;
-                let settled = crate::util::memory::outside_the_call(|| {
-                    reader.settle(reader.parse_text(&source.path, source.text().to_string()))
-                });
-                let view = match settled.documents.get(ordinal) {
-                    Some((document, Some(kind))) => super::view::document(document, kind, position),
-                    _ => Dynamic::UNIT,
-                };
-                super::engine::extend_deadline(started.elapsed());
-                view
-            })
-            .clone()
-    }
-}
-
 impl WorkspaceLookup {
-    /// The lookups over `documents` (their views, indexed like the workspace's); those
-    /// `workspace` only remembers are read when first looked up.
-    pub fn new(
-        documents: Arc<Views>,
-        index: Arc<Index>,
-        workspace: Option<Arc<Workspace>>,
-    ) -> Self {
+    /// The lookups over `documents` (their views, indexed like the workspace's).
+    pub fn new(documents: Arc<Views>, index: Arc<Index>) -> Self {
         let by_kind = index
             .kinds()
             .map(|kind| (kind.to_owned(), OnceLock::new()))
             .collect();
-        let remembered = workspace
-            .filter(|workspace| {
-                workspace
-                    .documents
-                    .iter()
-                    .any(|loaded| loaded.document.remembered)
-            })
-            .map(|workspace| Remembered {
-                views: (0..workspace.documents.len())
-                    .map(|_| OnceLock::new())
-                    .collect(),
-                workspace,
-            });
         WorkspaceLookup {
             documents,
             index,
             by_kind,
-            remembered,
             having: Mutex::new(HashMap::new()),
             references: Mutex::new(HashMap::new()),
         }
@@ -188,18 +153,12 @@ impl WorkspaceLookup {
     /// The document at `position` as the workspace holds it, when a cache only remembers
     /// it (what it names and has in the fields lookups ask about, no more).
     fn remembered_document(&self, position: usize) -> Option<&crate::document::Document> {
-        let document = &self.remembered.as_ref()?.workspace.documents[position].document;
-        document.remembered.then_some(document)
+        self.documents.remembered(position)
     }
 
     /// The view of the document at `position`.
     fn view(&self, position: usize) -> Dynamic {
-        match &self.remembered {
-            Some(remembered) if remembered.workspace.documents[position].document.remembered => {
-                remembered.view(position)
-            }
-            _ => self.documents.get(position).clone(),
-        }
+        self.documents.get(position).clone()
     }
 
     fn of_kind(&self, kind: &str) -> Arc<[Dynamic]> {
