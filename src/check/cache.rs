@@ -1119,15 +1119,13 @@ impl TextTable {
         if let Some(&index) = self.by_address.get(&address) {
             return index;
         }
-        if let Some(&index) = self.by_text.get(text) {
-            return index;
-        }
         // The first text of its kind is told apart by address from then on; the same text
         // at another address (an id a lookup made anew) by content.
-        let index = TextIndex::try_from(self.texts.len()).unwrap_or(NONE);
-        self.texts.push(text.to_owned());
-        self.by_text.insert(text.to_owned(), index);
-        self.by_address.insert(address, index);
+        let known = self.texts.len();
+        let index = self.index_transient(text);
+        if self.texts.len() > known {
+            self.by_address.insert(address, index);
+        }
         index
     }
 
