@@ -1125,21 +1125,29 @@ pub(super) fn asked_of(loaded: &LoadedDocument, referencing: &Fields, having: &F
                 .collect(),
         };
     }
+    use crate::rules::lookup::{ids_of, not_blank, written_field};
+    // Read from the document's tree; its view is made only for a field the view makes.
     let view = std::cell::OnceCell::new();
-    let view = || view.get_or_init(|| crate::rules::view::document(document, kind, usize::MAX));
+    let value = |field: &str| {
+        written_field(loaded, field).unwrap_or_else(|| {
+            let view =
+                view.get_or_init(|| crate::rules::view::document(document, kind, usize::MAX));
+            crate::rules::lookup::field_value(view, field)
+        })
+    };
     Asked {
         names: referencing
             .iter()
             .filter(of_kind)
             .map(|(_, field)| {
-                let ids = crate::rules::lookup::ids_in(view(), field);
+                let ids = ids_of(value(field));
                 (Arc::clone(field), ids.into_iter().map(Arc::from).collect())
             })
             .collect(),
         having: having
             .iter()
             .filter(of_kind)
-            .map(|(_, field)| (Arc::clone(field), crate::rules::lookup::has(view(), field)))
+            .map(|(_, field)| (Arc::clone(field), not_blank(value(field))))
             .collect(),
     }
 }
