@@ -1007,3 +1007,108 @@ fn a_quick_fix_that_would_leave_the_file_reading_worse_is_not_offered() {
     assert!(all.is_empty(), "{all:#?}");
     client.stop();
 }
+
+/// What a `lessons server` process started in `cwd` publishes for the repository at
+/// `root` after opening its incident: diagnostics by URI.
+fn published_by_a_process(root: &Path, cwd: &Path) -> HashMap<String, Vec<Value>> {
+    use std::io::BufReader;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lessons"))
+        .args(["server", "--as-of", AS_OF])
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("lessons server starts");
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let root = std::fs::canonicalize(root).unwrap();
+    let incident = root.join("incidents/INC-1.yaml");
+    let mut send = |message: Message| message.write(&mut input).expect("the server reads");
+    let request = |id: i32, method: &str, params: Value| {
+        Message::Request(Request::new(RequestId::from(id), method.to_owned(), params))
+    };
+    let notification = |method: &str, params: Value| {
+        Message::Notification(Notification::new(method.to_owned(), params))
+    };
+    send(request(
+        1,
+        "initialize",
+        json!({ "processId": null, "rootUri": uri_of(&root).unwrap(), "capabilities": {} }),
+    ));
+    send(notification("initialized", json!({})));
+    send(notification(
+        "textDocument/didOpen",
+        json!({ "textDocument": {
+            "uri": uri_of(&incident).unwrap(), "languageId": "yaml", "version": 1,
+            "text": std::fs::read_to_string(&incident).unwrap(),
+        } }),
+    ));
+    send(request(2, "lessons/sync", json!({})));
+    let mut published: HashMap<String, Vec<Value>> = HashMap::new();
+    loop {
+        match Message::read(&mut output).expect("the server writes") {
+            Some(Message::Notification(said))
+                if said.method == "textDocument/publishDiagnostics" =>
+            {
+                let uri = said.params["uri"].as_str().unwrap().to_owned();
+                let diagnostics = said.params["diagnostics"].as_array().unwrap().clone();
+                published.insert(uri, diagnostics);
+            }
+            Some(Message::Response(answer)) if answer.id == RequestId::from(2) => break,
+            Some(_) => {}
+            None => panic!("the server stopped before answering"),
+        }
+    }
+    send(request(3, "shutdown", Value::Null));
+    send(notification("exit", Value::Null));
+    drop(input);
+    let _ = child.wait();
+    published
+}
+
+/// An editor may start the server from a folder beside the repository: the configuration's
+/// and a rule's problems are published for those files, not for `../repo/…` paths the
+/// editor has never opened.
+#[test]
+fn a_server_started_beside_the_repository_publishes_for_the_files_themselves() {
+    let folder = tempfile::tempdir().unwrap();
+    let (root, beside) = (folder.path().join("repo"), folder.path().join("beside"));
+    std::fs::create_dir_all(&beside).unwrap();
+    for (path, text) in [
+        ("incidents/INC-1.yaml", INCIDENT),
+        ("people/roster.yaml", ROSTER),
+        ("policies/training.yaml", TRAINING),
+        (".lessons.yaml", "policy: default\ndisable: [LL09]\n"),
+    ] {
+        write(&root, path, text);
+    }
+    let canonical = std::fs::canonicalize(&root).unwrap();
+    let uri = |relative: &str| uri_of(&canonical.join(relative)).unwrap().to_string();
+    let published = published_by_a_process(&root, &beside);
+    let config = &published
+        .get(&uri(".lessons.yaml"))
+        .expect("said of .lessons.yaml");
+    assert!(config[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown rule `LL09`"));
+
+    write(&root, ".lessons.yaml", "policy: default\nrules: [rules/]\n");
+    write(
+        &root,
+        "rules/spin.rhai",
+        "const RULE = #{ id: \"ACME001\", name: \"spin\", severity: \"warning\", kinds: [\"incident\"], summary: \"s\" };\nfn check(doc) {\n    loop { }\n}\n",
+    );
+    let published = published_by_a_process(&root, &beside);
+    let failed = published
+        .get(&uri("rules/spin.rhai"))
+        .expect("said of the rule file");
+    assert_eq!(failed[0]["code"], "ACME001", "{failed:?}");
+    assert!(
+        published.keys().all(|said| !said.contains("..")),
+        "{:?}",
+        published.keys()
+    );
+}

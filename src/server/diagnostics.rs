@@ -184,12 +184,20 @@ fn rule_file(origin: &str, root: &Path) -> Option<Arc<Path>> {
     if path.is_absolute() {
         return path.strip_prefix(root).ok().map(Arc::from);
     }
-    if root.join(path).is_file() {
-        return Some(Arc::from(path));
+    // An origin is written as messages show it, from the current folder (which may be
+    // beside the repository: `../repo/rules/x.rhai`).
+    let absolute = crate::util::paths::absolute(path);
+    if let Ok(inside) = absolute.strip_prefix(root) {
+        return Some(Arc::from(inside));
     }
-    let absolute = std::env::current_dir().ok()?.join(path);
-    let absolute = std::fs::canonicalize(absolute).ok()?;
-    absolute.strip_prefix(root).ok().map(Arc::from)
+    // The root is canonical; the current folder may be reached through a link.
+    if let Some(inside) = std::fs::canonicalize(&absolute)
+        .ok()
+        .and_then(|canonical| Some(Arc::from(canonical.strip_prefix(root).ok()?)))
+    {
+        return Some(inside);
+    }
+    root.join(path).is_file().then(|| Arc::from(path))
 }
 
 /// Why the repository could not be loaded, on the configuration file: at the line the
@@ -201,13 +209,9 @@ pub fn of_error(error: &Error, root: &Path, options: &Options) -> (PathBuf, Diag
         .unwrap_or_else(|| root.join(crate::workspace::config::CONFIG_FILE));
     let (path, range, message) = match error {
         Error::Config(problem) => {
-            let path = if problem.path.is_absolute() {
-                problem.path.clone()
-            } else {
-                std::env::current_dir()
-                    .map(|cwd| cwd.join(&problem.path))
-                    .unwrap_or_else(|_| problem.path.clone())
-            };
+            // The path as messages show it (`../repo/.lessons.yaml` from a folder beside
+            // the repository): its `..` taken out, or the editor is told of another file.
+            let path = crate::util::paths::absolute(&problem.path);
             let range = problem.offset.map_or_else(Range::default, |offset| {
                 let line = text::position(&problem.text, offset);
                 let end = problem.text[offset.min(problem.text.len())..]

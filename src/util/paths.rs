@@ -16,8 +16,6 @@ pub(crate) fn relative_to_cwd(path: &Path) -> PathBuf {
 /// `None` when they share nothing but the file system's root, where an absolute path reads
 /// better than `../../..`.
 pub fn relative_from(from: &Path, path: &Path) -> Option<PathBuf> {
-    let absolute =
-        |path: &Path| normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
     let (path, from) = (absolute(path), absolute(from));
     let common = path
         .components()
@@ -42,6 +40,12 @@ pub fn relative_from(from: &Path, path: &Path) -> Option<PathBuf> {
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
+/// `path` made absolute from the current folder, its `.` and `..` taken out as written
+/// (the inverse of [`relative_to_cwd`]; links are not followed).
+pub fn absolute(path: &Path) -> PathBuf {
+    normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
 pub(crate) fn normalise(path: &Path) -> PathBuf {
     let mut result = PathBuf::new();
     for part in path.components() {
