@@ -39,13 +39,13 @@ pub fn relative_from(from: &Path, path: &Path) -> Option<PathBuf> {
     })
 }
 
-/// `a/./b/../c` → `a/c`, without touching the file system.
 /// `path` made absolute from the current folder, its `.` and `..` taken out as written
 /// (the inverse of [`relative_to_cwd`]; links are not followed).
 pub fn absolute(path: &Path) -> PathBuf {
     normalise(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// `a/./b/../c` → `a/c`, without touching the file system.
 pub(crate) fn normalise(path: &Path) -> PathBuf {
     let mut result = PathBuf::new();
     for part in path.components() {
