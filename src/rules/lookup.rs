@@ -119,22 +119,18 @@ fn view_at(workspace: &Workspace, position: usize) -> Dynamic {
 
 /// The value of `field` of a read document as its view would read it, from the document's
 /// tree, without making the view; `None` when only the view can tell: a field the view
-/// makes (the kind, an id from elsewhere, the sections) or a document a cache remembers.
+/// makes, or a document a cache only remembers.
 pub fn written_field(loaded: &LoadedDocument, field: &str) -> Option<Option<Dynamic>> {
-    let document = &loaded.document;
     if loaded.kind.is_none() {
         return Some(None);
     }
-    if document.remembered || matches!(field, "kind" | "id" | "alias" | "sections") {
+    if loaded.document.remembered {
         return None;
     }
-    let written = match &document.root.value {
-        crate::document::tree::Value::Map(entries) => {
-            entries.iter().find(|entry| entry.key == field)
-        }
-        _ => None,
-    };
-    Some(written.map(|entry| super::view::node_value(&entry.value)))
+    match &loaded.document.root.value {
+        crate::document::tree::Value::Map(entries) => super::view::written_value(entries, field),
+        _ => super::view::written_value(&[], field),
+    }
 }
 
 /// Answers by (kind, field), and by (kind, field) then id.

@@ -157,6 +157,20 @@ pub fn node_value(node: &Node) -> Dynamic {
     }
 }
 
+/// The value of `key` among a document's written fields as its view reads it, or `None`
+/// when the view makes it: `kind` always, `id`, `alias` and `sections` when not written.
+/// What a lookup reads of a document whose view is not made yet.
+pub fn written_value(entries: &[Entry], key: &str) -> Option<Option<Dynamic>> {
+    if key == "kind" {
+        return None;
+    }
+    match field(entries, key) {
+        Some(node) => Some(Some(node_value(node))),
+        None if matches!(key, "id" | "alias" | "sections") => None,
+        None => Some(None),
+    }
+}
+
 fn field<'a>(entries: &'a [Entry], key: &str) -> Option<&'a Node> {
     entries
         .iter()
@@ -178,13 +192,11 @@ impl MapView {
     pub fn value(&self, key: &str) -> Option<Dynamic> {
         match self {
             MapView::Document(document) => {
-                if key == "kind" {
-                    return Some(Dynamic::from(document.kind.clone()));
-                }
-                if let Some(node) = field(&document.fields, key) {
-                    return Some(node_value(node));
+                if let Some(written) = written_value(&document.fields, key) {
+                    return written;
                 }
                 match key {
+                    "kind" => Some(Dynamic::from(document.kind.clone())),
                     "id" => document.id.clone().map(Dynamic::from),
                     "alias" => document.alias.clone().map(Dynamic::from),
                     "sections" if document.sections.is_some() => {
