@@ -1094,6 +1094,10 @@ fn a_server_started_beside_the_repository_publishes_for_the_files_themselves() {
         .as_str()
         .unwrap()
         .contains("unknown rule `LL09`"));
+    assert_eq!(
+        config[0]["range"],
+        json!({ "start": { "line": 1, "character": 10 }, "end": { "line": 1, "character": 15 } })
+    );
 
     write(&root, ".lessons.yaml", "policy: default\nrules: [rules/]\n");
     write(
@@ -1106,6 +1110,11 @@ fn a_server_started_beside_the_repository_publishes_for_the_files_themselves() {
         .get(&uri("rules/spin.rhai"))
         .expect("said of the rule file");
     assert_eq!(failed[0]["code"], "ACME001", "{failed:?}");
+    // At the line of the rule that went on too long.
+    assert_eq!(
+        failed[0]["range"]["start"],
+        json!({ "line": 2, "character": 4 })
+    );
     assert!(
         published.keys().all(|said| !said.contains("..")),
         "{:?}",

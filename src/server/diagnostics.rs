@@ -191,13 +191,8 @@ fn rule_file(origin: &str, root: &Path) -> Option<Arc<Path>> {
         return Some(Arc::from(inside));
     }
     // The root is canonical; the current folder may be reached through a link.
-    if let Some(inside) = std::fs::canonicalize(&absolute)
-        .ok()
-        .and_then(|canonical| Some(Arc::from(canonical.strip_prefix(root).ok()?)))
-    {
-        return Some(inside);
-    }
-    root.join(path).is_file().then(|| Arc::from(path))
+    let canonical = std::fs::canonicalize(&absolute).ok()?;
+    canonical.strip_prefix(root).ok().map(Arc::from)
 }
 
 /// Why the repository could not be loaded, on the configuration file: at the line the
